@@ -1,0 +1,45 @@
+"""mlpipelines: Azure ML SDK v1 style ML pipelines on Apache Airflow 3.
+
+Everything a pipeline author needs is importable from here; ``mlpipelines.azureml.*`` holds
+the same objects under the old SDK's module paths.
+"""
+
+from mlpipelines.errors import (
+    ComputeTargetException,
+    PipelineValidationError,
+    Problem,
+    StepRunError,
+    UserErrorException,
+)
+from mlpipelines.model import (
+    ComputeTarget,
+    DataReference,
+    Datastore,
+    Pipeline,
+    PipelineData,
+    PipelineParameter,
+    PythonScriptStep,
+    StepSequence,
+    Workspace,
+)
+from mlpipelines.runtime.run_context import Run
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ComputeTarget",
+    "ComputeTargetException",
+    "DataReference",
+    "Datastore",
+    "Pipeline",
+    "PipelineData",
+    "PipelineParameter",
+    "PipelineValidationError",
+    "Problem",
+    "PythonScriptStep",
+    "Run",
+    "StepRunError",
+    "StepSequence",
+    "UserErrorException",
+    "Workspace",
+]

@@ -1,0 +1,46 @@
+"""Errors users of mlpipelines meet, each naming what went wrong and where."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a pipeline: the kind of problem, the step it belongs to, the message."""
+
+    kind: str
+    step: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"step '{self.step}'" if self.step else "pipeline"
+        return f"{where}: {self.message}"
+
+
+class PipelineValidationError(ValueError):
+    """A pipeline cannot run; lists every problem found, each with the step it belongs to."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        lines = [f"pipeline is invalid ({count} problem{'s' if count != 1 else ''}):"]
+        lines += [f"  - {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+    @property
+    def kinds(self) -> list[str]:
+        """The kind of each problem, in the order found."""
+        return [p.kind for p in self.problems]
+
+
+class UserErrorException(ValueError):
+    """A call with arguments that cannot work (the old SDK's name for it)."""
+
+
+class ComputeTargetException(LookupError):
+    """A compute target that does not exist or cannot be used."""
+
+
+class StepRunError(RuntimeError):
+    """A step's script or engine failed; the message carries the exit code and the error tail."""

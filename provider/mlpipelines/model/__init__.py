@@ -1,0 +1,23 @@
+"""The pipeline vocabulary: plain classes that know nothing of Airflow."""
+
+from mlpipelines.model.compute import ComputeTarget
+from mlpipelines.model.data import DataInput, DataReference, PipelineData
+from mlpipelines.model.datastore import Datastore
+from mlpipelines.model.parameter import PipelineParameter
+from mlpipelines.model.pipeline import Pipeline, StepSequence
+from mlpipelines.model.steps import PythonScriptStep, Step
+from mlpipelines.model.workspace import Workspace
+
+__all__ = [
+    "ComputeTarget",
+    "DataInput",
+    "DataReference",
+    "Datastore",
+    "Pipeline",
+    "PipelineData",
+    "PipelineParameter",
+    "PythonScriptStep",
+    "Step",
+    "StepSequence",
+    "Workspace",
+]

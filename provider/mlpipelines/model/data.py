@@ -1,0 +1,171 @@
+"""Data a step reads or writes: existing data (DataReference) and intermediate (PipelineData)."""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+from mlpipelines.errors import UserErrorException
+
+if TYPE_CHECKING:
+    from mlpipelines.model.datastore import Datastore
+    from mlpipelines.model.steps import Step
+
+MODES = ("mount", "download", "upload", "direct")
+
+
+def _check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise UserErrorException(f"mode '{mode}' is not one of {', '.join(MODES)}")
+    return mode
+
+
+class DataReference:
+    """Existing data on a datastore, used as a step input; its path replaces it in arguments."""
+
+    def __init__(
+        self,
+        datastore: Datastore,
+        data_reference_name: str | None = None,
+        path_on_datastore: str | None = None,
+        mode: str = "mount",
+        path_on_compute: str | None = None,
+        overwrite: bool = False,
+    ) -> None:
+        if datastore is None:
+            raise UserErrorException("DataReference needs a datastore")
+        self.datastore = datastore
+        self.data_reference_name = data_reference_name or datastore.name
+        self.path_on_datastore = path_on_datastore
+        self.mode = _check_mode(mode)
+        self.path_on_compute = path_on_compute
+        self.overwrite = overwrite
+
+    @property
+    def name(self) -> str:
+        return self.data_reference_name
+
+    def _with(self, **changes: Any) -> DataReference:
+        clone = copy.copy(self)
+        clone.__dict__.update(changes)
+        return clone
+
+    def as_download(
+        self, path_on_compute: str | None = None, overwrite: bool | None = None
+    ) -> DataReference:
+        return self._with(
+            mode="download",
+            path_on_compute=path_on_compute or self.path_on_compute,
+            overwrite=self.overwrite if overwrite is None else overwrite,
+        )
+
+    def as_mount(self) -> DataReference:
+        return self._with(mode="mount")
+
+    def as_upload(
+        self, path_on_compute: str | None = None, overwrite: bool | None = None
+    ) -> DataReference:
+        return self._with(
+            mode="upload",
+            path_on_compute=path_on_compute or self.path_on_compute,
+            overwrite=self.overwrite if overwrite is None else overwrite,
+        )
+
+    def path(
+        self, path: str | None = None, data_reference_name: str | None = None
+    ) -> DataReference:
+        """A reference to ``path`` below this one."""
+        base = (self.path_on_datastore or "").rstrip("/")
+        joined = f"{base}/{path}" if base and path else (path or base or None)
+        return self._with(
+            path_on_datastore=joined,
+            data_reference_name=data_reference_name or self.data_reference_name,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"DataReference(name={self.data_reference_name!r}, datastore={self.datastore.name!r}, "
+            f"path={self.path_on_datastore!r}, mode={self.mode!r})"
+        )
+
+
+class PipelineData:
+    """Intermediate data: written by exactly one step, read by any number of later steps.
+
+    Steps refer to it by object, not by name: that reference is the edge that orders them.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        datastore: Datastore | None = None,
+        output_name: str | None = None,
+        output_mode: str = "mount",
+        output_path_on_compute: str | None = None,
+        output_overwrite: bool | None = None,
+        data_type: str | None = None,
+        is_directory: bool | None = None,
+        pipeline_output_name: str | None = None,
+        training_output: Any = None,
+    ) -> None:
+        self.name = name
+        self.datastore = datastore
+        self.output_name = output_name or name
+        self.output_mode = _check_mode(output_mode)
+        self.output_path_on_compute = output_path_on_compute
+        self.output_overwrite = output_overwrite
+        self.data_type = data_type
+        self.is_directory = is_directory
+        self.pipeline_output_name = pipeline_output_name
+        self._producers: list[Step] = []
+
+    def as_input(self, input_name: str | None = None) -> DataInput:
+        return DataInput(self, input_name or self.name, "mount")
+
+    def as_download(
+        self,
+        input_name: str | None = None,
+        path_on_compute: str | None = None,
+        overwrite: bool | None = None,
+    ) -> DataInput:
+        return DataInput(self, input_name or self.name, "download", path_on_compute)
+
+    def as_mount(self, input_name: str | None = None) -> DataInput:
+        return DataInput(self, input_name or self.name, "mount")
+
+    def __repr__(self) -> str:
+        return f"PipelineData(name={self.name!r})"
+
+
+class DataInput:
+    """How one step reads a PipelineData (its input name and mode); identity stays the data's."""
+
+    def __init__(
+        self,
+        data: PipelineData,
+        input_name: str,
+        mode: str = "mount",
+        path_on_compute: str | None = None,
+    ) -> None:
+        self.data = data
+        self.input_name = input_name
+        self.mode = _check_mode(mode)
+        self.path_on_compute = path_on_compute
+
+    @property
+    def name(self) -> str:
+        return self.input_name
+
+    def as_download(self) -> DataInput:
+        return DataInput(self.data, self.input_name, "download", self.path_on_compute)
+
+    def as_mount(self) -> DataInput:
+        return DataInput(self.data, self.input_name, "mount", self.path_on_compute)
+
+    def __repr__(self) -> str:
+        return f"DataInput({self.data.name!r} as {self.input_name!r}, mode={self.mode!r})"
+
+
+def underlying(data: Any) -> Any:
+    """The PipelineData behind a DataInput; other objects as they are."""
+    return data.data if isinstance(data, DataInput) else data

@@ -1,0 +1,148 @@
+"""A pipeline: the steps to run and the data between them; translates into an Airflow DAG."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from mlpipelines.errors import PipelineValidationError
+from mlpipelines.model.data import DataReference, PipelineData, underlying
+from mlpipelines.model.parameter import PipelineParameter
+from mlpipelines.model.steps import Step
+from mlpipelines.model.workspace import Workspace
+
+if TYPE_CHECKING:
+    from mlpipelines.model.datastore import Datastore
+
+
+class StepSequence:
+    """Steps that run in the order given, with no data passing between them."""
+
+    def __init__(self, steps: Iterable[Any] | None = None) -> None:
+        self.steps = list(_flatten(steps or []))
+        for before, after in zip(self.steps, self.steps[1:], strict=False):
+            if (
+                isinstance(before, Step)
+                and isinstance(after, Step)
+                and before not in after._run_after
+            ):
+                after.run_after(before)
+
+
+def _flatten(items: Iterable[Any]) -> Iterable[Any]:
+    for item in items:
+        if isinstance(item, (list, tuple)):
+            yield from _flatten(item)
+        elif isinstance(item, StepSequence):
+            yield from item.steps
+        else:
+            yield item
+
+
+def step_upstreams(step: Step) -> list[Step]:
+    """The steps that must finish before ``step``: producers of its inputs, then run_after."""
+    upstream: list[Step] = []
+    for item in step.inputs:
+        data = underlying(item)
+        if isinstance(data, PipelineData):
+            upstream += [p for p in data._producers if p is not step and p not in upstream]
+    upstream += [s for s in step._run_after if isinstance(s, Step) and s not in upstream]
+    return upstream
+
+
+class Pipeline:
+    """Steps and the data between them.
+
+    ``steps`` may nest lists; steps that produce data a listed step consumes (and steps named
+    in ``run_after``) join the pipeline too, transitively, as in the old SDK.
+    """
+
+    def __init__(
+        self,
+        workspace: Workspace | None,
+        steps: Any,
+        description: str | None = None,
+        default_datastore: Datastore | None = None,
+        default_source_directory: str | None = None,
+        resolve_closure: bool = True,
+        continue_on_step_failure: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.workspace = workspace or Workspace.current()
+        self.description = description
+        self.default_source_directory = default_source_directory
+        self.continue_on_step_failure = continue_on_step_failure
+        self.default_datastore = default_datastore or self.workspace.get_default_datastore()
+        given = list(_flatten([steps] if isinstance(steps, (Step, StepSequence)) else steps or []))
+        self.steps: list[Any] = _closure(given) if resolve_closure else given
+
+    @property
+    def parameters(self) -> dict[str, PipelineParameter]:
+        """Every PipelineParameter the steps use, by name (the first one seen wins)."""
+        found: dict[str, PipelineParameter] = {}
+        for _step, param in iter_parameters(self.steps):
+            found.setdefault(param.name, param)
+        return found
+
+    def validate(self, dag_id: str | None = None) -> list[Any]:
+        """Check the whole pipeline; raise PipelineValidationError listing every problem."""
+        from mlpipelines.model.validation import find_problems
+
+        problems = find_problems(self, dag_id)
+        if problems:
+            raise PipelineValidationError(problems)
+        return []
+
+    def to_dag(self, dag_id: str, **dag_kwargs: Any) -> Any:
+        """This pipeline as an ``airflow.sdk.DAG``: one task per step."""
+        from mlpipelines.translate import pipeline_to_dag
+
+        return pipeline_to_dag(self, dag_id, **dag_kwargs)
+
+    def to_task_group(self, group_id: str, **group_kwargs: Any) -> Any:
+        """This pipeline as a TaskGroup inside the DAG being defined (``with DAG(...):``)."""
+        from mlpipelines.translate import pipeline_to_task_group
+
+        return pipeline_to_task_group(self, group_id, **group_kwargs)
+
+    def __repr__(self) -> str:
+        return f"Pipeline(steps={[getattr(s, 'name', s) for s in self.steps]!r})"
+
+
+def _closure(given: list[Any]) -> list[Any]:
+    ordered: list[Any] = []
+    seen: set[int] = set()
+
+    def visit(item: Any) -> None:
+        if id(item) in seen:
+            return
+        seen.add(id(item))
+        if isinstance(item, Step):
+            for upstream in step_upstreams(item):
+                visit(upstream)
+        ordered.append(item)
+
+    for item in given:
+        visit(item)
+    return ordered
+
+
+def iter_parameters(steps: Iterable[Any]) -> Iterable[tuple[Step, PipelineParameter]]:
+    """Each (step, parameter) use in arguments and params, in order."""
+    for step in steps:
+        if not isinstance(step, Step):
+            continue
+        for value in [*step.argument_values, *step.param_values.values()]:
+            if isinstance(value, PipelineParameter):
+                yield step, value
+
+
+def iter_data(step: Step) -> Iterable[tuple[str, Any]]:
+    """Each (role, data) a step names: 'input', 'output', 'argument'."""
+    for item in step.inputs:
+        yield "input", item
+    for item in step.outputs:
+        yield "output", item
+    for item in step.argument_values:
+        if isinstance(underlying(item), (PipelineData, DataReference)):
+            yield "argument", item

@@ -1,0 +1,147 @@
+"""Steps: the units of work of a pipeline. Plain records; the translator turns them into tasks."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, ClassVar
+
+from mlpipelines.errors import UserErrorException
+from mlpipelines.model.compute import compute_name
+from mlpipelines.model.data import PipelineData
+
+
+def _defining_folder() -> str:
+    """The folder of the file that called into mlpipelines (a DAG file, a script); else the cwd.
+
+    Relative source directories resolve against it, so a DAG file works whatever the DAG
+    processor's working directory is.
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module != "mlpipelines" and not module.startswith("mlpipelines."):
+            file = frame.f_globals.get("__file__")
+            return os.path.dirname(os.path.abspath(file)) if file else os.getcwd()
+        frame = frame.f_back  # type: ignore[assignment]
+    return os.getcwd()
+
+
+class Step:
+    """What every step has: a name, data in and out, where it runs, and whether it may be reused."""
+
+    kind: ClassVar[str] = "step"
+
+    def __init__(
+        self,
+        name: str,
+        inputs: list[Any] | None = None,
+        outputs: list[Any] | None = None,
+        compute_target: Any = None,
+        allow_reuse: bool = True,
+        version: str | None = None,
+    ) -> None:
+        if not isinstance(name, str):
+            raise UserErrorException(f"step name must be a string, got {name!r}")
+        self.name = name
+        self.inputs = list(inputs or [])
+        self.outputs = list(outputs or [])
+        self.compute_target = compute_target
+        self.allow_reuse = allow_reuse
+        self.version = version
+        self._run_after: list[Step] = []
+        self._defined_in = _defining_folder()
+        for output in self.outputs:
+            if isinstance(output, PipelineData):
+                output._producers.append(self)
+
+    @property
+    def compute_target_name(self) -> str:
+        return compute_name(self.compute_target)
+
+    def run_after(self, step: Step) -> None:
+        """Run this step only after ``step`` has finished, with no data passing between them."""
+        self._run_after.append(step)
+
+    @property
+    def argument_values(self) -> list[Any]:
+        """The step's arguments as given (data and parameters still objects)."""
+        return []
+
+    @property
+    def param_values(self) -> dict[str, Any]:
+        return {}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+class PythonScriptStep(Step):
+    """Runs ``python script_name *arguments`` in a copy of ``source_directory``."""
+
+    kind: ClassVar[str] = "python_script"
+
+    def __init__(
+        self,
+        script_name: str,
+        name: str | None = None,
+        arguments: list[Any] | None = None,
+        compute_target: Any = None,
+        runconfig: Any = None,
+        runconfig_pipeline_params: dict[str, Any] | None = None,
+        inputs: list[Any] | None = None,
+        outputs: list[Any] | None = None,
+        params: dict[str, Any] | None = None,
+        source_directory: str | os.PathLike[str] | None = None,
+        allow_reuse: bool = True,
+        version: str | None = None,
+        hash_paths: list[str] | None = None,
+        target: Any = None,
+    ) -> None:
+        if compute_target is not None and target is not None:
+            raise UserErrorException("pass compute_target= or target=, not both")
+        super().__init__(
+            name=name if name is not None else str(script_name),
+            inputs=inputs,
+            outputs=outputs,
+            compute_target=compute_target if compute_target is not None else target,
+            allow_reuse=allow_reuse,
+            version=version,
+        )
+        self.script_name = script_name
+        self.arguments = list(arguments or [])
+        self.runconfig = runconfig
+        self.runconfig_pipeline_params = runconfig_pipeline_params
+        self.params = dict(params or {})
+        self.source_directory = None if source_directory is None else os.fspath(source_directory)
+        self.hash_paths = hash_paths
+
+    @property
+    def argument_values(self) -> list[Any]:
+        return self.arguments
+
+    @property
+    def param_values(self) -> dict[str, Any]:
+        return self.params
+
+    @property
+    def resolved_source_directory(self) -> Path:
+        """The absolute source folder: as given, else relative to the defining file's folder
+        (or the cwd, where only that holds it, as the old SDK resolved it)."""
+        if self.source_directory is None:
+            return Path(self._defined_in)
+        given = Path(self.source_directory).expanduser()
+        if given.is_absolute():
+            return given
+        beside = Path(self._defined_in) / given
+        if beside.is_dir() or not (Path.cwd() / given).is_dir():
+            return beside
+        return Path.cwd() / given
+
+    @property
+    def interpreter(self) -> str | None:
+        """The Python the run configuration names, if any (default: the worker's own)."""
+        env = getattr(self.runconfig, "environment", None)
+        python = getattr(env, "python", None)
+        return getattr(python, "interpreter_path", None)

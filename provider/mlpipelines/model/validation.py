@@ -1,0 +1,314 @@
+"""Every check a pipeline must pass before it becomes a DAG, reported all at once."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from mlpipelines._naming import AIRFLOW_ID, IDENTIFIER, task_id_for
+from mlpipelines.errors import Problem, UserErrorException
+from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
+from mlpipelines.model.datastore import clean_relative_path
+from mlpipelines.model.parameter import PipelineParameter
+from mlpipelines.model.pipeline import iter_parameters, step_upstreams
+from mlpipelines.model.steps import PythonScriptStep, Step
+
+if TYPE_CHECKING:
+    from mlpipelines.model.pipeline import Pipeline
+
+RESERVED_PARAMETER_NAMES = frozenset({"regenerate_outputs"})
+RESERVED_PARAMETER_PREFIX = "mlpipelines_"
+_SCALARS = (str, int, float, bool)
+
+
+def find_problems(pipeline: Pipeline, dag_id: str | None = None) -> list[Problem]:
+    """All problems of a pipeline, each tied to its step; empty when it can run."""
+    problems: list[Problem] = []
+    if dag_id is not None and not AIRFLOW_ID.match(dag_id):
+        problems.append(
+            Problem(
+                "bad-dag-id",
+                None,
+                f"'{dag_id}' cannot be an Airflow DAG id "
+                "(letters, digits, '_', '.', '-'; at most 250)",
+            )
+        )
+    steps = [s for s in pipeline.steps if isinstance(s, Step)]
+    for item in pipeline.steps:
+        if not isinstance(item, Step):
+            problems.append(Problem("not-a-step", None, f"{item!r} in steps is not a step"))
+    if not steps:
+        problems.append(Problem("no-steps", None, "the pipeline has no steps"))
+    problems += _name_problems(steps)
+    for step in steps:
+        problems += _step_problems(step)
+    problems += _data_problems(steps)
+    problems += _parameter_problems(steps)
+    problems += _cycle_problems(steps)
+    return problems
+
+
+def _name_problems(steps: list[Step]) -> list[Problem]:
+    problems = []
+    counts = Counter(s.name for s in steps)
+    for name, count in counts.items():
+        if count > 1:
+            problems.append(
+                Problem("duplicate-step-name", name, f"{count} steps are named '{name}'")
+            )
+    by_task: dict[str, set[str]] = defaultdict(set)
+    for step in steps:
+        task_id = task_id_for(step.name)
+        if not task_id:
+            problems.append(
+                Problem(
+                    "bad-step-name",
+                    step.name,
+                    "the name has no letter or digit Airflow could use as a task id",
+                )
+            )
+        elif len(task_id) > 250:
+            problems.append(
+                Problem(
+                    "bad-step-name",
+                    step.name[:40] + "...",
+                    f"the name is {len(task_id)} characters; Airflow allows 250",
+                )
+            )
+        else:
+            by_task[task_id].add(step.name)
+    for task_id, names in by_task.items():
+        if len(names) > 1:
+            listed = ", ".join(f"'{n}'" for n in sorted(names))
+            problems.append(
+                Problem(
+                    "task-id-collision",
+                    sorted(names)[0],
+                    f"steps {listed} would all become Airflow task '{task_id}'",
+                )
+            )
+    return problems
+
+
+def _step_problems(step: Step) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def add(kind: str, message: str) -> None:
+        problems.append(Problem(kind, step.name, message))
+
+    inputs, outputs = [], []
+    for item in step.inputs:
+        if isinstance(item, (DataReference, PipelineData, DataInput)):
+            inputs.append(item)
+        else:
+            add("bad-input", f"input {item!r} is not a DataReference or PipelineData")
+    for item in step.outputs:
+        if isinstance(item, PipelineData):
+            outputs.append(item)
+        else:
+            add("bad-output", f"output {item!r} is not a PipelineData")
+    for role, items in (("input", inputs), ("output", outputs)):
+        for name, count in Counter(i.name for i in items).items():
+            if count > 1:
+                add(f"duplicate-{role}-name", f"{count} {role}s are named '{name}'")
+    for item in inputs:
+        data = underlying(item)
+        if isinstance(data, PipelineData) and any(data is o for o in outputs):
+            add("self-dependency", f"PipelineData '{data.name}' is both an input and an output")
+        if isinstance(data, DataReference):
+            try:
+                clean_relative_path(data.path_on_datastore)
+            except UserErrorException as exc:
+                add("path-leaves-datastore", f"input '{data.name}': {exc}")
+    declared = {id(underlying(i)) for i in inputs} | {id(o) for o in outputs}
+    for value in step.argument_values:
+        data = underlying(value)
+        if isinstance(data, (PipelineData, DataReference)):
+            if id(data) not in declared:
+                what = type(data).__name__
+                add(
+                    "data-not-declared",
+                    f"{what} '{data.name}' is used in arguments but is in "
+                    "neither inputs nor outputs",
+                )
+        elif not isinstance(value, (*_SCALARS, PipelineParameter)):
+            add(
+                "bad-argument",
+                f"argument {value!r} is not a string, number, PipelineParameter or data reference",
+            )
+    for key, value in step.param_values.items():
+        if not isinstance(key, str) or not IDENTIFIER.match(key):
+            add("bad-param-name", f"params key {key!r} cannot be an environment variable name")
+        if not isinstance(value, (*_SCALARS, PipelineParameter)):
+            add(
+                "bad-param-value",
+                f"params value {value!r} for '{key}' is not a string, number or PipelineParameter",
+            )
+    for other in step._run_after:
+        if not isinstance(other, Step):
+            add("bad-run-after", f"run_after({other!r}) needs a step")
+    if isinstance(step, PythonScriptStep):
+        problems += [Problem(k, step.name, m) for k, m in _script_problems(step)]
+    return problems
+
+
+def _script_problems(step: PythonScriptStep) -> list[tuple[str, str]]:
+    script = step.script_name
+    if not isinstance(script, str) or not script.strip():
+        return [("bad-script-name", f"script_name {script!r} must name a file")]
+    pure = PurePosixPath(script.replace("\\", "/"))
+    if pure.is_absolute() or ".." in pure.parts:
+        return [
+            (
+                "script-outside-source",
+                f"script '{script}' is outside source_directory; give a path relative to it",
+            )
+        ]
+    folder = step.resolved_source_directory
+    if not folder.is_dir():
+        return [("missing-source-directory", f"source_directory '{folder}' does not exist")]
+    if not (folder / pure).is_file():
+        return [("missing-script", f"script '{script}' is not in source_directory '{folder}'")]
+    return []
+
+
+def _data_problems(steps: list[Step]) -> list[Problem]:
+    problems = []
+    in_pipeline = {id(s) for s in steps}
+    seen: dict[int, PipelineData] = {}
+    consumers: dict[int, Step] = {}
+    for step in steps:
+        for item in [*step.inputs, *step.outputs]:
+            data = underlying(item)
+            if isinstance(data, PipelineData):
+                seen.setdefault(id(data), data)
+                if any(underlying(i) is data for i in step.inputs):
+                    consumers.setdefault(id(data), step)
+    for key, data in seen.items():
+        owner = consumers.get(key)
+        if not isinstance(data.name, str) or not IDENTIFIER.match(data.name):
+            where = data._producers[0].name if data._producers else getattr(owner, "name", None)
+            problems.append(
+                Problem(
+                    "bad-data-name",
+                    where,
+                    f"PipelineData name {data.name!r} "
+                    "must be letters, digits and '_' (not starting with a digit)",
+                )
+            )
+        producers = [p for p in data._producers if id(p) in in_pipeline]
+        if not producers and owner is not None:
+            problems.append(
+                Problem(
+                    "data-never-produced",
+                    owner.name,
+                    f"PipelineData '{data.name}' is consumed but no step lists it in outputs",
+                )
+            )
+        if len(producers) > 1:
+            names = ", ".join(f"'{p.name}'" for p in producers)
+            problems.append(
+                Problem(
+                    "data-produced-twice",
+                    producers[1].name,
+                    f"PipelineData '{data.name}' is produced by steps {names}",
+                )
+            )
+    return problems
+
+
+def _parameter_problems(steps: list[Step]) -> list[Problem]:
+    problems = []
+    first: dict[str, tuple[Step, PipelineParameter]] = {}
+    reported: set[str] = set()
+    for step, param in iter_parameters(steps):
+        name = param.name
+        if name in reported:
+            continue
+        if not isinstance(name, str) or not IDENTIFIER.match(name):
+            problems.append(
+                Problem(
+                    "bad-parameter-name",
+                    step.name,
+                    f"PipelineParameter name {name!r} must be letters, digits and '_'",
+                )
+            )
+        elif name in RESERVED_PARAMETER_NAMES or name.startswith(RESERVED_PARAMETER_PREFIX):
+            problems.append(
+                Problem(
+                    "reserved-parameter-name",
+                    step.name,
+                    f"PipelineParameter name '{name}' is reserved by mlpipelines",
+                )
+            )
+        elif param.param_type is None:
+            problems.append(
+                Problem(
+                    "bad-parameter-default",
+                    step.name,
+                    f"PipelineParameter "
+                    f"'{name}' default {param.default_value!r} is not a string, "
+                    "number or bool",
+                )
+            )
+        elif name in first:
+            other_step, other = first[name]
+            if other is not param and (type(other.default_value), other.default_value) != (
+                type(param.default_value),
+                param.default_value,
+            ):
+                problems.append(
+                    Problem(
+                        "parameter-conflict",
+                        step.name,
+                        f"PipelineParameter "
+                        f"'{name}' has default {param.default_value!r} here but "
+                        f"{other.default_value!r} in step '{other_step.name}'",
+                    )
+                )
+        else:
+            first[name] = (step, param)
+            continue
+        reported.add(name)
+    return problems
+
+
+def _cycle_problems(steps: list[Step]) -> list[Problem]:
+    """Kahn's algorithm finds whether there is a cycle cheaply; networkx names its steps only
+    then, so valid pipelines never pay for importing it at DAG parse time."""
+    members = {id(s) for s in steps}
+    upstreams = {
+        id(s): [u for u in step_upstreams(s) if u is not s and id(u) in members] for s in steps
+    }
+    indegree = {key: len(ups) for key, ups in upstreams.items()}
+    downstream: dict[int, list[int]] = defaultdict(list)
+    for key, ups in upstreams.items():
+        for up in ups:
+            downstream[id(up)].append(key)
+    ready = [key for key, degree in indegree.items() if degree == 0]
+    done = 0
+    while ready:
+        key = ready.pop()
+        done += 1
+        for child in downstream[key]:
+            if child in indegree:
+                indegree[child] -= 1
+                if indegree[child] == 0:
+                    ready.append(child)
+    if done == len(indegree):
+        return []
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    by_id = {id(s): s for s in steps}
+    for key, ups in upstreams.items():
+        graph.add_edges_from((id(up), key) for up in ups)
+    problems = []
+    for component in nx.strongly_connected_components(graph):
+        if len(component) < 2:
+            continue
+        cycle = nx.find_cycle(graph.subgraph(component))
+        names = [by_id[a].name for a, _ in cycle] + [by_id[cycle[0][0]].name]
+        problems.append(Problem("cycle", names[0], "steps form a cycle: " + " -> ".join(names)))
+    return problems

@@ -1,0 +1,212 @@
+"""The workspace: one Airflow deployment, its datastores and compute targets."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlpipelines.errors import UserErrorException
+
+DEFAULT_DATASTORES = ("workspaceblobstore", "workspacefilestore")
+CONFIG_FILE_NAMES = ("config.json", ".azureml/config.json", "mlpipelines.json")
+_IGNORED_AZURE_KEYS = ("subscription_id", "resource_group", "workspace_name", "location")
+
+
+def airflow_home() -> Path:
+    """The Airflow home this process belongs to: $AIRFLOW_HOME, else ~/airflow as Airflow does."""
+    return Path(os.environ.get("AIRFLOW_HOME") or Path.home() / "airflow").expanduser()
+
+
+@dataclass(frozen=True)
+class DatastoreSpec:
+    """Where a datastore lives. A local folder with ``path=None`` lives under the Airflow home
+    of whichever machine reads it, so DAGs never carry one machine's absolute path."""
+
+    name: str
+    kind: str = "local"
+    path: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "path": self.path}
+
+
+@dataclass
+class Workspace:
+    """An Airflow deployment seen as an Azure ML workspace.
+
+    ``Workspace.current()`` is the deployment the code runs in (for DAG files);
+    ``Workspace.from_config()`` reads a JSON file such as the one ``mlpipelines airflow up``
+    writes.
+    """
+
+    name: str = "airflow"
+    airflow_url: str | None = None
+    username: str | None = None
+    password: str | None = None
+    token: str | None = None
+    home: str | None = None
+    default_datastore_name: str = "workspaceblobstore"
+    datastore_specs: dict[str, DatastoreSpec] = field(default_factory=dict)
+    config_path: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in DEFAULT_DATASTORES:
+            self.datastore_specs.setdefault(name, DatastoreSpec(name, "local", None))
+
+    @classmethod
+    def current(cls) -> Workspace:
+        """The deployment this process runs in; reads only the environment (safe in DAG files)."""
+        return cls(
+            name=os.environ.get("MLPIPELINES_WORKSPACE", "airflow"),
+            default_datastore_name=os.environ.get(
+                "MLPIPELINES_DEFAULT_DATASTORE", "workspaceblobstore"
+            ),
+        )
+
+    @classmethod
+    def from_config(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        auth: Any = None,
+        _file_name: str | None = None,
+    ) -> Workspace:
+        """Read a workspace config: the given file or folder, else search upwards from the cwd."""
+        found = _find_config(Path(path) if path is not None else None, _file_name)
+        try:
+            data = json.loads(found.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise UserErrorException(f"cannot read workspace config {found}: {exc}") from exc
+        if not isinstance(data, dict):
+            raise UserErrorException(f"workspace config {found} must hold a JSON object")
+        return cls._from_dict(data, str(found))
+
+    @classmethod
+    def _from_dict(cls, data: dict[str, Any], config_path: str | None = None) -> Workspace:
+        specs: dict[str, DatastoreSpec] = {}
+        for name, spec in (data.get("datastores") or {}).items():
+            specs[name] = DatastoreSpec(name, spec.get("kind", "local"), spec.get("path"))
+        known = {
+            "name",
+            "airflow_url",
+            "username",
+            "password",
+            "token",
+            "home",
+            "default_datastore",
+            "datastores",
+            *_IGNORED_AZURE_KEYS,
+        }
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise UserErrorException(f"unknown keys in workspace config: {', '.join(unknown)}")
+        return cls(
+            name=data.get("name") or data.get("workspace_name") or "airflow",
+            airflow_url=data.get("airflow_url"),
+            username=data.get("username"),
+            password=data.get("password"),
+            token=data.get("token"),
+            home=data.get("home"),
+            default_datastore_name=data.get("default_datastore", "workspaceblobstore"),
+            datastore_specs=specs,
+            config_path=config_path,
+        )
+
+    def write_config(
+        self, path: str | os.PathLike[str] | None = None, file_name: str | None = None
+    ) -> Path:
+        """Write this workspace's config as JSON (the old SDK's ``ws.write_config``)."""
+        target = Path(path or ".") / (file_name or "config.json")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        body = {
+            "name": self.name,
+            "airflow_url": self.airflow_url,
+            "username": self.username,
+            "password": self.password,
+            "home": self.home,
+            "default_datastore": self.default_datastore_name,
+            "datastores": {n: s.to_dict() for n, s in self.datastore_specs.items() if s.path},
+        }
+        body = {k: v for k, v in body.items() if v not in (None, {})}
+        target.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+        target.chmod(0o600)
+        return target
+
+    # -- datastores ---------------------------------------------------------------------------
+    @property
+    def datastores(self) -> dict[str, Any]:
+        """Every registered datastore by name."""
+        from mlpipelines.model.datastore import Datastore
+
+        return {name: Datastore(self, name) for name in self.datastore_specs}
+
+    def get_default_datastore(self) -> Any:
+        """The datastore that outputs and artifacts go to unless a step says otherwise."""
+        from mlpipelines.model.datastore import Datastore
+
+        return Datastore(self, self.default_datastore_name)
+
+    def set_default_datastore(self, name: str) -> None:
+        """Make a registered datastore the default."""
+        self.datastore_spec(name)
+        self.default_datastore_name = name
+
+    def datastore_spec(self, name: str) -> DatastoreSpec:
+        """The spec of a registered datastore; an unknown name is a clear error."""
+        try:
+            return self.datastore_specs[name]
+        except KeyError:
+            known = ", ".join(sorted(self.datastore_specs))
+            raise UserErrorException(f"no datastore named '{name}' (known: {known})") from None
+
+    def datastore_root(self, name: str) -> Path:
+        """The local folder of a local-folder datastore, as seen from this process."""
+        return local_datastore_root(self.datastore_spec(name), self.home)
+
+    @property
+    def compute_targets(self) -> dict[str, Any]:
+        """Compute targets by name; ``local`` (a process on the Airflow worker) always exists."""
+        from mlpipelines.model.compute import LOCAL_COMPUTE
+
+        return {LOCAL_COMPUTE.name: LOCAL_COMPUTE}
+
+    @property
+    def experiments(self) -> dict[str, Any]:
+        """Experiments by name (filled by the client once runs are submitted)."""
+        return {}
+
+    def __repr__(self) -> str:
+        return f"Workspace(name={self.name!r}, airflow_url={self.airflow_url!r})"
+
+
+def local_datastore_root(spec: DatastoreSpec, home: str | None = None) -> Path:
+    """The folder of a local datastore: its own path, else <Airflow home>/mlpipelines/<name>."""
+    if spec.kind != "local":
+        raise UserErrorException(
+            f"datastore '{spec.name}' is a {spec.kind} store, not a local folder"
+        )
+    if spec.path:
+        return Path(spec.path).expanduser()
+    base = Path(home).expanduser() if home else airflow_home()
+    return base / "mlpipelines" / spec.name
+
+
+def _find_config(path: Path | None, file_name: str | None) -> Path:
+    names = (file_name,) if file_name else CONFIG_FILE_NAMES
+    if path is not None:
+        if path.is_file():
+            return path
+        candidates = [path / n for n in names]
+    else:
+        here = Path.cwd()
+        candidates = [folder / n for folder in (here, *here.parents) for n in names]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    where = path if path is not None else Path.cwd()
+    raise UserErrorException(
+        f"no workspace config found from {where} (looked for {', '.join(names)}); "
+        "run `mlpipelines airflow up` to create one"
+    )

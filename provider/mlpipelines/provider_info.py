@@ -1,0 +1,29 @@
+"""What Airflow's providers manager reads about this provider."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def get_provider_info() -> dict[str, Any]:
+    """Provider metadata for the ``apache_airflow_provider`` entry point."""
+    return {
+        "package-name": "airflow-provider-mlpipelines",
+        "name": "mlpipelines",
+        "description": "Azure ML SDK v1 style ML pipelines (steps, data, parameters, reuse) "
+        "on Apache Airflow 3.",
+        "versions": ["0.1.0"],
+        "integrations": [
+            {
+                "integration-name": "mlpipelines",
+                "external-doc-url": "https://pypi.org/project/airflow-provider-mlpipelines/",
+                "tags": ["software"],
+            }
+        ],
+        "operators": [
+            {
+                "integration-name": "mlpipelines",
+                "python-modules": ["mlpipelines.operators.python_script"],
+            }
+        ],
+    }
