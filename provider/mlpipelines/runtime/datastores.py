@@ -1,0 +1,36 @@
+"""Datastores as seen from a task: a datastore spec to the folder it lives in on this worker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mlpipelines.errors import UserErrorException
+from mlpipelines.model.workspace import DatastoreSpec, local_datastore_root
+
+
+def datastore_root(spec: dict[str, Any]) -> Path:
+    """The local folder of a datastore spec (``{"name", "kind", "path"}``) on this worker."""
+    store = DatastoreSpec(spec["name"], spec.get("kind", "local"), spec.get("path"))
+    if store.kind != "local":
+        raise UserErrorException(
+            f"datastore '{store.name}' is of kind '{store.kind}', not reachable from this worker"
+        )
+    return local_datastore_root(store)
+
+
+def reference(spec: dict[str, Any], relative_path: str) -> dict[str, Any]:
+    """The XCom reference of data at ``relative_path`` on a datastore: name, path and URI."""
+    root = datastore_root(spec)
+    return {
+        "datastore": spec["name"],
+        "path": relative_path,
+        "uri": (root / relative_path).resolve().as_uri(),
+        "store": dict(spec),
+    }
+
+
+def resolve_reference(ref: dict[str, Any]) -> Path:
+    """The local path an XCom reference points to on this worker."""
+    store = ref.get("store") or {"name": ref["datastore"], "kind": "local", "path": None}
+    return datastore_root(store) / ref["path"]

@@ -1,0 +1,120 @@
+"""Run one PythonScriptStep in a task: stage, run the script, publish outputs, keep artifacts."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlpipelines.errors import StepRunError
+from mlpipelines.runtime import run_context
+from mlpipelines.runtime.artifacts import save_artifacts
+from mlpipelines.runtime.metrics import read_metrics
+from mlpipelines.runtime.outputs import discard_outputs, publish_output
+from mlpipelines.runtime.process import run_process
+from mlpipelines.runtime.staging import PendingOutput, prepare_outputs, stage_inputs, stage_source
+from mlpipelines.runtime.step_context import StepContext
+
+
+@dataclass
+class StepResult:
+    """What a finished step hands on: a reference per output, and its metrics."""
+
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+def parameter_value(name: str, params: dict[str, Any]) -> Any:
+    if name not in params:
+        raise StepRunError(f"pipeline parameter '{name}' has no value in this run")
+    return params[name]
+
+
+def render_token(
+    token: dict[str, Any], params: dict[str, Any], inputs: dict[str, Path], outputs: dict[str, Path]
+) -> str:
+    """One argv entry or env value: a literal, a parameter's value, or a data path.
+
+    Values are used as they are: no shell, no template engine sees them.
+    """
+    if "parameter" in token:
+        return str(parameter_value(token["parameter"], params))
+    if "input" in token:
+        return str(inputs[token["input"]])
+    if "output" in token:
+        return str(outputs[token["output"]])
+    return str(token["value"])
+
+
+def run_python_script_step(
+    definition: dict[str, Any],
+    ctx: StepContext,
+    interpreter: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
+) -> StepResult:
+    """Run the step's script once; raise StepRunError (exit code, stderr tail) if it fails."""
+    work_dir = Path(tempfile.mkdtemp(prefix=f"mlpipelines-{ctx.task_id}-"))
+    pending: list[PendingOutput] = []
+    try:
+        source = stage_source(definition["source_directory"], work_dir)
+        inputs = stage_inputs(definition, ctx, work_dir)
+        pending = prepare_outputs(definition, ctx)
+        output_paths = {p.name: p.temp for p in pending}
+        argv = [
+            interpreter or definition.get("interpreter") or sys.executable,
+            definition["script_name"],
+            *(render_token(t, ctx.params, inputs, output_paths) for t in definition["arguments"]),
+        ]
+        metrics_file = work_dir / "metrics.jsonl"
+        env = _script_env(definition, ctx, inputs, output_paths, metrics_file, extra_env)
+        ctx.log.info("running %s in %s", argv, source)
+        logs_dir = work_dir / "logs"
+        result = run_process(argv, source, env, ctx.log, logs_dir, on_start)
+        metrics = read_metrics(metrics_file)
+        save_artifacts(definition["default_datastore"], ctx, logs_dir, metrics)
+        if result.returncode != 0:
+            tail = "\n".join(result.stderr_tail) or "(no stderr)"
+            raise StepRunError(
+                f"step '{definition['name']}': script {definition['script_name']} "
+                f"exited with code {result.returncode}; last stderr lines:\n{tail}"
+            )
+        published = {p.name: publish_output(p) for p in pending}
+        pending = []
+        return StepResult(published, metrics)
+    finally:
+        discard_outputs(pending)
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _script_env(
+    definition: dict[str, Any],
+    ctx: StepContext,
+    inputs: dict[str, Path],
+    outputs: dict[str, Path],
+    metrics_file: Path,
+    extra_env: dict[str, str] | None,
+) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(extra_env or {})
+    for key, token in definition["params"].items():
+        env[f"AML_PARAMETER_{key}"] = render_token(token, ctx.params, inputs, outputs)
+    for name, path in {**inputs, **outputs}.items():
+        env[f"AZUREML_DATAREFERENCE_{name}"] = str(path)
+    env.update(
+        {
+            run_context.ENV_RUN_ID: ctx.step_run_id,
+            run_context.ENV_PARENT_RUN_ID: ctx.parent_run_id,
+            run_context.ENV_EXPERIMENT: ctx.dag_id,
+            run_context.ENV_STEP_NAME: definition["name"],
+            run_context.ENV_METRICS_FILE: str(metrics_file),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env

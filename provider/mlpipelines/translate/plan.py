@@ -1,0 +1,133 @@
+"""Plan: a pipeline becomes plain task records (no Airflow), the one form the renderer reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mlpipelines._naming import task_id_for
+from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
+from mlpipelines.model.datastore import clean_relative_path
+from mlpipelines.model.parameter import PipelineParameter
+from mlpipelines.model.pipeline import step_upstreams
+from mlpipelines.model.steps import PythonScriptStep, Step
+from mlpipelines.translate.step_docs import step_doc_md
+
+if TYPE_CHECKING:
+    from mlpipelines.model.pipeline import Pipeline
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One DAG Param: a PipelineParameter's name, default and JSON-schema type."""
+
+    name: str
+    default: Any
+    type: str
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One task: its id, the step kind (which picks the operator), the step's definition
+    as JSON-able data, the ids of the tasks before it, and its documentation."""
+
+    task_id: str
+    kind: str
+    definition: dict[str, Any]
+    upstream: tuple[str, ...]
+    doc_md: str
+
+
+@dataclass(frozen=True)
+class PipelinePlan:
+    params: tuple[ParamSpec, ...]
+    tasks: tuple[TaskSpec, ...]
+    description: str | None
+
+
+def plan_pipeline(pipeline: Pipeline, dag_id: str | None = None) -> PipelinePlan:
+    """Validate a pipeline, then describe each step as a TaskSpec; raises on any problem."""
+    pipeline.validate(dag_id)
+    default_store = pipeline.default_datastore.spec.to_dict()
+    params = tuple(
+        ParamSpec(p.name, p.default_value, p.param_type or "string")
+        for p in pipeline.parameters.values()
+    )
+    tasks = []
+    for step in pipeline.steps:
+        definition = step_definition(step, default_store)
+        upstream = tuple(task_id_for(u.name) for u in step_upstreams(step))
+        tasks.append(
+            TaskSpec(
+                definition["task_id"], step.kind, definition, upstream, step_doc_md(definition)
+            )
+        )
+    return PipelinePlan(params, tuple(tasks), pipeline.description)
+
+
+def step_definition(step: Step, default_store: dict[str, Any]) -> dict[str, Any]:
+    """A step as JSON-able data: everything the operator needs at run time."""
+    inputs = [_input_spec(item) for item in step.inputs]
+    outputs = [_output_spec(data, default_store) for data in step.outputs]
+    names = {id(underlying(item)): item.name for item in step.inputs}
+    output_names = {id(data): data.name for data in step.outputs}
+    definition: dict[str, Any] = {
+        "kind": step.kind,
+        "name": step.name,
+        "task_id": task_id_for(step.name),
+        "inputs": inputs,
+        "outputs": outputs,
+        "arguments": [_token(v, names, output_names) for v in step.argument_values],
+        "params": {k: _token(v, names, output_names) for k, v in step.param_values.items()},
+        "compute_target": step.compute_target_name,
+        "allow_reuse": bool(step.allow_reuse),
+        "version": step.version,
+        "default_datastore": default_store,
+    }
+    if isinstance(step, PythonScriptStep):
+        definition["script_name"] = step.script_name.replace("\\", "/")
+        definition["source_directory"] = str(step.resolved_source_directory)
+        definition["interpreter"] = step.interpreter
+    return definition
+
+
+def _token(value: Any, inputs: dict[int, str], outputs: dict[int, str]) -> dict[str, Any]:
+    data = underlying(value)
+    if isinstance(value, PipelineParameter):
+        return {"parameter": value.name}
+    if id(data) in outputs:
+        return {"output": outputs[id(data)]}
+    if id(data) in inputs:
+        return {"input": inputs[id(data)]}
+    return {"value": str(value)}
+
+
+def _input_spec(item: Any) -> dict[str, Any]:
+    if isinstance(item, DataReference):
+        return {
+            "name": item.name,
+            "kind": "data_reference",
+            "datastore": item.datastore.spec.to_dict(),
+            "path_on_datastore": clean_relative_path(item.path_on_datastore),
+            "mode": item.mode,
+            "path_on_compute": item.path_on_compute,
+        }
+    data: PipelineData = underlying(item)
+    return {
+        "name": item.name,
+        "kind": "pipeline_data",
+        "data": data.name,
+        "producer": task_id_for(data._producers[0].name),
+        "mode": item.mode if isinstance(item, DataInput) else "mount",
+        "path_on_compute": item.path_on_compute if isinstance(item, DataInput) else None,
+    }
+
+
+def _output_spec(data: PipelineData, default_store: dict[str, Any]) -> dict[str, Any]:
+    store = data.datastore.spec.to_dict() if data.datastore is not None else default_store
+    return {
+        "name": data.name,
+        "datastore": store,
+        "mode": data.output_mode,
+        "path_on_compute": data.output_path_on_compute,
+    }

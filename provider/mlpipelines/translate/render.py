@@ -1,0 +1,96 @@
+"""Render: a PipelinePlan becomes operators in a DAG or a TaskGroup. The only place that
+builds DAGs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import DAG, Param, TaskGroup
+
+from mlpipelines.operators.python_script import PythonScriptStepOperator
+from mlpipelines.translate.plan import PipelinePlan, TaskSpec
+
+OPERATORS: dict[str, type] = {
+    "python_script": PythonScriptStepOperator,
+}
+STEP_TRIGGER_RULE = "none_failed"
+TAG = "mlpipelines"
+
+
+def _params(plan: PipelinePlan) -> dict[str, Param]:
+    return {
+        p.name: Param(
+            p.default,
+            type=p.type,
+            title=p.name,
+            description=f"PipelineParameter '{p.name}' ({p.type})",
+        )
+        for p in plan.params
+    }
+
+
+def render_dag(plan: PipelinePlan, dag_id: str, **dag_kwargs: Any) -> DAG:
+    """A DAG holding one task per planned step; the pipeline's parameters become its Params."""
+    params = {**_params(plan), **(dag_kwargs.pop("params", None) or {})}
+    tags = [*(dag_kwargs.pop("tags", None) or []), TAG]
+    dag_kwargs.setdefault("schedule", None)
+    if plan.description and "description" not in dag_kwargs:
+        dag_kwargs["description"] = plan.description[:200]
+    with DAG(dag_id, params=params, tags=sorted(set(tags)), **dag_kwargs) as dag:
+        _render_tasks(plan, prefix="")
+    return dag
+
+
+def render_task_group(
+    plan: PipelinePlan, group_id: str, dag: DAG | None = None, **group_kwargs: Any
+) -> TaskGroup:
+    """The planned steps inside a TaskGroup of the DAG being defined, ending in one join task
+    so a task after the group sees success even when steps inside were skipped."""
+    from airflow.providers.standard.operators.empty import EmptyOperator
+    from airflow.sdk.definitions._internal.contextmanager import DagContext
+
+    dag = dag or DagContext.get_current()
+    if dag is None:
+        raise ValueError(
+            f"to_task_group('{group_id}') needs a DAG: call it inside `with DAG(...):`"
+        )
+    for name, param in _params(plan).items():
+        if name not in dag.params:
+            dag.params[name] = param
+    with TaskGroup(group_id, dag=dag, **group_kwargs) as group:
+        tasks = _render_tasks(plan, prefix=f"{group.group_id}.")
+        join = EmptyOperator(
+            task_id="done",
+            trigger_rule=STEP_TRIGGER_RULE,
+            doc_md="Joins the pipeline's steps; the group's only leaf.",
+        )
+        leaves = [t for t in tasks.values() if not t.downstream_task_ids]
+        for leaf in leaves:
+            leaf >> join
+    return group
+
+
+def _render_tasks(plan: PipelinePlan, prefix: str) -> dict[str, Any]:
+    tasks: dict[str, Any] = {}
+    for spec in plan.tasks:
+        tasks[spec.task_id] = _render_task(spec, prefix)
+    for spec in plan.tasks:
+        for upstream in spec.upstream:
+            tasks[upstream] >> tasks[spec.task_id]
+    return tasks
+
+
+def _render_task(spec: TaskSpec, prefix: str) -> Any:
+    definition = spec.definition
+    if prefix:
+        definition = {
+            **definition,
+            "inputs": [
+                {**i, "producer": prefix + i["producer"]} if "producer" in i else i
+                for i in definition["inputs"]
+            ],
+        }
+    operator = OPERATORS[spec.kind]
+    return operator(
+        task_id=spec.task_id, step=definition, doc_md=spec.doc_md, trigger_rule=STEP_TRIGGER_RULE
+    )

@@ -1,0 +1,46 @@
+"""A step's definition as Markdown, shown as the task's documentation in the Airflow UI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_KIND_TITLES = {"python_script": "PythonScriptStep"}
+
+
+def _show_token(token: dict[str, Any]) -> str:
+    if "parameter" in token:
+        return f"`<parameter {token['parameter']}>`"
+    if "input" in token:
+        return f"`<input {token['input']}>`"
+    if "output" in token:
+        return f"`<output {token['output']}>`"
+    return f"`{token['value']}`"
+
+
+def step_doc_md(definition: dict[str, Any]) -> str:
+    """Markdown for one step: what it runs, with which data and parameters."""
+    title = _KIND_TITLES.get(definition["kind"], definition["kind"])
+    lines = [f"### {title} `{definition['name']}`", ""]
+    if "script_name" in definition:
+        lines.append(
+            f"- **script**: `{definition['script_name']}` in `{definition['source_directory']}`"
+        )
+    if definition["arguments"]:
+        lines.append(
+            "- **arguments**: " + " ".join(_show_token(t) for t in definition["arguments"])
+        )
+    for key, token in definition["params"].items():
+        lines.append(f"- **param** `{key}` = {_show_token(token)}")
+    for spec in definition["inputs"]:
+        if spec["kind"] == "data_reference":
+            source = f"`{spec['datastore']['name']}/{spec['path_on_datastore']}`"
+        else:
+            source = f"`{spec['data']}` from step `{spec['producer']}`"
+        lines.append(f"- **input** `{spec['name']}` ({spec['mode']}): {source}")
+    for spec in definition["outputs"]:
+        lines.append(f"- **output** `{spec['name']}` on `{spec['datastore']['name']}`")
+    lines.append(
+        f"- **compute target**: `{definition['compute_target']}`; "
+        f"**allow_reuse**: {definition['allow_reuse']}"
+    )
+    return "\n".join(lines)
