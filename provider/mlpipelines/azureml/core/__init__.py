@@ -1,0 +1,9 @@
+"""``azureml.core``: workspace, datastores, compute targets, experiments, runs."""
+
+from mlpipelines.client.experiment import Experiment
+from mlpipelines.model.compute import ComputeTarget
+from mlpipelines.model.datastore import Datastore
+from mlpipelines.model.workspace import Workspace
+from mlpipelines.runtime.run_context import Run
+
+__all__ = ["ComputeTarget", "Datastore", "Experiment", "Run", "Workspace"]

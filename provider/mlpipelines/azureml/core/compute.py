@@ -1,0 +1,5 @@
+"""``azureml.core.compute``."""
+
+from mlpipelines.model.compute import ComputeTarget
+
+__all__ = ["ComputeTarget"]

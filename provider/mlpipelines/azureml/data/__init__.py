@@ -1,0 +1,5 @@
+"""``azureml.data``."""
+
+from mlpipelines.model.data import DataReference
+
+__all__ = ["DataReference"]

@@ -1,0 +1,7 @@
+"""``azureml.pipeline.core``: pipelines, intermediate data, parameters."""
+
+from mlpipelines.model.data import PipelineData
+from mlpipelines.model.parameter import PipelineParameter
+from mlpipelines.model.pipeline import Pipeline, StepSequence
+
+__all__ = ["Pipeline", "PipelineData", "PipelineParameter", "StepSequence"]

@@ -1,0 +1,6 @@
+"""``azureml.pipeline.core.graph``."""
+
+from mlpipelines.model.data import PipelineData
+from mlpipelines.model.parameter import PipelineParameter
+
+__all__ = ["PipelineData", "PipelineParameter"]

@@ -1,0 +1,5 @@
+"""``azureml.pipeline.steps``."""
+
+from mlpipelines.model.steps import PythonScriptStep
+
+__all__ = ["PythonScriptStep"]

@@ -1,0 +1,1 @@
+"""The ``mlpipelines`` command line."""

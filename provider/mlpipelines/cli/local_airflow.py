@@ -1,0 +1,260 @@
+"""A local Airflow 3 for users and tests: SQLite, LocalExecutor, 127.0.0.1 only.
+
+Starts the API server, scheduler, DAG processor and triggerer as one process group so that
+``down`` stops all of them (and the task workers they fork) together.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from mlpipelines.model.workspace import Workspace
+
+COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+STATE_FILE = "mlpipelines-airflow.json"
+PASSWORDS_FILE = "simple_auth_manager_passwords.json"
+SECRETS_FILE = "mlpipelines-secrets.json"
+ADMIN = "admin"
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass
+class LocalAirflow:
+    """One local Airflow deployment rooted at ``home``."""
+
+    home: Path
+    dags: Path | None = None
+    port: int | None = None
+
+    @property
+    def state_file(self) -> Path:
+        return self.home / STATE_FILE
+
+    def state(self) -> dict[str, Any] | None:
+        """What ``up`` recorded, if the deployment it started is still running."""
+        try:
+            state = json.loads(self.state_file.read_text())
+        except (OSError, ValueError):
+            return None
+        return state if _alive(state["pgid"]) else None
+
+    def environment(self, port: int) -> dict[str, str]:
+        """Airflow settings for this deployment, as environment variables."""
+        secret = self._secrets()
+        cores = os.cpu_count() or 2
+        dags = (self.dags or self.home / "dags").resolve()
+        bin_dir = str(Path(sys.executable).parent)
+        env = dict(os.environ)
+        env.update(
+            {
+                "PATH": bin_dir + os.pathsep + env.get("PATH", ""),
+                "AIRFLOW_HOME": str(self.home),
+                "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
+                "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+                "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+                "AIRFLOW__CORE__PARALLELISM": str(max(2, cores * 2)),
+                "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+                "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN}:admin",
+                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(
+                    self.home / PASSWORDS_FILE
+                ),
+                "AIRFLOW__CORE__FERNET_KEY": secret["fernet_key"],
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.home / 'airflow.db'}",
+                "AIRFLOW__API__HOST": "127.0.0.1",
+                "AIRFLOW__API__PORT": str(port),
+                "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+                "AIRFLOW__API__WORKERS": "1",
+                "AIRFLOW__API__SECRET_KEY": secret["api_secret"],
+                "AIRFLOW__API_AUTH__JWT_SECRET": secret["jwt_secret"],
+                "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+                "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+                "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.1",
+                "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+                "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "5",
+                "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
+            }
+        )
+        return env
+
+    def up(self, timeout: float = 180.0, log: Any = print) -> Path:
+        """Start (or find running) and wait until the API and execution API answer; write the
+        workspace ``config.json`` and return its path."""
+        self.home = self.home.resolve()
+        self.home.mkdir(parents=True, exist_ok=True)
+        running = self.state()
+        if running:
+            log(f"Airflow already running at {running['url']} (home {self.home})")
+            return self.home / "config.json"
+        port = self.port or free_port()
+        env = self.environment(port)
+        Path(env["AIRFLOW__CORE__DAGS_FOLDER"]).mkdir(parents=True, exist_ok=True)
+        password = self._password()
+        logs = self.home / "logs"
+        logs.mkdir(exist_ok=True)
+        airflow = str(Path(sys.executable).parent / "airflow")
+        log(f"Preparing the metadata database in {self.home} ...")
+        with open(logs / "db-migrate.log", "wb") as out:
+            subprocess.run(
+                [airflow, "db", "migrate"],
+                env=env,
+                check=True,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        spec = []
+        for component in COMPONENTS:
+            argv = [airflow, component]
+            if component == "api-server":
+                argv += ["--host", "127.0.0.1", "--port", str(port)]
+            spec.append({"argv": argv, "log": str(logs / f"{component}.log")})
+        supervisor = subprocess.Popen(
+            [sys.executable, "-m", "mlpipelines.cli.supervisor", json.dumps(spec)],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        pgid = supervisor.pid
+        pids = [supervisor.pid]
+        url = f"http://127.0.0.1:{port}"
+        self.state_file.write_text(
+            json.dumps(
+                {
+                    "pgid": pgid,
+                    "pids": pids,
+                    "port": port,
+                    "url": url,
+                    "dags": env["AIRFLOW__CORE__DAGS_FOLDER"],
+                }
+            )
+        )
+        try:
+            self._wait_ready(url, timeout)
+        except Exception:
+            self.down(log=lambda *_: None)
+            raise
+        ws = Workspace(
+            name="local-airflow",
+            airflow_url=url,
+            username=ADMIN,
+            password=password,
+            home=str(self.home),
+        )
+        config = ws.write_config(self.home)
+        log(f"Airflow is up: {url}  (user {ADMIN}, password in {config})")
+        return config
+
+    def down(self, timeout: float = 30.0, log: Any = print) -> bool:
+        """Stop every process of the deployment; True when something was running."""
+        state = self.state()
+        if not state:
+            log(f"no Airflow running from {self.home}")
+            return False
+        pgid = state["pgid"]
+        supervisor = state["pids"][0]
+        os.kill(supervisor, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while _pid_alive(supervisor) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _alive(pgid):
+            os.killpg(pgid, signal.SIGKILL)
+        self.state_file.unlink(missing_ok=True)
+        log(f"Airflow at {state['url']} stopped")
+        return True
+
+    def _wait_ready(self, url: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        last: Any = None
+        with httpx.Client(base_url=url, timeout=5.0) as http:
+            while time.monotonic() < deadline:
+                try:
+                    health = http.get("/api/v2/monitor/health").json()
+                    ready = all(
+                        health.get(part, {}).get("status") == "healthy"
+                        for part in ("metadatabase", "scheduler", "dag_processor")
+                    )
+                    # The first call builds the execution API; without it the first task
+                    # waits and its worker times out once.
+                    if ready and http.get("/execution/health").status_code == 200:
+                        return
+                    last = health
+                except (httpx.HTTPError, ValueError) as exc:
+                    last = exc
+                if not _alive(json.loads(self.state_file.read_text())["pgid"]):
+                    break
+                time.sleep(0.5)
+        raise RuntimeError(
+            f"Airflow did not become ready in {timeout:.0f}s (last: {last}); "
+            f"see the logs in {self.home / 'logs'}"
+        )
+
+    def _password(self) -> str:
+        file = self.home / PASSWORDS_FILE
+        try:
+            passwords = json.loads(file.read_text())
+        except (OSError, ValueError):
+            passwords = {}
+        if ADMIN not in passwords:
+            passwords[ADMIN] = secrets.token_urlsafe(16)
+            file.write_text(json.dumps(passwords))
+            file.chmod(0o600)
+        return passwords[ADMIN]
+
+    def _secrets(self) -> dict[str, str]:
+        file = self.home / SECRETS_FILE
+        try:
+            return json.loads(file.read_text())
+        except (OSError, ValueError):
+            pass
+        import base64
+
+        values = {
+            "fernet_key": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+            "api_secret": secrets.token_urlsafe(32),
+            "jwt_secret": secrets.token_urlsafe(32),
+        }
+        file.write_text(json.dumps(values))
+        file.chmod(0o600)
+        return values
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        # A zombie child of ours counts as gone.
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return True

@@ -1,0 +1,34 @@
+"""A finished run, told in the terminal: each step's state and the metrics it logged."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from mlpipelines.client.airflow_api import AirflowApi, AirflowApiError
+
+
+def print_run_report(api: AirflowApi, dag_id: str, run_id: str) -> None:
+    run = api.get_run(dag_id, run_id)
+    table = Table(title=f"{dag_id} / {run_id}: {run['state']}")
+    for column in ("step", "state", "seconds", "metrics"):
+        table.add_column(column)
+    for ti in sorted(api.task_instances(dag_id, run_id), key=lambda t: t.get("start_date") or ""):
+        try:
+            metrics = api.xcom(dag_id, run_id, ti["task_id"], "metrics")
+        except AirflowApiError:
+            metrics = None
+        shown = ", ".join(f"{k}={_short(v)}" for k, v in (metrics or {}).items())
+        duration = ti.get("duration")
+        table.add_row(
+            ti["task_id"],
+            str(ti["state"]),
+            f"{duration:.1f}" if duration is not None else "",
+            shown,
+        )
+    Console().print(table)
+    print(f"UI: {api.ui_url(dag_id, run_id)}")
+
+
+def _short(value: object) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)

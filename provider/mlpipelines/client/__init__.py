@@ -1,0 +1,1 @@
+"""Talking to an Airflow deployment over its REST API: experiments, runs, publishing."""

@@ -1,0 +1,178 @@
+"""A small client for Airflow's REST API v2: auth, DAG runs, task instances, XCom, logs."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+FINISHED_RUN_STATES = frozenset({"success", "failed"})
+
+
+class AirflowApiError(RuntimeError):
+    """A REST call Airflow answered with an error; carries the status and Airflow's detail."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.status_code = response.status_code
+        try:
+            self.detail = response.json().get("detail", response.text)
+        except ValueError:
+            self.detail = response.text
+        super().__init__(
+            f"{response.request.method} {response.request.url.path} -> "
+            f"{response.status_code}: {self.detail}"
+        )
+
+
+def _q(value: str) -> str:
+    return quote(value, safe="")
+
+
+class AirflowApi:
+    """Talks to one Airflow deployment; fetches a JWT from ``/auth/token`` when given a
+    username and password, and again when it expires."""
+
+    def __init__(
+        self,
+        base_url: str,
+        username: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._username = username
+        self._password = password
+        self._token = token
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout)
+
+    @classmethod
+    def from_workspace(cls, workspace: Any) -> AirflowApi:
+        if not workspace.airflow_url:
+            raise ValueError("the workspace config names no airflow_url")
+        return cls(workspace.airflow_url, workspace.username, workspace.password, workspace.token)
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def token(self) -> str | None:
+        if self._token is None and self._username is not None:
+            response = self._http.post(
+                "/auth/token", json={"username": self._username, "password": self._password}
+            )
+            if response.status_code >= 400:
+                raise AirflowApiError(response)
+            self._token = response.json()["access_token"]
+        return self._token
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One call with the bearer token; a 401 refreshes the token once."""
+        for attempt in (1, 2):
+            token = self.token()
+            headers = {
+                **kwargs.pop("headers", {}),
+                **({"Authorization": f"Bearer {token}"} if token else {}),
+            }
+            response = self._http.request(method, path, headers=headers, **kwargs)
+            if response.status_code == 401 and attempt == 1 and self._username is not None:
+                self._token = None
+                kwargs["headers"] = {k: v for k, v in headers.items() if k != "Authorization"}
+                continue
+            return response
+        return response
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """A call whose error status raises AirflowApiError; returns the JSON body."""
+        response = self.request(method, path, **kwargs)
+        if response.status_code >= 400:
+            raise AirflowApiError(response)
+        return response.json() if response.content else None
+
+    # -- DAGs and runs ------------------------------------------------------------------------
+    def health(self) -> dict[str, Any]:
+        return self.call("GET", "/api/v2/monitor/health")
+
+    def get_dag(self, dag_id: str) -> dict[str, Any]:
+        return self.call("GET", f"/api/v2/dags/{_q(dag_id)}")
+
+    def wait_for_dag(self, dag_id: str, timeout: float = 120.0) -> dict[str, Any]:
+        """Wait until the DAG processor has parsed ``dag_id``; raise with any import error."""
+        deadline = time.monotonic() + timeout
+        while True:
+            response = self.request("GET", f"/api/v2/dags/{_q(dag_id)}")
+            if response.status_code == 200:
+                return response.json()
+            if time.monotonic() > deadline:
+                errors = self.call("GET", "/api/v2/importErrors")["import_errors"]
+                raise TimeoutError(
+                    f"DAG '{dag_id}' did not appear in {timeout:.0f}s; import errors: {errors}"
+                )
+            time.sleep(1.0)
+
+    def trigger(
+        self,
+        dag_id: str,
+        conf: dict[str, Any] | None = None,
+        note: str | None = None,
+        run_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Start a DAG run with ``conf``; Airflow refuses params of the wrong type (400)."""
+        body: dict[str, Any] = {"logical_date": None, "conf": conf or {}}
+        if note:
+            body["note"] = note
+        if run_id:
+            body["dag_run_id"] = run_id
+        return self.call("POST", f"/api/v2/dags/{_q(dag_id)}/dagRuns", json=body)
+
+    def get_run(self, dag_id: str, run_id: str) -> dict[str, Any]:
+        return self.call("GET", f"/api/v2/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}")
+
+    def list_runs(self, dag_id: str) -> list[dict[str, Any]]:
+        return self.call("GET", f"/api/v2/dags/{_q(dag_id)}/dagRuns")["dag_runs"]
+
+    def wait_for_run(
+        self, dag_id: str, run_id: str, timeout: float = 600.0, poll: float = 0.5
+    ) -> dict[str, Any]:
+        """Poll a run until it succeeds or fails; TimeoutError past ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            run = self.get_run(dag_id, run_id)
+            if run["state"] in FINISHED_RUN_STATES:
+                return run
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"run {run_id} of {dag_id} still {run['state']} after {timeout:.0f}s"
+                )
+            time.sleep(poll)
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        path = f"/api/v2/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}/taskInstances"
+        return self.call("GET", path)["task_instances"]
+
+    def xcom(self, dag_id: str, run_id: str, task_id: str, key: str) -> Any:
+        """One XCom value, deserialized."""
+        path = (
+            f"/api/v2/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}/taskInstances/"
+            f"{_q(task_id)}/xcomEntries/{_q(key)}"
+        )
+        return self.call("GET", path, params={"deserialize": "true"})["value"]
+
+    def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int = 1) -> str:
+        """A task try's log as text, one line per log event."""
+        path = (
+            f"/api/v2/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}/taskInstances/"
+            f"{_q(task_id)}/logs/{try_number}"
+        )
+        content = self.call("GET", path, params={"full_content": "true"})["content"]
+        if isinstance(content, str):
+            return content
+        return "\n".join(
+            f"[{event.get('level', '')}] {event.get('event', '')}" for event in content
+        )
+
+    def ui_url(self, dag_id: str, run_id: str | None = None) -> str:
+        url = f"{self.base_url}/dags/{_q(dag_id)}"
+        return f"{url}/runs/{_q(run_id)}" if run_id else url
+
+    def close(self) -> None:
+        self._http.close()
