@@ -30,6 +30,14 @@ def _q(value: str) -> str:
     return quote(value, safe="")
 
 
+def _log_line(event: dict[str, Any]) -> str:
+    """One structured log event as text, with any exception Airflow attached to it."""
+    line = f"[{event.get('level', '')}] {event.get('event', '')}"
+    for error in event.get("error_detail") or []:
+        line += f"\n{error.get('exc_type')}: {error.get('exc_value')}"
+    return line
+
+
 class AirflowApi:
     """Talks to one Airflow deployment; fetches a JWT from ``/auth/token`` when given a
     username and password, and again when it expires."""
@@ -166,9 +174,7 @@ class AirflowApi:
         content = self.call("GET", path, params={"full_content": "true"})["content"]
         if isinstance(content, str):
             return content
-        return "\n".join(
-            f"[{event.get('level', '')}] {event.get('event', '')}" for event in content
-        )
+        return "\n".join(_log_line(event) for event in content)
 
     def ui_url(self, dag_id: str, run_id: str | None = None) -> str:
         url = f"{self.base_url}/dags/{_q(dag_id)}"

@@ -53,7 +53,7 @@ class Step:
         self._run_after: list[Step] = []
         self._defined_in = _defining_folder()
         for output in self.outputs:
-            if isinstance(output, PipelineData):
+            if isinstance(output, PipelineData) and self not in output._producers:
                 output._producers.append(self)
 
     @property

@@ -125,6 +125,7 @@ class Workspace:
             "airflow_url": self.airflow_url,
             "username": self.username,
             "password": self.password,
+            "token": self.token,
             "home": self.home,
             "default_datastore": self.default_datastore_name,
             "datastores": {n: s.to_dict() for n, s in self.datastore_specs.items() if s.path},

@@ -3,6 +3,7 @@ builds DAGs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from airflow.sdk import DAG, Param, TaskGroup
@@ -37,7 +38,7 @@ def render_dag(plan: PipelinePlan, dag_id: str, **dag_kwargs: Any) -> DAG:
     if plan.description and "description" not in dag_kwargs:
         dag_kwargs["description"] = plan.description[:200]
     with DAG(dag_id, params=params, tags=sorted(set(tags)), **dag_kwargs) as dag:
-        _render_tasks(plan, prefix="")
+        _render_tasks(plan, qualify=None)
     return dag
 
 
@@ -58,7 +59,7 @@ def render_task_group(
         if name not in dag.params:
             dag.params[name] = param
     with TaskGroup(group_id, dag=dag, **group_kwargs) as group:
-        tasks = _render_tasks(plan, prefix=f"{group.group_id}.")
+        tasks = _render_tasks(plan, qualify=group.child_id)
         join = EmptyOperator(
             task_id="done",
             trigger_rule=STEP_TRIGGER_RULE,
@@ -70,23 +71,25 @@ def render_task_group(
     return group
 
 
-def _render_tasks(plan: PipelinePlan, prefix: str) -> dict[str, Any]:
+def _render_tasks(plan: PipelinePlan, qualify: Callable[[str], str] | None) -> dict[str, Any]:
+    """Operators for the plan's tasks, wired; ``qualify`` maps a planned task id to the id it
+    gets inside a TaskGroup, so steps pull their inputs from the right task."""
     tasks: dict[str, Any] = {}
     for spec in plan.tasks:
-        tasks[spec.task_id] = _render_task(spec, prefix)
+        tasks[spec.task_id] = _render_task(spec, qualify)
     for spec in plan.tasks:
         for upstream in spec.upstream:
             tasks[upstream] >> tasks[spec.task_id]
     return tasks
 
 
-def _render_task(spec: TaskSpec, prefix: str) -> Any:
+def _render_task(spec: TaskSpec, qualify: Callable[[str], str] | None) -> Any:
     definition = spec.definition
-    if prefix:
+    if qualify:
         definition = {
             **definition,
             "inputs": [
-                {**i, "producer": prefix + i["producer"]} if "producer" in i else i
+                {**i, "producer": qualify(i["producer"])} if "producer" in i else i
                 for i in definition["inputs"]
             ],
         }
