@@ -1,0 +1,12 @@
+"""Test-wide settings: every test session gets its own Airflow home, set before Airflow loads."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+# Airflow reads AIRFLOW_HOME when first imported; tests must never touch ~/airflow.
+_HOME = tempfile.mkdtemp(prefix="mlpipelines-tests-home-")
+os.environ["AIRFLOW_HOME"] = _HOME
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ.pop("MLPIPELINES_DEFAULT_DATASTORE", None)
