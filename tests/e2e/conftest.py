@@ -1,0 +1,78 @@
+"""One real Airflow per test session, started the way a user starts it: `mlpipelines airflow up`."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlpipelines.client.airflow_api import AirflowApi
+from mlpipelines.model.workspace import Workspace
+
+REPO = Path(__file__).resolve().parents[2]
+E2E_DAGS = Path(__file__).resolve().parent / "dags"
+
+
+def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mlpipelines.cli.main", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@dataclass
+class LiveAirflow:
+    """A running local Airflow: its REST client, its home and dags folders."""
+
+    api: AirflowApi
+    home: Path
+    dags: Path
+
+    @property
+    def blobstore(self) -> Path:
+        return self.home / "mlpipelines" / "workspaceblobstore"
+
+    def run(
+        self, dag_id: str, conf: dict[str, Any] | None = None, timeout: float = 300
+    ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        """Trigger through REST, wait, and return the run and its task instances by task id."""
+        self.api.wait_for_dag(dag_id, timeout=120)
+        run = self.api.trigger(dag_id, conf or {})
+        final = self.api.wait_for_run(dag_id, run["dag_run_id"], timeout=timeout)
+        tis = {ti["task_id"]: ti for ti in self.api.task_instances(dag_id, run["dag_run_id"])}
+        return final, tis
+
+    def output_path(self, dag_id: str, run_id: str, task_id: str, output: str) -> Path:
+        ref = self.api.xcom(dag_id, run_id, task_id, f"output_{output}")
+        return self.home / "mlpipelines" / ref["datastore"] / ref["path"]
+
+
+@pytest.fixture(scope="session")
+def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveAirflow]:
+    home = tmp_path_factory.mktemp("airflow-e2e")
+    dags = home / "dags"
+    shutil.copytree(REPO / "dags", dags)
+    shutil.copytree(E2E_DAGS, dags, dirs_exist_ok=True)
+    try:
+        _cli("airflow", "up", "--home", str(home), "--dags", str(dags))
+    except subprocess.CalledProcessError as exc:
+        logs = "".join(
+            f"\n--- {p.name}\n{p.read_text()[-3000:]}" for p in (home / "logs").glob("*.log")
+        )
+        pytest.fail(f"airflow up failed: {exc.stdout}{exc.stderr}{logs}")
+    workspace = Workspace.from_config(home / "config.json")
+    api = AirflowApi.from_workspace(workspace)
+    try:
+        yield LiveAirflow(api, home, dags)
+    finally:
+        api.close()
+        _cli("airflow", "down", "--home", str(home), timeout=120)
