@@ -28,6 +28,19 @@ def _defining_folder() -> str:
     return os.getcwd()
 
 
+def _resolve_source(source_directory: str | None, defined_in: str) -> str:
+    # String paths, not pathlib: this runs once per step at DAG parse time.
+    if source_directory is None:
+        return defined_in
+    given = os.path.expanduser(source_directory)
+    if os.path.isabs(given):
+        return given
+    beside = os.path.join(defined_in, given)
+    if os.path.isdir(beside) or not os.path.isdir(given):
+        return beside
+    return os.path.abspath(given)
+
+
 class Step:
     """What every step has: a name, data in and out, where it runs, and whether it may be reused."""
 
@@ -129,15 +142,7 @@ class PythonScriptStep(Step):
     def resolved_source_directory(self) -> Path:
         """The absolute source folder: as given, else relative to the defining file's folder
         (or the cwd, where only that holds it, as the old SDK resolved it)."""
-        if self.source_directory is None:
-            return Path(self._defined_in)
-        given = Path(self.source_directory).expanduser()
-        if given.is_absolute():
-            return given
-        beside = Path(self._defined_in) / given
-        if beside.is_dir() or not (Path.cwd() / given).is_dir():
-            return beside
-        return Path.cwd() / given
+        return Path(_resolve_source(self.source_directory, self._defined_in))
 
     @property
     def interpreter(self) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter, defaultdict
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -41,8 +42,9 @@ def find_problems(pipeline: Pipeline, dag_id: str | None = None) -> list[Problem
     if not steps:
         problems.append(Problem("no-steps", None, "the pipeline has no steps"))
     problems += _name_problems(steps)
+    checked: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for step in steps:
-        problems += _step_problems(step)
+        problems += _step_problems(step, checked)
     problems += _data_problems(steps)
     problems += _parameter_problems(steps)
     problems += _cycle_problems(steps)
@@ -91,7 +93,9 @@ def _name_problems(steps: list[Step]) -> list[Problem]:
     return problems
 
 
-def _step_problems(step: Step) -> list[Problem]:
+def _step_problems(
+    step: Step, checked: dict[tuple[str, str], list[tuple[str, str]]]
+) -> list[Problem]:
     problems: list[Problem] = []
 
     def add(kind: str, message: str) -> None:
@@ -109,9 +113,10 @@ def _step_problems(step: Step) -> list[Problem]:
         else:
             add("bad-output", f"output {item!r} is not a PipelineData")
     for role, items in (("input", inputs), ("output", outputs)):
-        for name, count in Counter(i.name for i in items).items():
-            if count > 1:
-                add(f"duplicate-{role}-name", f"{count} {role}s are named '{name}'")
+        if len(items) > 1 and len({i.name for i in items}) < len(items):
+            for name, count in Counter(i.name for i in items).items():
+                if count > 1:
+                    add(f"duplicate-{role}-name", f"{count} {role}s are named '{name}'")
     for item in inputs:
         data = underlying(item)
         if isinstance(data, PipelineData) and any(data is o for o in outputs):
@@ -149,11 +154,15 @@ def _step_problems(step: Step) -> list[Problem]:
         if not isinstance(other, Step):
             add("bad-run-after", f"run_after({other!r}) needs a step")
     if isinstance(step, PythonScriptStep):
-        problems += [Problem(k, step.name, m) for k, m in _script_problems(step)]
+        problems += [Problem(k, step.name, m) for k, m in _script_problems(step, checked)]
     return problems
 
 
-def _script_problems(step: PythonScriptStep) -> list[tuple[str, str]]:
+def _script_problems(
+    step: PythonScriptStep, checked: dict[tuple[str, str], list[tuple[str, str]]]
+) -> list[tuple[str, str]]:
+    """Problems of a step's script; ``checked`` remembers folders and scripts already looked
+    at in this validation, since many steps share one source folder."""
     script = step.script_name
     if not isinstance(script, str) or not script.strip():
         return [("bad-script-name", f"script_name {script!r} must name a file")]
@@ -165,12 +174,20 @@ def _script_problems(step: PythonScriptStep) -> list[tuple[str, str]]:
                 f"script '{script}' is outside source_directory; give a path relative to it",
             )
         ]
-    folder = step.resolved_source_directory
-    if not folder.is_dir():
-        return [("missing-source-directory", f"source_directory '{folder}' does not exist")]
-    if not (folder / pure).is_file():
-        return [("missing-script", f"script '{script}' is not in source_directory '{folder}'")]
-    return []
+    folder = str(step.resolved_source_directory)
+    key = (folder, script)
+    if key not in checked:
+        if not os.path.isdir(folder):
+            checked[key] = [
+                ("missing-source-directory", f"source_directory '{folder}' does not exist")
+            ]
+        elif not os.path.isfile(os.path.join(folder, script)):
+            checked[key] = [
+                ("missing-script", f"script '{script}' is not in source_directory '{folder}'")
+            ]
+        else:
+            checked[key] = []
+    return checked[key]
 
 
 def _data_problems(steps: list[Step]) -> list[Problem]:

@@ -75,11 +75,20 @@ def _render_tasks(plan: PipelinePlan, qualify: Callable[[str], str] | None) -> d
     """Operators for the plan's tasks, wired; ``qualify`` maps a planned task id to the id it
     gets inside a TaskGroup, so steps pull their inputs from the right task."""
     tasks: dict[str, Any] = {}
+    later: list[TaskSpec] = []
     for spec in plan.tasks:
-        tasks[spec.task_id] = _render_task(spec, qualify)
-    for spec in plan.tasks:
-        for upstream in spec.upstream:
-            tasks[upstream] >> tasks[spec.task_id]
+        task = tasks[spec.task_id] = _render_task(spec, qualify)
+        # Wired as soon as each task exists, all upstreams in one call: Airflow hashes the
+        # whole DAG (every task id) per call, so this keeps the cost of a big DAG near that
+        # of a hand-written one. Plans list producers before consumers; any other order waits.
+        if spec.upstream:
+            ready = [tasks[u] for u in spec.upstream if u in tasks]
+            if len(ready) == len(spec.upstream):
+                task.set_upstream(ready)
+            else:
+                later.append(spec)
+    for spec in later:
+        tasks[spec.task_id].set_upstream([tasks[u] for u in spec.upstream])
     return tasks
 
 
