@@ -1,0 +1,72 @@
+"""DagBag parse time: a generated N-step pipeline DAG file vs a hand-written BashOperator DAG.
+
+Both are parsed in the same warm process, as Airflow's DAG processor does after pre-importing
+the modules a DAG file imports; each figure is the median of several parses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dag_files import bash_dag_file, pipeline_dag_file, write_step_script
+
+SIZES = (10, 100, 1000)
+REPEATS = {10: 21, 100: 11, 1000: 7}
+
+MEASURE = """
+import gc, json, sys, time
+import airflow.providers.standard.operators.bash  # noqa: F401  (pre-imported, as by Airflow)
+import mlpipelines, mlpipelines.translate.render  # noqa: F401
+from airflow.dag_processing.dagbag import DagBag
+files, repeats, tasks = sys.argv[1:3], int(sys.argv[3]), int(sys.argv[4])
+times = {f: [] for f in files}
+for _ in range(repeats):
+    for file in files:  # interleaved, so drift in machine load hits both alike
+        gc.collect()
+        started = time.perf_counter()
+        bag = DagBag(file, collect_dags=False)
+        bag.process_file(file)
+        times[file].append(time.perf_counter() - started)
+        assert not bag.import_errors, bag.import_errors
+        assert len(next(iter(bag.dags.values())).tasks) == tasks
+print(json.dumps([times[f] for f in files]))
+"""
+
+
+def parse_times(
+    files: list[Path], repeats: int, tasks: int, env: dict[str, str]
+) -> list[list[float]]:
+    argv = [sys.executable, "-c", MEASURE, *map(str, files), str(repeats), str(tasks)]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(done.stderr[-4000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    work = Path(tempfile.mkdtemp(prefix="mlp-bench-parse-"))
+    env = dict(os.environ, AIRFLOW_HOME=str(work / "home"), AIRFLOW__CORE__LOAD_EXAMPLES="False")
+    source = write_step_script(work / "src")
+    print(f"{'N':>5} {'pipeline ms':>12} {'bash ms':>9} {'ratio':>6}   (medians; fastest)")
+    for n in SIZES:
+        pipeline = work / f"pipeline_{n}.py"
+        bash = work / f"bash_{n}.py"
+        pipeline.write_text(pipeline_dag_file(f"pipeline_{n}", n, source))
+        bash.write_text(bash_dag_file(f"bash_{n}", n, source, work / "data"))
+        ours_all, base_all = parse_times([pipeline, bash], REPEATS[n], n, env)
+        ours, base = statistics.median(ours_all), statistics.median(base_all)
+        print(
+            f"{n:>5} {ours * 1000:>12.1f} {base * 1000:>9.1f} {ours / base:>6.2f}"
+            f"   (min {min(ours_all) * 1000:.1f} / {min(base_all) * 1000:.1f})"
+        )
+
+
+if __name__ == "__main__":
+    main()
