@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from mlpipelines._naming import path_safe
 from mlpipelines.client.airflow_api import AirflowApi
 from mlpipelines.model.workspace import Workspace
 
@@ -50,6 +51,10 @@ class LiveAirflow:
         final = self.api.wait_for_run(dag_id, run["dag_run_id"], timeout=timeout)
         tis = {ti["task_id"]: ti for ti in self.api.task_instances(dag_id, run["dag_run_id"])}
         return final, tis
+
+    def artifact(self, dag_id: str, run_id: str, task_id: str, name: str) -> Path:
+        """A step's artifact file (stdout.txt, stderr.txt, metrics.json) for one run."""
+        return self.blobstore / "artifacts" / dag_id / path_safe(run_id) / task_id / name
 
     def output_path(self, dag_id: str, run_id: str, task_id: str, output: str) -> Path:
         ref = self.api.xcom(dag_id, run_id, task_id, f"output_{output}")

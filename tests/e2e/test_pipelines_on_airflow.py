@@ -39,10 +39,10 @@ def test_sklearn_example_runs_with_a_parameter_from_conf(airflow):
     assert summary["best"]["model"] == best["best_model"]
     with open(best_dir / "model.pkl", "rb") as source:
         assert hasattr(pickle.load(source), "predict")
-    artifacts = airflow.blobstore / "artifacts" / "sklearn_compare_models"
-    stdout = next(artifacts.glob("*/compare/stdout.txt")).read_text()
-    assert f"best: {best['best_model']}" in stdout
-    assert json.loads(next(artifacts.glob("*/compare/metrics.json")).read_text()) == best
+    stdout = airflow.artifact("sklearn_compare_models", run_id, "compare", "stdout.txt")
+    assert f"best: {best['best_model']}" in stdout.read_text()
+    metrics = airflow.artifact("sklearn_compare_models", run_id, "compare", "metrics.json")
+    assert json.loads(metrics.read_text()) == best
 
 
 def test_the_two_trainings_run_in_parallel(airflow):
@@ -97,7 +97,7 @@ def test_pipeline_embedded_as_a_task_group_hands_on_to_a_user_task(airflow):
 def test_hello_example_and_its_step_docs_in_the_ui(airflow):
     run, tis = airflow.run("hello_pipeline", {"greeting": "Hi there"})
     assert run["state"] == "success", tis
-    stdout = next((airflow.blobstore / "artifacts" / "hello_pipeline").glob("*/shout/stdout.txt"))
+    stdout = airflow.artifact("hello_pipeline", run["dag_run_id"], "shout", "stdout.txt")
     assert "HI THERE, WORLD!" in stdout.read_text()
     task = airflow.api.call("GET", "/api/v2/dags/hello_pipeline/tasks/shout")
     assert "PythonScriptStep" in task["doc_md"] and "message" in task["doc_md"]
