@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import time
 
 import pytest
 
@@ -103,3 +104,19 @@ def test_hello_example_and_its_step_docs_in_the_ui(airflow):
     assert "PythonScriptStep" in task["doc_md"] and "message" in task["doc_md"]
     dag = airflow.api.call("GET", "/api/v2/dags/hello_pipeline/details")
     assert dag["params"]["greeting"]["value"] == "Hello"
+
+
+def test_malformed_pipeline_file_shows_every_problem_as_its_import_error(airflow):
+    deadline = time.monotonic() + 120
+    while True:
+        errors = airflow.api.call("GET", "/api/v2/importErrors")["import_errors"]
+        mine = [e for e in errors if e["filename"].endswith("e2e_malformed.py")]
+        if mine or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert mine, errors
+    trace = mine[0]["stack_trace"]
+    assert "PipelineValidationError: pipeline is invalid (2 problems)" in trace
+    assert "step 'lonely': PipelineData 'never_made' is consumed but no step lists it" in trace
+    assert "step 'ghost': script 'no_such_script.py' is not in source_directory" in trace
+    assert airflow.api.request("GET", "/api/v2/dags/e2e_malformed").status_code == 404

@@ -150,3 +150,9 @@ class PythonScriptStep(Step):
         env = getattr(self.runconfig, "environment", None)
         python = getattr(env, "python", None)
         return getattr(python, "interpreter_path", None)
+
+    @property
+    def environment_variables(self) -> dict[str, str]:
+        """Extra environment variables the run configuration's environment sets."""
+        env = getattr(self.runconfig, "environment", None)
+        return dict(getattr(env, "environment_variables", None) or {})

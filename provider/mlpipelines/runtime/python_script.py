@@ -102,6 +102,7 @@ def _script_env(
     extra_env: dict[str, str] | None,
 ) -> dict[str, str]:
     env = dict(os.environ)
+    env.update(definition.get("environment_variables") or {})
     env.update(extra_env or {})
     for key, token in definition["params"].items():
         env[f"AML_PARAMETER_{key}"] = render_token(token, ctx.params, inputs, outputs)

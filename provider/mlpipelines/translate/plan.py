@@ -88,6 +88,7 @@ def step_definition(step: Step, default_store: dict[str, Any]) -> dict[str, Any]
         definition["script_name"] = step.script_name.replace("\\", "/")
         definition["source_directory"] = str(step.resolved_source_directory)
         definition["interpreter"] = step.interpreter
+        definition["environment_variables"] = step.environment_variables
     return definition
 
 

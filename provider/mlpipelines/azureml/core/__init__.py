@@ -3,7 +3,16 @@
 from mlpipelines.client.experiment import Experiment
 from mlpipelines.model.compute import ComputeTarget
 from mlpipelines.model.datastore import Datastore
+from mlpipelines.model.environment import Environment, RunConfiguration
 from mlpipelines.model.workspace import Workspace
 from mlpipelines.runtime.run_context import Run
 
-__all__ = ["ComputeTarget", "Datastore", "Experiment", "Run", "Workspace"]
+__all__ = [
+    "ComputeTarget",
+    "Datastore",
+    "Environment",
+    "Experiment",
+    "Run",
+    "RunConfiguration",
+    "Workspace",
+]

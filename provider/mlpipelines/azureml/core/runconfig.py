@@ -1,0 +1,5 @@
+"""``azureml.core.runconfig``."""
+
+from mlpipelines.model.environment import RunConfiguration
+
+__all__ = ["RunConfiguration"]
