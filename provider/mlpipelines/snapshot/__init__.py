@@ -1,0 +1,33 @@
+"""A source folder's files after `.amlignore` / `.gitignore`, and content hashes of files and trees.
+
+Runs in the client and at task time: imports nothing of Airflow.
+"""
+
+from __future__ import annotations
+
+from mlpipelines.snapshot.digest import ALGORITHM, file_digest, hash_files
+from mlpipelines.snapshot.ignore import snapshot_files
+from mlpipelines.snapshot.stat_cache import StatCache, default_cache_dir
+from mlpipelines.snapshot.tree import (
+    Snapshot,
+    copy_snapshot,
+    diff_files,
+    files_digest,
+    take_snapshot,
+    tree_fingerprint,
+)
+
+__all__ = [
+    "ALGORITHM",
+    "Snapshot",
+    "StatCache",
+    "copy_snapshot",
+    "default_cache_dir",
+    "diff_files",
+    "file_digest",
+    "files_digest",
+    "hash_files",
+    "snapshot_files",
+    "take_snapshot",
+    "tree_fingerprint",
+]

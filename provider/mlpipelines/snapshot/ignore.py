@@ -1,0 +1,200 @@
+"""The files a snapshot keeps: a folder walked under its `.amlignore` / `.gitignore` rules.
+
+Git decides level by level: a folder that a pattern excludes is never entered, so nothing below
+it can be re-included, and each entry is matched on its own (a pattern never matches a file
+through one of its parent folders). pathspec's `GitIgnoreSpec` matches whole paths instead and
+gets exactly those cases wrong (`build/` then `!build/keep` keeps `build/keep`; `cache/` then
+`!src/` keeps `src/cache/x`; git excludes both), so the patterns are compiled here, following
+git's `dir.c` and `wildmatch.c`, and the walk prunes as git does.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+IGNORE_FILES = (".amlignore", ".gitignore")
+"""Per folder, the first of these that exists is the one that applies (Azure ML's rule)."""
+
+_POSIX_CLASSES = {
+    "alnum": "a-zA-Z0-9",
+    "alpha": "a-zA-Z",
+    "blank": " \\t",
+    "cntrl": "\\x00-\\x1f\\x7f",
+    "digit": "0-9",
+    "graph": "\\x21-\\x7e",
+    "lower": "a-z",
+    "print": "\\x20-\\x7e",
+    "punct": "!-/:-@\\[-`{-~",
+    "space": " \\t\\n\\r\\f\\v",
+    "upper": "A-Z",
+    "xdigit": "0-9a-fA-F",
+}
+
+
+@dataclass(frozen=True)
+class IgnorePattern:
+    """One line of an ignore file, compiled: what it matches and whether it re-includes."""
+
+    regex: re.Pattern[str]
+    negated: bool
+    dir_only: bool
+    on_path: bool  # matched against the path below the ignore file's folder, else the name
+
+
+def _bracket(glob: str, start: int) -> tuple[str, int] | None:
+    """Translate the bracket expression at `glob[start] == "["`; None when it is not closed."""
+    i = start + 1
+    negate = i < len(glob) and glob[i] in "!^"
+    if negate:
+        i += 1
+    parts: list[str] = []
+    first = True
+    while i < len(glob):
+        char = glob[i]
+        if char == "]" and not first:
+            body = "".join(parts)
+            # A bracket never matches "/" (git's WM_PATHNAME).
+            return (f"[^/{body}]" if negate else f"(?!/)[{body}]"), i + 1
+        first = False
+        if char == "[" and glob.startswith("[:", i):
+            end = glob.find(":]", i + 2)
+            name = glob[i + 2 : end] if end != -1 else ""
+            if name in _POSIX_CLASSES:
+                parts.append(_POSIX_CLASSES[name])
+                i = end + 2
+                continue
+        if char == "\\" and i + 1 < len(glob):
+            i += 1
+            char = glob[i]
+        if char == "-" and parts and i + 1 < len(glob) and glob[i + 1] != "]":
+            parts.append("-")
+        else:
+            parts.append(re.escape(char) if char in "\\]^-[" else char)
+        i += 1
+    return None
+
+
+def _translate(glob: str) -> str:
+    """A wildmatch glob (git's `WM_PATHNAME` rules) as a regular expression for `fullmatch`."""
+    out: list[str] = []
+    i, n = 0, len(glob)
+    while i < n:
+        char = glob[i]
+        if char == "*":
+            j = i
+            while j < n and glob[j] == "*":
+                j += 1
+            at_start = i == 0 or glob[i - 1] == "/"
+            if j - i >= 2 and at_start and (j == n or glob[j] == "/"):
+                if j == n:  # "/**" at the end, or "**" alone: anything below
+                    out.append(".*")
+                    i = j
+                else:  # "**/": zero or more folders
+                    out.append("(?:.*/)?")
+                    i = j + 1
+                continue
+            out.append("[^/]*")
+            i = j
+        elif char == "?":
+            out.append("[^/]")
+            i += 1
+        elif char == "[" and (bracket := _bracket(glob, i)) is not None:
+            out.append(bracket[0])
+            i = bracket[1]
+        else:
+            if char == "\\" and i + 1 < n:
+                i += 1
+                char = glob[i]
+            out.append(re.escape(char))
+            i += 1
+    return "".join(out)
+
+
+def parse_line(line: str) -> IgnorePattern | None:
+    """Compile one line of an ignore file; None for blank lines and comments."""
+    line = line.rstrip("\r\n")
+    # Trailing spaces are dropped unless escaped with a backslash.
+    stripped = line.rstrip(" ")
+    if stripped.endswith("\\") and len(stripped) < len(line):
+        stripped += " "
+    line = stripped
+    if not line or line.startswith("#"):
+        return None
+    negated = line.startswith("!")
+    if negated:
+        line = line[1:]
+    dir_only = line.endswith("/")
+    line = line.rstrip("/")
+    if not line:
+        return None
+    on_path = "/" in line
+    line = line.removeprefix("/")
+    return IgnorePattern(re.compile(_translate(line), re.DOTALL), negated, dir_only, on_path)
+
+
+def parse_patterns(text: str) -> list[IgnorePattern]:
+    """Compile the text of an ignore file, in order (the last matching pattern wins)."""
+    return [p for line in text.splitlines() if (p := parse_line(line)) is not None]
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """The patterns of one ignore file and the folder (relative path, "" or "a/b/") it sits in."""
+
+    base: str
+    patterns: tuple[IgnorePattern, ...]
+
+
+def _excluded(rules: list[_Rules], relpath: str, name: str, is_dir: bool) -> bool:
+    # The deepest ignore file with a matching pattern decides; in it, the last match wins.
+    for level in reversed(rules):
+        below = relpath[len(level.base) :]
+        for pattern in reversed(level.patterns):
+            if pattern.dir_only and not is_dir:
+                continue
+            if pattern.regex.fullmatch(below if pattern.on_path else name):
+                return not pattern.negated
+    return False
+
+
+def _read_rules(folder: str, names: set[str], base: str) -> _Rules | None:
+    for ignore_file in IGNORE_FILES:
+        if ignore_file in names:
+            path = os.path.join(folder, ignore_file)
+            if not os.path.isfile(path):
+                continue
+            with open(path, encoding="utf-8", errors="surrogateescape") as f:
+                patterns = parse_patterns(f.read())
+            return _Rules(base, tuple(patterns)) if patterns else None
+    return None
+
+
+def snapshot_files(root: str | os.PathLike[str]) -> list[str]:
+    """Sorted posix paths, relative to `root`, of the regular files a snapshot of it keeps.
+
+    Symlinks to files count as files; symlinks to folders are not followed; `.git` is skipped.
+    """
+    files: list[str] = []
+    stack: list[tuple[str, str, list[_Rules]]] = [(os.fspath(root), "", [])]
+    while stack:
+        folder, prefix, inherited = stack.pop()
+        with os.scandir(folder) as it:
+            entries = list(it)
+        rules = inherited
+        own = _read_rules(folder, {e.name for e in entries}, prefix)
+        if own is not None:
+            rules = [*inherited, own]
+        for entry in entries:
+            name = entry.name
+            if name == ".git":
+                continue
+            relpath = prefix + name
+            if entry.is_dir(follow_symlinks=False):
+                if not (rules and _excluded(rules, relpath, name, True)):
+                    stack.append((entry.path, relpath + "/", rules))
+            elif entry.is_file() and not (rules and _excluded(rules, relpath, name, False)):
+                files.append(relpath)
+    files.sort()
+    return files
