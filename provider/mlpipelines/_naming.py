@@ -7,6 +7,8 @@ import re
 
 AIRFLOW_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,250}$")
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+REUSE_TASK_ID = "mlpipelines_reuse"
+RESERVED_TASK_IDS = frozenset({REUSE_TASK_ID})
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -129,6 +130,13 @@ class PythonScriptStep(Step):
         self.params = dict(params or {})
         self.source_directory = None if source_directory is None else os.fspath(source_directory)
         self.hash_paths = hash_paths
+        if hash_paths:
+            warnings.warn(
+                f"step '{self.name}': hash_paths is ignored; every file of the source snapshot "
+                "(less .amlignore/.gitignore matches) is hashed",
+                UserWarning,
+                stacklevel=2,
+            )
 
     @property
     def argument_values(self) -> list[Any]:

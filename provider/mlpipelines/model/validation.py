@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from mlpipelines._naming import AIRFLOW_ID, IDENTIFIER, task_id_for
+from mlpipelines._naming import AIRFLOW_ID, IDENTIFIER, RESERVED_TASK_IDS, task_id_for
 from mlpipelines.errors import Problem, UserErrorException
 from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
 from mlpipelines.model.datastore import clean_relative_path
@@ -68,6 +68,14 @@ def _name_problems(steps: list[Step]) -> list[Problem]:
                     "bad-step-name",
                     step.name,
                     "the name has no letter or digit Airflow could use as a task id",
+                )
+            )
+        elif task_id in RESERVED_TASK_IDS:
+            problems.append(
+                Problem(
+                    "reserved-step-name",
+                    step.name,
+                    f"task id '{task_id}' is reserved by mlpipelines",
                 )
             )
         elif len(task_id) > 250:

@@ -4,26 +4,35 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowException
+from airflow.sdk.exceptions import (
+    AirflowException,
+    AirflowRescheduleException,
+    AirflowSkipException,
+)
 
 from mlpipelines.errors import StepRunError
 from mlpipelines.runtime.process import kill_process_group
-from mlpipelines.runtime.python_script import run_python_script_step
+from mlpipelines.runtime.python_script import StepHeld, run_python_script_step
 from mlpipelines.runtime.step_context import (
     METRICS_XCOM_KEY,
     StepContext,
     output_xcom_key,
 )
 
+WAIT_FOR_HOLDER_SECONDS = 3
+
 
 class PythonScriptStepOperator(BaseOperator):
     """Run ``python script_name *arguments`` in a fresh copy of the step's source folder.
 
     Outputs are published atomically to their per-run place on a datastore and referenced in
-    XCom (``output_<name>``); logged metrics go to the ``metrics`` XCom.
+    XCom (``output_<name>``); logged metrics go to the ``metrics`` XCom. A step whose reuse
+    key has a manifest hands on those outputs instead and shows as skipped; while another run
+    computes the same key, the task waits rescheduled, holding no worker slot.
 
     :param step: the step's definition, as planned by the translator.
     :param interpreter: the Python to run the script with (default: the worker's own).
@@ -65,6 +74,11 @@ class PythonScriptStepOperator(BaseOperator):
             result = run_python_script_step(
                 self.step, ctx, self.interpreter, self.env, on_start=self._remember
             )
+        except StepHeld as held:
+            self.log.info("waiting: %s", held)
+            raise AirflowRescheduleException(
+                datetime.now(timezone.utc) + timedelta(seconds=WAIT_FOR_HOLDER_SECONDS)
+            ) from None
         except StepRunError as exc:
             raise AirflowException(str(exc)) from None
         finally:
@@ -72,6 +86,10 @@ class PythonScriptStepOperator(BaseOperator):
         for name, ref in result.outputs.items():
             ti.xcom_push(key=output_xcom_key(name), value=ref)
         ti.xcom_push(key=METRICS_XCOM_KEY, value=result.metrics)
+        if result.reused is not None:
+            raise AirflowSkipException(
+                f"reused from run {result.reused.run_id} (key {result.check.key})"
+            )
 
     def _remember(self, process: subprocess.Popen[bytes]) -> None:
         self._process = process

@@ -30,7 +30,13 @@ def reference(spec: dict[str, Any], relative_path: str) -> dict[str, Any]:
     }
 
 
+def reference_root(ref: dict[str, Any]) -> Path:
+    """The folder of the datastore an XCom reference points into, on this worker."""
+    return datastore_root(
+        ref.get("store") or {"name": ref["datastore"], "kind": "local", "path": None}
+    )
+
+
 def resolve_reference(ref: dict[str, Any]) -> Path:
     """The local path an XCom reference points to on this worker."""
-    store = ref.get("store") or {"name": ref["datastore"], "kind": "local", "path": None}
-    return datastore_root(store) / ref["path"]
+    return reference_root(ref) / ref["path"]

@@ -9,29 +9,38 @@ from pathlib import Path
 from typing import Any
 
 from mlpipelines.errors import StepRunError
-from mlpipelines.runtime.datastores import datastore_root, resolve_reference
+from mlpipelines.runtime.datastores import datastore_root, reference_root, resolve_reference
 from mlpipelines.runtime.step_context import StepContext
+from mlpipelines.snapshot import Snapshot, copy_snapshot
 
-_NEVER_STAGED = shutil.ignore_patterns("__pycache__", "*.pyc", ".git")
 
-
-def stage_source(source_directory: str, work_dir: Path) -> Path:
-    """Copy the step's source folder into ``work_dir/source`` so the run cannot change it."""
-    src = Path(source_directory)
-    if not src.is_dir():
-        raise StepRunError(f"source_directory '{src}' does not exist on this worker")
+def stage_source(snapshot: Snapshot, work_dir: Path) -> Path:
+    """Copy the step's snapshot (its source folder less ignored files) into ``work_dir/source``
+    so the run cannot change the original and ignored files never reach it."""
     target = work_dir / "source"
-    shutil.copytree(src, target, ignore=_NEVER_STAGED, symlinks=True)
+    copy_snapshot(snapshot, target)
     return target
 
 
-def stage_inputs(definition: dict[str, Any], ctx: StepContext, work_dir: Path) -> dict[str, Path]:
-    """The local path of each input: on its datastore (mount) or copied into the work dir
-    (download). A PipelineData input follows the reference its producer pushed to XCom."""
-    paths: dict[str, Path] = {}
+@dataclass
+class LocatedInput:
+    """Where one input's data is, and the reference it came with (PipelineData only)."""
+
+    spec: dict[str, Any]
+    path: Path
+    store_root: Path
+    ref: dict[str, Any] | None = None
+
+
+def locate_inputs(definition: dict[str, Any], ctx: StepContext) -> dict[str, LocatedInput]:
+    """Each input's place on its datastore; a PipelineData input follows the reference its
+    producer pushed (or the reuse sensor handed on). Missing data is a clear error."""
+    located: dict[str, LocatedInput] = {}
     for spec in definition["inputs"]:
+        ref = None
         if spec["kind"] == "data_reference":
-            source = datastore_root(spec["datastore"]) / spec["path_on_datastore"]
+            root = datastore_root(spec["datastore"])
+            path = root / spec["path_on_datastore"]
             origin = f"'{spec['datastore']['name']}/{spec['path_on_datastore']}'"
         else:
             ref = ctx.pull_output(spec["producer"], spec["data"])
@@ -40,12 +49,25 @@ def stage_inputs(definition: dict[str, Any], ctx: StepContext, work_dir: Path) -
                     f"input '{spec['name']}': step '{spec['producer']}' "
                     f"published no output '{spec['data']}' in this run"
                 )
-            source = resolve_reference(ref)
+            path = resolve_reference(ref)
+            root = reference_root(ref)
             origin = f"'{spec['data']}' from step '{spec['producer']}'"
-        if not source.exists():
-            raise StepRunError(f"input '{spec['name']}': {origin} does not exist at {source}")
-        if spec["mode"] == "download":
-            local = work_dir / "inputs" / (spec.get("path_on_compute") or spec["name"])
+        if not path.exists():
+            raise StepRunError(f"input '{spec['name']}': {origin} does not exist at {path}")
+        located[spec["name"]] = LocatedInput(spec, path, root, ref)
+    return located
+
+
+def stage_inputs(
+    located: dict[str, LocatedInput], ctx: StepContext, work_dir: Path
+) -> dict[str, Path]:
+    """The local path of each input: on its datastore (mount) or copied into the work dir
+    (download)."""
+    paths: dict[str, Path] = {}
+    for name, item in located.items():
+        source = item.path
+        if item.spec["mode"] == "download":
+            local = work_dir / "inputs" / (item.spec.get("path_on_compute") or name)
             local.parent.mkdir(parents=True, exist_ok=True)
             if source.is_dir():
                 shutil.copytree(source, local)
@@ -54,8 +76,8 @@ def stage_inputs(definition: dict[str, Any], ctx: StepContext, work_dir: Path) -
                 local.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, local)
             source = local
-        paths[spec["name"]] = source
-        ctx.log.info("input %s (%s): %s", spec["name"], spec["mode"], source)
+        paths[name] = source
+        ctx.log.info("input %s (%s): %s", name, item.spec["mode"], source)
     return paths
 
 

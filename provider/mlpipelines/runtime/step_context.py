@@ -39,6 +39,8 @@ class StepContext:
 
 OUTPUT_XCOM_PREFIX = "output_"
 METRICS_XCOM_KEY = "metrics"
+REUSED_XCOM_KEY = "reused"
+DECISIONS_XCOM_KEY = "reuse_decisions"
 
 
 def output_xcom_key(output_name: str) -> str:

@@ -13,6 +13,8 @@ from mlpipelines.model.pipeline import step_upstreams
 from mlpipelines.model.steps import PythonScriptStep, Step
 from mlpipelines.translate.step_docs import step_doc_md
 
+REGENERATE_PARAM = "regenerate_outputs"
+
 if TYPE_CHECKING:
     from mlpipelines.model.pipeline import Pipeline
 
@@ -40,18 +42,25 @@ class TaskSpec:
 
 @dataclass(frozen=True)
 class PipelinePlan:
+    """The tasks of a pipeline, its DAG params, and whether it opens with a reuse sensor
+    (it does when any step may be reused)."""
+
     params: tuple[ParamSpec, ...]
     tasks: tuple[TaskSpec, ...]
     description: str | None
+    reuse: bool = False
 
 
 def plan_pipeline(pipeline: Pipeline, dag_id: str | None = None) -> PipelinePlan:
     """Validate a pipeline, then describe each step as a TaskSpec; raises on any problem."""
     pipeline.validate(dag_id)
     default_store = pipeline.default_datastore.spec.to_dict()
-    params = tuple(
-        ParamSpec(p.name, p.default_value, p.param_type or "string")
-        for p in pipeline.parameters.values()
+    params = (
+        *(
+            ParamSpec(p.name, p.default_value, p.param_type or "string")
+            for p in pipeline.parameters.values()
+        ),
+        ParamSpec(REGENERATE_PARAM, False, "boolean"),
     )
     tasks = []
     for step in pipeline.steps:
@@ -62,7 +71,8 @@ def plan_pipeline(pipeline: Pipeline, dag_id: str | None = None) -> PipelinePlan
                 definition["task_id"], step.kind, definition, upstream, step_doc_md(definition)
             )
         )
-    return PipelinePlan(params, tuple(tasks), pipeline.description)
+    reuse = any(t.definition["allow_reuse"] for t in tasks)
+    return PipelinePlan(params, tuple(tasks), pipeline.description, reuse)
 
 
 def step_definition(step: Step, default_store: dict[str, Any]) -> dict[str, Any]:

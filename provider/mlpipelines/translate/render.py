@@ -8,7 +8,9 @@ from typing import Any
 
 from airflow.sdk import DAG, Param, TaskGroup
 
+from mlpipelines._naming import REUSE_TASK_ID
 from mlpipelines.operators.python_script import PythonScriptStepOperator
+from mlpipelines.sensors.reuse import ReuseSensor
 from mlpipelines.translate.plan import PipelinePlan, TaskSpec
 
 OPERATORS: dict[str, type] = {
@@ -71,38 +73,51 @@ def render_task_group(
     return group
 
 
+def _qualified(spec: TaskSpec, qualify: Callable[[str], str] | None) -> dict[str, Any]:
+    """The step's definition with the task ids it names as they are inside a TaskGroup."""
+    definition = spec.definition
+    if not qualify:
+        return definition
+    inputs = [
+        {**i, "producer": qualify(i["producer"])} if "producer" in i else i
+        for i in definition["inputs"]
+    ]
+    return {**definition, "task_id": qualify(definition["task_id"]), "inputs": inputs}
+
+
 def _render_tasks(plan: PipelinePlan, qualify: Callable[[str], str] | None) -> dict[str, Any]:
-    """Operators for the plan's tasks, wired; ``qualify`` maps a planned task id to the id it
-    gets inside a TaskGroup, so steps pull their inputs from the right task."""
+    """Operators for the plan's tasks, wired, after a reuse sensor where steps may be reused;
+    ``qualify`` maps a planned task id to the id it gets inside a TaskGroup, so steps pull
+    their inputs from the right task."""
+    definitions = {spec.task_id: _qualified(spec, qualify) for spec in plan.tasks}
+    sensor = None
+    if plan.reuse:
+        sensor = ReuseSensor(
+            task_id=REUSE_TASK_ID,
+            steps=list(definitions.values()),
+            doc_md="Skips every step whose reuse key has a usable manifest.",
+        )
     tasks: dict[str, Any] = {}
     later: list[TaskSpec] = []
     for spec in plan.tasks:
-        task = tasks[spec.task_id] = _render_task(spec, qualify)
+        task = tasks[spec.task_id] = OPERATORS[spec.kind](
+            task_id=spec.task_id,
+            step=definitions[spec.task_id],
+            doc_md=spec.doc_md,
+            trigger_rule=STEP_TRIGGER_RULE,
+        )
         # Wired as soon as each task exists, all upstreams in one call: Airflow hashes the
         # whole DAG (every task id) per call, so this keeps the cost of a big DAG near that
         # of a hand-written one. Plans list producers before consumers; any other order waits.
-        if spec.upstream:
-            ready = [tasks[u] for u in spec.upstream if u in tasks]
-            if len(ready) == len(spec.upstream):
-                task.set_upstream(ready)
-            else:
-                later.append(spec)
+        upstream = [tasks[u] for u in spec.upstream if u in tasks]
+        if len(upstream) < len(spec.upstream):
+            later.append(spec)
+        elif upstream:
+            task.set_upstream(upstream)
+        elif sensor is not None:
+            task.set_upstream(sensor)
     for spec in later:
         tasks[spec.task_id].set_upstream([tasks[u] for u in spec.upstream])
+    if sensor is not None:
+        tasks[REUSE_TASK_ID] = sensor
     return tasks
-
-
-def _render_task(spec: TaskSpec, qualify: Callable[[str], str] | None) -> Any:
-    definition = spec.definition
-    if qualify:
-        definition = {
-            **definition,
-            "inputs": [
-                {**i, "producer": qualify(i["producer"])} if "producer" in i else i
-                for i in definition["inputs"]
-            ],
-        }
-    operator = OPERATORS[spec.kind]
-    return operator(
-        task_id=spec.task_id, step=definition, doc_md=spec.doc_md, trigger_rule=STEP_TRIGGER_RULE
-    )

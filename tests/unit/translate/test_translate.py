@@ -21,6 +21,7 @@ from mlpipelines import (
     PythonScriptStep,
     Workspace,
 )
+from mlpipelines.sensors.reuse import ReuseSensor
 from mlpipelines.translate.plan import TaskSpec, plan_pipeline
 
 PARAM_DEFAULTS = {"epochs": 3, "lr": 0.01, "shuffle": True, "mode": "fast"}
@@ -134,8 +135,14 @@ def test_plan_definition_describes_data_and_script(pipeline: Pipeline, src: Path
 
 def test_plan_params(pipeline: Pipeline) -> None:
     params = {p.name: p for p in plan_pipeline(pipeline).params}
-    assert {n: p.default for n, p in params.items()} == PARAM_DEFAULTS
-    assert {n: p.type for n, p in params.items()} == SCHEMA_TYPES
+    assert {n: p.default for n, p in params.items()} == {
+        **PARAM_DEFAULTS,
+        "regenerate_outputs": False,
+    }
+    assert {n: p.type for n, p in params.items()} == {
+        **SCHEMA_TYPES,
+        "regenerate_outputs": "boolean",
+    }
 
 
 def test_plan_doc_md_mentions_script_inputs_outputs(pipeline: Pipeline) -> None:
@@ -177,12 +184,18 @@ def test_to_dag_builds_one_task_per_step(pipeline: Pipeline) -> None:
     dag = pipeline.to_dag("iris_dag")
     assert isinstance(dag, DAG)
     assert dag.dag_id == "iris_dag"
-    assert set(dag.task_ids) == {"prep_data", "train", "report", "notify"}
-    assert dag.get_task("prep_data").upstream_task_ids == set()
+    assert set(dag.task_ids) == {"mlpipelines_reuse", "prep_data", "train", "report", "notify"}
+    assert isinstance(dag.get_task("mlpipelines_reuse"), ReuseSensor)
+    assert dag.get_task("mlpipelines_reuse").upstream_task_ids == set()
+    assert dag.get_task("prep_data").upstream_task_ids == {"mlpipelines_reuse"}
     assert dag.get_task("train").upstream_task_ids == {"prep_data"}
     assert dag.get_task("report").upstream_task_ids == {"prep_data"}
     assert dag.get_task("notify").upstream_task_ids == {"train"}
-    for task in dag.tasks:
+    steps = [t for t in dag.tasks if t.task_id != "mlpipelines_reuse"]
+    assert [d["task_id"] for d in dag.get_task("mlpipelines_reuse").steps] == [
+        t.task_id for t in steps
+    ]
+    for task in steps:
         assert task.trigger_rule == "none_failed"
         assert task.doc_md and f"`{task.step['name']}`" in task.doc_md
     assert "mlpipelines" in dag.tags
@@ -199,7 +212,7 @@ def test_to_dag_params_typed_from_defaults(pipeline: Pipeline) -> None:
 
 def test_to_dag_merges_user_params_and_tags(pipeline: Pipeline) -> None:
     dag = pipeline.to_dag("iris_dag", params={"extra": 1}, tags=["team-a"])
-    assert set(dag.params) == {*PARAM_DEFAULTS, "extra"}
+    assert set(dag.params) == {*PARAM_DEFAULTS, "extra", "regenerate_outputs"}
     assert dag.params["extra"] == 1
     assert {"team-a", "mlpipelines"} <= set(dag.tags)
 
@@ -215,7 +228,7 @@ def test_to_dag_is_pure_at_parse_time(pipeline: Pipeline, monkeypatch) -> None:
     monkeypatch.setattr(subprocess, "Popen", refuse)
     dag = pipeline.to_dag("pure_dag")
     monkeypatch.undo()
-    assert set(dag.task_ids) == {"prep_data", "train", "report", "notify"}
+    assert set(dag.task_ids) == {"mlpipelines_reuse", "prep_data", "train", "report", "notify"}
 
 
 # -- TaskGroup -------------------------------------------------------------------------------
@@ -227,7 +240,12 @@ def test_to_task_group_inside_a_dag(pipeline: Pipeline) -> None:
         after = EmptyOperator(task_id="after")
         group >> after
     ids = {"prep_data", "train", "report", "notify"}
-    assert set(dag.task_ids) == {f"grp.{i}" for i in ids} | {"grp.done", "after"}
+    assert set(dag.task_ids) == {f"grp.{i}" for i in ids} | {
+        "grp.mlpipelines_reuse",
+        "grp.done",
+        "after",
+    }
+    assert dag.get_task("grp.prep_data").upstream_task_ids == {"grp.mlpipelines_reuse"}
     assert dag.get_task("grp.train").upstream_task_ids == {"grp.prep_data"}
     assert dag.get_task("grp.notify").upstream_task_ids == {"grp.train"}
 
@@ -240,7 +258,7 @@ def test_to_task_group_inside_a_dag(pipeline: Pipeline) -> None:
 
     (feats,) = dag.get_task("grp.train").step["inputs"]
     assert feats["producer"] == "grp.prep_data"
-    assert dag.get_task("grp.train").step["task_id"] == "train"
+    assert dag.get_task("grp.train").step["task_id"] == "grp.train"
     for name in PARAM_DEFAULTS:
         assert dag.params.get_param(name).schema["type"] == SCHEMA_TYPES[name]
 

@@ -1,0 +1,86 @@
+"""Reuse or run: one step's key, its manifest if usable, and otherwise why it must run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlpipelines.reuse.explain import explain_changes
+from mlpipelines.reuse.keys import reuse_components, reuse_key
+from mlpipelines.reuse.store import Manifest, ReuseStore
+from mlpipelines.snapshot import Snapshot, StatCache, take_snapshot, tree_fingerprint
+
+REGENERATE_PARAM = "regenerate_outputs"
+
+
+@dataclass
+class ReuseCheck:
+    """The outcome for one step: reused from ``manifest``, or run for ``reasons``."""
+
+    key: str | None = None
+    components: dict[str, Any] | None = None
+    snapshot: Snapshot | None = None
+    manifest: Manifest | None = None
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def reused(self) -> bool:
+        return self.manifest is not None
+
+    def summary(self) -> str:
+        if self.manifest is not None:
+            return f"reused from run {self.manifest.run_id} (key {self.key})"
+        return "runs: " + "; ".join(self.reasons)
+
+
+def fingerprint_path(path: Path, cache_root: Path) -> str:
+    """Content fingerprint of a local file or folder; unchanged files are not read again,
+    thanks to the stat cache of ``cache_root`` (the datastore the path is on)."""
+    return tree_fingerprint(path, StatCache.for_root(cache_root))
+
+
+def reuse_disabled_reason(definition: dict[str, Any], params: dict[str, Any]) -> str | None:
+    """Why this step runs whatever is cached, or None when it may be reused."""
+    if not definition.get("allow_reuse", True):
+        return "allow_reuse=False"
+    if params.get(REGENERATE_PARAM):
+        return "regenerate_outputs=true"
+    return None
+
+
+def check_reuse(
+    definition: dict[str, Any],
+    params: dict[str, Any],
+    input_fingerprints: dict[str, str],
+    store: ReuseStore,
+    dag_id: str,
+    task_id: str,
+    snapshot: Snapshot | None = None,
+) -> ReuseCheck:
+    """Compute the step's key and look for a usable manifest; explain a miss."""
+    disabled = reuse_disabled_reason(definition, params)
+    snapshot = snapshot or take_snapshot(definition["source_directory"])
+    components = reuse_components(definition, params, snapshot.digest, input_fingerprints)
+    key = reuse_key(components)
+    check = ReuseCheck(key=key, components=components, snapshot=snapshot)
+    if disabled:
+        check.reasons.append(disabled)
+        return check
+    manifest, warning = store.load_manifest(key)
+    if warning:
+        check.warnings.append(warning)
+    if manifest is not None:
+        check.manifest = manifest
+        return check
+    previous, previous_files = store.last_step_record(dag_id, task_id)
+    if warning:
+        check.reasons.append(warning)
+    elif previous is None:
+        check.reasons.append("no manifest for this key, and no earlier run of this step")
+    elif reuse_key(previous) == key:
+        check.reasons.append("no manifest for this key (the last run under it did not finish)")
+    else:
+        check.reasons += explain_changes(previous, components, previous_files, snapshot.files)
+    return check

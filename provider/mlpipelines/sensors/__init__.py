@@ -1,0 +1,1 @@
+"""Sensors: the reuse sensor that opens every pipeline run."""
