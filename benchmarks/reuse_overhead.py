@@ -1,0 +1,70 @@
+"""Reuse overhead: a fully reused 50-step pipeline run against a one-task DAG run, on one
+local Airflow. Reuse should cost a constant number of tasks (the reuse sensor), not one per
+step: target wall-time ratio <= 2.0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dag_files import bash_dag_file, pipeline_dag_file, write_step_script
+from run_overhead import _seconds
+
+from mlpipelines.cli.local_airflow import LocalAirflow
+from mlpipelines.client.airflow_api import AirflowApi
+from mlpipelines.model.workspace import Workspace
+
+STEPS = 50
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=6, help="runs of each DAG (default 6)")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="mlp-bench-reuse-"))
+    source = write_step_script(work / "src")
+    dags = work / "dags"
+    dags.mkdir()
+    (dags / "reused.py").write_text(pipeline_dag_file("reused", STEPS, source))
+    (dags / "one_task.py").write_text(bash_dag_file("one_task", 1, source, work / "data"))
+    local = LocalAirflow(work / "home", dags)
+    api = AirflowApi.from_workspace(Workspace.from_config(local.up(log=lambda *_: None)))
+    try:
+        for dag_id in ("reused", "one_task"):
+            api.wait_for_dag(dag_id)
+            first = api.wait_for_run(dag_id, api.trigger(dag_id)["dag_run_id"], timeout=900)
+            assert first["state"] == "success", first
+            print(f"first {dag_id} run (computes everything): {_seconds(first):.1f} s")
+        times: dict[str, list[float]] = {"reused": [], "one_task": []}
+        for _ in range(args.runs):
+            for dag_id, found in times.items():
+                run = api.wait_for_run(dag_id, api.trigger(dag_id)["dag_run_id"], poll=0.2)
+                assert run["state"] == "success", run
+                if dag_id == "reused":
+                    states = {
+                        ti["state"]
+                        for ti in api.task_instances(dag_id, run["dag_run_id"])
+                        if ti["task_id"] != "mlpipelines_reuse"
+                    }
+                    assert states == {"skipped"}, states
+                found.append(_seconds(run))
+                print(f"  {dag_id}: {found[-1]:.2f} s")
+        ours = statistics.median(times["reused"])
+        base = statistics.median(times["one_task"])
+        print(
+            f"\nfully reused {STEPS}-step pipeline {ours:.2f} s   one-task DAG {base:.2f} s   "
+            f"ratio {ours / base:.2f} (median of {args.runs} runs each)"
+        )
+    finally:
+        api.close()
+        local.down(log=lambda *_: None)
+
+
+if __name__ == "__main__":
+    main()
