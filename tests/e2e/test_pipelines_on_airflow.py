@@ -16,7 +16,13 @@ pytestmark = pytest.mark.e2e
 def test_sklearn_example_runs_with_a_parameter_from_conf(airflow):
     run, tis = airflow.run("sklearn_compare_models", {"n_estimators": 17, "C": 0.5})
     assert run["state"] == "success", tis
-    assert set(tis) == {"prepare", "train_random_forest", "train_logistic_regression", "compare"}
+    assert set(tis) == {
+        "mlpipelines_reuse",
+        "prepare",
+        "train_random_forest",
+        "train_logistic_regression",
+        "compare",
+    }
     assert {ti["state"] for ti in tis.values()} == {"success"}
     run_id = run["dag_run_id"]
 

@@ -98,9 +98,11 @@ def test_unchanged_second_run_executes_no_script(pipeline):
     sensor_log = pipeline.log(second, "mlpipelines_reuse")
     assert f"reused from run {first['dag_run_id']}" in sensor_log
     reused = pipeline.airflow.api.xcom(
-        pipeline.dag_id, second["dag_run_id"], "mlpipelines_reuse", "reused"
+        pipeline.dag_id, second["dag_run_id"], "mlpipelines_reuse", "reuse"
     )
-    assert reused["train"]["metrics"] == {"total": 14}
+    assert reused["reused"]["train"]["metrics"] == {"total": 14}
+    assert reused["reused"]["train"]["run_id"] == first["dag_run_id"]
+    assert reused["decisions"]["clean"]["decision"] == "reuse"
 
 
 def test_changed_script_reruns_it_and_what_is_downstream_only(pipeline):

@@ -10,10 +10,24 @@ pytestmark = pytest.mark.integration
 
 EXAMPLES = {
     "sklearn_compare_models": {
-        "tasks": {"prepare", "train_random_forest", "train_logistic_regression", "compare"},
-        "params": {"n_estimators": "integer", "C": "number", "test_size": "number"},
+        "tasks": {
+            "mlpipelines_reuse",
+            "prepare",
+            "train_random_forest",
+            "train_logistic_regression",
+            "compare",
+        },
+        "params": {
+            "n_estimators": "integer",
+            "C": "number",
+            "test_size": "number",
+            "regenerate_outputs": "boolean",
+        },
     },
-    "hello_pipeline": {"tasks": {"greet", "shout"}, "params": {"greeting": "string"}},
+    "hello_pipeline": {
+        "tasks": {"mlpipelines_reuse", "greet", "shout"},
+        "params": {"greeting": "string", "regenerate_outputs": "boolean"},
+    },
 }
 
 LOAD_BAG = """

@@ -19,8 +19,10 @@ from mlpipelines.runtime.process import kill_process_group
 from mlpipelines.runtime.python_script import StepHeld, run_python_script_step
 from mlpipelines.runtime.step_context import (
     METRICS_XCOM_KEY,
+    REUSE_XCOM_KEY,
     StepContext,
     output_xcom_key,
+    reused_output,
 )
 
 WAIT_FOR_HOLDER_SECONDS = 3
@@ -35,6 +37,8 @@ class PythonScriptStepOperator(BaseOperator):
     computes the same key, the task waits rescheduled, holding no worker slot.
 
     :param step: the step's definition, as planned by the translator.
+    :param reuse_task_id: the reuse sensor's task id; outputs of steps it skipped are in its
+        ``reuse`` XCom (None where the DAG has no sensor).
     :param interpreter: the Python to run the script with (default: the worker's own).
         (templated)
     :param env: extra environment variables for the script. (templated)
@@ -47,15 +51,24 @@ class PythonScriptStepOperator(BaseOperator):
         self,
         *,
         step: dict[str, Any],
+        reuse_task_id: str | None = None,
         interpreter: str | None = None,
         env: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.step = step
+        self.reuse_task_id = reuse_task_id
         self.interpreter = interpreter
         self.env = env
         self._process: subprocess.Popen[bytes] | None = None
+
+    def _pull_output(self, ti: Any, producer: str, name: str) -> dict[str, Any] | None:
+        ref = ti.xcom_pull(task_ids=producer, key=output_xcom_key(name))
+        if ref is None and self.reuse_task_id:
+            reuse = ti.xcom_pull(task_ids=self.reuse_task_id, key=REUSE_XCOM_KEY)
+            ref = reused_output(reuse, producer, name)
+        return ref
 
     def execute(self, context: Any) -> None:
         ti = context["ti"]
@@ -64,9 +77,7 @@ class PythonScriptStepOperator(BaseOperator):
             run_id=ti.run_id,
             task_id=ti.task_id,
             params=dict(context["params"]),
-            pull_output=lambda producer, name: ti.xcom_pull(
-                task_ids=producer, key=output_xcom_key(name)
-            ),
+            pull_output=lambda producer, name: self._pull_output(ti, producer, name),
             try_number=getattr(ti, "try_number", 1),
             log=self.log,
         )

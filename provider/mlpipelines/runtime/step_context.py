@@ -39,10 +39,14 @@ class StepContext:
 
 OUTPUT_XCOM_PREFIX = "output_"
 METRICS_XCOM_KEY = "metrics"
-REUSED_XCOM_KEY = "reused"
-DECISIONS_XCOM_KEY = "reuse_decisions"
+REUSE_XCOM_KEY = "reuse"
 
 
 def output_xcom_key(output_name: str) -> str:
     """The XCom key under which a step pushes the reference to one of its outputs."""
     return OUTPUT_XCOM_PREFIX + output_name
+
+
+def reused_output(reuse: dict[str, Any] | None, producer: str, name: str) -> dict[str, Any] | None:
+    """An output of a step the reuse sensor skipped, from the sensor's ``reuse`` XCom."""
+    return ((reuse or {}).get("reused", {}).get(producer) or {}).get("outputs", {}).get(name)

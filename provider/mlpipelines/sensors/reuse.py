@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from airflow.sdk import BaseSensorOperator
-from airflow.sdk.exceptions import DownstreamTasksSkipped
+from airflow.sdk.exceptions import AirflowRescheduleException, DownstreamTasksSkipped
 from airflow.sdk.execution_time.xcom import XCom
 
 from mlpipelines._naming import REUSE_TASK_ID
 from mlpipelines.reuse.step_decisions import RunDecisions, decide_steps
-from mlpipelines.runtime.step_context import (
-    DECISIONS_XCOM_KEY,
-    METRICS_XCOM_KEY,
-    REUSED_XCOM_KEY,
-    output_xcom_key,
-)
+from mlpipelines.runtime.step_context import REUSE_XCOM_KEY, output_xcom_key
 
 __all__ = ["REUSE_TASK_ID", "ReuseSensor"]
 
 
 class ReuseSensor(BaseSensorOperator):
-    """Compute every step's reuse key it can at run start, push each hit's outputs and
-    metrics as that step's own XComs, and skip those steps. While another run computes one
+    """Compute every step's reuse key it can at run start, hand each hit's outputs and
+    metrics on in its ``reuse`` XCom, and skip those steps. While another run computes one
     of the keys, it waits rescheduled (no worker slot held), then reuses that run's result.
 
     :param steps: the definitions of the pipeline's steps, producers first.
@@ -53,7 +48,13 @@ class ReuseSensor(BaseSensorOperator):
         return True
 
     def execute(self, context: Any) -> None:
-        super().execute(context)
+        # One poke per try; while another run computes a key, free the worker slot and come
+        # back (BaseSensorOperator's own loop costs an extra API call per run just to track
+        # its timeout, and a waiting run is bounded by the holder's heartbeat anyway).
+        if not self.poke(context):
+            raise AirflowRescheduleException(
+                datetime.now(timezone.utc) + timedelta(seconds=self.poke_interval)
+            )
         decisions = self._decisions
         ti = context["ti"]
         self.log.info("reuse decisions:\n%s", decisions.table())
@@ -67,29 +68,31 @@ class ReuseSensor(BaseSensorOperator):
             }
             for d in decisions.hits
         }
-        for task_id, hit in reused.items():
-            # Each reused step's outputs and metrics land under its own task id, exactly as
-            # a fresh run of it would push them, so any reader (our steps, a user's task)
-            # finds them in the same place.
-            for name, ref in hit["outputs"].items():
-                XCom.set(
-                    key=output_xcom_key(name),
-                    value=ref,
-                    dag_id=ti.dag_id,
-                    task_id=task_id,
-                    run_id=ti.run_id,
-                )
-            XCom.set(
-                key=METRICS_XCOM_KEY,
-                value=hit["metrics"],
-                dag_id=ti.dag_id,
-                task_id=task_id,
-                run_id=ti.run_id,
-            )
-        ti.xcom_push(key=REUSED_XCOM_KEY, value=reused)
         ti.xcom_push(
-            key=DECISIONS_XCOM_KEY,
-            value={d.task_id: {"decision": d.outcome, "detail": d.detail} for d in decisions.steps},
+            key=REUSE_XCOM_KEY,
+            value={
+                "decisions": {
+                    d.task_id: {"decision": d.outcome, "detail": d.detail} for d in decisions.steps
+                },
+                "reused": reused,
+            },
         )
+        # Outputs no step of the pipeline reads (what a user's own task after the pipeline
+        # may read) also land under the reused step's own task id, where a fresh run puts
+        # them. Steps read the rest from the XCom above: one XCom write costs ~10 ms, and a
+        # write per output would make reuse cost in proportion to the pipeline's size.
+        consumed = {
+            (i["producer"], i["data"]) for d in self.steps for i in d["inputs"] if "producer" in i
+        }
+        for task_id, hit in reused.items():
+            for name, ref in hit["outputs"].items():
+                if (task_id, name) not in consumed:
+                    XCom.set(
+                        key=output_xcom_key(name),
+                        value=ref,
+                        dag_id=ti.dag_id,
+                        task_id=task_id,
+                        run_id=ti.run_id,
+                    )
         if reused:
             raise DownstreamTasksSkipped(tasks=list(reused))

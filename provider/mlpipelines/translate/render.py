@@ -97,12 +97,14 @@ def _render_tasks(plan: PipelinePlan, qualify: Callable[[str], str] | None) -> d
             steps=list(definitions.values()),
             doc_md="Skips every step whose reuse key has a usable manifest.",
         )
+    reuse_task_id = sensor.task_id if sensor is not None else None
     tasks: dict[str, Any] = {}
     later: list[TaskSpec] = []
     for spec in plan.tasks:
         task = tasks[spec.task_id] = OPERATORS[spec.kind](
             task_id=spec.task_id,
             step=definitions[spec.task_id],
+            reuse_task_id=reuse_task_id,
             doc_md=spec.doc_md,
             trigger_rule=STEP_TRIGGER_RULE,
         )

@@ -259,6 +259,7 @@ def test_to_task_group_inside_a_dag(pipeline: Pipeline) -> None:
     (feats,) = dag.get_task("grp.train").step["inputs"]
     assert feats["producer"] == "grp.prep_data"
     assert dag.get_task("grp.train").step["task_id"] == "grp.train"
+    assert dag.get_task("grp.train").reuse_task_id == "grp.mlpipelines_reuse"
     for name in PARAM_DEFAULTS:
         assert dag.params.get_param(name).schema["type"] == SCHEMA_TYPES[name]
 
