@@ -46,17 +46,22 @@ dag = Pipeline(ws, steps).to_dag({dag_id!r})
 '''
 
 
-def bash_dag_file(dag_id: str, n: int, source_dir: Path, data_dir: Path) -> str:
-    """The hand-written twin: n BashOperators running the same script in a chain."""
+def bash_dag_file(
+    dag_id: str, n: int, source_dir: Path, data_dir: Path, params: bool = False
+) -> str:
+    """The hand-written twin: n BashOperators running the same script in a chain; with
+    ``params``, it also declares the boolean Param every pipeline DAG has
+    (``regenerate_outputs``), so both DAGs offer the same trigger form and REST conf."""
+    declared = '{"regenerate_outputs": Param(False, type="boolean")}' if params else "{}"
     return f'''"""Airflow DAG {dag_id}: a {n}-task BashOperator chain (hand-written style)."""
 import sys
 
 from airflow.providers.standard.operators.bash import BashOperator
-from airflow.sdk import DAG
+from airflow.sdk import DAG, Param
 
 script = {str(source_dir / "step.py")!r}
 data = {str(data_dir)!r} + "/{{{{ run_id }}}}"
-with DAG({dag_id!r}, schedule=None) as dag:
+with DAG({dag_id!r}, schedule=None, params={declared}) as dag:
     previous = None
     for i in range({n}):
         command = f"{{sys.executable}} {{script}} --out {{data}}/{{i}}"

@@ -15,8 +15,6 @@ from airflow.sdk.exceptions import (
 )
 
 from mlpipelines.errors import StepRunError
-from mlpipelines.runtime.process import kill_process_group
-from mlpipelines.runtime.python_script import StepHeld, run_python_script_step
 from mlpipelines.runtime.step_context import (
     METRICS_XCOM_KEY,
     REUSE_XCOM_KEY,
@@ -71,6 +69,10 @@ class PythonScriptStepOperator(BaseOperator):
         return ref
 
     def execute(self, context: Any) -> None:
+        # Imported here, not at module level: DAG files import this module at every parse,
+        # and only a running step needs the runtime (snapshots, hashing, reuse).
+        from mlpipelines.runtime.python_script import StepHeld, run_python_script_step
+
         ti = context["ti"]
         ctx = StepContext(
             dag_id=ti.dag_id,
@@ -106,4 +108,6 @@ class PythonScriptStepOperator(BaseOperator):
         self._process = process
 
     def on_kill(self) -> None:
+        from mlpipelines.runtime.process import kill_process_group
+
         kill_process_group(self._process)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from mlpipelines.reuse.explain import explain_changes
 from mlpipelines.reuse.keys import reuse_components, reuse_key
 from mlpipelines.reuse.store import Manifest, ReuseStore
-from mlpipelines.snapshot import Snapshot, StatCache, take_snapshot, tree_fingerprint
+from mlpipelines.snapshot import Snapshot, take_snapshot
 
 REGENERATE_PARAM = "regenerate_outputs"
 
@@ -33,12 +32,6 @@ class ReuseCheck:
         if self.manifest is not None:
             return f"reused from run {self.manifest.run_id} (key {self.key})"
         return "runs: " + "; ".join(self.reasons)
-
-
-def fingerprint_path(path: Path, cache_root: Path) -> str:
-    """Content fingerprint of a local file or folder; unchanged files are not read again,
-    thanks to the stat cache of ``cache_root`` (the datastore the path is on)."""
-    return tree_fingerprint(path, StatCache.for_root(cache_root))
 
 
 def reuse_disabled_reason(definition: dict[str, Any], params: dict[str, Any]) -> str | None:

@@ -6,12 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlpipelines.reuse.decision import (
-    ReuseCheck,
-    check_reuse,
-    fingerprint_path,
-    reuse_disabled_reason,
-)
+from mlpipelines.reuse.decision import ReuseCheck, check_reuse, reuse_disabled_reason
+from mlpipelines.reuse.fingerprints import fingerprint_path
 from mlpipelines.reuse.store import Holder, ReuseStore
 from mlpipelines.runtime.datastores import datastore_root
 
@@ -96,7 +92,7 @@ def _input_fingerprints(
             path = root / spec["path_on_datastore"]
             if not path.exists():
                 return found, f"input {spec['name']} is missing; the step will say so"
-            found[spec["name"]] = fingerprint_path(path, root)
+            found[spec["name"]] = fingerprint_path(path)
         else:
             fingerprint = known.get((spec["producer"], spec["data"]))
             if fingerprint is None:

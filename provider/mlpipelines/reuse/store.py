@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from mlpipelines._naming import path_safe
+from mlpipelines.reuse.fingerprints import fingerprint_path
 from mlpipelines.runtime.datastores import datastore_root, resolve_reference
-from mlpipelines.snapshot import StatCache, tree_fingerprint
 
 MARKER_STALE_SECONDS = 90.0
 
@@ -111,7 +111,7 @@ class ReuseStore:
             return None, f"manifest {path.name} names another key ({manifest.key}); ignored"
         for name, ref in manifest.outputs.items():
             try:
-                found = tree_fingerprint(resolve_reference(ref), StatCache.for_root(self.root))
+                found = fingerprint_path(resolve_reference(ref))
             except (FileNotFoundError, OSError):
                 return None, f"manifest {path.name}: output {name} is gone; ignored"
             if found != ref.get("fingerprint"):

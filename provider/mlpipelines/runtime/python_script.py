@@ -13,16 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from mlpipelines.errors import StepRunError
-from mlpipelines.reuse.decision import (
-    ReuseCheck,
-    check_reuse,
-    fingerprint_path,
-    reuse_disabled_reason,
-)
+from mlpipelines.reuse.decision import ReuseCheck, check_reuse, reuse_disabled_reason
+from mlpipelines.reuse.fingerprints import fingerprint_path
 from mlpipelines.reuse.store import Holder, Manifest, ReuseStore
 from mlpipelines.runtime import run_context
 from mlpipelines.runtime.artifacts import save_artifacts
-from mlpipelines.runtime.datastores import datastore_root
 from mlpipelines.runtime.heartbeat import keep_marker_alive
 from mlpipelines.runtime.metrics import read_metrics
 from mlpipelines.runtime.outputs import discard_outputs, publish_output
@@ -36,6 +31,7 @@ from mlpipelines.runtime.staging import (
     stage_source,
 )
 from mlpipelines.runtime.step_context import StepContext
+from mlpipelines.snapshot import tree_fingerprint
 
 
 class StepHeld(Exception):
@@ -86,7 +82,7 @@ def input_fingerprints(located: dict[str, LocatedInput]) -> dict[str, str]:
     found = {}
     for name, item in located.items():
         recorded = item.ref.get("fingerprint") if item.ref else None
-        found[name] = recorded or fingerprint_path(item.path, item.store_root)
+        found[name] = recorded or fingerprint_path(item.path)
     return found
 
 
@@ -192,7 +188,8 @@ def _run_once(
         published = {}
         for output in pending:
             ref = publish_output(output)
-            ref["fingerprint"] = fingerprint_path(output.final, datastore_root(output.store))
+            # Fresh bytes: hashed once, no stat cache (files this new are never cached).
+            ref["fingerprint"] = tree_fingerprint(output.final)
             published[output.name] = ref
         pending = []
         return StepResult(published, metrics)

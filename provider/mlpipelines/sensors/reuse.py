@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator
 from airflow.sdk.exceptions import AirflowRescheduleException, DownstreamTasksSkipped
 from airflow.sdk.execution_time.xcom import XCom
 
 from mlpipelines._naming import REUSE_TASK_ID
-from mlpipelines.reuse.step_decisions import RunDecisions, decide_steps
 from mlpipelines.runtime.step_context import REUSE_XCOM_KEY, output_xcom_key
+
+if TYPE_CHECKING:
+    from mlpipelines.reuse.step_decisions import RunDecisions
 
 __all__ = ["REUSE_TASK_ID", "ReuseSensor"]
 
@@ -37,6 +39,8 @@ class ReuseSensor(BaseSensorOperator):
         self._decisions: RunDecisions | None = None
 
     def poke(self, context: Any) -> bool:
+        from mlpipelines.reuse.step_decisions import decide_steps  # run time only
+
         ti = context["ti"]
         self._decisions = decide_steps(self.steps, dict(context["params"]), ti.dag_id, ti.run_id)
         for decision in self._decisions.steps:
