@@ -46,6 +46,10 @@ class Step:
     """What every step has: a name, data in and out, where it runs, and whether it may be reused."""
 
     kind: ClassVar[str] = "step"
+    # Steps that run a script from a source folder set these; the snapshot, validation of
+    # the script's place and the reuse key's source hash all follow from them.
+    script_name: str | None = None
+    source_directory: str | None = None
 
     def __init__(
         self,
@@ -82,6 +86,12 @@ class Step:
     def argument_values(self) -> list[Any]:
         """The step's arguments as given (data and parameters still objects)."""
         return []
+
+    @property
+    def resolved_source_directory(self) -> Path:
+        """The absolute source folder: as given, else relative to the defining file's folder
+        (or the cwd, where only that holds it, as the old SDK resolved it)."""
+        return Path(_resolve_source(self.source_directory, self._defined_in))
 
     @property
     def param_values(self) -> dict[str, Any]:
@@ -145,12 +155,6 @@ class PythonScriptStep(Step):
     @property
     def param_values(self) -> dict[str, Any]:
         return self.params
-
-    @property
-    def resolved_source_directory(self) -> Path:
-        """The absolute source folder: as given, else relative to the defining file's folder
-        (or the cwd, where only that holds it, as the old SDK resolved it)."""
-        return Path(_resolve_source(self.source_directory, self._defined_in))
 
     @property
     def interpreter(self) -> str | None:

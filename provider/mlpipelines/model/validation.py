@@ -161,13 +161,13 @@ def _step_problems(
     for other in step._run_after:
         if not isinstance(other, Step):
             add("bad-run-after", f"run_after({other!r}) needs a step")
-    if isinstance(step, PythonScriptStep):
+    if step.script_name is not None or isinstance(step, PythonScriptStep):
         problems += [Problem(k, step.name, m) for k, m in _script_problems(step, checked)]
     return problems
 
 
 def _script_problems(
-    step: PythonScriptStep, checked: dict[tuple[str, str], list[tuple[str, str]]]
+    step: Step, checked: dict[tuple[str, str], list[tuple[str, str]]]
 ) -> list[tuple[str, str]]:
     """Problems of a step's script; ``checked`` remembers folders and scripts already looked
     at in this validation, since many steps share one source folder."""

@@ -54,8 +54,10 @@ def check_reuse(
 ) -> ReuseCheck:
     """Compute the step's key and look for a usable manifest; explain a miss."""
     disabled = reuse_disabled_reason(definition, params)
-    snapshot = snapshot or take_snapshot(definition["source_directory"])
-    components = reuse_components(definition, params, snapshot.digest, input_fingerprints)
+    if snapshot is None and definition.get("source_directory"):
+        snapshot = take_snapshot(definition["source_directory"])
+    digest = snapshot.digest if snapshot is not None else None
+    components = reuse_components(definition, params, digest, input_fingerprints)
     key = reuse_key(components)
     check = ReuseCheck(key=key, components=components, snapshot=snapshot)
     if disabled:
@@ -75,5 +77,6 @@ def check_reuse(
     elif reuse_key(previous) == key:
         check.reasons.append("no manifest for this key (the last run under it did not finish)")
     else:
-        check.reasons += explain_changes(previous, components, previous_files, snapshot.files)
+        current_files = snapshot.files if snapshot is not None else None
+        check.reasons += explain_changes(previous, components, previous_files, current_files)
     return check

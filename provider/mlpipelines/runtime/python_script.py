@@ -8,51 +8,32 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlpipelines.errors import StepRunError
-from mlpipelines.reuse.decision import ReuseCheck, check_reuse, reuse_disabled_reason
-from mlpipelines.reuse.fingerprints import fingerprint_path
-from mlpipelines.reuse.store import Holder, Manifest, ReuseStore
+from mlpipelines.reuse.decision import ReuseCheck
 from mlpipelines.runtime import run_context
 from mlpipelines.runtime.artifacts import save_artifacts
-from mlpipelines.runtime.heartbeat import keep_marker_alive
 from mlpipelines.runtime.metrics import read_metrics
-from mlpipelines.runtime.outputs import discard_outputs, publish_output
+from mlpipelines.runtime.outputs import discard_outputs
 from mlpipelines.runtime.process import run_process
 from mlpipelines.runtime.staging import (
     LocatedInput,
     PendingOutput,
-    locate_inputs,
     prepare_outputs,
     stage_inputs,
     stage_source,
 )
 from mlpipelines.runtime.step_context import StepContext
-from mlpipelines.snapshot import tree_fingerprint
+from mlpipelines.runtime.step_run import (
+    StepHeld,
+    StepResult,
+    publish_outputs,
+    run_with_reuse,
+)
 
-
-class StepHeld(Exception):
-    """Another run is computing this step's key right now; try again once it is done."""
-
-    def __init__(self, holder: Holder) -> None:
-        self.holder = holder
-        super().__init__(
-            f"run {holder.run_id} of {holder.dag_id} ({holder.task_id}) is computing the same key"
-        )
-
-
-@dataclass
-class StepResult:
-    """What a finished step hands on: a reference per output, its metrics, and whether it
-    was reused from an earlier run (then ``reused`` is that run's manifest)."""
-
-    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    metrics: dict[str, Any] = field(default_factory=dict)
-    reused: Manifest | None = None
-    check: ReuseCheck | None = None
+__all__ = ["StepHeld", "StepResult", "render_token", "run_python_script_step"]
 
 
 def parameter_value(name: str, params: dict[str, Any]) -> Any:
@@ -77,15 +58,6 @@ def render_token(
     return str(token["value"])
 
 
-def input_fingerprints(located: dict[str, LocatedInput]) -> dict[str, str]:
-    """Each input's fingerprint: the one its producer recorded, else its content hash."""
-    found = {}
-    for name, item in located.items():
-        recorded = item.ref.get("fingerprint") if item.ref else None
-        found[name] = recorded or fingerprint_path(item.path)
-    return found
-
-
 def run_python_script_step(
     definition: dict[str, Any],
     ctx: StepContext,
@@ -98,57 +70,13 @@ def run_python_script_step(
     Raises StepHeld while another run computes the same key, and StepRunError (exit code,
     stderr tail) when the script fails.
     """
-    located = locate_inputs(definition, ctx)
-    store = ReuseStore(definition["default_datastore"])
-    check = check_reuse(
-        definition, ctx.params, input_fingerprints(located), store, ctx.dag_id, ctx.task_id
+    return run_with_reuse(
+        definition,
+        ctx,
+        lambda check, located: _run_once(
+            definition, ctx, check, located, interpreter, extra_env, on_start
+        ),
     )
-    for warning in check.warnings:
-        ctx.log.warning("%s", warning)
-    if check.reused:
-        return _reused(check, ctx)
-    ctx.log.info("step %s %s (key %s)", definition["name"], check.summary(), check.key)
-    reusable = reuse_disabled_reason(definition, ctx.params) != "allow_reuse=False"
-    me = Holder(ctx.dag_id, ctx.run_id, ctx.task_id)
-    if reusable:
-        other = store.claim(check.key, me)
-        if other is not None:
-            raise StepHeld(other)
-    try:
-        if reusable and reuse_disabled_reason(definition, ctx.params) is None:
-            # Another run may have finished this key between our look and our claim.
-            manifest, _ = store.load_manifest(check.key)
-            if manifest is not None:
-                check.manifest = manifest
-                return _reused(check, ctx)
-        with keep_marker_alive(store, check.key, me, enabled=reusable):
-            result = _run_once(definition, ctx, check, located, interpreter, extra_env, on_start)
-        if reusable:
-            store.write_manifest(
-                Manifest(
-                    check.key, ctx.dag_id, ctx.run_id, ctx.task_id, result.outputs, result.metrics
-                )
-            )
-        store.record_step(
-            ctx.dag_id, ctx.task_id, check.key, check.components, check.snapshot.files
-        )
-        result.check = check
-        return result
-    finally:
-        if reusable:
-            store.release(check.key, me)
-
-
-def _reused(check: ReuseCheck, ctx: StepContext) -> StepResult:
-    manifest = check.manifest
-    ctx.log.info(
-        "reused from run %s of %s, step %s (key %s)",
-        manifest.run_id,
-        manifest.dag_id,
-        manifest.task_id,
-        check.key,
-    )
-    return StepResult(manifest.outputs, manifest.metrics, reused=manifest, check=check)
 
 
 def _run_once(
@@ -185,12 +113,7 @@ def _run_once(
                 f"step '{definition['name']}': script {definition['script_name']} "
                 f"exited with code {result.returncode}; last stderr lines:\n{tail}"
             )
-        published = {}
-        for output in pending:
-            ref = publish_output(output)
-            # Fresh bytes: hashed once, no stat cache (files this new are never cached).
-            ref["fingerprint"] = tree_fingerprint(output.final)
-            published[output.name] = ref
+        published = publish_outputs(pending)
         pending = []
         return StepResult(published, metrics)
     finally:

@@ -94,9 +94,10 @@ def step_definition(step: Step, default_store: dict[str, Any]) -> dict[str, Any]
         "version": step.version,
         "default_datastore": default_store,
     }
-    if isinstance(step, PythonScriptStep):
+    if step.script_name is not None:
         definition["script_name"] = step.script_name.replace("\\", "/")
         definition["source_directory"] = str(step.resolved_source_directory)
+    if isinstance(step, PythonScriptStep):
         definition["interpreter"] = step.interpreter
         definition["environment_variables"] = step.environment_variables
     return definition

@@ -1,0 +1,90 @@
+"""What every step operator shares: reading inputs from XCom, reuse, outputs, skip, waits."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import (
+    AirflowException,
+    AirflowRescheduleException,
+    AirflowSkipException,
+)
+
+from mlpipelines.errors import StepRunError
+from mlpipelines.runtime.step_context import (
+    METRICS_XCOM_KEY,
+    REUSE_XCOM_KEY,
+    StepContext,
+    output_xcom_key,
+    reused_output,
+)
+
+if TYPE_CHECKING:
+    from mlpipelines.runtime.step_run import StepResult
+
+WAIT_FOR_HOLDER_SECONDS = 3
+
+
+class StepOperator(BaseOperator):
+    """Runs one step of a pipeline; subclasses say how in ``run_step``.
+
+    Outputs go to XCom (``output_<name>``) and metrics to ``metrics``. A step whose reuse key
+    has a manifest hands those outputs on instead and shows as skipped; while another run
+    computes the same key, the task waits rescheduled, holding no worker slot.
+
+    :param step: the step's definition, as planned by the translator.
+    :param reuse_task_id: the reuse sensor's task id; outputs of steps it skipped are in its
+        ``reuse`` XCom (None where the DAG has no sensor).
+    """
+
+    def __init__(
+        self, *, step: dict[str, Any], reuse_task_id: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.step = step
+        self.reuse_task_id = reuse_task_id
+
+    def run_step(self, ctx: StepContext) -> StepResult:
+        """Reuse or run the step once; raise StepHeld or StepRunError."""
+        raise NotImplementedError
+
+    def _pull_output(self, ti: Any, producer: str, name: str) -> dict[str, Any] | None:
+        ref = ti.xcom_pull(task_ids=producer, key=output_xcom_key(name))
+        if ref is None and self.reuse_task_id:
+            reuse = ti.xcom_pull(task_ids=self.reuse_task_id, key=REUSE_XCOM_KEY)
+            ref = reused_output(reuse, producer, name)
+        return ref
+
+    def execute(self, context: Any) -> None:
+        # Imported here, not at module level: DAG files import operator modules at every
+        # parse, and only a running step needs the runtime (snapshots, hashing, reuse).
+        from mlpipelines.runtime.step_run import StepHeld
+
+        ti = context["ti"]
+        ctx = StepContext(
+            dag_id=ti.dag_id,
+            run_id=ti.run_id,
+            task_id=ti.task_id,
+            params=dict(context["params"]),
+            pull_output=lambda producer, name: self._pull_output(ti, producer, name),
+            try_number=getattr(ti, "try_number", 1),
+            log=self.log,
+        )
+        try:
+            result = self.run_step(ctx)
+        except StepHeld as held:
+            self.log.info("waiting: %s", held)
+            raise AirflowRescheduleException(
+                datetime.now(timezone.utc) + timedelta(seconds=WAIT_FOR_HOLDER_SECONDS)
+            ) from None
+        except StepRunError as exc:
+            raise AirflowException(str(exc)) from None
+        for name, ref in result.outputs.items():
+            ti.xcom_push(key=output_xcom_key(name), value=ref)
+        ti.xcom_push(key=METRICS_XCOM_KEY, value=result.metrics)
+        if result.reused is not None:
+            raise AirflowSkipException(
+                f"reused from run {result.reused.run_id} (key {result.check.key})"
+            )

@@ -1,0 +1,119 @@
+"""Running any step under reuse: its key, a manifest or a run, the marker while it runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlpipelines.reuse.decision import ReuseCheck, check_reuse, reuse_disabled_reason
+from mlpipelines.reuse.fingerprints import fingerprint_path
+from mlpipelines.reuse.store import Holder, Manifest, ReuseStore
+from mlpipelines.runtime.heartbeat import keep_marker_alive
+from mlpipelines.runtime.outputs import publish_output
+from mlpipelines.runtime.staging import LocatedInput, PendingOutput, locate_inputs
+from mlpipelines.runtime.step_context import StepContext
+from mlpipelines.snapshot import tree_fingerprint
+
+StepExecution = Callable[[ReuseCheck, dict[str, LocatedInput]], "StepResult"]
+
+
+class StepHeld(Exception):
+    """Another run is computing this step's key right now; try again once it is done."""
+
+    def __init__(self, holder: Holder) -> None:
+        self.holder = holder
+        super().__init__(
+            f"run {holder.run_id} of {holder.dag_id} ({holder.task_id}) is computing the same key"
+        )
+
+
+@dataclass
+class StepResult:
+    """What a finished step hands on: a reference per output, its metrics, and whether it
+    was reused from an earlier run (then ``reused`` is that run's manifest)."""
+
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    reused: Manifest | None = None
+    check: ReuseCheck | None = None
+
+
+def input_fingerprints(located: dict[str, LocatedInput]) -> dict[str, str]:
+    """Each input's fingerprint: the one its producer recorded, else its content hash."""
+    found = {}
+    for name, item in located.items():
+        recorded = item.ref.get("fingerprint") if item.ref else None
+        found[name] = recorded or fingerprint_path(item.path)
+    return found
+
+
+def publish_outputs(pending: list[PendingOutput]) -> dict[str, dict[str, Any]]:
+    """Move each finished output to its final place; its reference carries its fingerprint."""
+    published = {}
+    for output in pending:
+        ref = publish_output(output)
+        # Fresh bytes: hashed once, no stat cache (files this new are never cached).
+        ref["fingerprint"] = tree_fingerprint(output.final)
+        published[output.name] = ref
+    return published
+
+
+def run_with_reuse(
+    definition: dict[str, Any], ctx: StepContext, execute: StepExecution
+) -> StepResult:
+    """Reuse the step's earlier result if its key has one; else ``execute`` it once under
+    an in-progress marker, then record a manifest of what it produced.
+
+    Raises StepHeld while another run computes the same key.
+    """
+    located = locate_inputs(definition, ctx)
+    store = ReuseStore(definition["default_datastore"])
+    check = check_reuse(
+        definition, ctx.params, input_fingerprints(located), store, ctx.dag_id, ctx.task_id
+    )
+    for warning in check.warnings:
+        ctx.log.warning("%s", warning)
+    if check.reused:
+        return _reused(check, ctx)
+    ctx.log.info("step %s %s (key %s)", definition["name"], check.summary(), check.key)
+    reusable = reuse_disabled_reason(definition, ctx.params) != "allow_reuse=False"
+    me = Holder(ctx.dag_id, ctx.run_id, ctx.task_id)
+    if reusable:
+        other = store.claim(check.key, me)
+        if other is not None:
+            raise StepHeld(other)
+    try:
+        if reusable and reuse_disabled_reason(definition, ctx.params) is None:
+            # Another run may have finished this key between our look and our claim.
+            manifest, _ = store.load_manifest(check.key)
+            if manifest is not None:
+                check.manifest = manifest
+                return _reused(check, ctx)
+        with keep_marker_alive(store, check.key, me, enabled=reusable):
+            result = execute(check, located)
+        if reusable:
+            store.write_manifest(
+                Manifest(
+                    check.key, ctx.dag_id, ctx.run_id, ctx.task_id, result.outputs, result.metrics
+                )
+            )
+        files = check.snapshot.files if check.snapshot is not None else None
+        store.record_step(ctx.dag_id, ctx.task_id, check.key, check.components, files)
+        result.check = check
+        return result
+    finally:
+        if reusable:
+            store.release(check.key, me)
+
+
+def _reused(check: ReuseCheck, ctx: StepContext) -> StepResult:
+    manifest = check.manifest
+    ctx.log.info(
+        "reused from run %s of %s, step %s (key %s)",
+        manifest.run_id,
+        manifest.dag_id,
+        manifest.task_id,
+        check.key,
+    )
+    return StepResult(manifest.outputs, manifest.metrics, reused=manifest, check=check)
