@@ -12,12 +12,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from airflow_session import run_seconds, running_airflow
 from dag_files import bash_dag_file, pipeline_dag_file, write_step_script
-from run_overhead import _seconds
-
-from mlpipelines.cli.local_airflow import LocalAirflow
-from mlpipelines.client.airflow_api import AirflowApi
-from mlpipelines.model.workspace import Workspace
 
 STEPS = 50
 
@@ -33,14 +29,12 @@ def main() -> None:
     dags.mkdir()
     (dags / "reused.py").write_text(pipeline_dag_file("reused", STEPS, source))
     (dags / "one_task.py").write_text(bash_dag_file("one_task", 1, source, work / "data"))
-    local = LocalAirflow(work / "home", dags)
-    api = AirflowApi.from_workspace(Workspace.from_config(local.up(log=lambda *_: None)))
-    try:
+    with running_airflow(work / "home", dags) as api:
         for dag_id in ("reused", "one_task"):
             api.wait_for_dag(dag_id)
             first = api.wait_for_run(dag_id, api.trigger(dag_id)["dag_run_id"], timeout=900)
             assert first["state"] == "success", first
-            print(f"first {dag_id} run (computes everything): {_seconds(first):.1f} s")
+            print(f"first {dag_id} run (computes everything): {run_seconds(first):.1f} s")
         times: dict[str, list[float]] = {"reused": [], "one_task": []}
         for _ in range(args.runs):
             for dag_id, found in times.items():
@@ -53,7 +47,7 @@ def main() -> None:
                         if ti["task_id"] != "mlpipelines_reuse"
                     }
                     assert states == {"skipped"}, states
-                found.append(_seconds(run))
+                found.append(run_seconds(run))
                 print(f"  {dag_id}: {found[-1]:.2f} s")
         ours = statistics.median(times["reused"])
         base = statistics.median(times["one_task"])
@@ -61,9 +55,6 @@ def main() -> None:
             f"\nfully reused {STEPS}-step pipeline {ours:.2f} s   one-task DAG {base:.2f} s   "
             f"ratio {ours / base:.2f} (median of {args.runs} runs each)"
         )
-    finally:
-        api.close()
-        local.down(log=lambda *_: None)
 
 
 if __name__ == "__main__":

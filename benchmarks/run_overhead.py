@@ -14,23 +14,13 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from airflow_session import run_seconds, running_airflow
 from dag_files import bash_dag_file, pipeline_dag_file, write_step_script
 
-from mlpipelines.cli.local_airflow import LocalAirflow
-from mlpipelines.client.airflow_api import AirflowApi
-from mlpipelines.model.workspace import Workspace
-
 STEPS = 20
-
-
-def _seconds(run: dict) -> float:
-    start = datetime.fromisoformat(run["start_date"])
-    end = datetime.fromisoformat(run["end_date"])
-    return (end - start).total_seconds()
 
 
 def main() -> None:
@@ -44,10 +34,7 @@ def main() -> None:
     dags.mkdir()
     (dags / "chain_pipeline.py").write_text(pipeline_dag_file("chain_pipeline", STEPS, source))
     (dags / "chain_bash.py").write_text(bash_dag_file("chain_bash", STEPS, source, work / "data"))
-    local = LocalAirflow(work / "home", dags)
-    config = local.up(log=lambda *_: None)
-    api = AirflowApi.from_workspace(Workspace.from_config(config))
-    try:
+    with running_airflow(work / "home", dags) as api:
         times: dict[str, list[float]] = {"chain_pipeline": [], "chain_bash": []}
         for dag_id in times:
             api.wait_for_dag(dag_id)
@@ -60,15 +47,12 @@ def main() -> None:
                 triggered = api.trigger(dag_id, conf[dag_id])
                 run = api.wait_for_run(dag_id, triggered["dag_run_id"], poll=0.2)
                 assert run["state"] == "success", run
-                found.append(_seconds(run))
+                found.append(run_seconds(run))
                 print(f"  {dag_id}: {found[-1]:.2f} s (client {time.monotonic() - started:.2f} s)")
         ours = statistics.median(times["chain_pipeline"])
         base = statistics.median(times["chain_bash"])
         print(f"\n{STEPS}-step chain, median of {args.runs} runs each")
         print(f"pipeline {ours:.2f} s   bash {base:.2f} s   ratio {ours / base:.3f}")
-    finally:
-        api.close()
-        local.down(log=lambda *_: None)
 
 
 if __name__ == "__main__":
