@@ -12,6 +12,8 @@ from mlpipelines.errors import (
     UserErrorException,
 )
 from mlpipelines.model import (
+    AdlaStep,
+    AnalyticsStep,
     ComputeTarget,
     DataReference,
     Datastore,
@@ -27,6 +29,8 @@ from mlpipelines.runtime.run_context import Run
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdlaStep",
+    "AnalyticsStep",
     "ComputeTarget",
     "ComputeTargetException",
     "DataReference",

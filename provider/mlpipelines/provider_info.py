@@ -23,7 +23,10 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": "mlpipelines",
-                "python-modules": ["mlpipelines.operators.python_script"],
+                "python-modules": [
+                    "mlpipelines.operators.python_script",
+                    "mlpipelines.operators.analytics",
+                ],
             }
         ],
     }

@@ -24,6 +24,10 @@ EXAMPLES = {
             "regenerate_outputs": "boolean",
         },
     },
+    "sales_analytics": {
+        "tasks": {"mlpipelines_reuse", "generate_sales", "summarize"},
+        "params": {"min_amount": "number", "regenerate_outputs": "boolean"},
+    },
     "hello_pipeline": {
         "tasks": {"mlpipelines_reuse", "greet", "shout"},
         "params": {"greeting": "string", "regenerate_outputs": "boolean"},

@@ -1,5 +1,6 @@
 """The pipeline vocabulary: plain classes that know nothing of Airflow."""
 
+from mlpipelines.model.analytics import AdlaStep, AnalyticsStep
 from mlpipelines.model.compute import ComputeTarget
 from mlpipelines.model.data import DataInput, DataReference, PipelineData
 from mlpipelines.model.datastore import Datastore
@@ -9,6 +10,8 @@ from mlpipelines.model.steps import PythonScriptStep, Step
 from mlpipelines.model.workspace import Workspace
 
 __all__ = [
+    "AdlaStep",
+    "AnalyticsStep",
     "ComputeTarget",
     "DataInput",
     "DataReference",

@@ -42,6 +42,16 @@ def _resolve_source(source_directory: str | None, defined_in: str) -> str:
     return os.path.abspath(given)
 
 
+def warn_ignored_hash_paths(step_name: str) -> None:
+    """Say that ``hash_paths`` has no effect; called from a step's ``__init__``."""
+    warnings.warn(
+        f"step '{step_name}': hash_paths is ignored; every file of the source snapshot "
+        "(less .amlignore/.gitignore matches) is hashed",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
 class Step:
     """What every step has: a name, data in and out, where it runs, and whether it may be reused."""
 
@@ -97,6 +107,10 @@ class Step:
     def param_values(self) -> dict[str, Any]:
         return {}
 
+    def definition_extras(self) -> dict[str, Any]:
+        """What only this kind of step adds to its planned definition (JSON-able)."""
+        return {}
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
 
@@ -141,12 +155,7 @@ class PythonScriptStep(Step):
         self.source_directory = None if source_directory is None else os.fspath(source_directory)
         self.hash_paths = hash_paths
         if hash_paths:
-            warnings.warn(
-                f"step '{self.name}': hash_paths is ignored; every file of the source snapshot "
-                "(less .amlignore/.gitignore matches) is hashed",
-                UserWarning,
-                stacklevel=2,
-            )
+            warn_ignored_hash_paths(self.name)
 
     @property
     def argument_values(self) -> list[Any]:
@@ -168,3 +177,9 @@ class PythonScriptStep(Step):
         """Extra environment variables the run configuration's environment sets."""
         env = getattr(self.runconfig, "environment", None)
         return dict(getattr(env, "environment_variables", None) or {})
+
+    def definition_extras(self) -> dict[str, Any]:
+        return {
+            "interpreter": self.interpreter,
+            "environment_variables": self.environment_variables,
+        }

@@ -10,7 +10,7 @@ from mlpipelines.model.data import DataInput, DataReference, PipelineData, under
 from mlpipelines.model.datastore import clean_relative_path
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.pipeline import step_upstreams
-from mlpipelines.model.steps import PythonScriptStep, Step
+from mlpipelines.model.steps import Step
 from mlpipelines.translate.step_docs import step_doc_md
 
 REGENERATE_PARAM = "regenerate_outputs"
@@ -97,9 +97,7 @@ def step_definition(step: Step, default_store: dict[str, Any]) -> dict[str, Any]
     if step.script_name is not None:
         definition["script_name"] = step.script_name.replace("\\", "/")
         definition["source_directory"] = str(step.resolved_source_directory)
-    if isinstance(step, PythonScriptStep):
-        definition["interpreter"] = step.interpreter
-        definition["environment_variables"] = step.environment_variables
+    definition.update(step.definition_extras())
     return definition
 
 

@@ -9,12 +9,14 @@ from typing import Any
 from airflow.sdk import DAG, Param, TaskGroup
 
 from mlpipelines._naming import REUSE_TASK_ID
+from mlpipelines.operators.analytics import AnalyticsStepOperator
 from mlpipelines.operators.python_script import PythonScriptStepOperator
 from mlpipelines.sensors.reuse import ReuseSensor
 from mlpipelines.translate.plan import PipelinePlan, TaskSpec
 
 OPERATORS: dict[str, type] = {
     "python_script": PythonScriptStepOperator,
+    "analytics": AnalyticsStepOperator,
 }
 STEP_TRIGGER_RULE = "none_failed"
 TAG = "mlpipelines"

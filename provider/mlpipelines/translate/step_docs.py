@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-_KIND_TITLES = {"python_script": "PythonScriptStep"}
+_KIND_TITLES = {"python_script": "PythonScriptStep", "analytics": "AdlaStep"}
 
 
 def _show_token(token: dict[str, Any]) -> str:

@@ -1,5 +1,6 @@
 """``azureml.pipeline.steps``."""
 
+from mlpipelines.model.analytics import AdlaStep, AnalyticsStep
 from mlpipelines.model.steps import PythonScriptStep
 
-__all__ = ["PythonScriptStep"]
+__all__ = ["AdlaStep", "AnalyticsStep", "PythonScriptStep"]
