@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mlpipelines.operators.step import StepOperator
 from mlpipelines.runtime.step_context import StepContext
@@ -21,6 +21,13 @@ class AnalyticsStepOperator(StepOperator):
 
     template_fields: Sequence[str] = ()
     ui_color = "#fdf3e1"
+
+    def __init__(
+        self, *, step: dict[str, Any], reuse_task_id: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.step = step
+        self.reuse_task_id = reuse_task_id
 
     def run_step(self, ctx: StepContext) -> StepResult:
         from mlpipelines.runtime.analytics import run_analytics_step

@@ -27,9 +27,17 @@ class PythonScriptStepOperator(StepOperator):
     ui_color = "#e8f1fb"
 
     def __init__(
-        self, *, interpreter: str | None = None, env: dict[str, str] | None = None, **kwargs: Any
+        self,
+        *,
+        step: dict[str, Any],
+        reuse_task_id: str | None = None,
+        interpreter: str | None = None,
+        env: dict[str, str] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.step = step
+        self.reuse_task_id = reuse_task_id
         self.interpreter = interpreter
         self.env = env
         self._process: subprocess.Popen[bytes] | None = None
