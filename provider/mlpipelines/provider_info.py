@@ -26,7 +26,9 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "mlpipelines.operators.python_script",
                     "mlpipelines.operators.analytics",
+                    "mlpipelines.operators.databricks",
                 ],
             }
         ],
+        "extra-links": ["mlpipelines.operators.databricks.DatabricksRunLink"],
     }

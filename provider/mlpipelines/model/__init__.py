@@ -3,6 +3,7 @@
 from mlpipelines.model.analytics import AdlaStep, AnalyticsStep
 from mlpipelines.model.compute import ComputeTarget
 from mlpipelines.model.data import DataInput, DataReference, PipelineData
+from mlpipelines.model.databricks import DatabricksStep
 from mlpipelines.model.datastore import Datastore
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.pipeline import Pipeline, StepSequence
@@ -15,6 +16,7 @@ __all__ = [
     "ComputeTarget",
     "DataInput",
     "DataReference",
+    "DatabricksStep",
     "Datastore",
     "Pipeline",
     "PipelineData",

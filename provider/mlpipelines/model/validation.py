@@ -150,8 +150,11 @@ def _step_problems(
                 "bad-argument",
                 f"argument {value!r} is not a string, number, PipelineParameter or data reference",
             )
+    # Script params become environment variables or SQL variables; Databricks notebook
+    # widgets take any string name.
+    names_free = step.kind == "databricks"
     for key, value in step.param_values.items():
-        if not isinstance(key, str) or not IDENTIFIER.match(key):
+        if not isinstance(key, str) or (not names_free and not IDENTIFIER.match(key)):
             add("bad-param-name", f"params key {key!r} cannot be an environment variable name")
         if not isinstance(value, (*_SCALARS, PipelineParameter)):
             add(

@@ -61,7 +61,7 @@ def explain_changes(
                 f"{str(old_inputs[name].get('fingerprint'))[:19]} -> "
                 f"{str(new_inputs[name].get('fingerprint'))[:19]})"
             )
-    for name in ("kind", "interpreter", "compute_target", "version", "outputs"):
+    for name in ("kind", "interpreter", "compute_target", "version", "outputs", "engine"):
         if previous.get(name) != current.get(name):
             reasons.append(
                 f"{name.replace('_', ' ')} changed from {_short(previous.get(name))} "

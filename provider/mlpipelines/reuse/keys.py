@@ -51,7 +51,17 @@ def reuse_components(
         },
         "outputs": sorted(spec["name"] for spec in definition["outputs"]),
         "snapshot": snapshot_digest,
+        "engine": _engine(definition),
     }
+
+
+def _engine(definition: dict[str, Any]) -> dict[str, Any] | None:
+    """What a step runs on, where that decides its result: a Databricks step's task and
+    cluster (its connection is the compute target, already a component of its own)."""
+    databricks = definition.get("databricks")
+    if not databricks:
+        return None
+    return {k: v for k, v in databricks.items() if k != "conn_id"}
 
 
 def reuse_key(components: dict[str, Any]) -> str:

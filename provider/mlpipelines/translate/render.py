@@ -10,6 +10,7 @@ from airflow.sdk import DAG, Param, TaskGroup
 
 from mlpipelines._naming import REUSE_TASK_ID
 from mlpipelines.operators.analytics import AnalyticsStepOperator
+from mlpipelines.operators.databricks import DatabricksStepOperator
 from mlpipelines.operators.python_script import PythonScriptStepOperator
 from mlpipelines.sensors.reuse import ReuseSensor
 from mlpipelines.translate.plan import PipelinePlan, TaskSpec
@@ -17,6 +18,7 @@ from mlpipelines.translate.plan import PipelinePlan, TaskSpec
 OPERATORS: dict[str, type] = {
     "python_script": PythonScriptStepOperator,
     "analytics": AnalyticsStepOperator,
+    "databricks": DatabricksStepOperator,
 }
 STEP_TRIGGER_RULE = "none_failed"
 TAG = "mlpipelines"

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-_KIND_TITLES = {"python_script": "PythonScriptStep", "analytics": "AdlaStep"}
+_KIND_TITLES = {
+    "python_script": "PythonScriptStep",
+    "analytics": "AdlaStep",
+    "databricks": "DatabricksStep",
+}
 
 
 def _show_token(token: dict[str, Any]) -> str:

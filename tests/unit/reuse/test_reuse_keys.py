@@ -104,3 +104,22 @@ def test_hash_paths_is_accepted_with_a_warning(checkout):
             name="s", script_name="run.py", source_directory=str(checkout), hash_paths=["run.py"]
         )
     assert step.hash_paths == ["run.py"]
+
+
+def test_a_databricks_steps_task_and_cluster_enter_its_key():
+    from mlpipelines import DatabricksStep
+
+    def key(**kwargs):
+        step = DatabricksStep(
+            name="db",
+            spark_version="14.3.x-scala2.12",
+            node_type="Standard_DS3_v2",
+            num_workers=1,
+            **kwargs,
+        )
+        definition = plan_pipeline(Pipeline(Workspace.current(), [step])).tasks[0].definition
+        return reuse_key(reuse_components(definition, {}, None, {}))
+
+    assert key(notebook_path="/a") != key(notebook_path="/b")
+    assert key(notebook_path="/a") == key(notebook_path="/a")
+    assert key(notebook_path="/a") != key(notebook_path="/a", run_name="other")

@@ -1,0 +1,324 @@
+"""Databricks steps and compute: a one-time run on a Databricks workspace through its Jobs API."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from mlpipelines.errors import ComputeTargetException, UserErrorException
+from mlpipelines.model.compute import ComputeTarget
+from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
+from mlpipelines.model.steps import Step
+
+DEFAULT_DATABRICKS_CONN_ID = "databricks_default"
+_DATA = (DataReference, PipelineData, DataInput)
+
+
+@dataclass(frozen=True)
+class DatabricksAttachConfiguration:
+    """What attaching a Databricks workspace needs: where it is and the token to call it with."""
+
+    host: str
+    access_token: str
+    resource_group: str | None = None
+    workspace_name: str | None = None
+    resource_id: str | None = None
+
+
+class DatabricksCompute(ComputeTarget):
+    """A Databricks workspace as a compute target; its name is the Airflow connection id."""
+
+    def __init__(self, workspace: Any = None, name: str | None = None) -> None:
+        super().__init__(workspace, name, "Databricks")
+
+    @staticmethod
+    def attach_configuration(
+        resource_group: str | None = None,
+        workspace_name: str | None = None,
+        access_token: str | None = None,
+        host: str | None = None,
+        resource_id: str | None = None,
+    ) -> DatabricksAttachConfiguration:
+        """The configuration ``ComputeTarget.attach`` turns into a ``databricks`` connection.
+
+        ``host`` is the workspace URL (``https://adb-1.azuredatabricks.net``); the old SDK
+        found it from the Azure resource, which does not exist here.
+        """
+        if not access_token:
+            raise ComputeTargetException(
+                "DatabricksCompute.attach_configuration needs access_token (a personal "
+                "access token of the workspace)"
+            )
+        if not host:
+            raise ComputeTargetException(
+                "DatabricksCompute.attach_configuration needs host, the workspace URL "
+                "(e.g. https://adb-1234.5.azuredatabricks.net)"
+            )
+        return DatabricksAttachConfiguration(
+            host, access_token, resource_group, workspace_name, resource_id
+        )
+
+
+def databricks_connection_fields(config: DatabricksAttachConfiguration) -> dict[str, Any]:
+    """The Airflow connection fields for an attach configuration.
+
+    The provider's hook keeps only the hostname of a host given with a scheme, and builds its
+    URLs from ``schema`` and ``port``: so scheme and port must go to their own fields.
+    """
+    given = config.host.strip()
+    parts = urlsplit(given if "://" in given else f"https://{given}")
+    if not parts.hostname:
+        raise ComputeTargetException(f"Databricks host {config.host!r} has no host name")
+    return {
+        "conn_type": "databricks",
+        "host": parts.hostname,
+        "port": parts.port,
+        "schema": parts.scheme or "https",
+        "login": "",
+        "password": config.access_token,
+    }
+
+
+def databricks_conn_id(compute_target: Any) -> str:
+    """The Airflow connection a step's compute target stands for (its name, else the default)."""
+    if compute_target is None:
+        return DEFAULT_DATABRICKS_CONN_ID
+    if isinstance(compute_target, str):
+        return compute_target
+    return str(getattr(compute_target, "name", None) or DEFAULT_DATABRICKS_CONN_ID)
+
+
+class DatabricksStep(Step):
+    """A one-time run of a notebook, a Python script or a jar on a Databricks workspace.
+
+    The run uses a new job cluster (``spark_version``, ``node_type`` and ``num_workers`` or
+    ``min_workers``/``max_workers``) or the cluster ``existing_cluster_id``. Each input and
+    output is passed to a notebook as a widget named after it (as the old SDK did); data may
+    also stand in ``notebook_params``, ``python_script_params`` or ``jar_params``, and is
+    passed as a URI.
+    """
+
+    kind: ClassVar[str] = "databricks"
+
+    def __init__(
+        self,
+        name: str,
+        inputs: list[Any] | None = None,
+        outputs: list[Any] | None = None,
+        existing_cluster_id: str | None = None,
+        spark_version: str | None = None,
+        node_type: str | None = None,
+        num_workers: int | None = None,
+        min_workers: int | None = None,
+        max_workers: int | None = None,
+        spark_env_variables: dict[str, str] | None = None,
+        spark_conf: dict[str, str] | None = None,
+        notebook_path: str | None = None,
+        notebook_params: dict[str, Any] | None = None,
+        python_script_path: str | None = None,
+        python_script_params: list[Any] | None = None,
+        main_class_name: str | None = None,
+        jar_params: list[Any] | None = None,
+        python_script_name: str | None = None,
+        source_directory: str | os.PathLike[str] | None = None,
+        run_name: str | None = None,
+        timeout_seconds: int | None = None,
+        compute_target: Any = None,
+        allow_reuse: bool = True,
+        version: str | None = None,
+        permit_cluster_restart: bool | None = None,
+    ) -> None:
+        super().__init__(
+            name=name,
+            inputs=inputs,
+            outputs=outputs,
+            compute_target=compute_target,
+            allow_reuse=allow_reuse,
+            version=version,
+        )
+        tasks = {
+            "notebook_path": notebook_path,
+            "python_script_path": python_script_path,
+            "python_script_name": python_script_name,
+            "main_class_name": main_class_name,
+        }
+        given = [k for k, v in tasks.items() if v is not None]
+        if len(given) != 1:
+            what = " and ".join(given) if given else "none of them"
+            raise UserErrorException(
+                f"DatabricksStep '{name}': give exactly one of notebook_path, "
+                f"python_script_path, python_script_name or main_class_name ({what} given)"
+            )
+        if python_script_name is None and source_directory is not None:
+            raise UserErrorException(
+                f"DatabricksStep '{name}': source_directory goes with python_script_name"
+            )
+        if timeout_seconds is not None and (
+            isinstance(timeout_seconds, bool)
+            or not isinstance(timeout_seconds, int)
+            or timeout_seconds < 1
+        ):
+            raise UserErrorException(
+                f"DatabricksStep '{name}': timeout_seconds must be a positive integer, "
+                f"got {timeout_seconds!r}"
+            )
+        self.existing_cluster_id = existing_cluster_id
+        self.new_cluster = _new_cluster(
+            name,
+            existing_cluster_id,
+            spark_version,
+            node_type,
+            num_workers,
+            min_workers,
+            max_workers,
+            spark_env_variables,
+            spark_conf,
+        )
+        self.notebook_path = notebook_path
+        self.notebook_params = dict(notebook_params or {})
+        self.python_script_path = python_script_path
+        self.python_script_params = list(python_script_params or [])
+        self.main_class_name = main_class_name
+        self.jar_params = list(jar_params or [])
+        self.python_script_name = python_script_name
+        if python_script_name is not None:
+            self.script_name = python_script_name
+            self.source_directory = (
+                None if source_directory is None else os.fspath(source_directory)
+            )
+        self.run_name = run_name
+        self.timeout_seconds = timeout_seconds
+        self.permit_cluster_restart = permit_cluster_restart
+        self._check_notebook_data()
+
+    @property
+    def task_kind(self) -> str:
+        """The Jobs API task this step submits."""
+        if self.notebook_path is not None:
+            return "notebook_task"
+        if self.main_class_name is not None:
+            return "spark_jar_task"
+        return "spark_python_task"
+
+    def _check_notebook_data(self) -> None:
+        declared = {id(underlying(i)) for i in self.inputs} | {id(o) for o in self.outputs}
+        for key, value in self.notebook_params.items():
+            data = underlying(value)
+            if isinstance(data, _DATA) and id(data) not in declared:
+                raise UserErrorException(
+                    f"DatabricksStep '{self.name}': notebook_params['{key}'] is "
+                    f"{type(data).__name__} '{data.name}', which is in neither inputs nor outputs"
+                )
+
+    @property
+    def argument_values(self) -> list[Any]:
+        """Script or jar parameters; the planner turns parameters and data into tokens."""
+        return self.jar_params if self.main_class_name is not None else self.python_script_params
+
+    @property
+    def param_values(self) -> dict[str, Any]:
+        """Notebook parameters that are values or PipelineParameters (data goes separately)."""
+        return {
+            k: v for k, v in self.notebook_params.items() if not isinstance(underlying(v), _DATA)
+        }
+
+    def _notebook_data_params(self) -> dict[str, dict[str, str]]:
+        """Data notebook widgets: one per input and output, plus data given in notebook_params."""
+        names = {id(underlying(i)): ("input", i.name) for i in self.inputs}
+        names.update({id(o): ("output", o.name) for o in self.outputs})
+        widgets = {name: {role: name} for role, name in names.values()}
+        for key, value in self.notebook_params.items():
+            data = underlying(value)
+            if isinstance(data, _DATA):
+                role, name = names[id(data)]
+                widgets[key] = {role: name}
+            else:
+                widgets.pop(key, None)
+        return widgets if self.notebook_path is not None else {}
+
+    def definition_extras(self) -> dict[str, Any]:
+        task: dict[str, Any] = {"kind": self.task_kind}
+        if self.notebook_path is not None:
+            task["notebook_path"] = self.notebook_path
+            task["data_params"] = self._notebook_data_params()
+        elif self.python_script_path is not None:
+            task["python_file"] = self.python_script_path
+        elif self.python_script_name is not None:
+            task["python_script_name"] = self.python_script_name.replace("\\", "/")
+        else:
+            task["main_class_name"] = self.main_class_name
+        return {
+            "databricks": {
+                "conn_id": databricks_conn_id(self.compute_target),
+                "existing_cluster_id": self.existing_cluster_id,
+                "new_cluster": self.new_cluster,
+                "task": task,
+                "run_name": self.run_name,
+                "timeout_seconds": self.timeout_seconds,
+                "permit_cluster_restart": self.permit_cluster_restart,
+            }
+        }
+
+
+def _new_cluster(
+    step: str,
+    existing_cluster_id: str | None,
+    spark_version: str | None,
+    node_type: str | None,
+    num_workers: int | None,
+    min_workers: int | None,
+    max_workers: int | None,
+    spark_env_variables: dict[str, str] | None,
+    spark_conf: dict[str, str] | None,
+) -> dict[str, Any] | None:
+    """The Jobs API ``new_cluster`` block, or None when the step uses an existing cluster."""
+    spec_given = [
+        k
+        for k, v in {
+            "spark_version": spark_version,
+            "node_type": node_type,
+            "num_workers": num_workers,
+            "min_workers": min_workers,
+            "max_workers": max_workers,
+        }.items()
+        if v is not None
+    ]
+    if existing_cluster_id is not None:
+        if spec_given:
+            raise UserErrorException(
+                f"DatabricksStep '{step}': give existing_cluster_id or a new cluster "
+                f"({', '.join(spec_given)}), not both"
+            )
+        return None
+    if spark_version is None or node_type is None:
+        raise UserErrorException(
+            f"DatabricksStep '{step}': no cluster; give existing_cluster_id, or spark_version, "
+            "node_type and num_workers (or min_workers and max_workers) for a new job cluster"
+        )
+    autoscale = min_workers is not None or max_workers is not None
+    if num_workers is not None and autoscale:
+        raise UserErrorException(
+            f"DatabricksStep '{step}': give num_workers or min_workers/max_workers, not both"
+        )
+    cluster: dict[str, Any] = {"spark_version": spark_version, "node_type_id": node_type}
+    if autoscale:
+        if min_workers is None or max_workers is None or min_workers > max_workers:
+            raise UserErrorException(
+                f"DatabricksStep '{step}': autoscaling needs min_workers <= max_workers "
+                f"(got {min_workers!r} and {max_workers!r})"
+            )
+        cluster["autoscale"] = {"min_workers": min_workers, "max_workers": max_workers}
+    elif num_workers is not None:
+        cluster["num_workers"] = num_workers
+    else:
+        raise UserErrorException(
+            f"DatabricksStep '{step}': a new cluster needs num_workers "
+            "(or min_workers and max_workers)"
+        )
+    if spark_env_variables:
+        cluster["spark_env_vars"] = dict(spark_env_variables)
+    if spark_conf:
+        cluster["spark_conf"] = dict(spark_conf)
+    return cluster

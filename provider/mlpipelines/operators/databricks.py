@@ -1,0 +1,109 @@
+"""The operator that runs a DatabricksStep as a one-time run on a Databricks workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperatorLink
+
+from mlpipelines.operators.step import StepOperator
+from mlpipelines.runtime.step_context import StepContext
+
+if TYPE_CHECKING:
+    from airflow.providers.databricks.hooks.databricks import DatabricksHook
+    from airflow.sdk.types import TaskInstanceKey
+
+    from mlpipelines.runtime.step_run import StepResult
+
+RUN_PAGE_URL_XCOM_KEY = "run_page_url"
+
+
+class DatabricksRunLink(BaseOperatorLink):
+    """The Databricks page of the run a step submitted."""
+
+    name = "Databricks run"
+
+    def get_link(self, operator: Any, *, ti_key: TaskInstanceKey) -> str:
+        from airflow.sdk.execution_time.xcom import XCom
+
+        return XCom.get_value(key=RUN_PAGE_URL_XCOM_KEY, ti_key=ti_key) or ""
+
+
+class DatabricksStepOperator(StepOperator):
+    """Submit the step as a one-time Databricks run (``runs/submit``) and wait for its end.
+
+    The run's page is the task's "Databricks run" link; killing the task cancels the run.
+
+    :param step: the step's definition, as planned by the translator.
+    :param reuse_task_id: the reuse sensor's task id (None where the DAG has none).
+    :param databricks_conn_id: the Airflow connection of the workspace (default: the one the
+        step's compute target names). (templated)
+    :param polling_period_seconds: seconds between looks at the run's state.
+    :param deferrable: not implemented yet: True raises; the task polls in its worker slot.
+    """
+
+    template_fields: Sequence[str] = ("databricks_conn_id",)
+    operator_extra_links = (DatabricksRunLink(),)
+    ui_color = "#fbe9e4"
+
+    def __init__(
+        self,
+        *,
+        step: dict[str, Any],
+        reuse_task_id: str | None = None,
+        databricks_conn_id: str | None = None,
+        polling_period_seconds: float = 30,
+        deferrable: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if deferrable:
+            raise ValueError(
+                f"{self.task_id}: deferrable=True is not implemented yet for DatabricksStep"
+            )
+        self.step = step
+        self.reuse_task_id = reuse_task_id
+        self.databricks_conn_id = databricks_conn_id or step["databricks"]["conn_id"]
+        self.polling_period_seconds = polling_period_seconds
+        self.deferrable = deferrable
+        self._run_id: int | None = None
+        self._ti: Any = None
+
+    @cached_property
+    def hook(self) -> DatabricksHook:
+        from airflow.providers.databricks.hooks.databricks import DatabricksHook
+
+        return DatabricksHook(self.databricks_conn_id, caller=type(self).__name__)
+
+    def execute(self, context: Any) -> None:
+        self._ti = context["ti"]
+        return super().execute(context)
+
+    def run_step(self, ctx: StepContext) -> StepResult:
+        from mlpipelines.runtime.databricks import run_databricks_step
+
+        definition = self.step
+        if self.databricks_conn_id != definition["databricks"]["conn_id"]:
+            definition = {
+                **definition,
+                "databricks": {**definition["databricks"], "conn_id": self.databricks_conn_id},
+            }
+        try:
+            return run_databricks_step(
+                definition, ctx, self.hook, self.polling_period_seconds, self._submitted
+            )
+        finally:
+            self._run_id = None
+
+    def _submitted(self, run_id: int, run_page_url: str) -> None:
+        self._run_id = run_id
+        if self._ti is not None:
+            self._ti.xcom_push(key=RUN_PAGE_URL_XCOM_KEY, value=run_page_url)
+
+    def on_kill(self) -> None:
+        run_id = self._run_id
+        if run_id is not None:
+            self.log.info("cancelling Databricks run %s", run_id)
+            self.hook.cancel_run(run_id)
