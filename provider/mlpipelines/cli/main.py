@@ -39,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     status = actions.add_parser("status", help="say whether it runs, and where")
     status.add_argument("--home", default=DEFAULT_HOME)
 
+    validate = commands.add_parser(
+        "validate", help="load pipeline DAG files and list every problem of their pipelines"
+    )
+    validate.add_argument("files", nargs="+", type=Path, metavar="DAG_FILE")
+
     trigger = commands.add_parser("trigger", help="start a run of a pipeline DAG through REST")
     trigger.add_argument("dag_id")
     trigger.add_argument(
@@ -64,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "airflow":
         return _airflow(args)
+    if args.command == "validate":
+        from mlpipelines.cli.validate_files import validate_files
+
+        return validate_files(args.files)
     return _trigger(args)
 
 
