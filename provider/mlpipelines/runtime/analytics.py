@@ -4,8 +4,6 @@ runs statement by statement, and the views or tables named after the outputs bec
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,7 @@ import duckdb
 
 from mlpipelines.errors import StepRunError
 from mlpipelines.reuse.decision import ReuseCheck
-from mlpipelines.runtime.artifacts import save_artifacts
+from mlpipelines.runtime.artifacts import save_summary
 from mlpipelines.runtime.outputs import discard_outputs
 from mlpipelines.runtime.python_script import parameter_value
 from mlpipelines.runtime.staging import LocatedInput, PendingOutput, prepare_outputs
@@ -90,13 +88,13 @@ def _run_once(
             _run_script(con, definition, ctx, sql, summary)
             metrics = _write_outputs(con, definition, pending, summary)
         summary.append(f"done in {time.perf_counter() - started:.3f} s")
-        _save_summary(definition, ctx, summary, metrics)
+        save_summary(definition["default_datastore"], ctx, summary, metrics)
         published = publish_outputs(pending)
         pending = []
         return StepResult(published, metrics)
     except StepRunError as exc:
         summary.append(f"failed: {exc}")
-        _save_summary(definition, ctx, summary, {})
+        save_summary(definition["default_datastore"], ctx, summary, {})
         raise
     finally:
         discard_outputs(pending)
@@ -353,14 +351,3 @@ def _write_outputs(
         metrics[f"rows_{output.name}"] = rows
         summary.append(f"output {output.name}: {rows} rows -> {output.name}.parquet")
     return metrics
-
-
-def _save_summary(
-    definition: dict[str, Any], ctx: StepContext, summary: list[str], metrics: dict[str, Any]
-) -> None:
-    logs_dir = Path(tempfile.mkdtemp(prefix=f"mlpipelines-{ctx.task_id}-"))
-    try:
-        (logs_dir / "stdout.txt").write_text("\n".join(summary) + "\n", encoding="utf-8")
-        save_artifacts(definition["default_datastore"], ctx, logs_dir, metrics)
-    finally:
-        shutil.rmtree(logs_dir, ignore_errors=True)

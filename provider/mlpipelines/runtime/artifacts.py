@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,3 +25,15 @@ def save_artifacts(
         json.dumps(metrics, indent=2, default=str) + "\n", encoding="utf-8"
     )
     return target
+
+
+def save_summary(
+    store: dict[str, Any], ctx: StepContext, lines: list[str], metrics: dict[str, Any]
+) -> Path:
+    """Artifacts of a step that runs no process of its own: ``lines`` become its stdout.txt."""
+    logs_dir = Path(tempfile.mkdtemp(prefix=f"mlpipelines-{ctx.task_id}-"))
+    try:
+        (logs_dir / "stdout.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return save_artifacts(store, ctx, logs_dir, metrics)
+    finally:
+        shutil.rmtree(logs_dir, ignore_errors=True)

@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from airflow.providers.databricks.hooks.databricks import DatabricksHook, RunState
 
 from mlpipelines.errors import StepRunError
 from mlpipelines.reuse.decision import ReuseCheck
-from mlpipelines.runtime.artifacts import save_artifacts
+from mlpipelines.runtime.artifacts import save_summary
 from mlpipelines.runtime.datastores import datastore_root
 from mlpipelines.runtime.outputs import discard_outputs
 from mlpipelines.runtime.python_script import parameter_value
@@ -85,7 +83,7 @@ def _run_once(
         run, state = _wait(definition, ctx, hook, run_id, polling_period_seconds)
         summary.append(f"ended {state.life_cycle_state} {state.result_state}")
         metrics = {"databricks_run_id": run_id, "result_state": state.result_state}
-        _save_summary(definition, ctx, summary, metrics)
+        save_summary(definition["default_datastore"], ctx, summary, metrics)
         if not state.is_successful:
             raise StepRunError(_failure(definition, hook, run, run_id, state))
         published = publish_outputs(pending)
@@ -262,14 +260,3 @@ def _call(spec: dict[str, Any], what: str, call: Callable[[], Any]) -> Any:
                 "check its token (the connection's password)"
             ) from None
         raise StepRunError(f"Databricks connection '{conn_id}': {what} failed: {exc}") from None
-
-
-def _save_summary(
-    definition: dict[str, Any], ctx: StepContext, summary: list[str], metrics: dict[str, Any]
-) -> None:
-    logs_dir = Path(tempfile.mkdtemp(prefix=f"mlpipelines-{ctx.task_id}-"))
-    try:
-        (logs_dir / "stdout.txt").write_text("\n".join(summary) + "\n", encoding="utf-8")
-        save_artifacts(definition["default_datastore"], ctx, logs_dir, metrics)
-    finally:
-        shutil.rmtree(logs_dir, ignore_errors=True)
