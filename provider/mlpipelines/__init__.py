@@ -4,7 +4,9 @@ Everything a pipeline author needs is importable from here; ``mlpipelines.azurem
 the same objects under the old SDK's module paths.
 """
 
+from mlpipelines.client.pipeline_run import PipelineRun, StepRun
 from mlpipelines.errors import (
+    ActivityFailedException,
     ComputeTargetException,
     PipelineValidationError,
     Problem,
@@ -30,6 +32,7 @@ from mlpipelines.runtime.run_context import Run
 __version__ = "0.1.0"
 
 __all__ = [
+    "ActivityFailedException",
     "AdlaStep",
     "AnalyticsStep",
     "ComputeTarget",
@@ -40,10 +43,12 @@ __all__ = [
     "Pipeline",
     "PipelineData",
     "PipelineParameter",
+    "PipelineRun",
     "PipelineValidationError",
     "Problem",
     "PythonScriptStep",
     "Run",
+    "StepRun",
     "StepRunError",
     "StepSequence",
     "UserErrorException",

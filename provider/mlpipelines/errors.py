@@ -44,3 +44,7 @@ class ComputeTargetException(LookupError):
 
 class StepRunError(RuntimeError):
     """A step's script or engine failed; the message carries the exit code and the error tail."""
+
+
+class ActivityFailedException(RuntimeError):
+    """A pipeline run ended failed (the old SDK's name, raised by wait_for_completion)."""

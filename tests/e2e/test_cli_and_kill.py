@@ -32,7 +32,7 @@ def test_cli_trigger_waits_and_reports_steps_and_metrics(airflow):
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "success" in done.stdout
+    assert "Finished" in done.stdout
     assert "message_length=11" in done.stdout
     assert airflow.api.base_url + "/dags/hello_pipeline/runs/" in done.stdout
 

@@ -1,5 +1,9 @@
 """``azureml.exceptions``."""
 
-from mlpipelines.errors import ComputeTargetException, UserErrorException
+from mlpipelines.errors import (
+    ActivityFailedException,
+    ComputeTargetException,
+    UserErrorException,
+)
 
-__all__ = ["ComputeTargetException", "UserErrorException"]
+__all__ = ["ActivityFailedException", "ComputeTargetException", "UserErrorException"]

@@ -1,7 +1,15 @@
 """``azureml.pipeline.core``: pipelines, intermediate data, parameters."""
 
+from mlpipelines.client.pipeline_run import PipelineRun, StepRun
 from mlpipelines.model.data import PipelineData
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.pipeline import Pipeline, StepSequence
 
-__all__ = ["Pipeline", "PipelineData", "PipelineParameter", "StepSequence"]
+__all__ = [
+    "Pipeline",
+    "PipelineData",
+    "PipelineParameter",
+    "PipelineRun",
+    "StepRun",
+    "StepSequence",
+]

@@ -1,0 +1,227 @@
+"""``PipelineRun`` and ``StepRun``: a DAG run and its step tasks, seen the Azure ML way."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any
+from urllib.parse import quote
+
+from mlpipelines._naming import REUSE_TASK_ID
+from mlpipelines.client.airflow_api import AirflowApi, AirflowApiError
+from mlpipelines.errors import ActivityFailedException
+
+RUN_STATUS = {
+    "queued": "NotStarted",
+    "running": "Running",
+    "success": "Finished",
+    "failed": "Failed",
+}
+STEP_STATUS = {
+    None: "NotStarted",
+    "scheduled": "NotStarted",
+    "queued": "Queued",
+    "running": "Running",
+    "up_for_retry": "Running",
+    "up_for_reschedule": "Running",
+    "deferred": "Running",
+    "restarting": "Running",
+    "success": "Finished",
+    "skipped": "Finished",
+    "failed": "Failed",
+    "upstream_failed": "Failed",
+    "removed": "Canceled",
+}
+TERMINAL = frozenset({"Finished", "Failed", "Canceled"})
+
+
+def _api_of(workspace: Any) -> AirflowApi:
+    return AirflowApi.from_workspace(workspace)
+
+
+class StepRun:
+    """One step of a pipeline run (its task instance); a reused step is Finished and says so."""
+
+    def __init__(
+        self, run: PipelineRun, task_instance: dict[str, Any], reused: dict[str, Any] | None = None
+    ) -> None:
+        self.parent = run
+        self._ti = task_instance
+        self._reused = reused
+
+    @property
+    def id(self) -> str:
+        return f"{self.parent.id}/{self.name}"
+
+    @property
+    def name(self) -> str:
+        return self._ti["task_id"]
+
+    @property
+    def reused(self) -> bool:
+        """Whether this step handed on an earlier run's outputs instead of running."""
+        return self._ti.get("state") == "skipped"
+
+    def get_status(self) -> str:
+        return STEP_STATUS.get(self._ti.get("state"), "Running")
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds the step's task ran, if it ran."""
+        return self._ti.get("duration")
+
+    def get_details(self) -> dict[str, Any]:
+        return {
+            "runId": self.id,
+            "status": self.get_status(),
+            "reused": self.reused,
+            "startTimeUtc": self._ti.get("start_date"),
+            "endTimeUtc": self._ti.get("end_date"),
+        }
+
+    def get_metrics(self) -> dict[str, Any]:
+        """What the step's script logged with ``Run.log`` (from the run that made it, if reused)."""
+        if self._reused is not None:
+            return dict(self._reused.get("metrics") or {})
+        try:
+            return (
+                self.parent._api.xcom(self.parent.dag_id, self.parent.id, self.name, "metrics")
+                or {}
+            )
+        except AirflowApiError:
+            return {}
+
+    def get_outputs(self) -> dict[str, dict[str, Any]]:
+        """A reference (datastore, path, URI) per output the step produced or reused."""
+        if self._reused is not None:
+            return dict(self._reused.get("outputs") or {})
+        found = {}
+        path = (
+            f"/api/v2/dags/{quote(self.parent.dag_id, safe='')}/dagRuns/"
+            f"{quote(self.parent.id, safe='')}/taskInstances/{quote(self.name, safe='')}"
+            "/xcomEntries"
+        )
+        for entry in self.parent._api.call("GET", path).get("xcom_entries", []):
+            if entry["key"].startswith("output_"):
+                found[entry["key"][len("output_") :]] = self.parent._api.xcom(
+                    self.parent.dag_id, self.parent.id, self.name, entry["key"]
+                )
+        return found
+
+    def get_logs(self) -> str:
+        """The step task's log (its last try) as text."""
+        tries = max(1, int(self._ti.get("try_number") or 1))
+        return self.parent._api.task_log(self.parent.dag_id, self.parent.id, self.name, tries)
+
+    def __repr__(self) -> str:
+        return f"StepRun(name={self.name!r}, status={self.get_status()!r})"
+
+
+class PipelineRun:
+    """``PipelineRun(experiment, run_id)``: a run of a pipeline DAG, over Airflow's REST API."""
+
+    def __init__(self, experiment: Any, run_id: str, _api: AirflowApi | None = None) -> None:
+        self.experiment = experiment
+        self.id = run_id
+        self.dag_id = experiment.name
+        self._api = _api or _api_of(experiment.workspace)
+
+    def _run(self) -> dict[str, Any]:
+        return self._api.get_run(self.dag_id, self.id)
+
+    def get_status(self) -> str:
+        return RUN_STATUS.get(self._run()["state"], "Running")
+
+    def get_details(self) -> dict[str, Any]:
+        run = self._run()
+        return {
+            "runId": self.id,
+            "status": RUN_STATUS.get(run["state"], "Running"),
+            "startTimeUtc": run.get("start_date"),
+            "endTimeUtc": run.get("end_date"),
+            "properties": {"dag_id": self.dag_id, "conf": run.get("conf") or {}},
+            "note": run.get("note"),
+        }
+
+    def get_portal_url(self) -> str:
+        """The run's page in the Airflow UI."""
+        return self._api.ui_url(self.dag_id, self.id)
+
+    def get_steps(self) -> list[StepRun]:
+        """Every step of the run (the reuse sensor is not a step)."""
+        tis = self._api.task_instances(self.dag_id, self.id)
+        reused = self._reused_by_step(tis)
+        return [
+            StepRun(self, ti, reused.get(ti["task_id"]))
+            for ti in tis
+            if ti["task_id"].split(".")[-1] not in (REUSE_TASK_ID, "done")
+        ]
+
+    def _reused_by_step(self, tis: list[dict[str, Any]]) -> dict[str, Any]:
+        """What the run's reuse sensor(s) handed on, by step task id."""
+        found: dict[str, Any] = {}
+        for ti in tis:
+            if ti["task_id"].split(".")[-1] == REUSE_TASK_ID and ti.get("state") == "success":
+                with contextlib.suppress(AirflowApiError, AttributeError):
+                    reuse = self._api.xcom(self.dag_id, self.id, ti["task_id"], "reuse")
+                    found.update(reuse.get("reused", {}))
+        return found
+
+    def find_step_run(self, name: str) -> list[StepRun]:
+        """The steps named ``name`` (a task id, or a step name as the translator made it one)."""
+        from mlpipelines._naming import task_id_for
+
+        wanted = {name, task_id_for(name)}
+        return [s for s in self.get_steps() if s.name in wanted or s.name.split(".")[-1] in wanted]
+
+    def get_metrics(self) -> dict[str, dict[str, Any]]:
+        """Each step's metrics, by step."""
+        return {step.name: step.get_metrics() for step in self.get_steps()}
+
+    def cancel(self) -> None:
+        """Stop the run: Airflow marks it failed and ends its running tasks."""
+        self._api.call(
+            "PATCH",
+            f"/api/v2/dags/{quote(self.dag_id, safe='')}/dagRuns/{quote(self.id, safe='')}",
+            json={"state": "failed"},
+        )
+
+    def wait_for_completion(
+        self,
+        show_output: bool = True,
+        timeout_seconds: float = 3600 * 24,
+        raise_on_error: bool = True,
+        poll_seconds: float = 1.0,
+    ) -> str:
+        """Wait until the run ends; with ``show_output`` print each step's status as it
+        changes. A failed run raises ActivityFailedException naming the failed steps."""
+        deadline = time.monotonic() + timeout_seconds
+        seen: dict[str, str] = {}
+        while True:
+            status = self.get_status()
+            if show_output:
+                for step in self.get_steps():
+                    now = step.get_status() + (" (reused)" if step.reused else "")
+                    if seen.get(step.name) != now:
+                        seen[step.name] = now
+                        print(f"{step.name}: {now}", flush=True)
+            if status in TERMINAL:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"run {self.id} of {self.dag_id} is still {status} after {timeout_seconds:.0f}s"
+                )
+            time.sleep(poll_seconds)
+        if show_output:
+            print(f"{self.dag_id} run {self.id}: {status}\n{self.get_portal_url()}", flush=True)
+        if status == "Failed" and raise_on_error:
+            failed = [s.name for s in self.get_steps() if s.get_status() == "Failed"]
+            raise ActivityFailedException(
+                f"run {self.id} of {self.dag_id} failed; failed "
+                f"steps: {', '.join(failed) or '(none)'}; see "
+                f"{self.get_portal_url()}"
+            )
+        return status
+
+    def __repr__(self) -> str:
+        return f"PipelineRun(experiment={self.dag_id!r}, id={self.id!r})"

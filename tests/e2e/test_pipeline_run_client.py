@@ -1,0 +1,69 @@
+"""PipelineRun over REST, as old Azure ML code uses it: wait, steps, metrics, logs, cancel."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from mlpipelines.azureml.core import Experiment, Workspace
+from mlpipelines.azureml.exceptions import ActivityFailedException
+from mlpipelines.azureml.pipeline.core import PipelineRun
+
+pytestmark = pytest.mark.e2e
+
+
+def _run(airflow, dag_id: str, conf: dict | None = None) -> PipelineRun:
+    airflow.api.wait_for_dag(dag_id)
+    run_id = airflow.api.trigger(dag_id, conf or {})["dag_run_id"]
+    ws = Workspace.from_config(airflow.home / "config.json")
+    return PipelineRun(Experiment(ws, dag_id), run_id)
+
+
+def test_wait_for_completion_then_steps_metrics_logs(airflow, capsys):
+    run = _run(airflow, "hello_pipeline", {"greeting": "Servus"})
+    assert run.wait_for_completion(show_output=True, timeout_seconds=300) == "Finished"
+    shown = capsys.readouterr().out
+    assert "shout: Finished" in shown and run.get_portal_url() in shown
+    assert run.get_status() == "Finished"
+    assert sorted(s.name for s in run.get_steps()) == ["greet", "shout"]
+    (shout,) = run.find_step_run("shout")
+    assert shout.get_metrics() == {"message_length": len("Servus, world")}
+    assert "SERVUS, WORLD!" in shout.get_logs()
+    (greet,) = run.find_step_run("greet")
+    assert set(greet.get_outputs()) == {"message"}
+    assert run.get_metrics()["shout"] == {"message_length": 13}
+    assert run.get_details()["properties"]["conf"]["greeting"] == "Servus"
+
+
+def test_reused_steps_report_finished_with_the_metrics_of_the_run_that_made_them(airflow):
+    first = _run(airflow, "hello_pipeline", {"greeting": "Moin"})
+    first.wait_for_completion(show_output=False, timeout_seconds=300)
+    again = _run(airflow, "hello_pipeline", {"greeting": "Moin"})
+    assert again.wait_for_completion(show_output=False, timeout_seconds=300) == "Finished"
+    (shout,) = again.find_step_run("shout")
+    assert shout.reused and shout.get_status() == "Finished"
+    assert shout.get_metrics() == {"message_length": len("Moin, world")}
+
+
+def test_failed_run_raises_naming_the_failed_step(airflow):
+    run = _run(airflow, "e2e_failure")
+    with pytest.raises(ActivityFailedException) as failed:
+        run.wait_for_completion(show_output=False, timeout_seconds=300)
+    failed_steps = str(failed.value).split("failed steps: ")[1].split(";")[0].split(", ")
+    assert "breaks" in failed_steps
+    assert run.get_status() == "Failed"
+
+
+def test_cancel_stops_a_running_pipeline(airflow, tmp_path):
+    pid_file = tmp_path / "hang.pid"
+    run = _run(airflow, "e2e_killed", {"pid_file": str(pid_file)})
+    deadline = time.monotonic() + 120
+    while not pid_file.exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+    run.cancel()
+    assert (
+        run.wait_for_completion(show_output=False, raise_on_error=False, timeout_seconds=120)
+        == "Failed"
+    )
