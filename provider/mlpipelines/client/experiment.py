@@ -1,23 +1,129 @@
-"""``Experiment``: a named group of pipeline runs (a DAG, on Airflow)."""
+"""``Experiment(ws, name).submit(pipeline)``: store the pipeline's spec where Airflow's loader
+DAG renders it, have Airflow parse it, and trigger a run through the REST API."""
 
 from __future__ import annotations
 
+import json
+import os
+import time
+import uuid
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
+
+from mlpipelines.client.airflow_api import AirflowApi
+from mlpipelines.client.git_info import git_info, git_note
+from mlpipelines.client.pipeline_run import PipelineRun
+from mlpipelines.snapshot import copy_snapshot, take_snapshot
+from mlpipelines.translate.plan import PipelinePlan, TaskSpec, plan_pipeline
+from mlpipelines.translate.spec import LOADER_DAG_ID, plan_to_spec, spec_digest, specs_folder
+
+SNAPSHOT_FILES = ".mlpipelines/snapshot-files"
+PARSE_TIMEOUT_SECONDS = 180.0
 
 
 class Experiment:
-    """``Experiment(ws, name)``. Submitting from a client arrives with the REST client; until
-    then trigger the DAG a pipeline translates to (``mlpipelines trigger DAG_ID``)."""
+    """A named group of pipeline runs: one DAG (``dag_id`` = the experiment's name)."""
 
     def __init__(self, workspace: Any, name: str) -> None:
         self.workspace = workspace
         self.name = name
 
-    def submit(self, config: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(
-            "Experiment.submit is not available yet: put the pipeline's DAG file in the Airflow "
-            "dags folder and run `mlpipelines trigger <dag_id>`"
-        )
+    def submit(
+        self,
+        config: Any,
+        regenerate_outputs: bool = False,
+        pipeline_parameters: dict[str, Any] | None = None,
+        tags: dict[str, str] | None = None,
+        **_: Any,
+    ) -> PipelineRun:
+        """Submit a pipeline: upload its source snapshots, store its spec, wait until Airflow
+        has parsed it, and start a run with the given parameters."""
+        api = AirflowApi.from_workspace(self.workspace)
+        plan = _with_uploaded_snapshots(plan_pipeline(config, self.name), self.workspace)
+        spec = plan_to_spec(plan, self.name)
+        _store_spec(specs_folder(self.workspace) / f"{self.name}.json", spec)
+        _wait_until_parsed(api, self.name, f"spec:{spec_digest(spec)}")
+        api.call("PATCH", f"/api/v2/dags/{quote(self.name, safe='')}", json={"is_paused": False})
+        sources = [t.definition["source_directory"] for t in config_sources(config)]
+        git = git_info(sources)
+        conf = {**(pipeline_parameters or {}), "regenerate_outputs": bool(regenerate_outputs)}
+        if git:
+            conf["mlpipelines_git"] = git
+        if tags:
+            conf["mlpipelines_tags"] = dict(tags)
+        run = api.trigger(self.name, conf, note=git_note(git))
+        return PipelineRun(self, run["dag_run_id"], _api=api)
 
     def __repr__(self) -> str:
         return f"Experiment(name={self.name!r})"
+
+
+def config_sources(pipeline: Any) -> list[TaskSpec]:
+    """The planned steps of ``pipeline`` that have a source folder (for git facts)."""
+    return [t for t in plan_pipeline(pipeline).tasks if t.definition.get("source_directory")]
+
+
+def _with_uploaded_snapshots(plan: PipelinePlan, workspace: Any) -> PipelinePlan:
+    """Copy each source snapshot (ignored files left out) to the default datastore, keyed by
+    its content hash, and point the step at that copy: the run uses the code as submitted."""
+    store = workspace.get_default_datastore()
+    tasks = []
+    for task in plan.tasks:
+        source = task.definition.get("source_directory")
+        if not source:
+            tasks.append(task)
+            continue
+        snapshot = take_snapshot(source)
+        relative = f"{SNAPSHOT_FILES}/{snapshot.digest.replace(':', '-')}"
+        target = store.root / relative
+        if not target.exists():
+            staging = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}")
+            copy_snapshot(snapshot, staging)
+            try:
+                os.rename(staging, target)
+            except OSError:  # another submit stored the same snapshot first
+                if not target.exists():
+                    raise
+        definition = {
+            **task.definition,
+            "source_directory": str(target),
+            "source_ref": {"store": store.spec.to_dict(), "path": relative},
+        }
+        tasks.append(TaskSpec(task.task_id, task.kind, definition, task.upstream, task.doc_md))
+    return PipelinePlan(plan.params, tuple(tasks), plan.description, plan.reuse)
+
+
+def _store_spec(path: Path, spec: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.write_text(json.dumps(spec, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _wait_until_parsed(api: AirflowApi, dag_id: str, tag: str) -> None:
+    """Ask Airflow to re-parse the loader DAG file, then wait until ``dag_id`` carries ``tag``
+    (the new spec's digest), asking again now and then."""
+    deadline = time.monotonic() + PARSE_TIMEOUT_SECONDS
+    asked = 0.0
+    while time.monotonic() < deadline:
+        if time.monotonic() - asked > 10:
+            _reparse_loader(api)
+            asked = time.monotonic()
+        response = api.request("GET", f"/api/v2/dags/{quote(dag_id, safe='')}")
+        if response.status_code == 200 and tag in [t["name"] for t in response.json()["tags"]]:
+            return
+        time.sleep(0.5)
+    errors = api.call("GET", "/api/v2/importErrors")["import_errors"]
+    raise TimeoutError(
+        f"Airflow did not parse pipeline '{dag_id}' in "
+        f"{PARSE_TIMEOUT_SECONDS:.0f}s; import errors: {errors}"
+    )
+
+
+def _reparse_loader(api: AirflowApi) -> None:
+    response = api.request("GET", f"/api/v2/dags/{LOADER_DAG_ID}/details")
+    if response.status_code == 200:
+        token = response.json().get("file_token")
+        if token:
+            api.request("PUT", f"/api/v2/parseDagFile/{token}")

@@ -8,6 +8,7 @@ from typing import Any
 from mlpipelines.reuse.explain import explain_changes
 from mlpipelines.reuse.keys import reuse_components, reuse_key
 from mlpipelines.reuse.store import Manifest, ReuseStore
+from mlpipelines.runtime.datastores import source_of
 from mlpipelines.snapshot import Snapshot, take_snapshot
 
 REGENERATE_PARAM = "regenerate_outputs"
@@ -54,8 +55,9 @@ def check_reuse(
 ) -> ReuseCheck:
     """Compute the step's key and look for a usable manifest; explain a miss."""
     disabled = reuse_disabled_reason(definition, params)
-    if snapshot is None and definition.get("source_directory"):
-        snapshot = take_snapshot(definition["source_directory"])
+    source = source_of(definition)
+    if snapshot is None and source:
+        snapshot = take_snapshot(source)
     digest = snapshot.digest if snapshot is not None else None
     components = reuse_components(definition, params, digest, input_fingerprints)
     key = reuse_key(components)

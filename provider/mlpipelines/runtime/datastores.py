@@ -40,3 +40,12 @@ def reference_root(ref: dict[str, Any]) -> Path:
 def resolve_reference(ref: dict[str, Any]) -> Path:
     """The local path an XCom reference points to on this worker."""
     return reference_root(ref) / ref["path"]
+
+
+def source_of(definition: dict[str, Any]) -> str | None:
+    """A step's source folder on this worker: the submitted snapshot on its datastore when
+    the step came through Experiment.submit, else the folder the DAG file named."""
+    ref = definition.get("source_ref")
+    if ref:
+        return str(datastore_root(ref["store"]) / ref["path"])
+    return definition.get("source_directory")
