@@ -40,10 +40,10 @@ class Experiment:
         """Submit a pipeline: upload its source snapshots, store its spec, wait until Airflow
         has parsed it, and start a run with the given parameters."""
         api = AirflowApi.from_workspace(self.workspace)
-        plan = _with_uploaded_snapshots(plan_pipeline(config, self.name), self.workspace)
+        plan = upload_snapshots(plan_pipeline(config, self.name), self.workspace)
         spec = plan_to_spec(plan, self.name)
-        _store_spec(specs_folder(self.workspace) / f"{self.name}.json", spec)
-        _wait_until_parsed(api, self.name, f"spec:{spec_digest(spec)}")
+        store_spec(specs_folder(self.workspace) / f"{self.name}.json", spec)
+        wait_until_parsed(api, self.name, f"spec:{spec_digest(spec)}")
         api.call("PATCH", f"/api/v2/dags/{quote(self.name, safe='')}", json={"is_paused": False})
         sources = [t.definition["source_directory"] for t in config_sources(config)]
         git = git_info(sources)
@@ -64,7 +64,7 @@ def config_sources(pipeline: Any) -> list[TaskSpec]:
     return [t for t in plan_pipeline(pipeline).tasks if t.definition.get("source_directory")]
 
 
-def _with_uploaded_snapshots(plan: PipelinePlan, workspace: Any) -> PipelinePlan:
+def upload_snapshots(plan: PipelinePlan, workspace: Any) -> PipelinePlan:
     """Copy each source snapshot (ignored files left out) to the default datastore, keyed by
     its content hash, and point the step at that copy: the run uses the code as submitted."""
     store = workspace.get_default_datastore()
@@ -94,14 +94,14 @@ def _with_uploaded_snapshots(plan: PipelinePlan, workspace: Any) -> PipelinePlan
     return PipelinePlan(plan.params, tuple(tasks), plan.description, plan.reuse)
 
 
-def _store_spec(path: Path, spec: dict[str, Any]) -> None:
+def store_spec(path: Path, spec: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     tmp.write_text(json.dumps(spec, indent=1), encoding="utf-8")
     os.replace(tmp, path)
 
 
-def _wait_until_parsed(api: AirflowApi, dag_id: str, tag: str) -> None:
+def wait_until_parsed(api: AirflowApi, dag_id: str, tag: str) -> None:
     """Ask Airflow to re-parse the loader DAG file, then wait until ``dag_id`` carries ``tag``
     (the new spec's digest), asking again now and then."""
     deadline = time.monotonic() + PARSE_TIMEOUT_SECONDS

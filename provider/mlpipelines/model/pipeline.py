@@ -105,6 +105,18 @@ class Pipeline:
 
         return pipeline_to_task_group(self, group_id, **group_kwargs)
 
+    def publish(
+        self,
+        name: str,
+        description: str | None = None,
+        version: str | None = None,
+        continue_on_step_failure: bool | None = None,
+    ) -> Any:
+        """Publish this pipeline as a named, versioned DAG on the workspace's Airflow."""
+        from mlpipelines.client.published_pipeline import PublishedPipeline
+
+        return PublishedPipeline.publish(self, name, description, version, continue_on_step_failure)
+
     def __repr__(self) -> str:
         return f"Pipeline(steps={[getattr(s, 'name', s) for s in self.steps]!r})"
 

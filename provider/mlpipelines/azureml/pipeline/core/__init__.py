@@ -1,6 +1,7 @@
 """``azureml.pipeline.core``: pipelines, intermediate data, parameters."""
 
 from mlpipelines.client.pipeline_run import PipelineRun, StepRun
+from mlpipelines.client.published_pipeline import PublishedPipeline
 from mlpipelines.model.data import PipelineData
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.pipeline import Pipeline, StepSequence
@@ -10,6 +11,7 @@ __all__ = [
     "PipelineData",
     "PipelineParameter",
     "PipelineRun",
+    "PublishedPipeline",
     "StepRun",
     "StepSequence",
 ]
