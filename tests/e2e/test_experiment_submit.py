@@ -76,6 +76,12 @@ def test_submit_runs_a_pipeline_records_git_and_reuses_unchanged_steps(airflow, 
     assert conf["mlpipelines_git"]["dirty"] is False
     assert _git(repo, "rev-parse", "HEAD") in details["note"]
 
+    published = run.publish_pipeline("numbers", description="from a run", version="7")
+    assert published.dag_id == "numbers__v7"
+    from_published = published.submit(ws, "numbers", pipeline_parameters={"factor": 1})
+    assert from_published.wait_for_completion(show_output=False, timeout_seconds=300) == "Finished"
+    assert from_published.find_step_run("use")[0].get_metrics() == {"value": 8}
+
     (repo / "src" / "use" / "use.py").write_text(USE.replace("OFFSET", "100"))
     again = experiment.submit(_pipeline(repo / "src", ws), pipeline_parameters={"factor": 3})
     assert again.wait_for_completion(show_output=False, timeout_seconds=300) == "Finished"

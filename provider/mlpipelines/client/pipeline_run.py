@@ -178,6 +178,16 @@ class PipelineRun:
         """Each step's metrics, by step."""
         return {step.name: step.get_metrics() for step in self.get_steps()}
 
+    def publish_pipeline(
+        self, name: str, description: str | None = None, version: str | None = None, **_: Any
+    ) -> Any:
+        """Publish the pipeline this run ran (one submitted with Experiment.submit)."""
+        from mlpipelines.client.published_pipeline import PublishedPipeline
+
+        return PublishedPipeline.publish_spec_of(
+            self.experiment.workspace, self.dag_id, name, description, version
+        )
+
     def cancel(self) -> None:
         """Stop the run: Airflow marks it failed and ends its running tasks."""
         self._api.call(

@@ -63,9 +63,7 @@ class PublishedPipeline:
         """Store ``pipeline`` as ``<name>__v<version>`` and wait until Airflow has parsed it."""
         ws = workspace or pipeline.workspace
         version = str(version) if version is not None else "1"
-        dag_id = f"{path_safe(name)}__v{path_safe(version)}"
-        if not AIRFLOW_ID.match(dag_id):
-            raise UserErrorException(f"'{name}' version '{version}' cannot name a DAG")
+        dag_id = _published_dag_id(name, version)
         plan = upload_snapshots(plan_pipeline(pipeline, dag_id), ws)
         spec = plan_to_spec(
             plan,
@@ -75,6 +73,33 @@ class PublishedPipeline:
             description=(description or pipeline.description or name)[:200],
         )
         return cls._store(ws, spec, name, version, description)
+
+    @classmethod
+    def publish_spec_of(
+        cls,
+        workspace: Any,
+        dag_id: str,
+        name: str,
+        description: str | None = None,
+        version: str | None = None,
+    ) -> PublishedPipeline:
+        """Publish the stored spec of a submitted pipeline's DAG under a new name/version."""
+        source = specs_folder(workspace) / f"{dag_id}.json"
+        if not source.is_file():
+            raise UserErrorException(
+                f"no stored spec for '{dag_id}': only pipelines submitted "
+                "with Experiment.submit (or published) can be published "
+                "from a run"
+            )
+        spec = json.loads(source.read_text(encoding="utf-8"))
+        version = str(version) if version is not None else "1"
+        spec["dag_id"] = _published_dag_id(name, version)
+        spec["dag_settings"] = {
+            "tags": ["published"],
+            "is_paused_upon_creation": False,
+            "description": (description or name)[:200],
+        }
+        return cls._store(workspace, spec, name, version, description)
 
     @classmethod
     def _store(
@@ -166,6 +191,13 @@ class PublishedPipeline:
             f"PublishedPipeline(name={self.name!r}, version={self.version!r}, "
             f"status={self.status!r})"
         )
+
+
+def _published_dag_id(name: str, version: str) -> str:
+    dag_id = f"{path_safe(name)}__v{path_safe(version)}"
+    if not AIRFLOW_ID.match(dag_id):
+        raise UserErrorException(f"'{name}' version '{version}' cannot name a DAG")
+    return dag_id
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:
