@@ -4,7 +4,6 @@ Everything a pipeline author needs is importable from here; ``mlpipelines.azurem
 the same objects under the old SDK's module paths.
 """
 
-from mlpipelines.client.pipeline_run import PipelineRun, StepRun
 from mlpipelines.errors import (
     ActivityFailedException,
     ComputeTargetException,
@@ -30,6 +29,22 @@ from mlpipelines.model import (
 from mlpipelines.runtime.run_context import Run
 
 __version__ = "0.1.0"
+
+_CLIENT_EXPORTS = {
+    "PipelineRun": "mlpipelines.client.pipeline_run",
+    "StepRun": "mlpipelines.client.pipeline_run",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Client classes load on first use: DAG files import this package at every parse and
+    never need the REST client."""
+    if name in _CLIENT_EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_CLIENT_EXPORTS[name]), name)
+    raise AttributeError(f"module 'mlpipelines' has no attribute {name!r}")
+
 
 __all__ = [
     "ActivityFailedException",
