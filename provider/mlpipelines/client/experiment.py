@@ -3,14 +3,13 @@ DAG renders it, have Airflow parse it, and trigger a run through the REST API.""
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from mlpipelines._json_files import write_json_atomic
 from mlpipelines.client.airflow_api import AirflowApi
 from mlpipelines.client.git_info import git_info, git_note
 from mlpipelines.client.pipeline_run import PipelineRun
@@ -40,12 +39,18 @@ class Experiment:
         """Submit a pipeline: upload its source snapshots, store its spec, wait until Airflow
         has parsed it, and start a run with the given parameters."""
         api = AirflowApi.from_workspace(self.workspace)
-        plan = upload_snapshots(plan_pipeline(config, self.name), self.workspace)
+        planned = plan_pipeline(config, self.name)
+        # Git facts come from the folders as written, not from their uploaded copies.
+        sources = [
+            t.definition["source_directory"]
+            for t in planned.tasks
+            if t.definition.get("source_directory")
+        ]
+        plan = upload_snapshots(planned, self.workspace)
         spec = plan_to_spec(plan, self.name)
-        store_spec(specs_folder(self.workspace) / f"{self.name}.json", spec)
+        write_json_atomic(specs_folder(self.workspace) / f"{self.name}.json", spec)
         wait_until_parsed(api, self.name, f"spec:{spec_digest(spec)}")
         api.call("PATCH", f"/api/v2/dags/{quote(self.name, safe='')}", json={"is_paused": False})
-        sources = [t.definition["source_directory"] for t in config_sources(config)]
         git = git_info(sources)
         conf = {**(pipeline_parameters or {}), "regenerate_outputs": bool(regenerate_outputs)}
         if git:
@@ -57,11 +62,6 @@ class Experiment:
 
     def __repr__(self) -> str:
         return f"Experiment(name={self.name!r})"
-
-
-def config_sources(pipeline: Any) -> list[TaskSpec]:
-    """The planned steps of ``pipeline`` that have a source folder (for git facts)."""
-    return [t for t in plan_pipeline(pipeline).tasks if t.definition.get("source_directory")]
 
 
 def upload_snapshots(plan: PipelinePlan, workspace: Any) -> PipelinePlan:
@@ -92,13 +92,6 @@ def upload_snapshots(plan: PipelinePlan, workspace: Any) -> PipelinePlan:
         }
         tasks.append(TaskSpec(task.task_id, task.kind, definition, task.upstream, task.doc_md))
     return PipelinePlan(plan.params, tuple(tasks), plan.description, plan.reuse)
-
-
-def store_spec(path: Path, spec: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(json.dumps(spec, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def wait_until_parsed(api: AirflowApi, dag_id: str, tag: str) -> None:

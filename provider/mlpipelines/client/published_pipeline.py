@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from mlpipelines._json_files import write_json_atomic
 from mlpipelines._naming import AIRFLOW_ID, path_safe
 from mlpipelines.client.airflow_api import AirflowApi
 from mlpipelines.client.experiment import (
     Experiment,
-    store_spec,
     upload_snapshots,
     wait_until_parsed,
 )
@@ -106,7 +106,7 @@ class PublishedPipeline:
         cls, ws: Any, spec: dict[str, Any], name: str, version: str, description: str | None
     ) -> PublishedPipeline:
         api = AirflowApi.from_workspace(ws)
-        store_spec(specs_folder(ws) / f"{spec['dag_id']}.json", spec)
+        write_json_atomic(specs_folder(ws) / f"{spec['dag_id']}.json", spec)
         wait_until_parsed(api, spec["dag_id"], f"spec:{spec_digest(spec)}")
         record = {
             "id": str(uuid.uuid4()),
@@ -117,7 +117,7 @@ class PublishedPipeline:
             "status": "Active",
             "created": time.time(),
         }
-        _write(_records(ws) / f"{record['id']}.json", record)
+        write_json_atomic(_records(ws) / f"{record['id']}.json", record)
         return cls(ws, record)
 
     # -- finding ------------------------------------------------------------------------------
@@ -184,7 +184,7 @@ class PublishedPipeline:
         api = AirflowApi.from_workspace(self.workspace)
         api.call("PATCH", f"/api/v2/dags/{quote(self.dag_id, safe='')}", json={"is_paused": paused})
         self._record["status"] = status
-        _write(_records(self.workspace) / f"{self.id}.json", self._record)
+        write_json_atomic(_records(self.workspace) / f"{self.id}.json", self._record)
 
     def __repr__(self) -> str:
         return (
@@ -198,10 +198,3 @@ def _published_dag_id(name: str, version: str) -> str:
     if not AIRFLOW_ID.match(dag_id):
         raise UserErrorException(f"'{name}' version '{version}' cannot name a DAG")
     return dag_id
-
-
-def _write(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    tmp.replace(path)

@@ -12,11 +12,11 @@ import json
 import os
 import socket
 import time
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlpipelines._json_files import write_json_atomic
 from mlpipelines._naming import path_safe
 from mlpipelines.reuse.fingerprints import fingerprint_path
 from mlpipelines.runtime.datastores import datastore_root, resolve_reference
@@ -76,13 +76,6 @@ class Holder:
         return True
 
 
-def _write_atomic(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
-    os.replace(tmp, path)
-
-
 class ReuseStore:
     """The reuse cache kept on one (local-folder) datastore."""
 
@@ -120,7 +113,7 @@ class ReuseStore:
 
     def write_manifest(self, manifest: Manifest) -> None:
         """Record a key's outputs; call only after every output is committed."""
-        _write_atomic(self._manifest_path(manifest.key), asdict(manifest))
+        write_json_atomic(self._manifest_path(manifest.key), asdict(manifest))
 
     # -- step records (for explanations) ------------------------------------------------------
     def _step_path(self, dag_id: str, task_id: str) -> Path:
@@ -135,12 +128,12 @@ class ReuseStore:
         snapshot_files: dict[str, str] | None,
     ) -> None:
         """Remember the key a step last ran under, and its snapshot's files."""
-        _write_atomic(self._step_path(dag_id, task_id), {"key": key, "components": components})
+        write_json_atomic(self._step_path(dag_id, task_id), {"key": key, "components": components})
         snapshot = components.get("snapshot")
         if snapshot and snapshot_files is not None:
             listing = self.base / "snapshots" / f"{path_safe(snapshot)}.json"
             if not listing.exists():
-                _write_atomic(listing, snapshot_files)
+                write_json_atomic(listing, snapshot_files)
 
     def last_step_record(
         self, dag_id: str, task_id: str
@@ -180,7 +173,7 @@ class ReuseStore:
             other = self.holder_of(key)
             if other is not None and not other.same_task(me):
                 return other
-            _write_atomic(path, asdict(me))
+            write_json_atomic(path, asdict(me))
             return None
         with os.fdopen(fd, "w", encoding="utf-8") as sink:
             json.dump(asdict(me), sink)
@@ -188,7 +181,7 @@ class ReuseStore:
 
     def heartbeat(self, key: str, me: Holder) -> None:
         me.heartbeat = time.time()
-        _write_atomic(self._marker_path(key), asdict(me))
+        write_json_atomic(self._marker_path(key), asdict(me))
 
     def release(self, key: str, me: Holder) -> None:
         """Remove ``me``'s marker of ``key`` (another holder's is left alone)."""
