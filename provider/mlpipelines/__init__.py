@@ -33,6 +33,9 @@ __version__ = "0.1.0"
 _CLIENT_EXPORTS = {
     "PipelineRun": "mlpipelines.client.pipeline_run",
     "StepRun": "mlpipelines.client.pipeline_run",
+    "Experiment": "mlpipelines.client.experiment",
+    "PublishedPipeline": "mlpipelines.client.published_pipeline",
+    "PipelineEndpoint": "mlpipelines.client.pipeline_endpoint",
 }
 
 
@@ -55,12 +58,15 @@ __all__ = [
     "DataReference",
     "DatabricksStep",
     "Datastore",
+    "Experiment",
     "Pipeline",
     "PipelineData",
+    "PipelineEndpoint",
     "PipelineParameter",
     "PipelineRun",
     "PipelineValidationError",
     "Problem",
+    "PublishedPipeline",
     "PythonScriptStep",
     "Run",
     "StepRun",

@@ -31,7 +31,7 @@ def test_publish_list_submit_disable_enable(airflow, tmp_path):
     published = Pipeline(ws, [step]).publish("word_count", description="counts", version="2")
     assert (published.name, published.version, published.status) == ("word_count", "2", "Active")
     assert published.dag_id == "word_count__v2"
-    assert published.endpoint.endswith("/api/v2/dags/word_count__v2/dagRuns")
+    assert published.endpoint == f"{ws.airflow_url}/mlpipelines/pipelines/{published.id}"
     assert PublishedPipeline.get(ws, id=published.id).dag_id == "word_count__v2"
     assert PublishedPipeline.get(ws, name="word_count").id == published.id
 

@@ -120,10 +120,16 @@ class StepRun:
 class PipelineRun:
     """``PipelineRun(experiment, run_id)``: a run of a pipeline DAG, over Airflow's REST API."""
 
-    def __init__(self, experiment: Any, run_id: str, _api: AirflowApi | None = None) -> None:
+    def __init__(
+        self,
+        experiment: Any,
+        run_id: str,
+        _api: AirflowApi | None = None,
+        _dag_id: str | None = None,
+    ) -> None:
         self.experiment = experiment
         self.id = run_id
-        self.dag_id = experiment.name
+        self.dag_id = _dag_id or experiment.name
         self._api = _api or _api_of(experiment.workspace)
 
     def _run(self) -> dict[str, Any]:

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from mlpipelines._json_files import write_json_atomic
 from mlpipelines._naming import AIRFLOW_ID, path_safe
-from mlpipelines.client.airflow_api import AirflowApi
+from mlpipelines.client.airflow_api import AirflowApi, AirflowApiError
 from mlpipelines.client.experiment import (
     Experiment,
     upload_snapshots,
@@ -20,14 +19,11 @@ from mlpipelines.client.experiment import (
 )
 from mlpipelines.client.pipeline_run import PipelineRun
 from mlpipelines.errors import UserErrorException
+from mlpipelines.publishing.records import ACTIVE, DISABLED, RecordStore
 from mlpipelines.translate.plan import plan_pipeline
 from mlpipelines.translate.spec import plan_to_spec, spec_digest, specs_folder
 
-PUBLISHED_FOLDER = ".mlpipelines/published"
-
-
-def _records(workspace: Any) -> Path:
-    return workspace.datastore_root(workspace.default_datastore_name) / PUBLISHED_FOLDER
+REST_PREFIX = "/mlpipelines"
 
 
 class PublishedPipeline:
@@ -46,8 +42,8 @@ class PublishedPipeline:
 
     @property
     def endpoint(self) -> str:
-        """The REST URL that starts a run of this pipeline (Airflow's dagRuns endpoint)."""
-        return f"{self.workspace.airflow_url}/api/v2/dags/{quote(self.dag_id, safe='')}/dagRuns"
+        """The REST URL a POST with an Azure ML run request body starts a run at."""
+        return f"{self.workspace.airflow_url}{REST_PREFIX}/pipelines/{quote(self.id, safe='')}"
 
     # -- publishing -------------------------------------------------------------------------
     @classmethod
@@ -114,22 +110,21 @@ class PublishedPipeline:
             "version": version,
             "description": description,
             "dag_id": spec["dag_id"],
-            "status": "Active",
+            "status": ACTIVE,
             "created": time.time(),
         }
-        write_json_atomic(_records(ws) / f"{record['id']}.json", record)
+        RecordStore.published(ws).put(record)
         return cls(ws, record)
 
     # -- finding ------------------------------------------------------------------------------
     @classmethod
     def list(cls, workspace: Any, active_only: bool = True) -> list[PublishedPipeline]:
         """Published pipelines, oldest first; disabled ones only with ``active_only=False``."""
-        found = []
-        for path in sorted(_records(workspace).glob("*.json")):
-            record = json.loads(path.read_text(encoding="utf-8"))
-            if record["status"] == "Active" or not active_only:
-                found.append(cls(workspace, record))
-        return sorted(found, key=lambda p: p._record["created"])
+        return [
+            cls(workspace, record)
+            for record in RecordStore.published(workspace).all()
+            if record["status"] == ACTIVE or not active_only
+        ]
 
     @classmethod
     def get(
@@ -140,17 +135,13 @@ class PublishedPipeline:
         version: str | None = None,
     ) -> PublishedPipeline:
         """By id; or by name (the newest version, or ``version``), as one old sample does."""
-        for published in reversed(cls.list(workspace, active_only=False)):
-            if id is not None and published.id == id:
-                return published
-            if (
-                id is None
-                and name is not None
-                and published.name == name
-                and (version is None or published.version == str(version))
-            ):
-                return published
-        raise UserErrorException(f"no published pipeline with id={id!r} name={name!r}")
+        store = RecordStore.published(workspace)
+        if id is not None or version is None:
+            return cls(workspace, store.find(id=id, name=name))
+        for record in reversed(store.all()):
+            if record["name"] == name and record["version"] == str(version):
+                return cls(workspace, record)
+        raise UserErrorException(f"no published pipeline named '{name}' with version {version}")
 
     # -- running and state --------------------------------------------------------------------
     def submit(
@@ -160,31 +151,31 @@ class PublishedPipeline:
         pipeline_parameters: dict[str, Any] | None = None,
         **_: Any,
     ) -> PipelineRun:
-        """Start a run with the given parameters; a disabled pipeline refuses."""
+        """Start a run through this pipeline's REST endpoint; a disabled pipeline refuses."""
         ws = workspace or self.workspace
-        if self.status != "Active":
-            raise UserErrorException(
-                f"published pipeline {self.name} v{self.version} is disabled; enable() it first"
-            )
-        api = AirflowApi.from_workspace(ws)
-        conf = dict(pipeline_parameters or {})
-        if experiment_name:
-            conf["mlpipelines_experiment"] = experiment_name
-        run = api.trigger(self.dag_id, conf)
-        return PipelineRun(Experiment(ws, self.dag_id), run["dag_run_id"], _api=api)
+        return post_run_request(
+            ws,
+            self.endpoint,
+            {
+                "ExperimentName": experiment_name,
+                "ParameterAssignments": pipeline_parameters or {},
+                "RunSource": "SDK",
+            },
+        )
 
     def disable(self) -> None:
         """Pause the DAG and hide the pipeline from ``list``; runs are refused."""
-        self._set_status("Disabled", paused=True)
+        self._set_status(DISABLED, paused=True)
 
     def enable(self) -> None:
-        self._set_status("Active", paused=False)
+        """Unpause the DAG; the pipeline is listed and runs again."""
+        self._set_status(ACTIVE, paused=False)
 
     def _set_status(self, status: str, paused: bool) -> None:
         api = AirflowApi.from_workspace(self.workspace)
         api.call("PATCH", f"/api/v2/dags/{quote(self.dag_id, safe='')}", json={"is_paused": paused})
         self._record["status"] = status
-        write_json_atomic(_records(self.workspace) / f"{self.id}.json", self._record)
+        RecordStore.published(self.workspace).put(self._record)
 
     def __repr__(self) -> str:
         return (
@@ -198,3 +189,20 @@ def _published_dag_id(name: str, version: str) -> str:
     if not AIRFLOW_ID.match(dag_id):
         raise UserErrorException(f"'{name}' version '{version}' cannot name a DAG")
     return dag_id
+
+
+def post_run_request(ws: Any, url: str, body: dict[str, Any]) -> PipelineRun:
+    """POST an Azure ML run request to a pipeline or endpoint URL; the run it started.
+
+    Going through the REST endpoint keeps one path for checks (parameters, disabled) whether a
+    run comes from the SDK or from any other HTTP client.
+    """
+    api = AirflowApi.from_workspace(ws)
+    path = url[len(api.base_url) :] if url.startswith(api.base_url) else url
+    body = {k: v for k, v in body.items() if v is not None}
+    try:
+        answer = api.call("POST", path, json=body)
+    except AirflowApiError as exc:
+        raise UserErrorException(f"run refused ({exc.status_code}): {exc.detail}") from exc
+    experiment = Experiment(ws, body.get("ExperimentName") or answer["DagId"])
+    return PipelineRun(experiment, answer["Id"], _api=api, _dag_id=answer["DagId"])

@@ -1,5 +1,6 @@
 """``azureml.pipeline.core``: pipelines, intermediate data, parameters."""
 
+from mlpipelines.client.pipeline_endpoint import PipelineEndpoint, PipelineIdVersion
 from mlpipelines.client.pipeline_run import PipelineRun, StepRun
 from mlpipelines.client.published_pipeline import PublishedPipeline
 from mlpipelines.model.data import PipelineData
@@ -9,6 +10,8 @@ from mlpipelines.model.pipeline import Pipeline, StepSequence
 __all__ = [
     "Pipeline",
     "PipelineData",
+    "PipelineEndpoint",
+    "PipelineIdVersion",
     "PipelineParameter",
     "PipelineRun",
     "PublishedPipeline",

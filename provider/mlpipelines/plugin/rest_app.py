@@ -1,0 +1,147 @@
+"""Azure-ML-style REST for published pipelines and endpoints, served by Airflow's API server.
+
+A POST with ``{"ExperimentName", "ParameterAssignments", "RunSource", "PipelineVersion"}``
+is checked against the pipeline's parameters (unknown names and wrong types: 400, no run),
+then forwarded to Airflow's own ``POST /api/v2/dags/{dag_id}/dagRuns`` with the caller's
+credential, so Airflow's auth manager decides whether this user may run that DAG.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import httpx
+from airflow.api_fastapi.auth.managers.base_auth_manager import COOKIE_NAME_JWT_TOKEN
+from airflow.api_fastapi.core_api.security import GetUserDep
+from fastapi import Body, FastAPI, HTTPException, Request
+
+from mlpipelines.errors import UserErrorException
+from mlpipelines.publishing.records import RecordStore
+from mlpipelines.publishing.routing import (
+    DisabledError,
+    active_pipeline,
+    endpoint_pipeline,
+    spec_params,
+)
+from mlpipelines.publishing.run_request import RunRequestError, parse_run_request
+
+URL_PREFIX = "/mlpipelines"
+
+app = FastAPI(
+    title="mlpipelines",
+    description="Run published pipelines and pipeline endpoints with Azure ML style requests.",
+)
+
+
+@app.get("/pipelines/{pipeline_id}")
+def get_pipeline(pipeline_id: str, user: GetUserDep) -> dict[str, Any]:
+    """A published pipeline's record (id, name, version, status, dag_id)."""
+    return _found(lambda: RecordStore.published().get(pipeline_id))
+
+
+@app.post("/pipelines/{pipeline_id}")
+def run_pipeline(
+    pipeline_id: str,
+    request: Request,
+    user: GetUserDep,
+    body: Annotated[Any, Body()] = None,
+) -> dict[str, Any]:
+    """Start a run of a published pipeline; answers ``{"Id": <run id>, ...}``."""
+    record = _found(lambda: RecordStore.published().get(pipeline_id))
+    return _start(request, record, body)
+
+
+@app.get("/endpoints/{endpoint_id}")
+def get_endpoint(endpoint_id: str, user: GetUserDep) -> dict[str, Any]:
+    """A pipeline endpoint's record (versions, default version, status)."""
+    return _found(lambda: RecordStore.endpoints().get(endpoint_id))
+
+
+@app.post("/endpoints/{endpoint_id}")
+def run_endpoint(
+    endpoint_id: str,
+    request: Request,
+    user: GetUserDep,
+    body: Annotated[Any, Body()] = None,
+) -> dict[str, Any]:
+    """Start a run of an endpoint's default version, or of ``PipelineVersion``."""
+    endpoint = _found(lambda: RecordStore.endpoints().get(endpoint_id))
+    version = body.get("PipelineVersion") if isinstance(body, dict) else None
+    record = _refused(lambda: endpoint_pipeline(endpoint, version))
+    answer = _start(request, record, body, endpoint=endpoint)
+    return {**answer, "PipelineEndpointId": endpoint["id"]}
+
+
+def _start(
+    request: Request,
+    record: dict[str, Any],
+    body: dict[str, Any] | None,
+    endpoint: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    active = _refused(lambda: active_pipeline(record))
+    run_request = _refused(lambda: parse_run_request(body, spec_params(active["dag_id"])))
+    conf = dict(run_request.conf)
+    conf["mlpipelines_published_id"] = active["id"]
+    if endpoint is not None:
+        conf["mlpipelines_endpoint"] = endpoint["name"]
+    run = _forward_trigger(request, active["dag_id"], conf, run_request.note)
+    return {
+        "Id": run["dag_run_id"],
+        "DagId": active["dag_id"],
+        "PipelineId": active["id"],
+        "PipelineVersion": active["version"],
+        "Status": "NotStarted",
+        "ExperimentName": run_request.experiment_name,
+        "RunUrl": f"{_base_url(request)}/dags/{quote(active['dag_id'], safe='')}"
+        f"/runs/{quote(run['dag_run_id'], safe='')}",
+    }
+
+
+def _forward_trigger(
+    request: Request, dag_id: str, conf: dict[str, Any], note: str
+) -> dict[str, Any]:
+    """Trigger through Airflow's own REST API with the caller's credential."""
+    token = _credential(request)
+    response = httpx.post(
+        f"{_base_url(request)}/api/v2/dags/{quote(dag_id, safe='')}/dagRuns",
+        json={"logical_date": None, "conf": conf, "note": note},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30.0,
+    )
+    if response.status_code >= 400:
+        try:
+            detail = response.json().get("detail", response.text)
+        except ValueError:
+            detail = response.text
+        raise HTTPException(status_code=response.status_code, detail=detail)
+    return response.json()
+
+
+def _credential(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header.split(" ", 1)[1]
+    return request.cookies.get(COOKIE_NAME_JWT_TOKEN, "")
+
+
+def _base_url(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def _found(load: Any) -> Any:
+    try:
+        return load()
+    except UserErrorException as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+
+
+def _refused(check: Any) -> Any:
+    try:
+        return check()
+    except DisabledError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+    except RunRequestError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    except UserErrorException as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None

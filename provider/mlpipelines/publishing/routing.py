@@ -1,0 +1,51 @@
+"""Which DAG a run request goes to: a published pipeline's, or an endpoint version's."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mlpipelines.errors import UserErrorException
+from mlpipelines.model.workspace import Workspace
+from mlpipelines.publishing.records import ACTIVE, RecordStore
+
+
+class DisabledError(UserErrorException):
+    """The pipeline or endpoint is disabled: it refuses runs until enabled (HTTP 409)."""
+
+
+def active_pipeline(record: dict[str, Any]) -> dict[str, Any]:
+    """The record itself, if the published pipeline may run."""
+    if record["status"] != ACTIVE:
+        raise DisabledError(
+            f"published pipeline {record['name']} v{record['version']} is disabled; "
+            "enable() it first"
+        )
+    return record
+
+
+def endpoint_pipeline(
+    endpoint: dict[str, Any], version: str | None, workspace: Workspace | None = None
+) -> dict[str, Any]:
+    """The published pipeline an endpoint runs for ``version`` (default: its default)."""
+    if endpoint["status"] != ACTIVE:
+        raise DisabledError(f"pipeline endpoint {endpoint['name']} is disabled; enable() it first")
+    wanted = endpoint["default_version"] if version is None else str(version)
+    for entry in endpoint["versions"]:
+        if entry["version"] == wanted:
+            return active_pipeline(RecordStore.published(workspace).get(entry["pipeline_id"]))
+    known = ", ".join(e["version"] for e in endpoint["versions"])
+    raise UserErrorException(
+        f"pipeline endpoint {endpoint['name']} has no version '{wanted}' (versions: {known})"
+    )
+
+
+def spec_params(dag_id: str, workspace: Workspace | None = None) -> list[dict[str, Any]]:
+    """The parameters (name, default, type) of a stored pipeline spec."""
+    from mlpipelines.translate.spec import specs_folder
+
+    path = specs_folder(workspace) / f"{dag_id}.json"
+    try:
+        return list(json.loads(path.read_text(encoding="utf-8"))["params"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise UserErrorException(f"the stored spec of '{dag_id}' cannot be read: {exc}") from exc

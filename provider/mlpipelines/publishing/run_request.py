@@ -1,0 +1,123 @@
+"""An Azure-ML-style run request (``ExperimentName``, ``ParameterAssignments``, ``RunSource``,
+``PipelineVersion``) checked against a pipeline's parameters and turned into DAG-run conf.
+
+Checked here, before Airflow sees it, because Airflow accepts unknown conf keys silently:
+a misspelt parameter would otherwise run the pipeline with its default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mlpipelines.errors import UserErrorException
+
+KNOWN_FIELDS = frozenset(
+    {
+        "ExperimentName",
+        "ParameterAssignments",
+        "RunSource",
+        "PipelineVersion",
+        "DataPathAssignments",
+        "Description",
+        "Tags",
+    }
+)
+
+
+class RunRequestError(UserErrorException):
+    """A run request that must be refused before any run exists (HTTP 400)."""
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """A checked request: the conf to trigger with and the note to show on the run."""
+
+    experiment_name: str | None
+    conf: dict[str, Any]
+    note: str
+    pipeline_version: str | None
+
+
+def parse_run_request(body: Any, params: list[dict[str, Any]]) -> RunRequest:
+    """Check ``body`` against the DAG's ``params`` (the spec's name/default/type records)."""
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise RunRequestError("the request body must be a JSON object")
+    unknown_fields = sorted(set(body) - KNOWN_FIELDS)
+    if unknown_fields:
+        raise RunRequestError(
+            f"unknown field(s) {', '.join(unknown_fields)}; "
+            f"the body may hold {', '.join(sorted(KNOWN_FIELDS))}"
+        )
+    if body.get("DataPathAssignments"):
+        raise RunRequestError("DataPathAssignments are not supported by this pipeline yet")
+    assignments = body.get("ParameterAssignments") or {}
+    if not isinstance(assignments, dict):
+        raise RunRequestError("ParameterAssignments must be a JSON object of name: value")
+    conf = check_parameters(assignments, params)
+    experiment = body.get("ExperimentName")
+    if experiment is not None and not isinstance(experiment, str):
+        raise RunRequestError("ExperimentName must be a string")
+    tags = body.get("Tags") or {}
+    if not isinstance(tags, dict):
+        raise RunRequestError("Tags must be a JSON object")
+    if experiment:
+        conf["mlpipelines_experiment"] = experiment
+    if tags:
+        conf["mlpipelines_tags"] = {str(k): str(v) for k, v in tags.items()}
+    source = str(body.get("RunSource") or "REST")
+    note = f"{source} run" + (f" of experiment {experiment}" if experiment else "")
+    if body.get("Description"):
+        note += f": {body['Description']}"
+    version = body.get("PipelineVersion")
+    return RunRequest(experiment, conf, note, None if version is None else str(version))
+
+
+def check_parameters(assignments: dict[str, Any], params: list[dict[str, Any]]) -> dict[str, Any]:
+    """The assignments as typed conf values; unknown names or wrong types raise."""
+    by_name = {p["name"]: p for p in params}
+    unknown = sorted(set(assignments) - set(by_name))
+    if unknown:
+        raise RunRequestError(
+            f"unknown parameter(s) {', '.join(repr(n) for n in unknown)}; "
+            f"this pipeline takes: {', '.join(sorted(by_name)) or 'no parameters'}"
+        )
+    return {name: _typed(name, value, by_name[name]["type"]) for name, value in assignments.items()}
+
+
+def _typed(name: str, value: Any, kind: str) -> Any:
+    """``value`` as the parameter's JSON type; numeric and boolean text is accepted because
+    the old service's REST clients often sent every value as a string."""
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+    elif kind == "integer":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value.strip())
+            except ValueError:
+                pass
+    elif kind == "number":
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            try:
+                return float(value.strip())
+            except ValueError:
+                pass
+    elif kind == "string":
+        if isinstance(value, str):
+            return value
+    else:
+        return value
+    raise RunRequestError(
+        f"parameter '{name}' must be of type {kind}, got {type(value).__name__} {value!r}"
+    )

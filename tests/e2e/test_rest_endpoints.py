@@ -1,0 +1,150 @@
+"""Azure ML style REST on the real Airflow: POST a run request to a published pipeline's or
+an endpoint's URL; parameters are checked before any run; auth is Airflow's own."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from mlpipelines.azureml.core import Workspace
+from mlpipelines.azureml.pipeline.core import (
+    Pipeline,
+    PipelineEndpoint,
+    PipelineParameter,
+    PublishedPipeline,
+)
+from mlpipelines.azureml.pipeline.steps import PythonScriptStep
+from mlpipelines.errors import UserErrorException
+
+pytestmark = pytest.mark.e2e
+
+SCRIPT = """import sys
+from mlpipelines import Run
+args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
+run = Run.get_context()
+run.log("word", args["--word"])
+run.log("times", int(args["--times"]))
+run.log("variant", {variant!r})
+"""
+
+
+def _pipeline(ws, folder, variant):
+    folder.mkdir(exist_ok=True)
+    (folder / "echo.py").write_text(SCRIPT.format(variant=variant))
+    word = PipelineParameter(name="word", default_value="abc")
+    times = PipelineParameter(name="times", default_value=1)
+    step = PythonScriptStep(
+        name="echo",
+        script_name="echo.py",
+        source_directory=str(folder),
+        arguments=["--word", word, "--times", times],
+        allow_reuse=False,
+    )
+    return Pipeline(ws, [step])
+
+
+def _post(url, token, body):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.post(url, json=body, headers=headers, timeout=60)
+
+
+def _metrics(airflow, dag_id, run_id):
+    airflow.api.wait_for_run(dag_id, run_id, timeout=300)
+    return airflow.api.xcom(dag_id, run_id, "echo", "metrics")
+
+
+def _run_count(airflow, dag_id):
+    return len(airflow.api.list_runs(dag_id))
+
+
+def test_published_pipeline_rest_endpoint(airflow, tmp_path):
+    ws = Workspace.from_config(airflow.home / "config.json")
+    published = _pipeline(ws, tmp_path / "v1", "one").publish("rest_echo", version="1")
+    token = airflow.api.token()
+    word = "; rm -rf / $(id) {{ dag_run.conf }} `uname` 'q\" %s"
+
+    answer = _post(
+        published.endpoint,
+        token,
+        {
+            "ExperimentName": "rest-calls",
+            "ParameterAssignments": {"word": word, "times": 3},
+            "RunSource": "SDK",
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["DagId"] == "rest_echo__v1" and body["PipelineId"] == published.id
+    metrics = _metrics(airflow, "rest_echo__v1", body["Id"])
+    assert metrics == {"word": word, "times": 3, "variant": "one"}
+    run = airflow.api.get_run("rest_echo__v1", body["Id"])
+    assert run["conf"]["mlpipelines_experiment"] == "rest-calls"
+    assert run["note"] == "SDK run of experiment rest-calls"
+
+    runs_before = _run_count(airflow, "rest_echo__v1")
+    unknown = _post(published.endpoint, token, {"ParameterAssignments": {"wrod": "x"}})
+    assert unknown.status_code == 400
+    assert "unknown parameter(s) 'wrod'" in unknown.json()["detail"]
+    wrong_type = _post(published.endpoint, token, {"ParameterAssignments": {"times": "many"}})
+    assert wrong_type.status_code == 400
+    assert "'times' must be of type integer" in wrong_type.json()["detail"]
+    assert _post(published.endpoint, None, {}).status_code == 401
+    assert _post(published.endpoint, "not-a-jwt", {}).status_code in (401, 403)
+    assert _post(f"{ws.airflow_url}/mlpipelines/pipelines/nope", token, {}).status_code == 404
+
+    published.disable()
+    disabled = _post(published.endpoint, token, {})
+    assert disabled.status_code == 409 and "disabled" in disabled.json()["detail"]
+    assert _run_count(airflow, "rest_echo__v1") == runs_before
+    published.enable()
+    again = _post(published.endpoint, token, {"ParameterAssignments": {"times": "4"}})
+    assert again.status_code == 200, again.text
+    assert _metrics(airflow, "rest_echo__v1", again.json()["Id"])["times"] == 4
+
+
+def test_pipeline_endpoint_versions_default_and_disable(airflow, tmp_path):
+    ws = Workspace.from_config(airflow.home / "config.json")
+    first = _pipeline(ws, tmp_path / "a", "first").publish("ep_echo", version="1")
+    second = _pipeline(ws, tmp_path / "b", "second").publish("ep_echo", version="2")
+    endpoint = PipelineEndpoint.publish(ws, "echo_endpoint", "echo versions", first)
+    assert endpoint.endpoint == f"{ws.airflow_url}/mlpipelines/endpoints/{endpoint.id}"
+    with pytest.raises(UserErrorException, match="exists"):
+        PipelineEndpoint.publish(ws, "echo_endpoint", "again", first)
+
+    same = PipelineEndpoint.get(ws, name="echo_endpoint")
+    assert same.add(second).version == "1"
+    assert same.add(second).version == "1"
+    assert [(v.version, v.pipeline_id) for v in same.list_versions()] == [
+        ("0", first.id),
+        ("1", second.id),
+    ]
+    assert [p.id for p in same.list_pipelines()] == [first.id, second.id]
+    assert same.get_default_version() == "0"
+
+    token = airflow.api.token()
+    by_default = _post(endpoint.endpoint, token, {"ParameterAssignments": {"word": "d"}})
+    assert by_default.status_code == 200, by_default.text
+    assert by_default.json()["DagId"] == "ep_echo__v1"
+    assert _metrics(airflow, "ep_echo__v1", by_default.json()["Id"])["variant"] == "first"
+
+    pinned = _post(endpoint.endpoint, token, {"PipelineVersion": "1"})
+    assert pinned.json()["DagId"] == "ep_echo__v2"
+    assert _post(endpoint.endpoint, token, {"PipelineVersion": "7"}).status_code == 400
+
+    same.set_default_version("1")
+    run = PipelineEndpoint.get(ws, id=endpoint.id).submit(
+        "endpoint-runs", pipeline_parameters={"times": 2}
+    )
+    assert run.dag_id == "ep_echo__v2"
+    assert run.wait_for_completion(show_output=False, timeout_seconds=300) == "Finished"
+    assert run.find_step_run("echo")[0].get_metrics()["variant"] == "second"
+
+    same.disable()
+    assert "echo_endpoint" not in [e.name for e in PipelineEndpoint.list(ws)]
+    assert _post(endpoint.endpoint, token, {}).status_code == 409
+    with pytest.raises(UserErrorException, match="disabled"):
+        same.submit("endpoint-runs")
+    same.enable()
+    assert "echo_endpoint" in [e.name for e in PipelineEndpoint.list(ws)]
+    assert PublishedPipeline.get(ws, id=second.id).status == "Active"
+    assert _post(endpoint.endpoint, token, {}).status_code == 200

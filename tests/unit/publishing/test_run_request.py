@@ -1,0 +1,73 @@
+"""Azure ML run request bodies: checked against the pipeline's parameters before any run."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlpipelines.publishing.run_request import RunRequestError, parse_run_request
+
+PARAMS = [
+    {"name": "n_estimators", "default": 100, "type": "integer"},
+    {"name": "C", "default": 1.0, "type": "number"},
+    {"name": "word", "default": "abc", "type": "string"},
+    {"name": "regenerate_outputs", "default": False, "type": "boolean"},
+]
+
+
+def test_body_becomes_conf_and_note():
+    request = parse_run_request(
+        {
+            "ExperimentName": "nightly",
+            "ParameterAssignments": {"n_estimators": 5, "C": 0.5, "word": "{{ ds }} $(id)"},
+            "RunSource": "SDK",
+            "Tags": {"team": "ml"},
+        },
+        PARAMS,
+    )
+    assert request.conf == {
+        "n_estimators": 5,
+        "C": 0.5,
+        "word": "{{ ds }} $(id)",
+        "mlpipelines_experiment": "nightly",
+        "mlpipelines_tags": {"team": "ml"},
+    }
+    assert request.note == "SDK run of experiment nightly"
+    assert request.pipeline_version is None
+
+
+def test_text_values_of_typed_parameters_are_converted():
+    request = parse_run_request(
+        {"ParameterAssignments": {"n_estimators": "7", "C": "2", "regenerate_outputs": "True"}},
+        PARAMS,
+    )
+    assert request.conf == {"n_estimators": 7, "C": 2.0, "regenerate_outputs": True}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"ParameterAssignments": {"n_estimator": 5}}, "unknown parameter(s) 'n_estimator'"),
+        ({"ParameterAssignments": {"n_estimators": "many"}}, "must be of type integer"),
+        ({"ParameterAssignments": {"n_estimators": True}}, "must be of type integer"),
+        ({"ParameterAssignments": {"C": [1]}}, "must be of type number"),
+        ({"ParameterAssignments": {"word": 5}}, "must be of type string"),
+        ({"ParameterAssignments": {"regenerate_outputs": "yes"}}, "must be of type boolean"),
+        ({"ParameterAssignments": [1, 2]}, "must be a JSON object"),
+        ({"ExperimentName": 3}, "ExperimentName must be a string"),
+        ({"Parameters": {}}, "unknown field(s) Parameters"),
+        ([], "must be a JSON object"),
+    ],
+)
+def test_bad_bodies_are_refused_with_the_reason(body, message):
+    with pytest.raises(RunRequestError) as raised:
+        parse_run_request(body, PARAMS)
+    assert message in str(raised.value)
+
+
+def test_unknown_names_list_what_the_pipeline_takes():
+    with pytest.raises(RunRequestError, match="this pipeline takes: C, n_estimators, regen"):
+        parse_run_request({"ParameterAssignments": {"x": 1}}, PARAMS)
+
+
+def test_pipeline_version_is_text():
+    assert parse_run_request({"PipelineVersion": 1}, PARAMS).pipeline_version == "1"
