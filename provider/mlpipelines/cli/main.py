@@ -1,24 +1,14 @@
-"""The ``mlpipelines`` command: a local Airflow, and pipeline runs through Airflow's REST API."""
+"""The ``mlpipelines`` command: a local Airflow; pipelines validated, rendered, submitted and
+published; runs, published pipelines and endpoints over Airflow's REST API."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
-from typing import Any
 
-DEFAULT_HOME = ".airflow"
-
-
-def _parse_param(text: str) -> tuple[str, Any]:
-    name, sep, raw = text.partition("=")
-    if not sep or not name:
-        raise argparse.ArgumentTypeError(f"--param wants NAME=VALUE, got '{text}'")
-    try:
-        return name, json.loads(raw)
-    except ValueError:
-        return name, raw
+from mlpipelines.cli import pipeline_commands, publication_commands, run_commands
+from mlpipelines.cli.arguments import DEFAULT_HOME
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,42 +28,36 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("--home", default=DEFAULT_HOME)
     status = actions.add_parser("status", help="say whether it runs, and where")
     status.add_argument("--home", default=DEFAULT_HOME)
+    airflow.set_defaults(handler=_airflow)
 
     validate = commands.add_parser(
         "validate", help="load pipeline DAG files and list every problem of their pipelines"
     )
     validate.add_argument("files", nargs="+", type=Path, metavar="DAG_FILE")
+    validate.set_defaults(handler=_validate)
 
-    trigger = commands.add_parser("trigger", help="start a run of a pipeline DAG through REST")
-    trigger.add_argument("dag_id")
-    trigger.add_argument(
-        "--config",
-        default=None,
-        help=f"workspace config (default: search, then {DEFAULT_HOME}/config.json)",
-    )
-    trigger.add_argument("--conf", default=None, help="run conf as a JSON object")
-    trigger.add_argument(
-        "--param",
-        action="append",
-        type=_parse_param,
-        default=[],
-        metavar="NAME=VALUE",
-        help="a pipeline parameter (JSON value or text)",
-    )
-    trigger.add_argument("--wait", action="store_true", help="wait for the run and report it")
-    trigger.add_argument("--timeout", type=float, default=900.0)
+    pipeline_commands.add_commands(commands)
+    run_commands.add_commands(commands)
+    publication_commands.add_commands(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command == "airflow":
-        return _airflow(args)
-    if args.command == "validate":
-        from mlpipelines.cli.validate_files import validate_files
+    from mlpipelines.client.airflow_api import AirflowApiError
+    from mlpipelines.errors import UserErrorException
 
-        return validate_files(args.files)
-    return _trigger(args)
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except (UserErrorException, AirflowApiError, TimeoutError) as exc:
+        print(f"mlpipelines {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from mlpipelines.cli.validate_files import validate_files
+
+    return validate_files(args.files)
 
 
 def _airflow(args: argparse.Namespace) -> int:
@@ -96,41 +80,6 @@ def _airflow(args: argparse.Namespace) -> int:
     state = local.state()
     print(f"running at {state['url']}, dags {state['dags']}" if state else "not running")
     return 0 if state else 1
-
-
-def _workspace(config: str | None) -> Any:
-    from mlpipelines.errors import UserErrorException
-    from mlpipelines.model.workspace import Workspace
-
-    if config:
-        return Workspace.from_config(config)
-    try:
-        return Workspace.from_config()
-    except UserErrorException:
-        return Workspace.from_config(Path(DEFAULT_HOME) / "config.json")
-
-
-def _trigger(args: argparse.Namespace) -> int:
-    from mlpipelines.cli.run_report import print_run_report
-    from mlpipelines.client.airflow_api import AirflowApi, AirflowApiError
-
-    conf = json.loads(args.conf) if args.conf else {}
-    conf.update(dict(args.param))
-    api = AirflowApi.from_workspace(_workspace(args.config))
-    try:
-        api.wait_for_dag(args.dag_id, timeout=120)
-        run = api.trigger(args.dag_id, conf)
-    except AirflowApiError as exc:
-        print(f"refused: {exc.detail}", file=sys.stderr)
-        return 2
-    run_id = run["dag_run_id"]
-    print(f"triggered {args.dag_id} run {run_id} with conf {json.dumps(conf)}")
-    print(f"UI: {api.ui_url(args.dag_id, run_id)}")
-    if not args.wait:
-        return 0
-    final = api.wait_for_run(args.dag_id, run_id, timeout=args.timeout)
-    print_run_report(api, args.dag_id, run_id)
-    return 0 if final["state"] == "success" else 1
 
 
 if __name__ == "__main__":

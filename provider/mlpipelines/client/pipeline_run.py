@@ -209,27 +209,21 @@ class PipelineRun:
         raise_on_error: bool = True,
         poll_seconds: float = 1.0,
     ) -> str:
-        """Wait until the run ends; with ``show_output`` print each step's status as it
-        changes. A failed run raises ActivityFailedException naming the failed steps."""
-        deadline = time.monotonic() + timeout_seconds
-        seen: dict[str, str] = {}
-        while True:
-            status = self.get_status()
-            if show_output:
-                for step in self.get_steps():
-                    now = step.get_status() + (" (reused)" if step.reused else "")
-                    if seen.get(step.name) != now:
-                        seen[step.name] = now
-                        print(f"{step.name}: {now}", flush=True)
-            if status in TERMINAL:
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"run {self.id} of {self.dag_id} is still {status} after {timeout_seconds:.0f}s"
-                )
-            time.sleep(poll_seconds)
+        """Wait until the run ends; with ``show_output`` show a live step table and stream
+        step logs. A failed run raises ActivityFailedException naming the failed steps."""
         if show_output:
-            print(f"{self.dag_id} run {self.id}: {status}\n{self.get_portal_url()}", flush=True)
+            from mlpipelines.client.run_watch import watch_run
+
+            status = watch_run(self, timeout_seconds, poll_seconds)
+        else:
+            deadline = time.monotonic() + timeout_seconds
+            while (status := self.get_status()) not in TERMINAL:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"run {self.id} of {self.dag_id} is still {status} "
+                        f"after {timeout_seconds:.0f}s"
+                    )
+                time.sleep(poll_seconds)
         if status == "Failed" and raise_on_error:
             failed = [s.name for s in self.get_steps() if s.get_status() == "Failed"]
             raise ActivityFailedException(

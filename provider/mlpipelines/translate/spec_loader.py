@@ -52,10 +52,13 @@ def load_spec_dags(namespace: dict[str, Any], folder: Path | None = None) -> lis
         spec = _read(path)
         if spec is None:
             continue
-        settings = dict(spec.get("dag_settings") or {})
-        tags = [*settings.pop("tags", []), f"spec:{spec_digest(spec)}"]
-        namespace[f"pipeline_{len(rendered)}"] = render_dag(
-            spec_to_plan(spec), spec["dag_id"], tags=tags, **settings
-        )
+        namespace[f"pipeline_{len(rendered)}"] = render_spec(spec)
         rendered.append(spec["dag_id"])
     return rendered
+
+
+def render_spec(spec: dict[str, Any]) -> Any:
+    """One spec as a DAG, tagged with the spec's digest (how clients see it was parsed)."""
+    settings = dict(spec.get("dag_settings") or {})
+    tags = [*settings.pop("tags", []), f"spec:{spec_digest(spec)}"]
+    return render_dag(spec_to_plan(spec), spec["dag_id"], tags=tags, **settings)
