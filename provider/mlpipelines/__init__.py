@@ -26,6 +26,12 @@ from mlpipelines.model import (
     StepSequence,
     Workspace,
 )
+from mlpipelines.model.dataset import (
+    Dataset,
+    DatasetConsumptionConfig,
+    FileDataset,
+    TabularDataset,
+)
 from mlpipelines.runtime.run_context import Run
 
 __version__ = "0.1.0"
@@ -57,8 +63,11 @@ __all__ = [
     "ComputeTargetException",
     "DataReference",
     "DatabricksStep",
+    "Dataset",
+    "DatasetConsumptionConfig",
     "Datastore",
     "Experiment",
+    "FileDataset",
     "Pipeline",
     "PipelineData",
     "PipelineEndpoint",
@@ -72,6 +81,7 @@ __all__ = [
     "StepRun",
     "StepRunError",
     "StepSequence",
+    "TabularDataset",
     "UserErrorException",
     "Workspace",
 ]

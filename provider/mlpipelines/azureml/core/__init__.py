@@ -2,6 +2,7 @@
 
 from mlpipelines.client.experiment import Experiment
 from mlpipelines.model.compute import ComputeTarget
+from mlpipelines.model.dataset import Dataset
 from mlpipelines.model.datastore import Datastore
 from mlpipelines.model.environment import Environment, RunConfiguration
 from mlpipelines.model.workspace import Workspace
@@ -9,6 +10,7 @@ from mlpipelines.runtime.run_context import Run
 
 __all__ = [
     "ComputeTarget",
+    "Dataset",
     "Datastore",
     "Environment",
     "Experiment",

@@ -1,5 +1,17 @@
 """``azureml.data``."""
 
 from mlpipelines.model.data import DataReference
+from mlpipelines.model.dataset import (
+    DataPath,
+    DatasetConsumptionConfig,
+    FileDataset,
+    TabularDataset,
+)
 
-__all__ = ["DataReference"]
+__all__ = [
+    "DataPath",
+    "DataReference",
+    "DatasetConsumptionConfig",
+    "FileDataset",
+    "TabularDataset",
+]

@@ -1,0 +1,5 @@
+"""``azureml.data.datapath``."""
+
+from mlpipelines.model.dataset import DataPath
+
+__all__ = ["DataPath"]

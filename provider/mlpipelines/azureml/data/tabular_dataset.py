@@ -1,0 +1,5 @@
+"""``azureml.data.tabular_dataset``."""
+
+from mlpipelines.model.dataset import TabularDataset
+
+__all__ = ["TabularDataset"]

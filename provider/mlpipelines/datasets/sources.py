@@ -1,0 +1,169 @@
+"""A dataset's sources resolved to files: datastore paths and globs, and URLs, each through
+the fsspec filesystem that reads it."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mlpipelines.errors import UserErrorException
+from mlpipelines.model.dataset import describe_source
+
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
+
+    from mlpipelines.storage.location import StoreLocation
+
+GLOB_CHARS = frozenset("*?[")
+
+
+@dataclass(frozen=True)
+class ResolvedFile:
+    """One file of a dataset: the filesystem and path that read it, and how it is named.
+
+    ``name`` is the path below the dataset's base folder (what ``to_path`` and downloads use);
+    ``label`` names the file in the ``Path`` column (datastore-relative path, or the URL).
+    """
+
+    fs: AbstractFileSystem
+    path: str
+    name: str
+    label: str
+    group: str
+    local: bool
+
+
+def _has_glob(part: str) -> bool:
+    return any(c in GLOB_CHARS for c in part)
+
+
+def _base_of(rel: str, is_file: bool) -> str:
+    """The folder a source's names are relative to: the part before any glob, or the parent."""
+    parts = rel.split("/") if rel else []
+    for i, part in enumerate(parts):
+        if _has_glob(part):
+            return "/".join(parts[:i])
+    return posixpath.dirname(rel) if is_file else rel
+
+
+def _visible(name: str) -> bool:
+    """Hidden files (``.x``: registry records, partial uploads) are never part of a dataset."""
+    return not any(part.startswith(".") for part in name.split("/"))
+
+
+def _list(fs: AbstractFileSystem, full: str) -> tuple[list[str], bool]:
+    """The files ``full`` names (a glob, a folder or a file), sorted; and if it was one file."""
+    stripped = fs._strip_protocol(full)
+    if any(_has_glob(p) for p in stripped.split("/")):
+        matches = fs.glob(stripped, detail=True)
+        files: list[str] = []
+        for path, info in matches.items():
+            if info.get("type") == "directory":
+                files.extend(fs.find(path))
+            else:
+                files.append(path)
+        return sorted(set(files)), False
+    try:
+        info = fs.info(stripped)
+    except FileNotFoundError:
+        return [], False
+    if info.get("type") == "directory":
+        return sorted(fs.find(stripped)), False
+    return [stripped], True
+
+
+def _relative(path: str, prefix: str) -> str:
+    prefix = prefix.rstrip("/")
+    return path[len(prefix) + 1 :] if prefix and path.startswith(prefix + "/") else path
+
+
+def _open(source: dict[str, Any], workspace: Any, stores: dict[str, StoreLocation]) -> Any:
+    from mlpipelines.storage.location import open_datastore
+
+    name = source["datastore"]
+    if name not in stores:
+        try:
+            stores[name] = open_datastore(name, workspace)
+        except UserErrorException as exc:
+            raise UserErrorException(f"dataset source {describe_source(source)}: {exc}") from None
+    return stores[name]
+
+
+def _datastore_files(
+    source: dict[str, Any], workspace: Any, stores: dict[str, StoreLocation]
+) -> tuple[list[tuple[str, str]], str, StoreLocation]:
+    """(fsspec path, datastore-relative path) of each file, and the source's base folder."""
+    store = _open(source, workspace, stores)
+    fs = store.fs
+    root = fs._strip_protocol(store.path(""))
+    paths, is_file = _list(fs, store.path(source["path"]))
+    pairs = [(p, _relative(p, root)) for p in paths]
+    base = _base_of(source["path"], is_file)
+    return [(p, rel) for p, rel in pairs if _visible(_relative(rel, base))], base, store
+
+
+def _url_files(source: dict[str, Any]) -> list[ResolvedFile]:
+    import fsspec
+
+    url = source["url"]
+    fs, path = fsspec.core.url_to_fs(url)
+    group = f"url:{fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]}"
+    if url.split("://", 1)[0].lower() in ("http", "https"):
+        name = posixpath.basename(url.split("?", 1)[0].rstrip("/")) or "index"
+        return [ResolvedFile(fs, url, name, url, group, False)] if fs.exists(url) else []
+    scheme = url.split("://", 1)[0]
+    paths, is_file = _list(fs, path)
+    base = _base_of(fs._strip_protocol(path), is_file)
+    files = []
+    for p in paths:
+        name = _relative(p, base)
+        if _visible(name):
+            files.append(ResolvedFile(fs, p, name, f"{scheme}://{p}", group, False))
+    return files
+
+
+def resolve_files(definition: dict[str, Any], workspace: Any = None) -> list[ResolvedFile]:
+    """Every file of a dataset definition, in source order then path order (before its steps).
+
+    A source that matches nothing is an error naming it. Names are relative to the common base
+    folder when all sources are on one datastore, else to each source's own base.
+    """
+    stores: dict[str, StoreLocation] = {}
+    on_stores: list[tuple[dict[str, Any], list[tuple[str, str]], str, StoreLocation]] = []
+    by_source: list[list[ResolvedFile] | int] = []
+    for source in definition["sources"]:
+        if "datastore" in source:
+            pairs, base, store = _datastore_files(source, workspace, stores)
+            found: list[Any] = pairs
+            by_source.append(len(on_stores))
+            on_stores.append((source, pairs, base, store))
+        else:
+            found = _url_files(source)
+            by_source.append(found)
+        if not found:
+            raise UserErrorException(f"dataset source {describe_source(source)} matched no files")
+    one_store = len(stores) == 1 and len(on_stores) == len(by_source)
+    common = _common_base([base for _, _, base, _ in on_stores]) if one_store else None
+    files: list[ResolvedFile] = []
+    for entry in by_source:
+        if not isinstance(entry, int):
+            files.extend(entry)
+            continue
+        source, pairs, base, store = on_stores[entry]
+        prefix = base if common is None else common
+        group = f"datastore:{source['datastore']}"
+        for path, rel in pairs:
+            name = _relative(rel, prefix)
+            files.append(ResolvedFile(store.fs, path, name, rel, group, store.is_local))
+    return files
+
+
+def _common_base(bases: list[str]) -> str:
+    parts = [b.split("/") if b else [] for b in bases]
+    common: list[str] = []
+    for column in zip(*parts, strict=False):
+        if len(set(column)) != 1:
+            break
+        common.append(column[0])
+    return "/".join(common)

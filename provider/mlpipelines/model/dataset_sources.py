@@ -1,0 +1,128 @@
+"""Where dataset rows come from: ``DataPath``, column types, and the source records a
+dataset keeps (a datastore name and path, or a URL; never a credential)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mlpipelines.errors import UserErrorException
+from mlpipelines.model.datastore import clean_relative_path
+
+URL_SCHEMES = ("http", "https", "az", "abfs", "abfss", "s3", "gs", "gcs")
+
+
+class DataType:
+    """A column type for ``set_column_types`` (the old SDK's ``DataType.to_long()`` etc.)."""
+
+    def __init__(self, name: str, formats: Sequence[str] = ()) -> None:
+        self.name = name
+        self.formats = list(formats)
+
+    @staticmethod
+    def to_string() -> DataType:
+        return DataType("string")
+
+    @staticmethod
+    def to_long() -> DataType:
+        return DataType("long")
+
+    @staticmethod
+    def to_float() -> DataType:
+        return DataType("float")
+
+    @staticmethod
+    def to_bool() -> DataType:
+        return DataType("bool")
+
+    @staticmethod
+    def to_datetime(formats: str | Sequence[str] | None = None) -> DataType:
+        return DataType("datetime", [formats] if isinstance(formats, str) else formats or ())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.name, "formats": list(self.formats)}
+
+    def __repr__(self) -> str:
+        return f"DataType({self.name!r})"
+
+
+class DataPath:
+    """A path on a datastore (the old SDK's ``azureml.data.datapath.DataPath``)."""
+
+    def __init__(
+        self, datastore: Any = None, path_on_datastore: str | None = None, name: str | None = None
+    ) -> None:
+        self.datastore = datastore
+        self.path_on_datastore = path_on_datastore or ""
+        self.name = name
+
+    @property
+    def datastore_name(self) -> str:
+        return self.datastore if isinstance(self.datastore, str) else self.datastore.name
+
+    def __repr__(self) -> str:
+        return f"DataPath({self.datastore_name!r}, {self.path_on_datastore!r})"
+
+
+def column_type(value: Any) -> dict[str, Any]:
+    if isinstance(value, DataType):
+        return value.to_dict()
+    if isinstance(value, str):
+        return DataType(value).to_dict()
+    raise UserErrorException(f"set_column_types values must be DataType or str, not {value!r}")
+
+
+def _source(item: Any) -> tuple[dict[str, Any], Any]:
+    """One dataset source as a plain record (datastore by name) and the workspace it came with."""
+    if hasattr(item, "data_reference_name"):
+        raise UserErrorException(
+            f"{item!r} is a step input, not a dataset path; pass (datastore, 'relative/path')"
+        )
+    if isinstance(item, DataPath):
+        item = (item.datastore, item.path_on_datastore)
+    if isinstance(item, tuple) and len(item) == 2:
+        store, rel = item
+        name = store if isinstance(store, str) else getattr(store, "name", None)
+        if not isinstance(name, str):
+            raise UserErrorException(f"dataset path {item!r}: first item must be a Datastore")
+        path = clean_relative_path(rel, f"dataset path on datastore '{name}'")
+        return {"datastore": name, "path": path}, getattr(store, "workspace", None)
+    if isinstance(item, str):
+        scheme = item.split("://", 1)[0].lower() if "://" in item else ""
+        if scheme in URL_SCHEMES:
+            _refuse_credentials(item)
+            return {"url": item}, None
+        raise UserErrorException(
+            f"dataset path '{item}' names no datastore; pass (datastore, '{item}') or a URL "
+            f"({', '.join(s + '://' for s in URL_SCHEMES)})"
+        )
+    raise UserErrorException(f"cannot use {item!r} as a dataset path")
+
+
+def _refuse_credentials(url: str) -> None:
+    """Dataset definitions travel in pipeline specs and logs, so a URL may not carry a secret."""
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(url)
+    secret = {"sig", "signature", "x-amz-signature", "x-amz-credential", "token"}
+    if parts.password or secret & {k.lower() for k in parse_qs(parts.query)}:
+        raise UserErrorException(
+            "dataset URL carries a credential; register its storage as a datastore and pass "
+            "(datastore, 'relative/path') instead"
+        )
+
+
+def parse_sources(path: Any) -> tuple[list[dict[str, Any]], Any]:
+    items = path if isinstance(path, list) else [path]
+    if not items:
+        raise UserErrorException("a dataset needs at least one path")
+    parsed = [_source(item) for item in items]
+    workspace = next((ws for _, ws in parsed if ws is not None), None)
+    return [record for record, _ in parsed], workspace
+
+
+def describe_source(source: dict[str, Any]) -> str:
+    """How a source is named in messages: ``datastore 'x' path 'p'`` or the URL."""
+    if "url" in source:
+        return f"URL '{source['url']}'"
+    return f"datastore '{source['datastore']}' path '{source['path'] or '/'}'"
