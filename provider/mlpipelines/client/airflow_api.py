@@ -59,7 +59,17 @@ class AirflowApi:
     @classmethod
     def from_workspace(cls, workspace: Any) -> AirflowApi:
         if not workspace.airflow_url:
-            raise ValueError("the workspace config names no airflow_url")
+            raise ValueError(
+                "the workspace config names no airflow_url (nor is MLPIPELINES_AIRFLOW_URL set)"
+            )
+        auth = getattr(workspace, "auth", None)
+        if getattr(auth, "_token", None) or getattr(auth, "_username", None):
+            return cls(
+                workspace.airflow_url,
+                getattr(auth, "_username", None),
+                getattr(auth, "_password", None),
+                getattr(auth, "_token", None),
+            )
         return cls(workspace.airflow_url, workspace.username, workspace.password, workspace.token)
 
     # -- plumbing -----------------------------------------------------------------------------

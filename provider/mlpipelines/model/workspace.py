@@ -51,6 +51,8 @@ class Workspace:
     default_datastore_name: str = "workspaceblobstore"
     datastore_specs: dict[str, DatastoreSpec] = field(default_factory=dict)
     config_path: str | None = None
+    specs_datastore_name: str | None = None
+    auth: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         for name in DEFAULT_DATASTORES:
@@ -64,6 +66,7 @@ class Workspace:
             default_datastore_name=os.environ.get(
                 "MLPIPELINES_DEFAULT_DATASTORE", "workspaceblobstore"
             ),
+            specs_datastore_name=os.environ.get("MLPIPELINES_SPECS_DATASTORE") or None,
         )
 
     @classmethod
@@ -73,7 +76,12 @@ class Workspace:
         auth: Any = None,
         _file_name: str | None = None,
     ) -> Workspace:
-        """Read a workspace config: the given file or folder, else search upwards from the cwd."""
+        """Read a workspace config: the given file or folder, else search upwards from the cwd.
+
+        Values the file leaves out come from the environment (``MLPIPELINES_AIRFLOW_URL``,
+        ``MLPIPELINES_AIRFLOW_TOKEN``, ``MLPIPELINES_AIRFLOW_USERNAME``/``_PASSWORD``), so a
+        committed config need not hold a secret; ``auth`` (an authentication object) wins.
+        """
         found = _find_config(Path(path) if path is not None else None, _file_name)
         try:
             data = json.loads(found.read_text(encoding="utf-8"))
@@ -81,7 +89,9 @@ class Workspace:
             raise UserErrorException(f"cannot read workspace config {found}: {exc}") from exc
         if not isinstance(data, dict):
             raise UserErrorException(f"workspace config {found} must hold a JSON object")
-        return cls._from_dict(data, str(found))
+        workspace = cls._from_dict(data, str(found))
+        workspace.auth = auth
+        return workspace
 
     @classmethod
     def _from_dict(cls, data: dict[str, Any], config_path: str | None = None) -> Workspace:
@@ -96,22 +106,25 @@ class Workspace:
             "token",
             "home",
             "default_datastore",
+            "specs_datastore",
             "datastores",
             *_IGNORED_AZURE_KEYS,
         }
         unknown = sorted(set(data) - known)
         if unknown:
             raise UserErrorException(f"unknown keys in workspace config: {', '.join(unknown)}")
+        env = os.environ.get
         return cls(
             name=data.get("name") or data.get("workspace_name") or "airflow",
-            airflow_url=data.get("airflow_url"),
-            username=data.get("username"),
-            password=data.get("password"),
-            token=data.get("token"),
+            airflow_url=data.get("airflow_url") or env("MLPIPELINES_AIRFLOW_URL"),
+            username=data.get("username") or env("MLPIPELINES_AIRFLOW_USERNAME"),
+            password=data.get("password") or env("MLPIPELINES_AIRFLOW_PASSWORD"),
+            token=data.get("token") or env("MLPIPELINES_AIRFLOW_TOKEN"),
             home=data.get("home"),
             default_datastore_name=data.get("default_datastore", "workspaceblobstore"),
             datastore_specs=specs,
             config_path=config_path,
+            specs_datastore_name=data.get("specs_datastore"),
         )
 
     def write_config(
@@ -128,6 +141,7 @@ class Workspace:
             "token": self.token,
             "home": self.home,
             "default_datastore": self.default_datastore_name,
+            "specs_datastore": self.specs_datastore_name,
             "datastores": {n: s.to_dict() for n, s in self.datastore_specs.items() if s.path},
         }
         body = {k: v for k, v in body.items() if v not in (None, {})}
@@ -165,6 +179,11 @@ class Workspace:
     def datastore_root(self, name: str) -> Path:
         """The local folder of a local-folder datastore, as seen from this process."""
         return local_datastore_root(self.datastore_spec(name), self.home)
+
+    def specs_root(self) -> Path:
+        """The folder where submitted and published pipelines are kept (specs, records):
+        ``specs_datastore`` if the config names one, else the default datastore."""
+        return self.datastore_root(self.specs_datastore_name or self.default_datastore_name)
 
     @property
     def compute_targets(self) -> dict[str, Any]:

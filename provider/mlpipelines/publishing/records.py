@@ -60,5 +60,4 @@ class RecordStore:
 
 
 def _root(workspace: Workspace | None) -> Path:
-    ws = workspace or Workspace.current()
-    return ws.datastore_root(ws.default_datastore_name)
+    return (workspace or Workspace.current()).specs_root()

@@ -21,9 +21,8 @@ LOADER_DAG_ID = "mlpipelines_specs"
 
 
 def specs_folder(workspace: Workspace | None = None) -> Path:
-    """Where submitted and published specs are kept: on the workspace's default datastore."""
-    ws = workspace or Workspace.current()
-    return ws.datastore_root(ws.default_datastore_name) / SPECS_FOLDER
+    """Where submitted and published specs are kept (the workspace's specs datastore)."""
+    return (workspace or Workspace.current()).specs_root() / SPECS_FOLDER
 
 
 def plan_to_spec(plan: PipelinePlan, dag_id: str, **dag_settings: Any) -> dict[str, Any]:
