@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from mlpipelines._naming import AIRFLOW_ID, IDENTIFIER, RESERVED_TASK_IDS, task_id_for
 from mlpipelines.errors import Problem, UserErrorException
 from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
+from mlpipelines.model.dataset import AbstractDataset, DatasetConsumptionConfig
 from mlpipelines.model.datastore import clean_relative_path
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.pipeline import iter_parameters, step_upstreams
@@ -111,10 +112,18 @@ def _step_problems(
 
     inputs, outputs = [], []
     for item in step.inputs:
-        if isinstance(item, (DataReference, PipelineData, DataInput)):
+        if isinstance(item, (DataReference, PipelineData, DataInput, DatasetConsumptionConfig)):
             inputs.append(item)
+        elif isinstance(item, AbstractDataset):
+            add(
+                "bad-input",
+                f"dataset input {item!r} needs a name: pass dataset.as_named_input('name')",
+            )
         else:
-            add("bad-input", f"input {item!r} is not a DataReference or PipelineData")
+            add(
+                "bad-input",
+                f"input {item!r} is not a DataReference, PipelineData or named dataset input",
+            )
     for item in step.outputs:
         if isinstance(item, PipelineData):
             outputs.append(item)
@@ -137,7 +146,7 @@ def _step_problems(
     declared = {id(underlying(i)) for i in inputs} | {id(o) for o in outputs}
     for value in step.argument_values:
         data = underlying(value)
-        if isinstance(data, (PipelineData, DataReference)):
+        if isinstance(data, (PipelineData, DataReference, DatasetConsumptionConfig)):
             if id(data) not in declared:
                 what = type(data).__name__
                 add(

@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from mlpipelines.errors import StepRunError
+from mlpipelines.errors import StepRunError, UserErrorException
 from mlpipelines.reuse.decision import ReuseCheck
 from mlpipelines.runtime.artifacts import save_summary
 from mlpipelines.runtime.outputs import discard_outputs
@@ -185,6 +185,9 @@ def _create_input_views(
                 f"step '{definition['name']}': output '{name}' has the name of an input; "
                 "rename one of them"
             )
+        if item.path is None:
+            _dataset_view(con, definition["name"], name, item.spec, summary)
+            continue
         kind, files = _data_files(definition["name"], name, item.path)
         try:
             # Paths go through the relation API, never into SQL text. Files written apart
@@ -201,6 +204,30 @@ def _create_input_views(
                 f"could not be read as {kind}: {exc}"
             ) from None
         summary.append(f"input {name}: view over {len(files)} {kind} file(s) at {item.path}")
+
+
+def _dataset_view(
+    con: duckdb.DuckDBPyConnection,
+    step: str,
+    name: str,
+    spec: dict[str, Any],
+    summary: list[str],
+) -> None:
+    """A view over a named tabular dataset input, read through its own definition."""
+    from mlpipelines.model.dataset import Dataset, TabularDataset
+
+    dataset = Dataset.from_dict(spec["consumption"]["dataset"])
+    if not isinstance(dataset, TabularDataset) or spec["mode"] != "direct":
+        raise StepRunError(
+            f"step '{step}': dataset input '{name}' must be a TabularDataset used directly "
+            "(as_named_input('name')) to be read as a view"
+        )
+    try:
+        table = dataset.to_arrow_table()
+    except UserErrorException as exc:
+        raise StepRunError(f"step '{step}': dataset input '{name}': {exc}") from None
+    con.from_arrow(table).create_view(name)
+    summary.append(f"input {name}: view over dataset ({table.num_rows} rows)")
 
 
 def _param_value(key: str, token: dict[str, Any], params: dict[str, Any]) -> Any:

@@ -15,6 +15,7 @@ from mlpipelines.errors import StepRunError
 from mlpipelines.reuse.decision import ReuseCheck
 from mlpipelines.runtime import run_context
 from mlpipelines.runtime.artifacts import save_artifacts
+from mlpipelines.runtime.dataset_inputs import ENV_INPUT_DATASETS
 from mlpipelines.runtime.metrics import read_metrics
 from mlpipelines.runtime.outputs import discard_outputs
 from mlpipelines.runtime.process import run_process
@@ -43,7 +44,7 @@ def parameter_value(name: str, params: dict[str, Any]) -> Any:
 
 
 def render_token(
-    token: dict[str, Any], params: dict[str, Any], inputs: dict[str, Path], outputs: dict[str, Path]
+    token: dict[str, Any], params: dict[str, Any], inputs: dict[str, Any], outputs: dict[str, Path]
 ) -> str:
     """One argv entry or env value: a literal, a parameter's value, or a data path.
 
@@ -92,7 +93,8 @@ def _run_once(
     pending: list[PendingOutput] = []
     try:
         source = stage_source(check.snapshot, work_dir)
-        inputs = stage_inputs(located, ctx, work_dir)
+        staged = stage_inputs(located, ctx, work_dir)
+        inputs = staged.values
         pending = prepare_outputs(definition, ctx)
         output_paths = {p.name: p.temp for p in pending}
         argv = [
@@ -102,6 +104,8 @@ def _run_once(
         ]
         metrics_file = work_dir / "metrics.jsonl"
         env = _script_env(definition, ctx, inputs, output_paths, metrics_file, extra_env)
+        if staged.datasets_file is not None:
+            env[ENV_INPUT_DATASETS] = str(staged.datasets_file)
         ctx.log.info("running %s in %s", argv, source)
         logs_dir = work_dir / "logs"
         result = run_process(argv, source, env, ctx.log, logs_dir, on_start)
@@ -124,7 +128,7 @@ def _run_once(
 def _script_env(
     definition: dict[str, Any],
     ctx: StepContext,
-    inputs: dict[str, Path],
+    inputs: dict[str, Any],
     outputs: dict[str, Path],
     metrics_file: Path,
     extra_env: dict[str, str] | None,

@@ -76,8 +76,11 @@ class Run:
 
     @property
     def input_datasets(self) -> dict[str, Any]:
-        """Named dataset inputs of the step (datasets arrive with the storage work)."""
-        return {}
+        """The step's named dataset inputs: a TabularDataset/FileDataset (direct mode) or the
+        local folder of a File dataset used ``as_download()``/``as_mount()``."""
+        from mlpipelines.runtime.dataset_inputs import ENV_INPUT_DATASETS, read_input_datasets
+
+        return read_input_datasets(os.environ.get(ENV_INPUT_DATASETS))
 
     def log(self, name: str, value: Any, description: str = "") -> None:
         """Record a metric value; a name logged again becomes a list of values."""

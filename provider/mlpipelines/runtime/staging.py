@@ -9,6 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from mlpipelines.errors import StepRunError
+from mlpipelines.runtime.dataset_inputs import (
+    dataset_fingerprint,
+    materialize,
+    write_input_datasets,
+)
 from mlpipelines.runtime.datastores import datastore_root, reference_root, resolve_reference
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.snapshot import Snapshot, copy_snapshot
@@ -24,12 +29,14 @@ def stage_source(snapshot: Snapshot, work_dir: Path) -> Path:
 
 @dataclass
 class LocatedInput:
-    """Where one input's data is, and the reference it came with (PipelineData only)."""
+    """Where one input's data is, and the reference it came with (PipelineData only).
+    A dataset input has no single path: its fingerprint is taken when it is located."""
 
     spec: dict[str, Any]
-    path: Path
-    store_root: Path
+    path: Path | None
+    store_root: Path | None
     ref: dict[str, Any] | None = None
+    fingerprint: str | None = None
 
 
 def locate_inputs(definition: dict[str, Any], ctx: StepContext) -> dict[str, LocatedInput]:
@@ -38,6 +45,10 @@ def locate_inputs(definition: dict[str, Any], ctx: StepContext) -> dict[str, Loc
     located: dict[str, LocatedInput] = {}
     for spec in definition["inputs"]:
         ref = None
+        if spec["kind"] == "dataset":
+            fingerprint = dataset_fingerprint(spec["name"], spec["consumption"])
+            located[spec["name"]] = LocatedInput(spec, None, None, fingerprint=fingerprint)
+            continue
         if spec["kind"] == "data_reference":
             root = datastore_root(spec["datastore"])
             path = root / spec["path_on_datastore"]
@@ -58,13 +69,28 @@ def locate_inputs(definition: dict[str, Any], ctx: StepContext) -> dict[str, Loc
     return located
 
 
+@dataclass
+class StagedInputs:
+    """What a script is given for its inputs: a value per input (a local path, or a direct
+    dataset input's name) and the file ``Run.input_datasets`` reads, if any."""
+
+    values: dict[str, Any]
+    datasets_file: Path | None
+
+
 def stage_inputs(
     located: dict[str, LocatedInput], ctx: StepContext, work_dir: Path
-) -> dict[str, Path]:
+) -> StagedInputs:
     """The local path of each input: on its datastore (mount) or copied into the work dir
-    (download)."""
-    paths: dict[str, Path] = {}
+    (download); a dataset input in direct mode is its name (the script asks
+    ``input_datasets`` for it)."""
+    paths: dict[str, Any] = {}
+    datasets: dict[str, dict[str, Any]] = {}
     for name, item in located.items():
+        if item.path is None:
+            paths[name], datasets[name] = materialize(item.spec, work_dir)
+            ctx.log.info("dataset input %s (%s): %s", name, item.spec["mode"], paths[name])
+            continue
         source = item.path
         if item.spec["mode"] == "download":
             local = work_dir / "inputs" / (item.spec.get("path_on_compute") or name)
@@ -78,7 +104,8 @@ def stage_inputs(
             source = local
         paths[name] = source
         ctx.log.info("input %s (%s): %s", name, item.spec["mode"], source)
-    return paths
+    datasets_file = write_input_datasets(datasets, work_dir) if datasets else None
+    return StagedInputs(paths, datasets_file)
 
 
 @dataclass

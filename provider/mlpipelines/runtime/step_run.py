@@ -44,7 +44,10 @@ def input_fingerprints(located: dict[str, LocatedInput]) -> dict[str, str]:
     found = {}
     for name, item in located.items():
         recorded = item.ref.get("fingerprint") if item.ref else None
-        found[name] = recorded or fingerprint_path(item.path)
+        if recorded or item.fingerprint:
+            found[name] = recorded or item.fingerprint
+        elif item.path is not None:
+            found[name] = fingerprint_path(item.path)
     return found
 
 

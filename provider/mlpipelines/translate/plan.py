@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlpipelines._naming import task_id_for
 from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
+from mlpipelines.model.dataset import DatasetConsumptionConfig
 from mlpipelines.model.datastore import clean_relative_path
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.pipeline import step_upstreams
@@ -113,6 +114,14 @@ def _token(value: Any, inputs: dict[int, str], outputs: dict[int, str]) -> dict[
 
 
 def _input_spec(item: Any) -> dict[str, Any]:
+    if isinstance(item, DatasetConsumptionConfig):
+        return {
+            "name": item.name,
+            "kind": "dataset",
+            "consumption": item.to_dict(),
+            "mode": item.mode,
+            "path_on_compute": item.path_on_compute,
+        }
     if isinstance(item, DataReference):
         return {
             "name": item.name,

@@ -38,6 +38,8 @@ def step_doc_md(definition: dict[str, Any]) -> str:
     for spec in definition["inputs"]:
         if spec["kind"] == "data_reference":
             source = f"`{spec['datastore']['name']}/{spec['path_on_datastore']}`"
+        elif spec["kind"] == "dataset":
+            source = _show_dataset(spec["consumption"]["dataset"])
         else:
             source = f"`{spec['data']}` from step `{spec['producer']}`"
         lines.append(f"- **input** `{spec['name']}` ({spec['mode']}): {source}")
@@ -48,3 +50,14 @@ def step_doc_md(definition: dict[str, Any]) -> str:
         f"**allow_reuse**: {definition['allow_reuse']}"
     )
     return "\n".join(lines)
+
+
+def _show_dataset(dataset: dict[str, Any]) -> str:
+    """A dataset as its registered name, else its sources."""
+    registered = dataset.get("registration")
+    if registered:
+        return f"dataset `{registered['name']}` v{registered['version']}"
+    sources = ", ".join(
+        s.get("url") or f"{s['datastore']}/{s['path']}" for s in dataset.get("sources", [])
+    )
+    return f"{dataset['kind']} dataset over `{sources}`"
