@@ -50,8 +50,12 @@ def store() -> tuple[object, Path]:
     return datastore, data
 
 
+RUN_PREFIX = f"datasets_{uuid.uuid4().hex[:6]}"
+
+
 def _ctx(run_id: str) -> StepContext:
-    return StepContext("dag", run_id, "s", params={}, pull_output=lambda *_: None)
+    """A context whose runs no other test module shares (they share one datastore)."""
+    return StepContext("dag", f"{RUN_PREFIX}_{run_id}", "s", params={}, pull_output=lambda *_: None)
 
 
 def _step_definition(datastore, data: Path, tmp_path: Path) -> dict:
@@ -92,7 +96,7 @@ def test_script_reads_named_datasets_and_reuse_sees_changed_files(store, tmp_pat
     }
 
     again = run_python_script_step(definition, _ctx("manual__2"))
-    assert again.reused is not None and again.reused.run_id == "manual__1"
+    assert again.reused is not None and again.reused.run_id == f"{RUN_PREFIX}_manual__1"
 
     (data / "day3.csv").write_text("region,amount\nnorth,3\nsouth,300\n")
     changed = run_python_script_step(definition, _ctx("manual__3"))
