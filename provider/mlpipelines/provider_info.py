@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlpipelines.hooks.connection_forms import connection_types
+
 
 def get_provider_info() -> dict[str, Any]:
     """Provider metadata for the ``apache_airflow_provider`` entry point."""
@@ -30,5 +32,12 @@ def get_provider_info() -> dict[str, Any]:
                 ],
             }
         ],
+        "hooks": [
+            {
+                "integration-name": "mlpipelines",
+                "python-modules": ["mlpipelines.hooks.datastore"],
+            }
+        ],
+        "connection-types": connection_types(),
         "extra-links": ["mlpipelines.operators.databricks.DatabricksRunLink"],
     }

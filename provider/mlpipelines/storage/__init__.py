@@ -1,6 +1,9 @@
 """Datastores as fsspec filesystems: one interface over local folders, Azure Blob, Azure Files
-and S3, used by the runtime, datasets and transfers."""
+and S3, used by the runtime, datasets and transfers.
 
-from mlpipelines.storage.location import StoreLocation, open_datastore
+Importing this package imports no storage SDK and no Airflow; both load on first use.
+"""
 
-__all__ = ["StoreLocation", "open_datastore"]
+from mlpipelines.storage.location import DatastoreAccessError, StoreLocation, open_datastore
+
+__all__ = ["DatastoreAccessError", "StoreLocation", "open_datastore"]

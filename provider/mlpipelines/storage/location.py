@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlpipelines.errors import UserErrorException
 from mlpipelines.model.datastore import clean_relative_path
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
+KINDS = ("local", "azure_blob", "azure_file", "s3")
+SECRET_OPTIONS = frozenset({"password", "secret", "account_key", "sas_token", "connection_string"})
+_URI_SCHEMES = {"azure_blob": "az", "azure_file": "smb", "s3": "s3"}
+_SECRET_PARTS = re.compile(r"(AccountKey|SharedAccessSignature|sig)=([^;&\s'\"]+)", re.IGNORECASE)
 
-@dataclass(frozen=True)
+
+class DatastoreAccessError(RuntimeError):
+    """A datastore cannot be reached or refused us; the message names the datastore."""
+
+
+@dataclass(frozen=True, repr=False)
 class StoreLocation:
     """One datastore as fsspec sees it.
 
     ``root`` is the fsspec path of the datastore's top (a local folder, ``container/prefix``,
-    ``bucket/prefix``), without a trailing slash; every path a user gives is relative to it.
+    ``bucket/prefix``, ``/share/prefix``), without a trailing slash; every path a user gives is
+    relative to it. ``options`` are the flat settings the filesystem is built from; secrets
+    among them never show in ``repr``/``str`` and are scrubbed from error messages.
     """
 
     datastore: str
@@ -26,36 +39,141 @@ class StoreLocation:
     root: str
     options: tuple[tuple[str, Any], ...] = ()
 
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise UserErrorException(
+                f"datastore '{self.datastore}': unknown kind '{self.kind}' "
+                f"(known: {', '.join(KINDS)})"
+            )
+
+    @classmethod
+    def local(cls, folder: str | Path, datastore: str | None = None) -> StoreLocation:
+        """A local folder as a location (``datastore`` defaults to the folder's path)."""
+        root = str(Path(folder).expanduser().resolve())
+        return cls(datastore=datastore or root, kind="local", root=root)
+
     @cached_property
     def fs(self) -> AbstractFileSystem:
-        """The filesystem, built on first use so nothing connects at parse time."""
-        from fsspec.implementations.local import LocalFileSystem
+        """The filesystem, built on first use so nothing connects or imports SDKs at parse time."""
+        from mlpipelines.storage.filesystems import build_filesystem
 
-        if self.kind == "local":
-            return LocalFileSystem()
-        raise NotImplementedError(f"datastore kind '{self.kind}'")
+        try:
+            return build_filesystem(self.kind, dict(self.options))
+        except Exception as exc:
+            raise self.error("cannot be opened", exc) from None
 
     def path(self, relative: str | None = "") -> str:
         """The fsspec path of ``relative`` on this datastore (``..`` is refused)."""
         rel = clean_relative_path(relative)
         return f"{self.root}/{rel}" if rel else self.root
 
+    def relative(self, fs_path: str) -> str:
+        """The datastore-relative path of an fsspec path below ``root``."""
+        root = self.root.rstrip("/")
+        path = fs_path.rstrip("/")
+        if path == root:
+            return ""
+        if not path.startswith(root + "/"):
+            raise UserErrorException(f"'{fs_path}' is not on datastore '{self.datastore}'")
+        return path[len(root) + 1 :]
+
     def uri(self, relative: str | None = "") -> str:
-        """A URI naming ``relative`` on this datastore (``file://``, ``az://``, ``s3://``)."""
+        """A URI naming ``relative`` on this datastore (``file://``, ``az://``, ``s3://``,
+        ``smb://host:port/share/...``); it carries no credentials."""
         if self.kind == "local":
             return Path(self.path(relative)).resolve().as_uri()
-        return f"{self.fs.protocol if isinstance(self.fs.protocol, str) else self.fs.protocol[0]}://{self.path(relative)}"
+        if self.kind == "azure_file":
+            opts = dict(self.options)
+            return f"smb://{opts.get('host')}:{opts.get('port', 445)}{self.path(relative)}"
+        return f"{_URI_SCHEMES[self.kind]}://{self.path(relative)}"
 
     @property
     def is_local(self) -> bool:
         """True when paths on this datastore are paths on this machine."""
         return self.kind == "local"
 
+    @property
+    def top(self) -> str:
+        """The container, bucket or share (the folder itself for a local datastore)."""
+        if self.kind == "local":
+            return self.root
+        if self.kind == "azure_file":
+            return "/" + self.root.lstrip("/").split("/", 1)[0]
+        return self.root.split("/", 1)[0]
+
+    def describe(self, relative: str | None = "") -> str:
+        """``datastore 'name' path 'rel'``, for messages."""
+        rel = clean_relative_path(relative)
+        return f"datastore '{self.datastore}' path '{rel or '/'}'"
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every secret of this location (and any key/signature) replaced by ***."""
+        for key, value in self.options:
+            if key in SECRET_OPTIONS and value:
+                text = text.replace(str(value), "***")
+        return _SECRET_PARTS.sub(lambda m: f"{m.group(1)}=***", text)
+
+    def error(self, what: str, exc: BaseException, relative: str | None = None) -> Exception:
+        """A clear error naming this datastore for a failure ``exc`` (secrets scrubbed)."""
+        where = self.describe(relative) if relative is not None else f"datastore '{self.datastore}'"
+        detail = self.scrub(f"{type(exc).__name__}: {exc}")
+        return DatastoreAccessError(f"{where} ({self.kind}, {self.uri()}) {what}: {detail}")
+
+    def check(self) -> None:
+        """List the datastore's container/bucket/share once; raise a clear error if that fails.
+
+        Wrong credentials, a missing container or an unreachable server all show here, named
+        after the datastore, instead of as an SDK traceback in the middle of a step.
+        """
+        try:
+            if self.kind == "local":
+                Path(self.root).mkdir(parents=True, exist_ok=True)
+            self.fs.invalidate_cache()
+            self.fs.ls(self.top, detail=False)
+            if self.kind == "azure_file":
+                from mlpipelines.storage.filesystems import probe_smb
+
+                probe_smb(dict(self.options), self.top)
+        except DatastoreAccessError:
+            raise
+        except Exception as exc:
+            raise self.error("cannot be listed (check its connection)", exc) from None
+
+    def __repr__(self) -> str:
+        name, kind, root = self.datastore, self.kind, self.root
+        return f"StoreLocation(datastore={name!r}, kind={kind!r}, root={root!r})"
+
+    __str__ = __repr__
+
 
 def open_datastore(name: str, workspace: Any = None) -> StoreLocation:
-    """Open the datastore ``name`` of ``workspace`` (default: the one this process runs in)."""
-    from mlpipelines.model.workspace import Workspace
+    """Open the datastore ``name`` of ``workspace`` (default: the one this process runs in).
+
+    Looked up in order: a local folder registered in the workspace; the Airflow connection
+    whose conn_id is ``name``; for the default datastores, ``<AIRFLOW_HOME>/mlpipelines/<name>``.
+    """
+    from mlpipelines.model.workspace import Workspace, local_datastore_root
+    from mlpipelines.storage.connections import (
+        CONN_TYPES,
+        location_from_connection,
+        read_connection,
+    )
 
     ws = workspace or Workspace.current()
-    root = ws.datastore_root(name)
-    return StoreLocation(datastore=name, kind="local", root=str(root))
+    spec = ws.datastore_specs.get(name)
+    if spec is not None and spec.kind == "local" and spec.path:
+        return StoreLocation(datastore=name, kind="local", root=str(local_datastore_root(spec)))
+    conn = read_connection(name)
+    if conn is not None:
+        return location_from_connection(name, conn)
+    if spec is not None and spec.kind == "local":
+        root = local_datastore_root(spec, ws.home)
+        return StoreLocation(datastore=name, kind="local", root=str(root))
+    env = "AIRFLOW_CONN_" + re.sub(r"[^A-Z0-9]", "_", name.upper())
+    raise UserErrorException(
+        f"no datastore named '{name}': it is neither a local folder registered in workspace "
+        f"'{ws.name}' nor an Airflow connection with conn_id '{name}'. Register it with "
+        f"Datastore.register_local_folder(ws, '{name}', path), or create an Airflow connection "
+        f"'{name}' of type {', '.join(CONN_TYPES)} (UI, `airflow connections add`, or the "
+        f"environment variable {env})"
+    )

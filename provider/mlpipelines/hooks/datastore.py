@@ -1,0 +1,99 @@
+"""Airflow hooks for datastores: a connection whose conn_id is the datastore's name becomes a
+``StoreLocation`` and its fsspec filesystem, built on first use."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from airflow.sdk import BaseHook
+from fsspec import AbstractFileSystem
+
+from mlpipelines.errors import UserErrorException
+from mlpipelines.hooks.connection_forms import ui_field_behaviour
+from mlpipelines.storage.connections import location_from_connection
+from mlpipelines.storage.location import StoreLocation
+
+
+class DatastoreHook(BaseHook):
+    """A datastore read through its Airflow connection (conn_id = datastore name)."""
+
+    conn_name_attr = "datastore_conn_id"
+    default_conn_name = "workspaceblobstore"
+    conn_type = ""
+    hook_name = "ML pipelines datastore"
+
+    def __init__(self, datastore_conn_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.datastore_conn_id = datastore_conn_id or self.default_conn_name
+
+    @cached_property
+    def location(self) -> StoreLocation:
+        """The datastore as a location; the connection is read once, strictly."""
+        conn = self.get_connection(self.datastore_conn_id)
+        conn_type = (conn.conn_type or "").replace("-", "_")
+        if self.conn_type and conn_type != self.conn_type:
+            raise UserErrorException(
+                f"datastore '{self.datastore_conn_id}': connection type is '{conn_type}', "
+                f"{type(self).__name__} reads '{self.conn_type}' connections"
+            )
+        return location_from_connection(self.datastore_conn_id, conn)
+
+    @cached_property
+    def fs(self) -> AbstractFileSystem:
+        """The datastore's fsspec filesystem (nothing connects before this is used)."""
+        return self.location.fs
+
+    def get_conn(self) -> AbstractFileSystem:
+        """The fsspec filesystem (Airflow's name for a hook's client)."""
+        return self.fs
+
+    def check(self) -> None:
+        """List the datastore's container/bucket/share once; a clear error if that fails."""
+        self.location.check()
+
+    def test_connection(self) -> tuple[bool, str]:
+        """The UI's Test button: list the datastore once."""
+        try:
+            self.check()
+        except Exception as exc:
+            return False, str(exc)
+        return True, f"datastore '{self.datastore_conn_id}' is reachable ({self.location.uri()})"
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Hidden and relabeled connection form fields for this connection type."""
+        return ui_field_behaviour(cls.conn_type)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(datastore_conn_id={self.datastore_conn_id!r})"
+
+
+class LocalFolderDatastoreHook(DatastoreHook):
+    """A folder every worker sees at the same path (extra ``path``)."""
+
+    conn_type = "mlpipelines_local"
+    hook_name = "ML pipelines datastore: local folder"
+
+
+class AzureBlobDatastoreHook(DatastoreHook):
+    """An Azure Blob container (account name and key, SAS token or connection string)."""
+
+    conn_type = "mlpipelines_azure_blob"
+    hook_name = "ML pipelines datastore: Azure Blob container"
+
+
+class AzureFileDatastoreHook(DatastoreHook):
+    """An Azure Files share over SMB (account name and key as SMB user and password)."""
+
+    conn_type = "mlpipelines_azure_file"
+    default_conn_name = "workspacefilestore"
+    hook_name = "ML pipelines datastore: Azure Files share (SMB)"
+
+
+class S3DatastoreHook(DatastoreHook):
+    """An S3 bucket (or an S3-compatible server through ``endpoint_url``)."""
+
+    conn_type = "mlpipelines_s3"
+    default_conn_name = "s3datastore"
+    hook_name = "ML pipelines datastore: S3 bucket"
