@@ -85,8 +85,15 @@ def _scan_with_paths(
 
 
 def _arrow_fs(fs: Any) -> Any:
+    """pyarrow's own filesystem for local files: faster, and a Python-implemented filesystem
+    called from pyarrow's threads can abort the interpreter at exit ("terminate called
+    without an active exception"). Remote stores go through fsspec."""
+    from fsspec.implementations.local import LocalFileSystem
     from pyarrow.fs import FSSpecHandler, PyFileSystem
+    from pyarrow.fs import LocalFileSystem as ArrowLocalFileSystem
 
+    if isinstance(fs, LocalFileSystem):
+        return ArrowLocalFileSystem()
     return PyFileSystem(FSSpecHandler(fs))
 
 

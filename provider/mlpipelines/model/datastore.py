@@ -1,9 +1,14 @@
-"""Datastores: named storage that steps read from and write to (local folders for now)."""
+"""Datastores: named storage that steps read from and write to.
+
+A datastore is a local folder registered in the workspace, or an Airflow connection whose
+conn_id is the datastore's name (Azure Blob, Azure Files, S3, a local folder on the workers).
+Building one never touches storage or the network, so DAG files can name any datastore;
+it is opened when data moves.
+"""
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -14,6 +19,14 @@ from mlpipelines.model.workspace import DatastoreSpec
 if TYPE_CHECKING:
     from mlpipelines.model.data import DataReference
     from mlpipelines.model.workspace import Workspace
+
+DATASTORE_TYPES = {
+    "local": "LocalFolder",
+    "azure_blob": "AzureBlob",
+    "azure_file": "AzureFile",
+    "s3": "S3",
+    "connection": "AirflowConnection",
+}
 
 
 def clean_relative_path(path: str | None, what: str = "path_on_datastore") -> str:
@@ -28,7 +41,7 @@ def clean_relative_path(path: str | None, what: str = "path_on_datastore") -> st
 
 
 class Datastore:
-    """A registered datastore of a workspace: ``Datastore(ws, name)`` or ``Datastore.get``."""
+    """A datastore of a workspace: ``Datastore(ws, name)`` or ``Datastore.get(ws, name)``."""
 
     def __init__(self, workspace: Workspace, name: str | None = None) -> None:
         name = name or workspace.default_datastore_name
@@ -36,17 +49,18 @@ class Datastore:
         self.workspace = workspace
         self.name = name
         self.spec: DatastoreSpec = spec
-        self.datastore_type = {"local": "LocalFolder"}.get(spec.kind, spec.kind)
+        self.datastore_type = DATASTORE_TYPES.get(spec.kind, spec.kind)
 
     @classmethod
     def get(cls, workspace: Workspace, datastore_name: str) -> Datastore:
-        """Fetch a registered datastore by name."""
+        """Fetch a datastore by name."""
         return cls(workspace, datastore_name)
 
     @staticmethod
     def get_default(workspace: Workspace) -> Datastore:
         return workspace.get_default_datastore()
 
+    # -- registration -------------------------------------------------------------------------
     @staticmethod
     def register_local_folder(
         workspace: Workspace, datastore_name: str, path: str, overwrite: bool = False
@@ -58,6 +72,103 @@ class Datastore:
             datastore_name, "local", os.path.abspath(os.path.expanduser(path))
         )
         return Datastore(workspace, datastore_name)
+
+    @staticmethod
+    def register_azure_blob_container(
+        workspace: Workspace,
+        datastore_name: str,
+        container_name: str,
+        account_name: str | None = None,
+        sas_token: str | None = None,
+        account_key: str | None = None,
+        protocol: str | None = None,
+        endpoint: str | None = None,
+        overwrite: bool = False,
+        create_if_not_exists: bool = False,
+        skip_validation: bool = False,
+        connection_string: str | None = None,
+        prefix: str | None = None,
+        **_: Any,
+    ) -> Datastore:
+        """An Azure Blob container as a datastore: an Airflow connection holds its secret."""
+        from mlpipelines.storage.registration import azure_blob_body
+
+        body = azure_blob_body(
+            datastore_name,
+            container=container_name,
+            account_name=account_name,
+            account_key=account_key,
+            sas_token=sas_token,
+            connection_string=connection_string,
+            endpoint=endpoint,
+            protocol=protocol,
+            prefix=prefix,
+        )
+        return _register(workspace, body, "azure_blob", overwrite, skip_validation)
+
+    @staticmethod
+    def register_azure_file_share(
+        workspace: Workspace,
+        datastore_name: str,
+        file_share_name: str,
+        account_name: str,
+        sas_token: str | None = None,
+        account_key: str | None = None,
+        protocol: str | None = None,
+        endpoint: str | None = None,
+        overwrite: bool = False,
+        create_if_not_exists: bool = False,
+        skip_validation: bool = False,
+        host: str | None = None,
+        port: int | None = None,
+        prefix: str | None = None,
+        **_: Any,
+    ) -> Datastore:
+        """An Azure file share (SMB 3) as a datastore; the account key is the SMB password."""
+        from mlpipelines.storage.registration import azure_file_body
+
+        if account_key is None:
+            raise UserErrorException(
+                f"datastore '{datastore_name}': Azure Files is reached over SMB, which needs "
+                "account_key (a SAS token cannot open an SMB session)"
+            )
+        body = azure_file_body(
+            datastore_name,
+            share=file_share_name,
+            account_name=account_name,
+            account_key=account_key,
+            host=host or (f"{account_name}.file.{endpoint or 'core.windows.net'}"),
+            port=port,
+            prefix=prefix,
+        )
+        return _register(workspace, body, "azure_file", overwrite, skip_validation)
+
+    @staticmethod
+    def register_s3_bucket(
+        workspace: Workspace,
+        datastore_name: str,
+        bucket_name: str,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        endpoint_url: str | None = None,
+        region_name: str | None = None,
+        prefix: str | None = None,
+        overwrite: bool = False,
+        skip_validation: bool = False,
+    ) -> Datastore:
+        """An S3 (or S3-compatible) bucket as a datastore."""
+        from mlpipelines.storage.registration import s3_body
+
+        body = s3_body(
+            datastore_name,
+            bucket=bucket_name,
+            access_key_id=access_key_id,
+            secret_access_key=secret_access_key,
+            endpoint_url=endpoint_url,
+            region_name=region_name,
+            prefix=prefix,
+        )
+        return _register(workspace, body, "s3", overwrite, skip_validation)
 
     # -- data references ----------------------------------------------------------------------
     def path(
@@ -77,11 +188,25 @@ class Datastore:
     def as_upload(self, path_on_compute: str | None = None) -> DataReference:
         return self.path().as_upload(path_on_compute)
 
-    # -- transfers (local folder) -------------------------------------------------------------
+    # -- transfers ----------------------------------------------------------------------------
     @property
     def root(self) -> Path:
-        """The datastore's folder as seen from this process."""
+        """The datastore's folder as seen from this process (local folders only)."""
         return self.workspace.datastore_root(self.name)
+
+    @property
+    def location(self) -> Any:
+        """This datastore opened for I/O (a ``StoreLocation``): a registration made in this
+        process, else the workspace's folder or the Airflow connection of this name."""
+        from types import SimpleNamespace
+
+        from mlpipelines.storage.connections import location_from_connection
+        from mlpipelines.storage.location import open_datastore
+
+        body = self.workspace.registered_connections.get(self.name)
+        if body is not None:
+            return location_from_connection(self.name, SimpleNamespace(**body))
+        return open_datastore(self.name, self.workspace)
 
     def upload_files(
         self,
@@ -92,13 +217,14 @@ class Datastore:
         show_progress: bool = True,
     ) -> DataReference:
         """Copy files onto the datastore under ``target_path``, keeping paths below
-        ``relative_root`` (default: each file's own folder)."""
-        target = clean_relative_path(target_path, "target_path")
-        for file in files:
-            src = Path(file)
-            rel = src.relative_to(relative_root) if relative_root else Path(src.name)
-            self._copy_in(src, Path(target) / rel, overwrite, show_progress)
-        return self.path(target or None)
+        ``relative_root`` (default: each file's own folder). Existing files are kept unless
+        ``overwrite``."""
+        from mlpipelines.storage.transfer import upload_files
+
+        upload_files(
+            list(files), self.location, target_path, relative_root, overwrite, show_progress
+        )
+        return self.path(clean_relative_path(target_path, "target_path") or None)
 
     def upload(
         self,
@@ -108,13 +234,12 @@ class Datastore:
         show_progress: bool = True,
     ) -> DataReference:
         """Copy a folder's files onto the datastore under ``target_path``."""
-        src = Path(src_dir)
-        if not src.is_dir():
+        from mlpipelines.storage.transfer import upload_folder
+
+        if not Path(src_dir).is_dir():
             raise UserErrorException(f"upload source '{src_dir}' is not a folder")
-        target = clean_relative_path(target_path, "target_path")
-        for file in sorted(p for p in src.rglob("*") if p.is_file()):
-            self._copy_in(file, Path(target) / file.relative_to(src), overwrite, show_progress)
-        return self.path(target or None)
+        upload_folder(src_dir, self.location, target_path, overwrite, show_progress)
+        return self.path(clean_relative_path(target_path, "target_path") or None)
 
     def download(
         self,
@@ -123,34 +248,11 @@ class Datastore:
         overwrite: bool = False,
         show_progress: bool = True,
     ) -> int:
-        """Copy the datastore's files under ``prefix`` into ``target_path``; returns the count."""
-        root = self.root
-        start = root / clean_relative_path(prefix, "prefix")
-        files = [start] if start.is_file() else sorted(p for p in start.rglob("*") if p.is_file())
-        count = 0
-        for file in files:
-            dest = Path(target_path) / file.relative_to(root)
-            if dest.exists() and not overwrite:
-                continue
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(file, dest)
-            count += 1
-            if show_progress:
-                print(f"Downloaded {file.relative_to(root)}")
-        return count
+        """Copy the datastore's files under ``prefix`` into ``target_path`` (keeping their
+        datastore paths); returns how many files it copied."""
+        from mlpipelines.storage.transfer import download
 
-    def _copy_in(self, src: Path, rel: Path, overwrite: bool, show_progress: bool) -> None:
-        dest = self.root / rel
-        if dest.exists() and not overwrite:
-            if show_progress:
-                print(f"Skipped {rel} (exists; overwrite=False)")
-            return
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.uploading")
-        shutil.copy2(src, tmp)
-        os.replace(tmp, dest)
-        if show_progress:
-            print(f"Uploaded {src} -> {self.name}/{rel.as_posix()}")
+        return download(self.location, prefix, target_path, overwrite, show_progress).copied
 
     def to_dict(self) -> dict[str, Any]:
         return self.spec.to_dict()
@@ -163,3 +265,24 @@ class Datastore:
 
     def __repr__(self) -> str:
         return f"Datastore(name={self.name!r}, type={self.datastore_type!r})"
+
+
+def _register(
+    workspace: Workspace, body: dict[str, Any], kind: str, overwrite: bool, skip_validation: bool
+) -> Datastore:
+    """Check the datastore can be reached, store its connection in Airflow (through the REST
+    API when the workspace names one), and remember it for this process."""
+    from types import SimpleNamespace
+
+    from mlpipelines.storage.connections import location_from_connection
+
+    name = body["connection_id"]
+    if not skip_validation:
+        location_from_connection(name, SimpleNamespace(**body)).check()
+    if workspace.airflow_url:
+        from mlpipelines.client.connections import store_connection
+
+        store_connection(workspace, body, overwrite)
+    workspace.registered_connections[name] = body
+    workspace.datastore_specs[name] = DatastoreSpec(name, kind, None)
+    return Datastore(workspace, name)

@@ -11,6 +11,7 @@ from typing import Any
 from mlpipelines.errors import UserErrorException
 
 DEFAULT_DATASTORES = ("workspaceblobstore", "workspacefilestore")
+CONNECTION_KIND = "connection"  # an Airflow connection, resolved when a task runs
 CONFIG_FILE_NAMES = ("config.json", ".azureml/config.json", "mlpipelines.json")
 _IGNORED_AZURE_KEYS = ("subscription_id", "resource_group", "workspace_name", "location")
 
@@ -53,6 +54,8 @@ class Workspace:
     config_path: str | None = None
     specs_datastore_name: str | None = None
     auth: Any = field(default=None, repr=False)
+    # Connections registered by this process (secrets included): memory only, never written.
+    registered_connections: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for name in DEFAULT_DATASTORES:
@@ -169,12 +172,14 @@ class Workspace:
         self.default_datastore_name = name
 
     def datastore_spec(self, name: str) -> DatastoreSpec:
-        """The spec of a registered datastore; an unknown name is a clear error."""
-        try:
-            return self.datastore_specs[name]
-        except KeyError:
-            known = ", ".join(sorted(self.datastore_specs))
-            raise UserErrorException(f"no datastore named '{name}' (known: {known})") from None
+        """The spec of a datastore: a registered one, else one resolved when a task runs from
+        the Airflow connection named ``name`` (so DAG files never reach the network)."""
+        spec = self.datastore_specs.get(name)
+        if spec is not None:
+            return spec
+        if not isinstance(name, str) or not name:
+            raise UserErrorException(f"a datastore name must be a non-empty string, not {name!r}")
+        return DatastoreSpec(name, CONNECTION_KIND, None)
 
     def datastore_root(self, name: str) -> Path:
         """The local folder of a local-folder datastore, as seen from this process."""

@@ -7,6 +7,20 @@ from typing import Any
 
 from mlpipelines.errors import UserErrorException
 from mlpipelines.model.workspace import DatastoreSpec, local_datastore_root
+from mlpipelines.storage import StoreLocation, open_datastore
+
+
+def location_of(spec: dict[str, Any]) -> StoreLocation:
+    """A datastore spec (``{"name", "kind", "path"}``) opened for I/O on this worker.
+
+    A local folder with a path is that folder; anything else is looked up by name: the Airflow
+    connection named like the datastore, else (for the default names) the local folder under
+    the Airflow home. Unknown names raise a UserErrorException saying how to register them.
+    """
+    store = DatastoreSpec(spec["name"], spec.get("kind", "local"), spec.get("path"))
+    if store.kind == "local" and store.path:
+        return StoreLocation.local(local_datastore_root(store), datastore=store.name)
+    return open_datastore(store.name)
 
 
 def datastore_root(spec: dict[str, Any]) -> Path:

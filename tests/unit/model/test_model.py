@@ -158,14 +158,17 @@ def test_datastore_by_name_and_get(ws: Workspace) -> None:
     assert Datastore(ws).name == ws.default_datastore_name
 
 
-def test_unknown_datastore_lists_known_names(ws: Workspace) -> None:
+def test_an_unregistered_datastore_is_an_airflow_connection_opened_when_used(
+    ws: Workspace,
+) -> None:
+    store = Datastore(ws, "nosuchstore")
+    assert store.datastore_type == "AirflowConnection"
+    assert Datastore.get(ws, "nosuchstore") == store
     with pytest.raises(UserErrorException) as info:
-        Datastore(ws, "nosuchstore")
+        store.upload_files([__file__])
     message = str(info.value)
-    assert "'nosuchstore'" in message
-    assert "workspaceblobstore" in message and "workspacefilestore" in message
-    with pytest.raises(UserErrorException):
-        Datastore.get(ws, "nosuchstore")
+    assert "no datastore named 'nosuchstore'" in message
+    assert "AIRFLOW_CONN_NOSUCHSTORE" in message
 
 
 def test_register_local_folder(ws: Workspace, tmp_path: Path) -> None:
