@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -24,7 +25,9 @@ def test_wait_for_completion_then_steps_metrics_logs(airflow, capsys):
     run = _run(airflow, "hello_pipeline", {"greeting": "Servus"})
     assert run.wait_for_completion(show_output=True, timeout_seconds=300) == "Finished"
     shown = capsys.readouterr().out
-    assert "shout: Finished" in shown and run.get_portal_url() in shown
+    assert re.search(r"shout\s*│\s*Finished", shown), shown
+    assert re.search(r"\[shout\] .*SERVUS, WORLD!", shown), "step logs are streamed"
+    assert run.get_portal_url() in shown
     assert run.get_status() == "Finished"
     assert sorted(s.name for s in run.get_steps()) == ["greet", "shout"]
     (shout,) = run.find_step_run("shout")

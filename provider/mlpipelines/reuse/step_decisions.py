@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlpipelines.errors import StepRunError, UserErrorException
 from mlpipelines.reuse.decision import ReuseCheck, check_reuse, reuse_disabled_reason
-from mlpipelines.reuse.fingerprints import fingerprint_path
 from mlpipelines.reuse.store import Holder, ReuseStore
-from mlpipelines.runtime.datastores import datastore_root
+from mlpipelines.runtime.data_locations import data_reference_location
+from mlpipelines.runtime.dataset_inputs import dataset_fingerprint
+from mlpipelines.storage.location import DatastoreAccessError
 
 
 @dataclass
@@ -88,11 +90,18 @@ def _input_fingerprints(
     found: dict[str, str] = {}
     for spec in definition["inputs"]:
         if spec["kind"] == "data_reference":
-            root = datastore_root(spec["datastore"])
-            path = root / spec["path_on_datastore"]
-            if not path.exists():
-                return found, f"input {spec['name']} is missing; the step will say so"
-            found[spec["name"]] = fingerprint_path(path)
+            try:
+                data = data_reference_location(spec)
+                if not data.exists():
+                    return found, f"input {spec['name']} is missing; the step will say so"
+                found[spec["name"]] = data.fingerprint()
+            except (UserErrorException, DatastoreAccessError, StepRunError) as exc:
+                return found, f"input {spec['name']}: {exc}; the step will say so"
+        elif spec["kind"] == "dataset":
+            try:
+                found[spec["name"]] = dataset_fingerprint(spec["name"], spec["consumption"])
+            except StepRunError as exc:
+                return found, f"{exc}; the step will say so"
         else:
             fingerprint = known.get((spec["producer"], spec["data"]))
             if fingerprint is None:

@@ -8,18 +8,21 @@ after every output is committed), ``reuse/<key>.inprogress`` (a run computing th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlpipelines._json_files import write_json_atomic
 from mlpipelines._naming import path_safe
+from mlpipelines.errors import UserErrorException
 from mlpipelines.reuse.fingerprints import fingerprint_path
-from mlpipelines.runtime.datastores import datastore_root, resolve_reference
+from mlpipelines.runtime.datastores import datastore_root
 
 MARKER_STALE_SECONDS = 90.0
 
@@ -76,6 +79,43 @@ class Holder:
         return True
 
 
+def _output_problem(ref: dict[str, Any]) -> str | None:
+    """Why a recorded output cannot be handed on (gone, or changed since), else None.
+
+    Local outputs are re-hashed (a stat cache keeps that cheap); remote ones are compared by
+    what the store says of their files (etags, sizes), recorded when they were uploaded.
+    """
+    from mlpipelines.runtime.data_locations import reference_location
+    from mlpipelines.storage.location import DatastoreAccessError
+
+    try:
+        data = reference_location(ref)
+        if data.local_path is not None:
+            found, recorded = fingerprint_path(data.local_path), ref.get("fingerprint")
+        else:
+            if not data.exists():
+                return "is gone"
+            found, recorded = data.fingerprint(), ref.get("store_fingerprint")
+    except (FileNotFoundError, OSError):
+        return "is gone"
+    except (UserErrorException, DatastoreAccessError) as exc:
+        return f"cannot be checked ({exc})"
+    return "has changed since" if found != recorded else None
+
+
+def _create_with_content(path: Path, data: dict[str, Any]) -> bool:
+    """Create ``path`` holding ``data`` as JSON, atomically; False if it exists already."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    try:
+        os.link(tmp, path)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 class ReuseStore:
     """The reuse cache kept on one (local-folder) datastore."""
 
@@ -103,12 +143,9 @@ class ReuseStore:
         if manifest.key != key:
             return None, f"manifest {path.name} names another key ({manifest.key}); ignored"
         for name, ref in manifest.outputs.items():
-            try:
-                found = fingerprint_path(resolve_reference(ref))
-            except (FileNotFoundError, OSError):
-                return None, f"manifest {path.name}: output {name} is gone; ignored"
-            if found != ref.get("fingerprint"):
-                return None, f"manifest {path.name}: output {name} has changed since; ignored"
+            problem = _output_problem(ref)
+            if problem:
+                return None, f"manifest {path.name}: output {name} {problem}; ignored"
         return manifest, None
 
     def write_manifest(self, manifest: Manifest) -> None:
@@ -164,20 +201,26 @@ class ReuseStore:
 
     def claim(self, key: str, me: Holder) -> Holder | None:
         """Mark ``key`` as being computed by ``me``; returns another live holder instead when
-        there is one (then nothing is written)."""
+        there is one (then nothing is written).
+
+        The marker appears with its content in one step (a hard link of a finished temp
+        file), so a contender never reads a half-written marker and takes it for a dead one.
+        A dead holder's marker (or our own task's, from an earlier try) is moved aside first;
+        only one contender can move it, and the others then meet the new marker.
+        """
         path = self._marker_path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
+        for _ in range(5):
+            if _create_with_content(path, asdict(me)):
+                return None
             other = self.holder_of(key)
             if other is not None and not other.same_task(me):
                 return other
-            write_json_atomic(path, asdict(me))
-            return None
-        with os.fdopen(fd, "w", encoding="utf-8") as sink:
-            json.dump(asdict(me), sink)
-        return None
+            aside = path.with_name(f"{path.name}.stale-{uuid.uuid4().hex[:12]}")
+            with contextlib.suppress(FileNotFoundError):
+                os.rename(path, aside)
+                aside.unlink()
+        return self.holder_of(key) or me
 
     def heartbeat(self, key: str, me: Holder) -> None:
         me.heartbeat = time.time()

@@ -4,6 +4,8 @@ runs statement by statement, and the views or tables named after the outputs bec
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -76,13 +78,14 @@ def _run_once(
         f"step {definition['name']}: {definition['script_name']} on DuckDB {duckdb.__version__}"
     ]
     pending: list[PendingOutput] = []
+    work_dir = Path(tempfile.mkdtemp(prefix=f"mlpipelines-{ctx.task_id}-"))
     try:
         sql = _read_script(definition, check)
         refuse_usql(definition, sql)
         pending = prepare_outputs(definition, ctx)
         started = time.perf_counter()
         with _connect(definition) as con:
-            _create_input_views(con, definition, located, summary)
+            _create_input_views(con, definition, located, summary, work_dir)
             _set_variables(con, definition, ctx, summary)
             _warn_unset_variables(definition, ctx, sql)
             _run_script(con, definition, ctx, sql, summary)
@@ -98,6 +101,7 @@ def _run_once(
         raise
     finally:
         discard_outputs(pending)
+        shutil.rmtree(work_dir, ignore_errors=True)
 
 
 def _read_script(definition: dict[str, Any], check: ReuseCheck) -> str:
@@ -177,6 +181,7 @@ def _create_input_views(
     definition: dict[str, Any],
     located: dict[str, LocatedInput],
     summary: list[str],
+    work_dir: Path,
 ) -> None:
     outputs = {spec["name"] for spec in definition["outputs"]}
     for name, item in located.items():
@@ -185,10 +190,13 @@ def _create_input_views(
                 f"step '{definition['name']}': output '{name}' has the name of an input; "
                 "rename one of them"
             )
-        if item.path is None:
+        if item.data is None:
             _dataset_view(con, definition["name"], name, item.spec, summary)
             continue
-        kind, files = _data_files(definition["name"], name, item.path)
+        local = item.path
+        if local is None:  # a remote store: DuckDB reads a local copy
+            local = item.data.fetch(work_dir / name)
+        kind, files = _data_files(definition["name"], name, local)
         try:
             # Paths go through the relation API, never into SQL text. Files written apart
             # (partitions, runs) may differ in column order or types: union them by name.
@@ -200,10 +208,10 @@ def _create_input_views(
             relation.create_view(name)
         except duckdb.Error as exc:
             raise StepRunError(
-                f"step '{definition['name']}': input '{name}' ({item.path}) "
+                f"step '{definition['name']}': input '{name}' ({item.data.uri()}) "
                 f"could not be read as {kind}: {exc}"
             ) from None
-        summary.append(f"input {name}: view over {len(files)} {kind} file(s) at {item.path}")
+        summary.append(f"input {name}: view over {len(files)} {kind} file(s) at {item.data.uri()}")
 
 
 def _dataset_view(

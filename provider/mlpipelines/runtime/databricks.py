@@ -70,15 +70,15 @@ def _run_once(
     summary = [f"step {definition['name']}: Databricks connection '{spec['conn_id']}'"]
     try:
         pending = prepare_outputs(definition, ctx)
-        if any(item.path is None for item in located.values()):
+        if any(item.data is None for item in located.values()):
             raise StepRunError(
                 f"step '{definition['name']}': dataset inputs are not passed to Databricks "
                 "yet; pass a DataReference to the same data"
             )
         uris = {
-            ("input", name): item.path.resolve().as_uri()
+            ("input", name): item.data.uri()
             for name, item in located.items()
-            if item.path is not None
+            if item.data is not None
         }
         uris.update({("output", p.name): p.temp.resolve().as_uri() for p in pending})
         python_file = _stage_script(definition, ctx, check) if _from_source(spec) else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +14,21 @@ from mlpipelines.storage import StoreLocation, open_datastore
 def location_of(spec: dict[str, Any]) -> StoreLocation:
     """A datastore spec (``{"name", "kind", "path"}``) opened for I/O on this worker.
 
-    A local folder with a path is that folder; anything else is looked up by name: the Airflow
-    connection named like the datastore, else (for the default names) the local folder under
-    the Airflow home. Unknown names raise a UserErrorException saying how to register them.
+    A local folder is that folder (its path, else ``<AIRFLOW_HOME>/mlpipelines/<name>``);
+    anything else is the Airflow connection named like the datastore. Unknown names raise a
+    UserErrorException saying how to register them.
     """
     store = DatastoreSpec(spec["name"], spec.get("kind", "local"), spec.get("path"))
-    if store.kind == "local" and store.path:
+    if store.kind == "local":
+        # No connection lookup: a local spec is final, and a lookup costs a round trip per task.
         return StoreLocation.local(local_datastore_root(store), datastore=store.name)
-    return open_datastore(store.name)
+    return _opened(store.name)
+
+
+@functools.lru_cache(maxsize=64)
+def _opened(name: str) -> StoreLocation:
+    """One lookup of a datastore's connection per process (its filesystem is reused too)."""
+    return open_datastore(name)
 
 
 def datastore_root(spec: dict[str, Any]) -> Path:
@@ -35,20 +43,23 @@ def datastore_root(spec: dict[str, Any]) -> Path:
 
 def reference(spec: dict[str, Any], relative_path: str) -> dict[str, Any]:
     """The XCom reference of data at ``relative_path`` on a datastore: name, path and URI."""
-    root = datastore_root(spec)
     return {
         "datastore": spec["name"],
         "path": relative_path,
-        "uri": (root / relative_path).resolve().as_uri(),
+        "uri": location_of(spec).uri(relative_path),
         "store": dict(spec),
     }
 
 
+def store_of(ref: dict[str, Any]) -> dict[str, Any]:
+    """The datastore spec an XCom reference points into (old references name only a local
+    datastore)."""
+    return ref.get("store") or {"name": ref["datastore"], "kind": "local", "path": None}
+
+
 def reference_root(ref: dict[str, Any]) -> Path:
     """The folder of the datastore an XCom reference points into, on this worker."""
-    return datastore_root(
-        ref.get("store") or {"name": ref["datastore"], "kind": "local", "path": None}
-    )
+    return datastore_root(store_of(ref))
 
 
 def resolve_reference(ref: dict[str, Any]) -> Path:

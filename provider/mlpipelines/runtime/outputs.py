@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
 from typing import Any
 
+from mlpipelines.errors import StepRunError
 from mlpipelines.runtime.datastores import reference
 from mlpipelines.runtime.staging import PendingOutput
+from mlpipelines.storage import StoreLocation
+from mlpipelines.storage.location import DatastoreAccessError
 
 
 def publish_output(output: PendingOutput) -> dict[str, Any]:
-    """Move a finished output to its final path with one rename; return its XCom reference.
+    """Put a finished output in its final place; return its XCom reference.
 
-    A final path already there (a retried task of the same run) is swapped out first, so
-    readers see either the old or the new output, never a mix.
+    On a local folder: one rename (a final path already there, from a retried task of the
+    same run, is swapped out first, so readers see the old or the new output, never a mix).
+    On a remote store: an upload to the run's own prefix, emptied first; the reference that
+    lets anyone read it exists only once the upload is complete.
     """
+    if output.final is None:
+        return _upload(output)
     if output.final.exists():
         stale = output.final.parent / f".{output.final.name}.stale-{uuid.uuid4().hex[:12]}"
         os.rename(output.final, stale)
@@ -27,10 +35,37 @@ def publish_output(output: PendingOutput) -> dict[str, Any]:
     return reference(output.store, output.relative_path)
 
 
+def _upload(output: PendingOutput) -> dict[str, Any]:
+    from mlpipelines.storage.fingerprint import fingerprint
+    from mlpipelines.storage.transfer import copy
+
+    location = output.location
+    assert location is not None
+    target = location.path(output.relative_path)
+    output.uploading = True
+    try:
+        if location.fs.exists(target):
+            location.fs.rm(target, recursive=True)
+        source = StoreLocation.local(output.temp, datastore="work")
+        copy(source, "", location, output.relative_path, overwrite=True)
+        ref = reference(output.store, output.relative_path)
+        # What the store says about the files now: a later reuse compares it, cheaply.
+        ref["store_fingerprint"] = fingerprint(location, output.relative_path)
+    except DatastoreAccessError as exc:
+        raise StepRunError(f"output '{output.name}' could not be uploaded: {exc}") from None
+    output.uploading = False
+    _remove(output.temp)
+    return ref
+
+
 def discard_outputs(outputs: list[PendingOutput]) -> None:
-    """Remove what a failed or killed script left half-written."""
+    """Remove what a failed or killed script left half-written (and half-uploaded)."""
     for output in outputs:
         _remove(output.temp)
+        if output.uploading and output.location is not None:
+            # If the store is down this fails too; a retry empties the prefix first anyway.
+            with contextlib.suppress(Exception):
+                output.location.fs.rm(output.location.path(output.relative_path), recursive=True)
 
 
 def _remove(path: os.PathLike[str] | str) -> None:

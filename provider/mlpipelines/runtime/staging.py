@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlpipelines.errors import StepRunError
+from mlpipelines.errors import StepRunError, UserErrorException
+from mlpipelines.runtime.data_locations import (
+    DataLocation,
+    data_reference_location,
+    reference_location,
+)
 from mlpipelines.runtime.dataset_inputs import (
     dataset_fingerprint,
     materialize,
     write_input_datasets,
 )
-from mlpipelines.runtime.datastores import datastore_root, reference_root, resolve_reference
+from mlpipelines.runtime.datastores import location_of
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.snapshot import Snapshot, copy_snapshot
+from mlpipelines.storage import StoreLocation
+from mlpipelines.storage.location import DatastoreAccessError
 
 
 def stage_source(snapshot: Snapshot, work_dir: Path) -> Path:
@@ -30,42 +38,50 @@ def stage_source(snapshot: Snapshot, work_dir: Path) -> Path:
 @dataclass
 class LocatedInput:
     """Where one input's data is, and the reference it came with (PipelineData only).
-    A dataset input has no single path: its fingerprint is taken when it is located."""
+    A dataset input has no single location: its fingerprint is taken when it is located."""
 
     spec: dict[str, Any]
-    path: Path | None
-    store_root: Path | None
+    data: DataLocation | None
     ref: dict[str, Any] | None = None
     fingerprint: str | None = None
+
+    @property
+    def path(self) -> Path | None:
+        """The input's path on this machine (data on a local folder), else None."""
+        return self.data.local_path if self.data is not None else None
 
 
 def locate_inputs(definition: dict[str, Any], ctx: StepContext) -> dict[str, LocatedInput]:
     """Each input's place on its datastore; a PipelineData input follows the reference its
-    producer pushed (or the reuse sensor handed on). Missing data is a clear error."""
+    producer pushed (or the reuse sensor handed on). An unknown datastore, a store that
+    refuses us or missing data is a clear error before anything runs."""
     located: dict[str, LocatedInput] = {}
     for spec in definition["inputs"]:
-        ref = None
+        name = spec["name"]
         if spec["kind"] == "dataset":
-            fingerprint = dataset_fingerprint(spec["name"], spec["consumption"])
-            located[spec["name"]] = LocatedInput(spec, None, None, fingerprint=fingerprint)
+            fingerprint = dataset_fingerprint(name, spec["consumption"])
+            located[name] = LocatedInput(spec, None, fingerprint=fingerprint)
             continue
-        if spec["kind"] == "data_reference":
-            root = datastore_root(spec["datastore"])
-            path = root / spec["path_on_datastore"]
-            origin = f"'{spec['datastore']['name']}/{spec['path_on_datastore']}'"
-        else:
-            ref = ctx.pull_output(spec["producer"], spec["data"])
-            if not ref:
-                raise StepRunError(
-                    f"input '{spec['name']}': step '{spec['producer']}' "
-                    f"published no output '{spec['data']}' in this run"
-                )
-            path = resolve_reference(ref)
-            root = reference_root(ref)
-            origin = f"'{spec['data']}' from step '{spec['producer']}'"
-        if not path.exists():
-            raise StepRunError(f"input '{spec['name']}': {origin} does not exist at {path}")
-        located[spec["name"]] = LocatedInput(spec, path, root, ref)
+        ref = None
+        try:
+            if spec["kind"] == "data_reference":
+                data = data_reference_location(spec)
+                origin = data.describe()
+            else:
+                ref = ctx.pull_output(spec["producer"], spec["data"])
+                if not ref:
+                    raise StepRunError(
+                        f"input '{name}': step '{spec['producer']}' "
+                        f"published no output '{spec['data']}' in this run"
+                    )
+                data = reference_location(ref)
+                origin = f"'{spec['data']}' from step '{spec['producer']}'"
+            exists = data.exists()
+        except (UserErrorException, DatastoreAccessError) as exc:
+            raise StepRunError(f"input '{name}': {exc}") from None
+        if not exists:
+            raise StepRunError(f"input '{name}': {origin} does not exist at {data.uri()}")
+        located[name] = LocatedInput(spec, data, ref)
     return located
 
 
@@ -87,9 +103,28 @@ def stage_inputs(
     paths: dict[str, Any] = {}
     datasets: dict[str, dict[str, Any]] = {}
     for name, item in located.items():
-        if item.path is None:
+        if item.data is None:
             paths[name], datasets[name] = materialize(item.spec, work_dir)
             ctx.log.info("dataset input %s (%s): %s", name, item.spec["mode"], paths[name])
+            continue
+        if item.spec["mode"] == "direct":
+            paths[name] = item.path if item.path is not None else item.data.uri()
+            ctx.log.info("input %s (direct): %s", name, paths[name])
+            continue
+        if item.path is None:
+            # A remote store has no local path: mount falls back to a download.
+            local = work_dir / "inputs" / (item.spec.get("path_on_compute") or name)
+            try:
+                paths[name] = item.data.fetch(local)
+            except DatastoreAccessError as exc:
+                raise StepRunError(f"input '{name}': {exc}") from None
+            ctx.log.info(
+                "input %s (%s, downloaded from %s): %s",
+                name,
+                item.spec["mode"],
+                item.data.uri(),
+                paths[name],
+            )
             continue
         source = item.path
         if item.spec["mode"] == "download":
@@ -110,23 +145,37 @@ def stage_inputs(
 
 @dataclass
 class PendingOutput:
-    """An output being written: the script writes ``temp``; publishing renames it to ``final``."""
+    """An output being written: the script writes ``temp``; publishing renames it to
+    ``final`` on a local folder, or uploads it to ``relative_path`` on a remote store."""
 
     name: str
     store: dict[str, Any]
     relative_path: str
-    final: Path
+    final: Path | None
     temp: Path
+    location: StoreLocation | None = None
+    uploading: bool = False
 
 
 def prepare_outputs(definition: dict[str, Any], ctx: StepContext) -> list[PendingOutput]:
-    """A fresh hidden folder per output beside its final place on the datastore, so publishing
-    is a single rename and nothing half-written ever sits where a reader looks."""
+    """A fresh hidden folder per output beside its final place on a local datastore (so
+    publishing is a single rename), or a local folder to upload from for a remote one;
+    nothing half-written ever sits where a reader looks."""
     pending = []
     for spec in definition["outputs"]:
         relative = f"pipelinedata/{ctx.run_folder}/{ctx.task_id}/{spec['name']}"
-        final = datastore_root(spec["datastore"]) / relative
-        temp = final.parent / f".{final.name}.partial-{uuid.uuid4().hex[:12]}"
-        temp.mkdir(parents=True)
-        pending.append(PendingOutput(spec["name"], spec["datastore"], relative, final, temp))
+        try:
+            location = location_of(spec["datastore"])
+        except UserErrorException as exc:
+            raise StepRunError(f"output '{spec['name']}': {exc}") from None
+        if location.is_local:
+            final = Path(location.path(relative))
+            temp = final.parent / f".{final.name}.partial-{uuid.uuid4().hex[:12]}"
+            temp.mkdir(parents=True)
+            pending.append(PendingOutput(spec["name"], spec["datastore"], relative, final, temp))
+        else:
+            temp = Path(tempfile.mkdtemp(prefix=f"mlpipelines-{spec['name']}-"))
+            pending.append(
+                PendingOutput(spec["name"], spec["datastore"], relative, None, temp, location)
+            )
     return pending

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlpipelines.reuse.decision import ReuseCheck, check_reuse, reuse_disabled_reason
-from mlpipelines.reuse.fingerprints import fingerprint_path
 from mlpipelines.reuse.store import Holder, Manifest, ReuseStore
 from mlpipelines.runtime.heartbeat import keep_marker_alive
 from mlpipelines.runtime.outputs import publish_output
@@ -46,8 +45,8 @@ def input_fingerprints(located: dict[str, LocatedInput]) -> dict[str, str]:
         recorded = item.ref.get("fingerprint") if item.ref else None
         if recorded or item.fingerprint:
             found[name] = recorded or item.fingerprint
-        elif item.path is not None:
-            found[name] = fingerprint_path(item.path)
+        elif item.data is not None:
+            found[name] = item.data.fingerprint()
     return found
 
 
@@ -55,9 +54,11 @@ def publish_outputs(pending: list[PendingOutput]) -> dict[str, dict[str, Any]]:
     """Move each finished output to its final place; its reference carries its fingerprint."""
     published = {}
     for output in pending:
+        # Fresh bytes: hashed once before they move, no stat cache (files this new are
+        # never cached); the hash is of content only, so it holds at the final place too.
+        fingerprint = tree_fingerprint(output.temp)
         ref = publish_output(output)
-        # Fresh bytes: hashed once, no stat cache (files this new are never cached).
-        ref["fingerprint"] = tree_fingerprint(output.final)
+        ref["fingerprint"] = fingerprint
         published[output.name] = ref
     return published
 

@@ -1,0 +1,161 @@
+"""Steps whose data lives on remote datastores (Azurite for Azure Blob, moto for S3), read
+through Airflow connections given as AIRFLOW_CONN_* variables, as a worker would see them."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+from mlpipelines import (
+    DataReference,
+    Datastore,
+    Pipeline,
+    PipelineData,
+    PythonScriptStep,
+    Workspace,
+)
+from mlpipelines.errors import StepRunError
+from mlpipelines.runtime import datastores
+from mlpipelines.runtime.python_script import run_python_script_step
+from mlpipelines.runtime.step_context import StepContext
+from mlpipelines.storage.registration import environment_name, environment_value
+from mlpipelines.translate import plan_pipeline
+
+pytestmark = pytest.mark.integration
+
+SCORE = """
+import json, os, sys
+args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
+rows = open(os.path.join(args["--mounted"], "data.csv")).read().splitlines()
+copy = open(os.path.join(args["--copied"], "data.csv")).read().splitlines()
+assert rows == copy
+os.makedirs(os.path.join(args["--out"], "part"), exist_ok=True)
+with open(os.path.join(args["--out"], "part", "scores.json"), "w") as sink:
+    json.dump({"rows": len(rows) - 1, "uri": args["--uri"]}, sink)
+if os.environ.get("FAIL_AFTER_WRITE"):
+    sys.exit(3)
+"""
+
+REPORT = """
+import json, os, sys
+args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
+scores = json.load(open(os.path.join(args["--scores"], "part", "scores.json")))
+with open(os.path.join(args["--out"], "report.json"), "w") as sink:
+    json.dump({"seen": scores["rows"]}, sink)
+"""
+
+
+@pytest.fixture
+def stores(azurite, moto_s3, monkeypatch, tmp_path):
+    """A blob datastore holding data.csv and an empty S3 datastore, as Airflow connections."""
+    blob = azurite.connection_body("blob_in")
+    s3 = moto_s3.connection_body("s3_out")
+    for body in (blob, s3):
+        monkeypatch.setenv(environment_name(body["connection_id"]), environment_value(body))
+    datastores._opened.cache_clear()
+    ws = Workspace.current()
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "data.csv").write_text("id,value\n1,a\n2,b\n3,c\n")
+    Datastore(ws, "blob_in").upload(str(tmp_path / "raw"), "raw", show_progress=False)
+    yield ws, azurite.location("blob_in", container=None), moto_s3
+    datastores._opened.cache_clear()
+
+
+def _pipeline(ws: Workspace, source: Path, input_store: str = "blob_in"):
+    source.mkdir(exist_ok=True)
+    (source / "score.py").write_text(SCORE)
+    (source / "report.py").write_text(REPORT)
+    raw = DataReference(Datastore(ws, input_store), "raw", path_on_datastore="raw")
+    copied = DataReference(Datastore(ws, input_store), "raw_copy", "raw").as_download()
+    direct = DataReference(Datastore(ws, input_store), "raw_uri", "raw/data.csv", mode="direct")
+    scores = PipelineData("scores", datastore=Datastore(ws, "s3_out"))
+    report = PipelineData("report", datastore=ws.get_default_datastore())
+    score = PythonScriptStep(
+        name="score",
+        script_name="score.py",
+        source_directory=str(source),
+        arguments=["--mounted", raw, "--copied", copied, "--uri", direct, "--out", scores],
+        inputs=[raw, copied, direct],
+        outputs=[scores],
+    )
+    reporting = PythonScriptStep(
+        name="report",
+        script_name="report.py",
+        source_directory=str(source),
+        arguments=["--scores", scores, "--out", report],
+        inputs=[scores],
+        outputs=[report],
+    )
+    plan = plan_pipeline(Pipeline(ws, [score, reporting]))
+    return {t.task_id: t.definition for t in plan.tasks}
+
+
+def _ctx(run_id: str, task_id: str, pushed: dict) -> StepContext:
+    return StepContext(
+        "remote_dag",
+        run_id,
+        task_id,
+        params={},
+        pull_output=lambda producer, name: pushed.get((producer, name)),
+    )
+
+
+def test_inputs_on_blob_outputs_on_s3_and_reuse(stores, tmp_path):
+    ws, _, _ = stores
+    steps = _pipeline(ws, tmp_path / "src")
+    run = f"run_{uuid.uuid4().hex[:8]}"
+    scored = run_python_script_step(steps["score"], _ctx(run, "score", {}))
+    ref = scored.outputs["scores"]
+    assert ref["datastore"] == "s3_out"
+    assert ref["path"] == f"pipelinedata/remote_dag/{run}/score/scores"
+    assert ref["uri"].startswith("s3://") and ref["uri"].endswith(ref["path"])
+
+    s3 = datastores.location_of(ref["store"])
+    written = json.loads(s3.fs.cat_file(s3.path(f"{ref['path']}/part/scores.json")))
+    assert written["rows"] == 3
+    assert written["uri"].startswith("az://") and written["uri"].endswith("raw/data.csv")
+
+    pushed = {("score", "scores"): ref}
+    reported = run_python_script_step(steps["report"], _ctx(run, "report", pushed))
+    folder = ws.get_default_datastore().root / reported.outputs["report"]["path"]
+    assert json.loads((folder / "report.json").read_text()) == {"seen": 3}
+
+    again = run_python_script_step(steps["score"], _ctx(f"{run}_b", "score", {}))
+    assert again.reused is not None and again.reused.run_id == run
+
+    s3.fs.rm(s3.path(f"{ref['path']}/part/scores.json"))
+    s3.fs.invalidate_cache()
+    third = run_python_script_step(steps["score"], _ctx(f"{run}_c", "score", {}))
+    assert third.reused is None, "a reused output that is gone must not be handed on"
+
+
+def test_a_failed_script_leaves_nothing_on_the_remote_store(stores, tmp_path, monkeypatch):
+    ws, _, _ = stores
+    steps = _pipeline(ws, tmp_path / "src")
+    monkeypatch.setenv("FAIL_AFTER_WRITE", "1")
+    run = f"run_{uuid.uuid4().hex[:8]}"
+    with pytest.raises(StepRunError, match="exited with code 3"):
+        run_python_script_step(steps["score"], _ctx(run, "score", {}))
+    s3 = datastores.location_of({"name": "s3_out", "kind": "connection", "path": None})
+    s3.fs.invalidate_cache()
+    assert not s3.fs.exists(s3.path(f"pipelinedata/remote_dag/{run}"))
+
+
+def test_an_unknown_datastore_fails_before_the_script_runs(stores, tmp_path):
+    ws, _, _ = stores
+    steps = _pipeline(ws, tmp_path / "src", input_store="ghost_store")
+    with pytest.raises(StepRunError) as raised:
+        run_python_script_step(steps["score"], _ctx("run_ghost", "score", {}))
+    assert "no datastore named 'ghost_store'" in str(raised.value)
+    assert "AIRFLOW_CONN_GHOST_STORE" in str(raised.value)
+
+
+def test_missing_input_path_is_named(stores, tmp_path):
+    ws, _, _ = stores
+    steps = _pipeline(ws, tmp_path / "src")
+    steps["score"]["inputs"][0]["path_on_datastore"] = "nothing/here"
+    with pytest.raises(StepRunError, match=r"input 'raw': 'blob_in/nothing/here' does not exist"):
+        run_python_script_step(steps["score"], _ctx("run_missing", "score", {}))
