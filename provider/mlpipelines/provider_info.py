@@ -29,6 +29,7 @@ def get_provider_info() -> dict[str, Any]:
                     "mlpipelines.operators.python_script",
                     "mlpipelines.operators.analytics",
                     "mlpipelines.operators.databricks",
+                    "mlpipelines.operators.data_transfer",
                 ],
             }
         ],

@@ -8,6 +8,7 @@ from mlpipelines.model.datastore import Datastore
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.pipeline import Pipeline, StepSequence
 from mlpipelines.model.steps import PythonScriptStep, Step
+from mlpipelines.model.transfer_step import DataTransferStep
 from mlpipelines.model.workspace import Workspace
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "ComputeTarget",
     "DataInput",
     "DataReference",
+    "DataTransferStep",
     "DatabricksStep",
     "Datastore",
     "Pipeline",

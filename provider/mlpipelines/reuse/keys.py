@@ -57,7 +57,10 @@ def reuse_components(
 
 def _engine(definition: dict[str, Any]) -> dict[str, Any] | None:
     """What a step runs on, where that decides its result: a Databricks step's task and
-    cluster (its connection is the compute target, already a component of its own)."""
+    cluster (its connection is the compute target, already a component of its own), or a
+    data transfer's destination."""
+    if definition.get("transfer"):
+        return definition["transfer"]
     databricks = definition.get("databricks")
     if not databricks:
         return None

@@ -11,6 +11,7 @@ from mlpipelines.reuse.decision import ReuseCheck, check_reuse, reuse_disabled_r
 from mlpipelines.reuse.store import Holder, ReuseStore
 from mlpipelines.runtime.data_locations import data_reference_location
 from mlpipelines.runtime.dataset_inputs import dataset_fingerprint
+from mlpipelines.runtime.step_run import reads_content
 from mlpipelines.storage.location import DatastoreAccessError
 
 
@@ -94,7 +95,7 @@ def _input_fingerprints(
                 data = data_reference_location(spec)
                 if not data.exists():
                     return found, f"input {spec['name']} is missing; the step will say so"
-                found[spec["name"]] = data.fingerprint()
+                found[spec["name"]] = data.fingerprint(reads_content(definition))
             except (UserErrorException, DatastoreAccessError, StepRunError) as exc:
                 return found, f"input {spec['name']}: {exc}; the step will say so"
         elif spec["kind"] == "dataset":

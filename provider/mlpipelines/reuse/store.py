@@ -82,20 +82,23 @@ class Holder:
 def _output_problem(ref: dict[str, Any]) -> str | None:
     """Why a recorded output cannot be handed on (gone, or changed since), else None.
 
-    Local outputs are re-hashed (a stat cache keeps that cheap); remote ones are compared by
-    what the store says of their files (etags, sizes), recorded when they were uploaded.
+    Outputs that recorded what their store said of them (remote uploads, copies) are compared
+    by that (etags, sizes, mtimes); other local outputs are re-hashed (a stat cache keeps that
+    cheap).
     """
     from mlpipelines.runtime.data_locations import reference_location
     from mlpipelines.storage.location import DatastoreAccessError
 
     try:
         data = reference_location(ref)
-        if data.local_path is not None:
+        if not data.exists():
+            return "is gone"
+        if "store_fingerprint" in ref:
+            found, recorded = data.store_fingerprint(), ref["store_fingerprint"]
+        elif data.local_path is not None:
             found, recorded = fingerprint_path(data.local_path), ref.get("fingerprint")
         else:
-            if not data.exists():
-                return "is gone"
-            found, recorded = data.fingerprint(), ref.get("store_fingerprint")
+            return "has no recorded fingerprint"
     except (FileNotFoundError, OSError):
         return "is gone"
     except (UserErrorException, DatastoreAccessError) as exc:

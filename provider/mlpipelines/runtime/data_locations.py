@@ -3,6 +3,7 @@ to, and how it becomes a local path (mount on local folders, a download from rem
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,15 +32,30 @@ class DataLocation:
             return local.exists()
         return bool(self.location.fs.exists(self.location.path(self.relative)))
 
-    def fingerprint(self) -> str:
-        """A content hash (local, with a stat cache) or the store's etags/sizes (remote)."""
+    def fingerprint(self, content: bool = True) -> str:
+        """A content hash (local, with a stat cache), else what the store says of the files
+        (remote: etags and sizes; local with ``content=False``: sizes and mtimes)."""
         from mlpipelines.reuse.fingerprints import fingerprint_path
+
+        local = self.local_path
+        if local is not None and content:
+            return fingerprint_path(local)
+        return self.store_fingerprint()
+
+    def store_fingerprint(self) -> str:
+        """What the store says of the files, without reading them: cheap to compare later."""
         from mlpipelines.storage.fingerprint import fingerprint
 
         local = self.local_path
-        if local is not None:
-            return fingerprint_path(local)
-        return fingerprint(self.location, self.relative)
+        if local is None:
+            return fingerprint(self.location, self.relative)
+        digest = hashlib.sha256()
+        files = [local] if local.is_file() else sorted(p for p in local.rglob("*") if p.is_file())
+        for file in files:
+            stat = file.stat()
+            name = file.relative_to(local).as_posix() if file != local else file.name
+            digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+        return f"stat:{digest.hexdigest()}"
 
     def uri(self) -> str:
         return self.location.uri(self.relative)

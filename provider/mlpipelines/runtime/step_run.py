@@ -38,15 +38,23 @@ class StepResult:
     check: ReuseCheck | None = None
 
 
-def input_fingerprints(located: dict[str, LocatedInput]) -> dict[str, str]:
-    """Each input's fingerprint: the one its producer recorded, else its content hash."""
+def reads_content(definition: dict[str, Any]) -> bool:
+    """Whether a step's inputs are fingerprinted by content. A copy's result depends on the
+    bytes alone and hashing them would cost as much as copying, so a data transfer step keys
+    on what the store says of its source (sizes and mtimes, or etags)."""
+    return definition["kind"] != "data_transfer"
+
+
+def input_fingerprints(located: dict[str, LocatedInput], content: bool = True) -> dict[str, str]:
+    """Each input's fingerprint: the one its producer recorded, else its content hash (or,
+    without ``content``, what its store says of it)."""
     found = {}
     for name, item in located.items():
         recorded = item.ref.get("fingerprint") if item.ref else None
         if recorded or item.fingerprint:
             found[name] = recorded or item.fingerprint
         elif item.data is not None:
-            found[name] = item.data.fingerprint()
+            found[name] = item.data.fingerprint(content)
     return found
 
 
@@ -74,7 +82,12 @@ def run_with_reuse(
     located = locate_inputs(definition, ctx)
     store = ReuseStore(definition["default_datastore"])
     check = check_reuse(
-        definition, ctx.params, input_fingerprints(located), store, ctx.dag_id, ctx.task_id
+        definition,
+        ctx.params,
+        input_fingerprints(located, reads_content(definition)),
+        store,
+        ctx.dag_id,
+        ctx.task_id,
     )
     for warning in check.warnings:
         ctx.log.warning("%s", warning)

@@ -86,9 +86,7 @@ def _azure_blob(options: dict[str, Any]) -> AbstractFileSystem:
     from adlfs import AzureBlobFileSystem
 
     # The SDK logs every HTTP request and response at INFO: noise in every task log.
-    logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(
-        logging.WARNING
-    )
+    logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
 
     return AzureBlobFileSystem(
         connection_string=blob_connection_string(options),

@@ -10,6 +10,7 @@ from airflow.sdk import DAG, Param, TaskGroup
 
 from mlpipelines._naming import REUSE_TASK_ID
 from mlpipelines.operators.analytics import AnalyticsStepOperator
+from mlpipelines.operators.data_transfer import DataTransferStepOperator
 from mlpipelines.operators.databricks import DatabricksStepOperator
 from mlpipelines.operators.python_script import PythonScriptStepOperator
 from mlpipelines.sensors.reuse import ReuseSensor
@@ -19,6 +20,7 @@ OPERATORS: dict[str, type] = {
     "python_script": PythonScriptStepOperator,
     "analytics": AnalyticsStepOperator,
     "databricks": DatabricksStepOperator,
+    "data_transfer": DataTransferStepOperator,
 }
 STEP_TRIGGER_RULE = "none_failed"
 TAG = "mlpipelines"

@@ -8,6 +8,7 @@ _KIND_TITLES = {
     "python_script": "PythonScriptStep",
     "analytics": "AdlaStep",
     "databricks": "DatabricksStep",
+    "data_transfer": "DataTransferStep",
 }
 
 

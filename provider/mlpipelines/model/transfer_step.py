@@ -1,0 +1,87 @@
+"""DataTransferStep: copy a file or folder from one datastore to another (any two kinds)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from mlpipelines.errors import UserErrorException
+from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
+from mlpipelines.model.datastore import clean_relative_path
+from mlpipelines.model.steps import Step
+
+REFERENCE_TYPES = (None, "file", "directory")
+
+
+class DataTransferStep(Step):
+    """Copies ``source_data_reference`` to ``destination_data_reference``.
+
+    The source is a DataReference or an upstream step's PipelineData; the destination is a
+    DataReference (a fixed place on a datastore) or a PipelineData (a fresh place per run,
+    handed to later steps). ``source_reference_type`` / ``destination_reference_type``
+    ("file" or "directory") say what the data is when the path alone does not.
+    """
+
+    kind: ClassVar[str] = "data_transfer"
+
+    def __init__(
+        self,
+        name: str,
+        source_data_reference: Any = None,
+        destination_data_reference: Any = None,
+        compute_target: Any = None,
+        source_reference_type: str | None = None,
+        destination_reference_type: str | None = None,
+        allow_reuse: bool = True,
+    ) -> None:
+        for what, value in (
+            ("source_reference_type", source_reference_type),
+            ("destination_reference_type", destination_reference_type),
+        ):
+            if value not in REFERENCE_TYPES:
+                raise UserErrorException(
+                    f"step '{name}': {what} must be 'file' or 'directory', not {value!r}"
+                )
+        if not isinstance(source_data_reference, (DataReference, PipelineData, DataInput)):
+            raise UserErrorException(
+                f"step '{name}': source_data_reference must be a DataReference or PipelineData,"
+                f" not {source_data_reference!r}"
+            )
+        if not isinstance(destination_data_reference, (DataReference, PipelineData)):
+            raise UserErrorException(
+                f"step '{name}': destination_data_reference must be a DataReference or "
+                f"PipelineData, not {destination_data_reference!r}"
+            )
+        if underlying(source_data_reference) is destination_data_reference:
+            raise UserErrorException(f"step '{name}': source and destination are the same data")
+        outputs = (
+            [destination_data_reference]
+            if isinstance(destination_data_reference, PipelineData)
+            else []
+        )
+        super().__init__(
+            name,
+            inputs=[source_data_reference],
+            outputs=outputs,
+            compute_target=compute_target,
+            allow_reuse=allow_reuse,
+        )
+        self.source_data_reference = source_data_reference
+        self.destination_data_reference = destination_data_reference
+        self.source_reference_type = source_reference_type
+        self.destination_reference_type = destination_reference_type
+
+    def definition_extras(self) -> dict[str, Any]:
+        destination = self.destination_data_reference
+        transfer: dict[str, Any] = {
+            "source": self.source_data_reference.name,
+            "source_type": self.source_reference_type,
+            "destination_type": self.destination_reference_type,
+        }
+        if isinstance(destination, DataReference):
+            transfer["destination"] = {
+                "datastore": destination.datastore.spec.to_dict(),
+                "path": clean_relative_path(destination.path_on_datastore),
+            }
+        else:
+            transfer["output"] = destination.name
+        return {"transfer": transfer}

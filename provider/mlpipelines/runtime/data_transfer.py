@@ -1,0 +1,165 @@
+"""What a DataTransferStep's task runs: one verified copy between two datastores, reusable."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import time
+import uuid
+from typing import Any
+
+from mlpipelines.errors import StepRunError, UserErrorException
+from mlpipelines.reuse.decision import ReuseCheck
+from mlpipelines.runtime.data_locations import DataLocation
+from mlpipelines.runtime.datastores import location_of, reference
+from mlpipelines.runtime.outputs import discard_outputs, publish_output
+from mlpipelines.runtime.staging import LocatedInput, PendingOutput, prepare_outputs
+from mlpipelines.runtime.step_context import StepContext
+from mlpipelines.runtime.step_run import StepResult, run_with_reuse
+from mlpipelines.storage import StoreLocation
+from mlpipelines.storage.location import DatastoreAccessError
+
+
+def run_data_transfer_step(
+    definition: dict[str, Any], ctx: StepContext, show_progress: bool = False
+) -> StepResult:
+    """Reuse an earlier identical copy if its key has one; else copy once.
+
+    Files go over one by one, each verified and put in place whole; a retry skips files
+    already there with the same size and checksum.
+    """
+    return run_with_reuse(
+        definition,
+        ctx,
+        lambda check, located: _copy_once(definition, ctx, check, located, show_progress),
+    )
+
+
+def _copy_once(
+    definition: dict[str, Any],
+    ctx: StepContext,
+    check: ReuseCheck,
+    located: dict[str, LocatedInput],
+    show_progress: bool,
+) -> StepResult:
+    from mlpipelines.storage.transfer import copy
+
+    spec = definition["transfer"]
+    source = located[spec["source"]].data
+    if source is None:
+        raise StepRunError(f"step '{definition['name']}': the source must be data on a datastore")
+    is_dir = _check_type(definition, source, spec.get("source_type"))
+    pending: list[PendingOutput] = []
+    dest: StoreLocation | None = None
+    try:
+        if "output" in spec:
+            pending = prepare_outputs(definition, ctx)
+            (output,) = pending
+            dest = output.location or StoreLocation.local(output.temp, datastore="work")
+            dest_rel = output.relative_path if output.location is not None else ""
+        else:
+            target = spec["destination"]
+            dest = location_of(target["datastore"])
+            dest_rel = target["path"]
+        if not is_dir and ("output" in spec or spec.get("destination_type") == "directory"):
+            dest_rel = "/".join(p for p in (dest_rel, source.relative.rsplit("/", 1)[-1]) if p)
+        started = time.perf_counter()
+        if pending and pending[0].location is not None:
+            pending[0].uploading = True
+        if pending:
+            # A fresh place per run that no one can name before the XCom reference exists.
+            result = copy(source.location, source.relative, dest, dest_rel, True, show_progress)
+        else:
+            staging = _staging_path(dest_rel, ctx)
+            result = copy(source.location, source.relative, dest, staging, True, show_progress)
+            _promote(dest, staging, dest_rel)
+        seconds = time.perf_counter() - started
+        ctx.log.info(
+            "copied %d file(s), %d bytes, from %s to %s in %.2f s (%d already in place)",
+            result.copied,
+            result.bytes,
+            source.uri(),
+            dest.uri(dest_rel),
+            seconds,
+            result.skipped,
+        )
+        metrics = {"files": result.files, "bytes": result.bytes, "seconds": round(seconds, 3)}
+        recorded = located[spec["source"]].ref or {}
+        # The copy holds the source's bytes: its identity is the source's, however measured.
+        identity = f"copy:{recorded.get('fingerprint') or source.fingerprint(content=False)}"
+        if pending:
+            output = pending[0]
+            if output.location is None:
+                ref = publish_output(output)
+            else:
+                ref = reference(output.store, output.relative_path)
+                output.uploading = False
+            final = DataLocation(location_of(output.store), output.relative_path)
+            name = output.name
+            pending = []
+        else:
+            target = spec["destination"]
+            ref = reference(target["datastore"], target["path"])
+            final = DataLocation(dest, target["path"])
+            name = "destination"
+        ref["fingerprint"] = identity
+        ref["store_fingerprint"] = final.store_fingerprint()
+        outputs = {name: ref}
+        return StepResult(outputs, metrics)
+    except StepRunError:
+        raise
+    except (DatastoreAccessError, UserErrorException) as exc:
+        raise StepRunError(f"step '{definition['name']}': {exc}") from None
+    except Exception as exc:  # an SDK error outside a file copy (a listing, a move)
+        where = dest if dest is not None else source.location
+        raise StepRunError(
+            f"step '{definition['name']}': {where.error('failed during the copy', exc)}"
+        ) from None
+    finally:
+        discard_outputs(pending)
+
+
+def _staging_path(dest_rel: str, ctx: StepContext) -> str:
+    """A hidden place beside the destination, the same for every try of this task, so a retry
+    resumes the copy (files already there whole are skipped)."""
+    token = hashlib.sha256(f"{ctx.dag_id}\0{ctx.run_id}\0{ctx.task_id}".encode()).hexdigest()
+    parent, _, name = dest_rel.rpartition("/")
+    hidden = f".{name or 'root'}.partial-{token[:12]}"
+    return f"{parent}/{hidden}" if parent else hidden
+
+
+def _promote(dest: StoreLocation, staging: str, dest_rel: str) -> None:
+    """Move the finished copy into place: one rename on a local folder (the old destination
+    swapped out), a server-side move per file on object stores and SMB."""
+    fs = dest.fs
+    source, target = dest.path(staging), dest.path(dest_rel)
+    if dest.is_local:
+        if os.path.lexists(target):
+            stale = f"{target}.stale-{uuid.uuid4().hex[:12]}"
+            os.rename(target, stale)
+            os.rename(source, target)
+            fs.rm(stale, recursive=True)
+        else:
+            os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+            os.rename(source, target)
+        return
+    if fs.isfile(source):
+        fs.mv(source, target)
+        return
+    for path in fs.find(source):
+        fs.mv(path, target + path[len(source) :])
+    with contextlib.suppress(FileNotFoundError):
+        fs.rm(source, recursive=True)
+    fs.invalidate_cache()
+
+
+def _check_type(definition: dict[str, Any], source: DataLocation, wanted: str | None) -> bool:
+    """Whether the source is a folder; refuses a source that is not what the step says."""
+    is_dir = bool(source.location.fs.isdir(source.location.path(source.relative)))
+    if wanted is not None and wanted != ("directory" if is_dir else "file"):
+        raise StepRunError(
+            f"step '{definition['name']}': source {source.describe()} is a "
+            f"{'directory' if is_dir else 'file'}, but source_reference_type is '{wanted}'"
+        )
+    return is_dir
