@@ -6,13 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlpipelines.errors import StepRunError, UserErrorException
+from mlpipelines.errors import StepRunError
 from mlpipelines.reuse.decision import ReuseCheck, check_reuse, reuse_disabled_reason
 from mlpipelines.reuse.store import Holder, ReuseStore
 from mlpipelines.runtime.data_locations import data_reference_location
 from mlpipelines.runtime.dataset_inputs import dataset_fingerprint
 from mlpipelines.runtime.step_run import reads_content
-from mlpipelines.storage.location import DatastoreAccessError
 
 
 @dataclass
@@ -96,7 +95,7 @@ def _input_fingerprints(
                 if not data.exists():
                     return found, f"input {spec['name']} is missing; the step will say so"
                 found[spec["name"]] = data.fingerprint(reads_content(definition))
-            except (UserErrorException, DatastoreAccessError, StepRunError) as exc:
+            except Exception as exc:  # any failure is the step's to report, before its script
                 return found, f"input {spec['name']}: {exc}; the step will say so"
         elif spec["kind"] == "dataset":
             try:

@@ -10,6 +10,7 @@ from typing import Any
 
 from mlpipelines.runtime.datastores import location_of, store_of
 from mlpipelines.storage import StoreLocation
+from mlpipelines.storage.location import DatastoreAccessError
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,21 @@ class DataLocation:
         return None
 
     def exists(self) -> bool:
+        """Whether the data is there; a store that cannot be reached or refuses us raises a
+        DatastoreAccessError naming it (never an SDK traceback, never a secret)."""
         local = self.local_path
         if local is not None:
             return local.exists()
-        return bool(self.location.fs.exists(self.location.path(self.relative)))
+        try:
+            if self.location.fs.exists(self.location.path(self.relative)):
+                return True
+            # Some SDKs answer a refused HEAD as "missing": a listing tells the two apart.
+            self.location.fs.ls(self.location.top, detail=False)
+            return False
+        except DatastoreAccessError:
+            raise
+        except Exception as exc:
+            raise self.location.error("cannot be read", exc, self.relative) from None
 
     def fingerprint(self, content: bool = True) -> str:
         """A content hash (local, with a stat cache), else what the store says of the files
@@ -48,7 +60,12 @@ class DataLocation:
 
         local = self.local_path
         if local is None:
-            return fingerprint(self.location, self.relative)
+            try:
+                return fingerprint(self.location, self.relative)
+            except DatastoreAccessError:
+                raise
+            except Exception as exc:
+                raise self.location.error("cannot be listed", exc, self.relative) from None
         digest = hashlib.sha256()
         files = [local] if local.is_file() else sorted(p for p in local.rglob("*") if p.is_file())
         for file in files:
