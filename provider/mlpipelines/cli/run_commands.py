@@ -82,7 +82,7 @@ def _list(args: argparse.Namespace) -> int:
 
     from mlpipelines.cli.tables import print_table
     from mlpipelines.client.airflow_api import AirflowApi
-    from mlpipelines.client.pipeline_run import RUN_STATUS
+    from mlpipelines.client.pipeline_run import run_status
 
     api = AirflowApi.from_workspace(workspace_of(args.config))
     dag = quote(args.experiment, safe="") if args.experiment else "~"
@@ -95,7 +95,7 @@ def _list(args: argparse.Namespace) -> int:
         (
             run["dag_id"],
             run["dag_run_id"],
-            RUN_STATUS.get(run["state"], "Running"),
+            run_status(run),
             str(run.get("start_date") or ""),
             str(run.get("end_date") or ""),
         )

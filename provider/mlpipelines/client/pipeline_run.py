@@ -33,6 +33,15 @@ STEP_STATUS = {
     "removed": "Canceled",
 }
 TERMINAL = frozenset({"Finished", "Failed", "Canceled"})
+# Airflow has no canceled state: cancel() fails the run and opens its note with this.
+CANCELED_NOTE = "Canceled by "
+
+
+def run_status(run: dict[str, Any]) -> str:
+    """The Azure ML status of a DAG run (as the REST API gives it); a canceled run says so."""
+    if run.get("state") == "failed" and (run.get("note") or "").startswith(CANCELED_NOTE):
+        return "Canceled"
+    return RUN_STATUS.get(run.get("state"), "Running")
 
 
 def _api_of(workspace: Any) -> AirflowApi:
@@ -136,13 +145,13 @@ class PipelineRun:
         return self._api.get_run(self.dag_id, self.id)
 
     def get_status(self) -> str:
-        return RUN_STATUS.get(self._run()["state"], "Running")
+        return run_status(self._run())
 
     def get_details(self) -> dict[str, Any]:
         run = self._run()
         return {
             "runId": self.id,
-            "status": RUN_STATUS.get(run["state"], "Running"),
+            "status": run_status(run),
             "startTimeUtc": run.get("start_date"),
             "endTimeUtc": run.get("end_date"),
             "properties": {"dag_id": self.dag_id, "conf": run.get("conf") or {}},
@@ -195,12 +204,15 @@ class PipelineRun:
         )
 
     def cancel(self) -> None:
-        """Stop the run: Airflow marks it failed and ends its running tasks."""
-        self._api.call(
-            "PATCH",
-            f"/api/v2/dags/{quote(self.dag_id, safe='')}/dagRuns/{quote(self.id, safe='')}",
-            json={"state": "failed"},
-        )
+        """Stop the run: Airflow fails it and ends its running tasks; the run's note, opened
+        with "Canceled by ...", tells it from a failure (get_status() says Canceled)."""
+        path = f"/api/v2/dags/{quote(self.dag_id, safe='')}/dagRuns/{quote(self.id, safe='')}"
+        note = self._run().get("note")
+        who = self._api._username or "the mlpipelines client"
+        marked = f"{CANCELED_NOTE}{who}" + (f"\n{note}" if note else "")
+        # The note first: a reader must never see the failed state without the marker.
+        self._api.call("PATCH", path, json={"note": marked}, params={"update_mask": "note"})
+        self._api.call("PATCH", path, json={"state": "failed"}, params={"update_mask": "state"})
 
     def wait_for_completion(
         self,
