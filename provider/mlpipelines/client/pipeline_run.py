@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import warnings
 from typing import Any
 from urllib.parse import quote
 
@@ -196,11 +197,19 @@ class PipelineRun:
     def publish_pipeline(
         self, name: str, description: str | None = None, version: str | None = None, **_: Any
     ) -> Any:
-        """Publish the pipeline this run ran (one submitted with Experiment.submit)."""
+        """Publish the pipeline this run ran (one submitted with Experiment.submit): the spec
+        kept under the digest in the run's conf, else (older runs) the DAG's current spec."""
         from mlpipelines.client.published_pipeline import PublishedPipeline
 
+        digest = (self._run().get("conf") or {}).get("mlpipelines_spec_digest")
+        if digest is None:
+            warnings.warn(
+                f"run {self.id} records no spec digest; publishing the current spec of "
+                f"'{self.dag_id}', which may differ from what this run ran",
+                stacklevel=2,
+            )
         return PublishedPipeline.publish_spec_of(
-            self.experiment.workspace, self.dag_id, name, description, version
+            self.experiment.workspace, self.dag_id, name, description, version, digest
         )
 
     def cancel(self) -> None:

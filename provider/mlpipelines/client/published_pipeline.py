@@ -21,7 +21,12 @@ from mlpipelines.client.pipeline_run import PipelineRun
 from mlpipelines.errors import UserErrorException
 from mlpipelines.publishing.records import ACTIVE, DISABLED, RecordStore
 from mlpipelines.translate.plan import plan_pipeline
-from mlpipelines.translate.spec import plan_to_spec, spec_digest, specs_folder
+from mlpipelines.translate.spec import (
+    plan_to_spec,
+    spec_digest,
+    specs_by_digest_folder,
+    specs_folder,
+)
 
 REST_PREFIX = "/mlpipelines"
 
@@ -78,9 +83,18 @@ class PublishedPipeline:
         name: str,
         description: str | None = None,
         version: str | None = None,
+        digest: str | None = None,
     ) -> PublishedPipeline:
-        """Publish the stored spec of a submitted pipeline's DAG under a new name/version."""
-        source = specs_folder(workspace) / f"{dag_id}.json"
+        """Publish a submitted pipeline's spec under a new name/version: the spec with
+        ``digest`` (what one run ran), else the DAG's current spec."""
+        if digest is not None:
+            source = specs_by_digest_folder(workspace) / f"{digest}.json"
+            if not source.is_file():
+                raise UserErrorException(
+                    f"the spec {digest} that '{dag_id}' ran is no longer kept ({source})"
+                )
+        else:
+            source = specs_folder(workspace) / f"{dag_id}.json"
         if not source.is_file():
             raise UserErrorException(
                 f"no stored spec for '{dag_id}': only pipelines submitted "

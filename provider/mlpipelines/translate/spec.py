@@ -39,6 +39,11 @@ def specs_folder(workspace: Workspace | None = None) -> Path:
     return (workspace or Workspace.current()).specs_root() / SPECS_FOLDER
 
 
+def specs_by_digest_folder(workspace: Workspace | None = None) -> Path:
+    """Where each submitted spec is also kept under its digest (the loader does not read it)."""
+    return (workspace or Workspace.current()).specs_root() / SPECS_BY_DIGEST_FOLDER
+
+
 def plan_to_spec(plan: PipelinePlan, dag_id: str, **dag_settings: Any) -> dict[str, Any]:
     """The JSON-able spec of a planned pipeline; ``dag_settings`` must be JSON too."""
     return {
