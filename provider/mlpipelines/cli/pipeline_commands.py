@@ -121,17 +121,9 @@ def _publish(args: argparse.Namespace) -> int:
 
     ws = workspace_of(args.config)
     pipeline = find_pipeline(args.file, args.pipeline)
-    version = args.version
-    if version is None:
-        versions = [
-            int(p.version)
-            for p in PublishedPipeline.list(ws, active_only=False)
-            if p.name == args.name and p.version.isdigit()
-        ]
-        version = str(max(versions, default=0) + 1)
-    with Console(stderr=True).status(f"publishing {args.name} v{version}"):
+    with Console(stderr=True).status(f"publishing {args.name}"):
         published = PublishedPipeline.publish(
-            pipeline, args.name, args.description, version, workspace=ws
+            pipeline, args.name, args.description, args.version, workspace=ws
         )
     print(f"published {published.name} v{published.version}: id {published.id}")
     print(f"endpoint: {published.endpoint}")

@@ -61,9 +61,10 @@ class PublishedPipeline:
         continue_on_step_failure: bool | None = None,
         workspace: Any = None,
     ) -> PublishedPipeline:
-        """Store ``pipeline`` as ``<name>__v<version>`` and wait until Airflow has parsed it."""
+        """Store ``pipeline`` as ``<name>__v<version>`` and wait until Airflow has parsed it;
+        see ``choose_version`` for the version."""
         ws = workspace or pipeline.workspace
-        version = str(version) if version is not None else "1"
+        version = choose_version(ws, name, version)
         dag_id = _published_dag_id(name, version)
         plan = upload_snapshots(plan_pipeline(pipeline, dag_id), ws)
         spec = plan_to_spec(
@@ -101,8 +102,8 @@ class PublishedPipeline:
                 "with Experiment.submit (or published) can be published "
                 "from a run"
             )
+        version = choose_version(workspace, name, version)
         spec = json.loads(source.read_text(encoding="utf-8"))
-        version = str(version) if version is not None else "1"
         spec["dag_id"] = _published_dag_id(name, version)
         spec["dag_settings"] = {
             "tags": ["published"],
@@ -196,6 +197,22 @@ class PublishedPipeline:
             f"PublishedPipeline(name={self.name!r}, version={self.version!r}, "
             f"status={self.status!r})"
         )
+
+
+def choose_version(workspace: Any, name: str, version: str | int | None) -> str:
+    """The version to publish ``name`` as: one more than its highest numeric version when
+    none is given; a version ``name`` already has is refused (it would share that DAG)."""
+    taken = [
+        p.version for p in PublishedPipeline.list(workspace, active_only=False) if p.name == name
+    ]
+    if version is None:
+        return str(max((int(v) for v in taken if v.isdigit()), default=0) + 1)
+    if str(version) in taken:
+        raise UserErrorException(
+            f"published pipeline '{name}' already has version {version}; "
+            "publish under another version, or leave it out to get the next one"
+        )
+    return str(version)
 
 
 def _published_dag_id(name: str, version: str) -> str:
