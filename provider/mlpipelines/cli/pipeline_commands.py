@@ -89,6 +89,7 @@ def _submit(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from mlpipelines.cli.pipeline_module import find_pipeline
+    from mlpipelines.cli.run_report import follow_run
     from mlpipelines.client.experiment import Experiment
 
     ws = workspace_of(args.config)
@@ -101,14 +102,7 @@ def _submit(args: argparse.Namespace) -> int:
             pipeline_parameters=dict(args.param),
             tags=tags or None,
         )
-    print(f"submitted {run.dag_id} run {run.id}")
-    print(f"UI: {run.get_portal_url()}")
-    if not args.wait:
-        return 0
-    status = run.wait_for_completion(
-        show_output=True, timeout_seconds=args.timeout, raise_on_error=False
-    )
-    return 0 if status == "Finished" else 1
+    return follow_run(run, args.wait, args.timeout)
 
 
 def _publish(args: argparse.Namespace) -> int:
