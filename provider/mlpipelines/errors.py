@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+class MlPipelinesError(Exception):
+    """Base of every error mlpipelines raises on purpose: its message is meant for the user."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a pipeline: the kind of problem, the step it belongs to, the message."""
@@ -18,7 +22,7 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-class PipelineValidationError(ValueError):
+class PipelineValidationError(MlPipelinesError, ValueError):
     """A pipeline cannot run; lists every problem found, each with the step it belongs to."""
 
     def __init__(self, problems: list[Problem]) -> None:
@@ -34,17 +38,17 @@ class PipelineValidationError(ValueError):
         return [p.kind for p in self.problems]
 
 
-class UserErrorException(ValueError):
+class UserErrorException(MlPipelinesError, ValueError):
     """A call with arguments that cannot work (the old SDK's name for it)."""
 
 
-class ComputeTargetException(LookupError):
+class ComputeTargetException(MlPipelinesError, LookupError):
     """A compute target that does not exist or cannot be used."""
 
 
-class StepRunError(RuntimeError):
+class StepRunError(MlPipelinesError, RuntimeError):
     """A step's script or engine failed; the message carries the exit code and the error tail."""
 
 
-class ActivityFailedException(RuntimeError):
+class ActivityFailedException(MlPipelinesError, RuntimeError):
     """A pipeline run ended failed (the old SDK's name, raised by wait_for_completion)."""

@@ -56,7 +56,7 @@ def mlp(project, *args, expect=0, timeout=600):
     return done.stdout + done.stderr
 
 
-def test_submit_watch_list_show_logs(project):
+def test_submit_watch_list_show_logs(airflow, project):
     out = mlp(
         project,
         "submit",
@@ -92,6 +92,18 @@ def test_submit_watch_list_show_logs(project):
         expect=2,
     )
     assert "no Pipeline named 'missing'" in refused
+    misspelt = mlp(
+        project,
+        "submit",
+        "pipeline.py",
+        "--experiment",
+        "cli_submits",
+        "--param",
+        "wrod=x",
+        expect=2,
+    )
+    assert "unknown parameter(s) 'wrod'; this pipeline takes: regenerate_outputs, word" in misspelt
+    assert len(airflow.api.list_runs("cli_submits")) == 1
 
 
 def test_render_writes_a_dag_file_airflow_runs(airflow, project):
@@ -100,7 +112,19 @@ def test_render_writes_a_dag_file_airflow_runs(airflow, project):
     assert "rendered_shout" in out and target.is_file()
     assert "pipeline.py" in target.read_text()
     airflow.api.wait_for_dag("rendered_shout", timeout=120)
-    out = mlp(project, "trigger", "rendered_shout", "--param", "word=$(id)", "--wait")
+    misspelt = mlp(project, "trigger", "rendered_shout", "--param", "wrod=x", expect=2)
+    assert "unknown parameter(s) 'wrod'" in misspelt
+    assert airflow.api.list_runs("rendered_shout") == []
+    out = mlp(
+        project,
+        "trigger",
+        "rendered_shout",
+        "--param",
+        "word=$(id)",
+        "--conf",
+        '{"mlpipelines_tags": {"by": "cli"}, "regenerate_outputs": true}',
+        "--wait",
+    )
     assert "length=5" in out
 
 
@@ -128,3 +152,35 @@ def test_publish_pipelines_and_endpoints(project):
     assert first not in mlp(project, "pipelines", "list")
     mlp(project, "pipelines", "enable", first)
     assert first in mlp(project, "pipelines", "list")
+    assert "already has version 2" in mlp(
+        project, "publish", "pipeline.py", "--name", "cli_pub", "--version", "2", expect=2
+    )
+
+    out = mlp(
+        project,
+        "pipelines",
+        "submit",
+        first,
+        "--experiment",
+        "cli_runs",
+        "--param",
+        "word=hello",
+        "--wait",
+    )
+    assert "cli_pub__v1 run " in out and ": Finished" in out and "[shout]" in out
+    out = mlp(
+        project, "endpoints", "submit", "cli_ep", "--experiment", "cli_runs", "--version", "1"
+    )
+    assert re.search(r"submitted cli_pub__v2 run \S+", out), out
+    refused = mlp(
+        project,
+        "endpoints",
+        "submit",
+        "cli_ep",
+        "--experiment",
+        "x",
+        "--param",
+        "wrod=1",
+        expect=2,
+    )
+    assert "unknown parameter(s) 'wrod'" in refused

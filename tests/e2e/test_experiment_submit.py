@@ -8,8 +8,14 @@ from pathlib import Path
 import pytest
 
 from mlpipelines.azureml.core import Experiment, Workspace
-from mlpipelines.azureml.pipeline.core import Pipeline, PipelineData, PipelineParameter
+from mlpipelines.azureml.pipeline.core import (
+    Pipeline,
+    PipelineData,
+    PipelineParameter,
+    PipelineRun,
+)
 from mlpipelines.azureml.pipeline.steps import PythonScriptStep
+from mlpipelines.errors import UserErrorException
 
 pytestmark = pytest.mark.e2e
 
@@ -75,12 +81,9 @@ def test_submit_runs_a_pipeline_records_git_and_reuses_unchanged_steps(airflow, 
     assert conf["mlpipelines_git"]["commit"] == _git(repo, "rev-parse", "HEAD")
     assert conf["mlpipelines_git"]["dirty"] is False
     assert _git(repo, "rev-parse", "HEAD") in details["note"]
-
-    published = run.publish_pipeline("numbers", description="from a run", version="7")
-    assert published.dag_id == "numbers__v7"
-    from_published = published.submit(ws, "numbers", pipeline_parameters={"factor": 1})
-    assert from_published.wait_for_completion(show_output=False, timeout_seconds=300) == "Finished"
-    assert from_published.find_step_run("use")[0].get_metrics() == {"value": 8}
+    with pytest.raises(UserErrorException, match="unknown parameter"):
+        experiment.submit(_pipeline(repo / "src", ws), pipeline_parameters={"factr": 3})
+    assert len(airflow.api.list_runs("submitted_numbers")) == 1
 
     (repo / "src" / "use" / "use.py").write_text(USE.replace("OFFSET", "100"))
     again = experiment.submit(_pipeline(repo / "src", ws), pipeline_parameters={"factor": 3})
@@ -90,3 +93,15 @@ def test_submit_runs_a_pipeline_records_git_and_reuses_unchanged_steps(airflow, 
     assert make.reused and not use.reused
     assert use.get_metrics() == {"value": 121}
     assert again.get_details()["properties"]["conf"]["mlpipelines_git"]["dirty"] is True
+
+    # The first run publishes what it ran, not what was submitted under its name since.
+    published = run.publish_pipeline("numbers", description="from a run", version="7")
+    assert published.dag_id == "numbers__v7"
+    from_published = published.submit(ws, "numbers", pipeline_parameters={"factor": 1})
+    assert from_published.wait_for_completion(show_output=False, timeout_seconds=300) == "Finished"
+    assert from_published.find_step_run("use")[0].get_metrics() == {"value": 8}
+
+    untracked = airflow.api.trigger("submitted_numbers", {"factor": 1})["dag_run_id"]
+    with pytest.warns(UserWarning, match="records no spec digest"):
+        current = PipelineRun(experiment, untracked).publish_pipeline("numbers_now")
+    assert current.version == "1"

@@ -66,7 +66,6 @@ def test_cancel_stops_a_running_pipeline(airflow, tmp_path):
         assert time.monotonic() < deadline
         time.sleep(0.3)
     run.cancel()
-    assert (
-        run.wait_for_completion(show_output=False, raise_on_error=False, timeout_seconds=120)
-        == "Failed"
-    )
+    assert run.wait_for_completion(show_output=False, timeout_seconds=120) == "Canceled"
+    assert run.get_status() == "Canceled"
+    assert run.get_details()["note"].startswith("Canceled by admin")

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from mlpipelines.azureml.core import Workspace
-from mlpipelines.azureml.pipeline.core import Pipeline, PipelineParameter, PublishedPipeline
+from mlpipelines.azureml.pipeline.core import (
+    Pipeline,
+    PipelineEndpoint,
+    PipelineParameter,
+    PublishedPipeline,
+)
 from mlpipelines.azureml.pipeline.steps import PythonScriptStep
 from mlpipelines.errors import UserErrorException
 
@@ -28,7 +33,8 @@ def test_publish_list_submit_disable_enable(airflow, tmp_path):
         arguments=["--word", word],
         allow_reuse=False,
     )
-    published = Pipeline(ws, [step]).publish("word_count", description="counts", version="2")
+    pipeline = Pipeline(ws, [step])
+    published = pipeline.publish("word_count", description="counts", version="2")
     assert (published.name, published.version, published.status) == ("word_count", "2", "Active")
     assert published.dag_id == "word_count__v2"
     assert published.endpoint == f"{ws.airflow_url}/mlpipelines/pipelines/{published.id}"
@@ -50,3 +56,11 @@ def test_publish_list_submit_disable_enable(airflow, tmp_path):
     again = PublishedPipeline.get(ws, id=published.id)
     assert again.status == "Active" and airflow.api.get_dag("word_count__v2")["is_paused"] is False
     assert again.submit(ws, "counting").wait_for_completion(show_output=False) == "Finished"
+
+    with pytest.raises(UserErrorException, match="'word_count' already has version 2"):
+        pipeline.publish("word_count", version="2")
+    assert pipeline.publish("word_count").version == "3"
+    # An endpoint given a Pipeline publishes it as the next version of the endpoint's name.
+    endpoint = PipelineEndpoint.publish(ws, "word_count", "counts", pipeline)
+    assert endpoint.get_pipeline().version == "4"
+    assert len({p.dag_id for p in PublishedPipeline.list(ws, False) if p.name == "word_count"}) == 3

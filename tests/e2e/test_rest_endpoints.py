@@ -88,6 +88,11 @@ def test_published_pipeline_rest_endpoint(airflow, tmp_path):
     wrong_type = _post(published.endpoint, token, {"ParameterAssignments": {"times": "many"}})
     assert wrong_type.status_code == 400
     assert "'times' must be of type integer" in wrong_type.json()["detail"]
+    not_finite = _post(published.endpoint, token, {"ParameterAssignments": {"times": "inf"}})
+    assert not_finite.status_code == 400
+    versioned = _post(published.endpoint, token, {"PipelineVersion": "1"})
+    assert versioned.status_code == 400
+    assert "PipelineVersion is for pipeline endpoints" in versioned.json()["detail"]
     assert _post(published.endpoint, None, {}).status_code == 401
     assert _post(published.endpoint, "not-a-jwt", {}).status_code in (401, 403)
     assert _post(f"{ws.airflow_url}/mlpipelines/pipelines/nope", token, {}).status_code == 404
@@ -148,3 +153,21 @@ def test_pipeline_endpoint_versions_default_and_disable(airflow, tmp_path):
     assert "echo_endpoint" in [e.name for e in PipelineEndpoint.list(ws)]
     assert PublishedPipeline.get(ws, id=second.id).status == "Active"
     assert _post(endpoint.endpoint, token, {}).status_code == 200
+
+
+def test_rest_forwards_to_the_configured_base_url_not_the_callers_host(airflow, tmp_path):
+    ws = Workspace.from_config(airflow.home / "config.json")
+    published = _pipeline(ws, tmp_path / "host", "host").publish("rest_host", version="1")
+    # A proxy in front of Airflow passes on a Host the API server itself cannot reach.
+    answer = httpx.post(
+        published.endpoint,
+        json={"ParameterAssignments": {"word": "proxied"}},
+        headers={
+            "Authorization": f"Bearer {airflow.api.token()}",
+            "Host": "airflow.behind-a-proxy.invalid",
+        },
+        timeout=60,
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["RunUrl"].startswith(f"{ws.airflow_url}/dags/rest_host__v1/runs/")
+    assert _metrics(airflow, "rest_host__v1", answer.json()["Id"])["word"] == "proxied"

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from mlpipelines.model.workspace import Workspace
+from mlpipelines.translate.spec import LOADER_DAG_FILE, LOADER_DAG_SOURCE
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 STATE_FILE = "mlpipelines-airflow.json"
@@ -116,7 +117,10 @@ class LocalAirflow:
             return self.home / "config.json"
         port = self.port or free_port()
         env = self.environment(port)
-        Path(env["AIRFLOW__CORE__DAGS_FOLDER"]).mkdir(parents=True, exist_ok=True)
+        dags = Path(env["AIRFLOW__CORE__DAGS_FOLDER"])
+        dags.mkdir(parents=True, exist_ok=True)
+        if ensure_loader_dag(dags):
+            log(f"Wrote the loader DAG file {dags / LOADER_DAG_FILE} (renders submitted pipelines)")
         password = self._password()
         logs = self.home / "logs"
         logs.mkdir(exist_ok=True)
@@ -246,6 +250,24 @@ class LocalAirflow:
         file.write_text(json.dumps(values))
         file.chmod(0o600)
         return values
+
+
+def ensure_loader_dag(dags: Path) -> bool:
+    """Write the loader DAG file into ``dags`` unless a loader is there; True if written.
+
+    Without it, submit and publish wait for DAGs that never appear. A file of another name
+    that already calls the loader counts: two loaders would define every pipeline twice.
+    """
+    if (dags / LOADER_DAG_FILE).exists():
+        return False
+    for path in dags.glob("*.py"):
+        try:
+            if "load_spec_dags(" in path.read_text(encoding="utf-8", errors="replace"):
+                return False
+        except OSError:
+            continue
+    (dags / LOADER_DAG_FILE).write_text(LOADER_DAG_SOURCE, encoding="utf-8")
+    return True
 
 
 def _pid_alive(pid: int) -> bool:

@@ -43,13 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from mlpipelines.client.airflow_api import AirflowApiError
-    from mlpipelines.errors import UserErrorException
+    from mlpipelines.errors import MlPipelinesError
 
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
-    except (UserErrorException, AirflowApiError, TimeoutError) as exc:
+    except (MlPipelinesError, TimeoutError) as exc:
+        # Our errors are written for the user (a PipelineValidationError lists every problem);
+        # a traceback would only bury the message.
         print(f"mlpipelines {args.command}: {exc}", file=sys.stderr)
         return 2
 

@@ -89,6 +89,7 @@ def _submit(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from mlpipelines.cli.pipeline_module import find_pipeline
+    from mlpipelines.cli.run_report import follow_run
     from mlpipelines.client.experiment import Experiment
 
     ws = workspace_of(args.config)
@@ -101,14 +102,7 @@ def _submit(args: argparse.Namespace) -> int:
             pipeline_parameters=dict(args.param),
             tags=tags or None,
         )
-    print(f"submitted {run.dag_id} run {run.id}")
-    print(f"UI: {run.get_portal_url()}")
-    if not args.wait:
-        return 0
-    status = run.wait_for_completion(
-        show_output=True, timeout_seconds=args.timeout, raise_on_error=False
-    )
-    return 0 if status == "Finished" else 1
+    return follow_run(run, args.wait, args.timeout)
 
 
 def _publish(args: argparse.Namespace) -> int:
@@ -121,17 +115,9 @@ def _publish(args: argparse.Namespace) -> int:
 
     ws = workspace_of(args.config)
     pipeline = find_pipeline(args.file, args.pipeline)
-    version = args.version
-    if version is None:
-        versions = [
-            int(p.version)
-            for p in PublishedPipeline.list(ws, active_only=False)
-            if p.name == args.name and p.version.isdigit()
-        ]
-        version = str(max(versions, default=0) + 1)
-    with Console(stderr=True).status(f"publishing {args.name} v{version}"):
+    with Console(stderr=True).status(f"publishing {args.name}"):
         published = PublishedPipeline.publish(
-            pipeline, args.name, args.description, version, workspace=ws
+            pipeline, args.name, args.description, args.version, workspace=ws
         )
     print(f"published {published.name} v{published.version}: id {published.id}")
     print(f"endpoint: {published.endpoint}")

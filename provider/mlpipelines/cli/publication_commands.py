@@ -1,12 +1,12 @@
 """``mlpipelines pipelines ...`` and ``mlpipelines endpoints ...``: published pipelines and
-pipeline endpoints: list, show, disable, enable, versions."""
+pipeline endpoints: list, show, submit, disable, enable, versions."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from mlpipelines.cli.arguments import add_config, workspace_of
+from mlpipelines.cli.arguments import add_config, add_params, workspace_of
 from mlpipelines.cli.tables import print_table
 
 
@@ -22,6 +22,10 @@ def add_commands(commands: Any) -> None:
         action.add_argument("id", help="the published pipeline's id")
         add_config(action)
         action.set_defaults(handler=_set_pipeline_status)
+    submit = actions.add_parser("submit", help="run a published pipeline through its REST URL")
+    submit.add_argument("id", help="the published pipeline's id")
+    _add_run_arguments(submit)
+    submit.set_defaults(handler=_submit_pipeline)
 
     endpoints = commands.add_parser("endpoints", help="pipeline endpoints and their versions")
     actions = endpoints.add_subparsers(dest="action", required=True)
@@ -45,6 +49,11 @@ def add_commands(commands: Any) -> None:
     add.add_argument("--default", action="store_true", help="and make it the default")
     add_config(add)
     add.set_defaults(handler=_add_version)
+    submit = actions.add_parser("submit", help="run an endpoint's version through its REST URL")
+    submit.add_argument("name")
+    submit.add_argument("--version", default=None, help="the version (default: the default)")
+    _add_run_arguments(submit)
+    submit.set_defaults(handler=_submit_endpoint)
     default = actions.add_parser("set-default", help="choose the default version")
     default.add_argument("name")
     default.add_argument("version")
@@ -55,6 +64,33 @@ def add_commands(commands: Any) -> None:
         action.add_argument("name")
         add_config(action)
         action.set_defaults(handler=_set_endpoint_status)
+
+
+def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--experiment", required=True, help="the experiment the run belongs to")
+    parser.add_argument("--wait", action="store_true", help="watch the run until it ends")
+    parser.add_argument("--timeout", type=float, default=3600.0)
+    add_params(parser)
+    add_config(parser)
+
+
+def _submit_pipeline(args: argparse.Namespace) -> int:
+    from mlpipelines.cli.run_report import follow_run
+    from mlpipelines.client.published_pipeline import PublishedPipeline
+
+    ws = workspace_of(args.config)
+    published = PublishedPipeline.get(ws, id=args.id)
+    run = published.submit(ws, args.experiment, pipeline_parameters=dict(args.param))
+    return follow_run(run, args.wait, args.timeout)
+
+
+def _submit_endpoint(args: argparse.Namespace) -> int:
+    from mlpipelines.cli.run_report import follow_run
+
+    run = _endpoint(args).submit(
+        args.experiment, pipeline_parameters=dict(args.param), pipeline_version=args.version
+    )
+    return follow_run(run, args.wait, args.timeout)
 
 
 def _list_pipelines(args: argparse.Namespace) -> int:

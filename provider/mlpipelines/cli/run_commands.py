@@ -8,8 +8,11 @@ import json
 import sys
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import quote
 
 from mlpipelines.cli.arguments import add_config, add_params, workspace_of
+
+REGENERATE = "regenerate_outputs"
 
 
 def add_commands(commands: Any) -> None:
@@ -63,6 +66,8 @@ def _trigger(args: argparse.Namespace) -> int:
     api = AirflowApi.from_workspace(workspace_of(args.config))
     try:
         api.wait_for_dag(args.dag_id, timeout=120)
+        details = api.call("GET", f"/api/v2/dags/{quote(args.dag_id, safe='')}/details")
+        conf = checked_conf(conf, details.get("params") or {})
         run = api.trigger(args.dag_id, conf)
     except AirflowApiError as exc:
         print(f"refused: {exc.detail}", file=sys.stderr)
@@ -77,12 +82,36 @@ def _trigger(args: argparse.Namespace) -> int:
     return 0 if final["state"] == "success" else 1
 
 
-def _list(args: argparse.Namespace) -> int:
-    from urllib.parse import quote
+def checked_conf(conf: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """``conf`` checked against a DAG's params (as ``GET /dags/{id}/details`` gives them).
 
+    Airflow keeps unknown conf keys and runs with the defaults, so a misspelt name is refused
+    here. Our own keys (``mlpipelines_*``, ``regenerate_outputs``) pass; so does any conf of a
+    DAG that declares no params at all, since such a DAG reads its conf by itself.
+    """
+    from mlpipelines.publishing.run_request import check_parameters
+
+    if not params:
+        return conf
+    own = {k: v for k, v in conf.items() if k.startswith("mlpipelines_") or k == REGENERATE}
+    given = {k: v for k, v in conf.items() if k not in own}
+    declared = []
+    for name, param in params.items():
+        kind = (param.get("schema") or {}).get("type")
+        declared.append(
+            {
+                "name": name,
+                "default": param.get("value"),
+                "type": kind if isinstance(kind, str) else None,
+            }
+        )
+    return {**check_parameters(given, declared), **own}
+
+
+def _list(args: argparse.Namespace) -> int:
     from mlpipelines.cli.tables import print_table
     from mlpipelines.client.airflow_api import AirflowApi
-    from mlpipelines.client.pipeline_run import RUN_STATUS
+    from mlpipelines.client.pipeline_run import run_status
 
     api = AirflowApi.from_workspace(workspace_of(args.config))
     dag = quote(args.experiment, safe="") if args.experiment else "~"
@@ -95,7 +124,7 @@ def _list(args: argparse.Namespace) -> int:
         (
             run["dag_id"],
             run["dag_run_id"],
-            RUN_STATUS.get(run["state"], "Running"),
+            run_status(run),
             str(run.get("start_date") or ""),
             str(run.get("end_date") or ""),
         )

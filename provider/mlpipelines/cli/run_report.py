@@ -1,4 +1,5 @@
-"""A finished run, told in the terminal: each step's state and the metrics it logged."""
+"""A run, told in the terminal: where it is, and when it ends each step's state and the metrics
+it logged."""
 
 from __future__ import annotations
 
@@ -9,6 +10,18 @@ from rich.table import Table
 
 from mlpipelines.client.airflow_api import AirflowApi
 from mlpipelines.client.pipeline_run import PipelineRun
+
+
+def follow_run(run: PipelineRun, wait: bool, timeout: float) -> int:
+    """Print the new run's id and UI page; with ``wait`` watch it: exit 0 only if Finished."""
+    print(f"submitted {run.dag_id} run {run.id}")
+    print(f"UI: {run.get_portal_url()}")
+    if not wait:
+        return 0
+    status = run.wait_for_completion(
+        show_output=True, timeout_seconds=timeout, raise_on_error=False
+    )
+    return 0 if status == "Finished" else 1
 
 
 def print_run_report(api: AirflowApi, dag_id: str, run_id: str) -> None:

@@ -8,10 +8,16 @@ from urllib.parse import quote
 
 import httpx
 
+from mlpipelines.errors import MlPipelinesError, UserErrorException
+
+NO_URL = (
+    "the workspace config names no airflow_url (nor is MLPIPELINES_AIRFLOW_URL set); "
+    "add airflow_url to the config or set MLPIPELINES_AIRFLOW_URL"
+)
 FINISHED_RUN_STATES = frozenset({"success", "failed"})
 
 
-class AirflowApiError(RuntimeError):
+class AirflowApiError(MlPipelinesError, RuntimeError):
     """A REST call Airflow answered with an error; carries the status and Airflow's detail."""
 
     def __init__(self, response: httpx.Response) -> None:
@@ -59,9 +65,7 @@ class AirflowApi:
     @classmethod
     def from_workspace(cls, workspace: Any) -> AirflowApi:
         if not workspace.airflow_url:
-            raise ValueError(
-                "the workspace config names no airflow_url (nor is MLPIPELINES_AIRFLOW_URL set)"
-            )
+            raise UserErrorException(NO_URL)
         auth = getattr(workspace, "auth", None)
         if getattr(auth, "_token", None) or getattr(auth, "_username", None):
             return cls(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from mlpipelines.client.airflow_api import AirflowApi
+from mlpipelines.client.airflow_api import NO_URL, AirflowApi
 from mlpipelines.errors import UserErrorException
 
 
@@ -32,7 +32,7 @@ class _AirflowAuthentication:
 
         ws = self._workspace or Workspace.from_config()
         if not ws.airflow_url:
-            raise UserErrorException("the workspace config names no airflow_url")
+            raise UserErrorException(NO_URL)
         if self._token or self._username:
             return AirflowApi(ws.airflow_url, self._username, self._password, self._token)
         return AirflowApi.from_workspace(ws)

@@ -13,9 +13,16 @@ from mlpipelines._json_files import write_json_atomic
 from mlpipelines.client.airflow_api import AirflowApi
 from mlpipelines.client.git_info import git_info, git_note
 from mlpipelines.client.pipeline_run import PipelineRun
+from mlpipelines.publishing.run_request import check_parameters
 from mlpipelines.snapshot import copy_snapshot, take_snapshot
 from mlpipelines.translate.plan import PipelinePlan, TaskSpec, plan_pipeline
-from mlpipelines.translate.spec import LOADER_DAG_ID, plan_to_spec, spec_digest, specs_folder
+from mlpipelines.translate.spec import (
+    LOADER_DAG_ID,
+    plan_to_spec,
+    spec_digest,
+    specs_by_digest_folder,
+    specs_folder,
+)
 
 SNAPSHOT_FILES = ".mlpipelines/snapshot-files"
 PARSE_TIMEOUT_SECONDS = 180.0
@@ -37,9 +44,17 @@ class Experiment:
         **_: Any,
     ) -> PipelineRun:
         """Submit a pipeline: upload its source snapshots, store its spec, wait until Airflow
-        has parsed it, and start a run with the given parameters."""
+        has parsed it, and start a run with the given parameters.
+
+        Parameter names and types are checked first (as the REST endpoints check them):
+        Airflow would store a misspelt name in the conf and run with the default.
+        """
         api = AirflowApi.from_workspace(self.workspace)
         planned = plan_pipeline(config, self.name)
+        params = check_parameters(
+            dict(pipeline_parameters or {}),
+            [{"name": p.name, "default": p.default, "type": p.type} for p in planned.params],
+        )
         # Git facts come from the folders as written, not from their uploaded copies.
         sources = [
             t.definition["source_directory"]
@@ -48,11 +63,17 @@ class Experiment:
         ]
         plan = upload_snapshots(planned, self.workspace)
         spec = plan_to_spec(plan, self.name)
+        digest = spec_digest(spec)
+        # Kept by digest too, so a run can later publish exactly the spec it ran, whatever
+        # was submitted under this experiment's name since.
+        write_json_atomic(specs_by_digest_folder(self.workspace) / f"{digest}.json", spec)
         write_json_atomic(specs_folder(self.workspace) / f"{self.name}.json", spec)
-        wait_until_parsed(api, self.name, f"spec:{spec_digest(spec)}")
+        wait_until_parsed(api, self.name, f"spec:{digest}")
         api.call("PATCH", f"/api/v2/dags/{quote(self.name, safe='')}", json={"is_paused": False})
         git = git_info(sources)
-        conf = {**(pipeline_parameters or {}), "regenerate_outputs": bool(regenerate_outputs)}
+        regenerate = bool(regenerate_outputs or params.get("regenerate_outputs"))
+        conf: dict[str, Any] = {**params, "regenerate_outputs": regenerate}
+        conf["mlpipelines_spec_digest"] = digest
         if git:
             conf["mlpipelines_git"] = git
         if tags:

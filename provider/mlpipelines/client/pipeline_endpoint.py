@@ -185,12 +185,12 @@ class PipelineEndpoint:
 
 
 def _as_published(workspace: Any, pipeline: Any, name: str) -> PublishedPipeline:
-    """A PublishedPipeline as is; a Pipeline is published first under the endpoint's name."""
+    """A PublishedPipeline as is; a Pipeline is published first under the endpoint's name,
+    as that name's next version."""
     if isinstance(pipeline, PublishedPipeline):
         return pipeline
     if hasattr(pipeline, "publish"):
-        existing = [p for p in PublishedPipeline.list(workspace, False) if p.name == name]
-        return pipeline.publish(name, version=str(len(existing) + 1))
+        return pipeline.publish(name)
     raise UserErrorException(
         f"expected a PublishedPipeline or a Pipeline, got {type(pipeline).__name__}"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import warnings
 from typing import Any
 from urllib.parse import quote
 
@@ -33,6 +34,15 @@ STEP_STATUS = {
     "removed": "Canceled",
 }
 TERMINAL = frozenset({"Finished", "Failed", "Canceled"})
+# Airflow has no canceled state: cancel() fails the run and opens its note with this.
+CANCELED_NOTE = "Canceled by "
+
+
+def run_status(run: dict[str, Any]) -> str:
+    """The Azure ML status of a DAG run (as the REST API gives it); a canceled run says so."""
+    if run.get("state") == "failed" and (run.get("note") or "").startswith(CANCELED_NOTE):
+        return "Canceled"
+    return RUN_STATUS.get(run.get("state"), "Running")
 
 
 def _api_of(workspace: Any) -> AirflowApi:
@@ -136,13 +146,13 @@ class PipelineRun:
         return self._api.get_run(self.dag_id, self.id)
 
     def get_status(self) -> str:
-        return RUN_STATUS.get(self._run()["state"], "Running")
+        return run_status(self._run())
 
     def get_details(self) -> dict[str, Any]:
         run = self._run()
         return {
             "runId": self.id,
-            "status": RUN_STATUS.get(run["state"], "Running"),
+            "status": run_status(run),
             "startTimeUtc": run.get("start_date"),
             "endTimeUtc": run.get("end_date"),
             "properties": {"dag_id": self.dag_id, "conf": run.get("conf") or {}},
@@ -187,20 +197,31 @@ class PipelineRun:
     def publish_pipeline(
         self, name: str, description: str | None = None, version: str | None = None, **_: Any
     ) -> Any:
-        """Publish the pipeline this run ran (one submitted with Experiment.submit)."""
+        """Publish the pipeline this run ran (one submitted with Experiment.submit): the spec
+        kept under the digest in the run's conf, else (older runs) the DAG's current spec."""
         from mlpipelines.client.published_pipeline import PublishedPipeline
 
+        digest = (self._run().get("conf") or {}).get("mlpipelines_spec_digest")
+        if digest is None:
+            warnings.warn(
+                f"run {self.id} records no spec digest; publishing the current spec of "
+                f"'{self.dag_id}', which may differ from what this run ran",
+                stacklevel=2,
+            )
         return PublishedPipeline.publish_spec_of(
-            self.experiment.workspace, self.dag_id, name, description, version
+            self.experiment.workspace, self.dag_id, name, description, version, digest
         )
 
     def cancel(self) -> None:
-        """Stop the run: Airflow marks it failed and ends its running tasks."""
-        self._api.call(
-            "PATCH",
-            f"/api/v2/dags/{quote(self.dag_id, safe='')}/dagRuns/{quote(self.id, safe='')}",
-            json={"state": "failed"},
-        )
+        """Stop the run: Airflow fails it and ends its running tasks; the run's note, opened
+        with "Canceled by ...", tells it from a failure (get_status() says Canceled)."""
+        path = f"/api/v2/dags/{quote(self.dag_id, safe='')}/dagRuns/{quote(self.id, safe='')}"
+        note = self._run().get("note")
+        who = self._api._username or "the mlpipelines client"
+        marked = f"{CANCELED_NOTE}{who}" + (f"\n{note}" if note else "")
+        # The note first: a reader must never see the failed state without the marker.
+        self._api.call("PATCH", path, json={"note": marked}, params={"update_mask": "note"})
+        self._api.call("PATCH", path, json={"state": "failed"}, params={"update_mask": "state"})
 
     def wait_for_completion(
         self,

@@ -21,7 +21,12 @@ from mlpipelines.client.pipeline_run import PipelineRun
 from mlpipelines.errors import UserErrorException
 from mlpipelines.publishing.records import ACTIVE, DISABLED, RecordStore
 from mlpipelines.translate.plan import plan_pipeline
-from mlpipelines.translate.spec import plan_to_spec, spec_digest, specs_folder
+from mlpipelines.translate.spec import (
+    plan_to_spec,
+    spec_digest,
+    specs_by_digest_folder,
+    specs_folder,
+)
 
 REST_PREFIX = "/mlpipelines"
 
@@ -56,9 +61,10 @@ class PublishedPipeline:
         continue_on_step_failure: bool | None = None,
         workspace: Any = None,
     ) -> PublishedPipeline:
-        """Store ``pipeline`` as ``<name>__v<version>`` and wait until Airflow has parsed it."""
+        """Store ``pipeline`` as ``<name>__v<version>`` and wait until Airflow has parsed it;
+        see ``choose_version`` for the version."""
         ws = workspace or pipeline.workspace
-        version = str(version) if version is not None else "1"
+        version = choose_version(ws, name, version)
         dag_id = _published_dag_id(name, version)
         plan = upload_snapshots(plan_pipeline(pipeline, dag_id), ws)
         spec = plan_to_spec(
@@ -78,17 +84,26 @@ class PublishedPipeline:
         name: str,
         description: str | None = None,
         version: str | None = None,
+        digest: str | None = None,
     ) -> PublishedPipeline:
-        """Publish the stored spec of a submitted pipeline's DAG under a new name/version."""
-        source = specs_folder(workspace) / f"{dag_id}.json"
+        """Publish a submitted pipeline's spec under a new name/version: the spec with
+        ``digest`` (what one run ran), else the DAG's current spec."""
+        if digest is not None:
+            source = specs_by_digest_folder(workspace) / f"{digest}.json"
+            if not source.is_file():
+                raise UserErrorException(
+                    f"the spec {digest} that '{dag_id}' ran is no longer kept ({source})"
+                )
+        else:
+            source = specs_folder(workspace) / f"{dag_id}.json"
         if not source.is_file():
             raise UserErrorException(
                 f"no stored spec for '{dag_id}': only pipelines submitted "
                 "with Experiment.submit (or published) can be published "
                 "from a run"
             )
+        version = choose_version(workspace, name, version)
         spec = json.loads(source.read_text(encoding="utf-8"))
-        version = str(version) if version is not None else "1"
         spec["dag_id"] = _published_dag_id(name, version)
         spec["dag_settings"] = {
             "tags": ["published"],
@@ -182,6 +197,22 @@ class PublishedPipeline:
             f"PublishedPipeline(name={self.name!r}, version={self.version!r}, "
             f"status={self.status!r})"
         )
+
+
+def choose_version(workspace: Any, name: str, version: str | int | None) -> str:
+    """The version to publish ``name`` as: one more than its highest numeric version when
+    none is given; a version ``name`` already has is refused (it would share that DAG)."""
+    taken = [
+        p.version for p in PublishedPipeline.list(workspace, active_only=False) if p.name == name
+    ]
+    if version is None:
+        return str(max((int(v) for v in taken if v.isdigit()), default=0) + 1)
+    if str(version) in taken:
+        raise UserErrorException(
+            f"published pipeline '{name}' already has version {version}; "
+            "publish under another version, or leave it out to get the next one"
+        )
+    return str(version)
 
 
 def _published_dag_id(name: str, version: str) -> str:

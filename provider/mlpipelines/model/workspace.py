@@ -58,6 +58,10 @@ class Workspace:
     registered_connections: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        # Every URL the client builds is airflow_url + "/path": one trailing "/" would make
+        # them "//path", which Airflow routes elsewhere.
+        if self.airflow_url:
+            self.airflow_url = self.airflow_url.rstrip("/")
         for name in DEFAULT_DATASTORES:
             self.datastore_specs.setdefault(name, DatastoreSpec(name, "local", None))
 

@@ -2,8 +2,9 @@
 
 A POST with ``{"ExperimentName", "ParameterAssignments", "RunSource", "PipelineVersion"}``
 is checked against the pipeline's parameters (unknown names and wrong types: 400, no run),
-then forwarded to Airflow's own ``POST /api/v2/dags/{dag_id}/dagRuns`` with the caller's
-credential, so Airflow's auth manager decides whether this user may run that DAG.
+then forwarded to Airflow's own ``POST /api/v2/dags/{dag_id}/dagRuns`` (at ``[api] base_url``
+when set) with the caller's credential, so Airflow's auth manager decides whether this user
+may run that DAG.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def run_pipeline(
 ) -> dict[str, Any]:
     """Start a run of a published pipeline; answers ``{"Id": <run id>, ...}``."""
     record = _found(lambda: RecordStore.published().get(pipeline_id))
-    return _start(request, record, body)
+    return _start(request, record, body, for_endpoint=False)
 
 
 @app.get("/endpoints/{endpoint_id}")
@@ -78,9 +79,12 @@ def _start(
     record: dict[str, Any],
     body: dict[str, Any] | None,
     endpoint: dict[str, Any] | None = None,
+    for_endpoint: bool = True,
 ) -> dict[str, Any]:
     active = _refused(lambda: active_pipeline(record))
-    run_request = _refused(lambda: parse_run_request(body, spec_params(active["dag_id"])))
+    run_request = _refused(
+        lambda: parse_run_request(body, spec_params(active["dag_id"]), for_endpoint)
+    )
     conf = dict(run_request.conf)
     conf["mlpipelines_published_id"] = active["id"]
     if endpoint is not None:
@@ -126,6 +130,16 @@ def _credential(request: Request) -> str:
 
 
 def _base_url(request: Request) -> str:
+    """Airflow's configured ``[api] base_url``, else the scheme and host the caller used.
+
+    The configured URL is where this API server says it can be reached; the caller's host
+    may be a name (a proxy's, a tunnel's) that does not resolve from the server itself.
+    """
+    from airflow.configuration import conf
+
+    configured = conf.get("api", "base_url", fallback=None)
+    if configured:
+        return configured.rstrip("/")
     return f"{request.url.scheme}://{request.url.netloc}"
 
 

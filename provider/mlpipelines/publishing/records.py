@@ -1,5 +1,5 @@
-"""Publication records on the default datastore: one JSON file per published pipeline and
-per pipeline endpoint, written atomically, read by the client and the REST plugin."""
+"""Publication records on the specs datastore: one JSON file per published pipeline and per
+pipeline endpoint, written atomically, read by the client and the REST plugin."""
 
 from __future__ import annotations
 

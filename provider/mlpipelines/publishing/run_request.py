@@ -7,6 +7,7 @@ a misspelt parameter would otherwise run the pipeline with its default.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,8 +40,11 @@ class RunRequest:
     pipeline_version: str | None
 
 
-def parse_run_request(body: Any, params: list[dict[str, Any]]) -> RunRequest:
-    """Check ``body`` against the DAG's ``params`` (the spec's name/default/type records)."""
+def parse_run_request(
+    body: Any, params: list[dict[str, Any]], for_endpoint: bool = True
+) -> RunRequest:
+    """Check ``body`` against the DAG's ``params`` (the spec's name/default/type records);
+    ``PipelineVersion`` is refused unless the request goes to an endpoint."""
     if body is None:
         body = {}
     if not isinstance(body, dict):
@@ -50,6 +54,10 @@ def parse_run_request(body: Any, params: list[dict[str, Any]]) -> RunRequest:
         raise RunRequestError(
             f"unknown field(s) {', '.join(unknown_fields)}; "
             f"the body may hold {', '.join(sorted(KNOWN_FIELDS))}"
+        )
+    if not for_endpoint and body.get("PipelineVersion") is not None:
+        raise RunRequestError(
+            "PipelineVersion is for pipeline endpoints; a published pipeline is one version"
         )
     if body.get("DataPathAssignments"):
         raise RunRequestError("DataPathAssignments are not supported by this pipeline yet")
@@ -106,13 +114,18 @@ def _typed(name: str, value: Any, kind: str) -> Any:
             except ValueError:
                 pass
     elif kind == "number":
+        # NaN and infinity are not JSON numbers: Airflow could not store them in the conf.
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str):
+            if math.isfinite(value):
+                return value
+        elif isinstance(value, str):
             try:
-                return float(value.strip())
+                number = float(value.strip())
             except ValueError:
                 pass
+            else:
+                if math.isfinite(number):
+                    return number
     elif kind == "string":
         if isinstance(value, str):
             return value

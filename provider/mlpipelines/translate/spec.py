@@ -17,12 +17,31 @@ from mlpipelines.translate.plan import ParamSpec, PipelinePlan, TaskSpec
 
 SPEC_VERSION = 1
 SPECS_FOLDER = ".mlpipelines/specs"
+SPECS_BY_DIGEST_FOLDER = ".mlpipelines/specs-by-digest"
 LOADER_DAG_ID = "mlpipelines_specs"
+LOADER_DAG_FILE = "mlpipelines_specs.py"
+# The loader DAG file as the repository ships it (dags/mlpipelines_specs.py; a test keeps
+# the two equal): `mlpipelines airflow up` writes it into a dags folder that lacks it.
+LOADER_DAG_SOURCE = '''\
+"""Airflow DAG loader: every pipeline submitted with Experiment.submit or published.
+
+Keep this file in the dags folder; it renders each stored pipeline spec into its DAG.
+"""
+
+from mlpipelines.translate.spec_loader import load_spec_dags
+
+load_spec_dags(globals())
+'''
 
 
 def specs_folder(workspace: Workspace | None = None) -> Path:
     """Where submitted and published specs are kept (the workspace's specs datastore)."""
     return (workspace or Workspace.current()).specs_root() / SPECS_FOLDER
+
+
+def specs_by_digest_folder(workspace: Workspace | None = None) -> Path:
+    """Where each submitted spec is also kept under its digest (the loader does not read it)."""
+    return (workspace or Workspace.current()).specs_root() / SPECS_BY_DIGEST_FOLDER
 
 
 def plan_to_spec(plan: PipelinePlan, dag_id: str, **dag_settings: Any) -> dict[str, Any]:

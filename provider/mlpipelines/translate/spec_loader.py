@@ -1,7 +1,8 @@
 """Render every stored pipeline spec into a DAG: what the loader DAG file in dags/ calls.
 
-Specs live on the default datastore under ``.mlpipelines/specs/<dag_id>.json``. Parsing reads
-only those small files (kept by path and mtime while the process lives): no network.
+Specs live on the specs datastore (``MLPIPELINES_SPECS_DATASTORE``, else the default
+datastore) under ``.mlpipelines/specs/<dag_id>.json``. Parsing reads only those small files
+(kept by path and mtime while the process lives): no network.
 """
 
 from __future__ import annotations

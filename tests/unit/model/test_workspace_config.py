@@ -80,3 +80,29 @@ def test_specs_datastore_says_where_pipelines_are_published(tmp_path, no_env):
 def test_unknown_keys_are_refused(tmp_path, no_env):
     with pytest.raises(Exception, match="unknown keys in workspace config: airflow_uri"):
         Workspace.from_config(write(tmp_path, {"airflow_uri": "http://a"}))
+
+
+def test_a_trailing_slash_in_airflow_url_makes_no_double_slash(tmp_path, no_env):
+    from mlpipelines.client.pipeline_endpoint import PipelineEndpoint
+    from mlpipelines.client.published_pipeline import PublishedPipeline
+
+    ws = Workspace.from_config(write(tmp_path, {"airflow_url": "http://h:8080/"}))
+    assert ws.airflow_url == "http://h:8080"
+    assert PublishedPipeline(ws, {"id": "p1"}).endpoint == "http://h:8080/mlpipelines/pipelines/p1"
+    assert PipelineEndpoint(ws, {"id": "e1"}).endpoint == "http://h:8080/mlpipelines/endpoints/e1"
+    assert Workspace(airflow_url="http://h:8080//").airflow_url == "http://h:8080"
+    no_env.setenv("MLPIPELINES_AIRFLOW_URL", "http://env:1/")
+    assert Workspace.from_config(write(tmp_path, {})).airflow_url == "http://env:1"
+
+
+def test_no_airflow_url_is_a_user_error_for_the_api_and_the_auth_classes(tmp_path, no_env):
+    from mlpipelines.errors import UserErrorException
+
+    ws = Workspace.from_config(write(tmp_path, {"username": "u", "password": "p"}))
+    with pytest.raises(UserErrorException, match="MLPIPELINES_AIRFLOW_URL"):
+        AirflowApi.from_workspace(ws)
+    auth = ServicePrincipalAuthentication(
+        service_principal_id="robot", service_principal_password="s", workspace=ws
+    )
+    with pytest.raises(UserErrorException, match="MLPIPELINES_AIRFLOW_URL"):
+        auth.get_authentication_header()

@@ -50,6 +50,12 @@ def test_text_values_of_typed_parameters_are_converted():
         ({"ParameterAssignments": {"n_estimators": "many"}}, "must be of type integer"),
         ({"ParameterAssignments": {"n_estimators": True}}, "must be of type integer"),
         ({"ParameterAssignments": {"C": [1]}}, "must be of type number"),
+        ({"ParameterAssignments": {"C": "nan"}}, "must be of type number"),
+        ({"ParameterAssignments": {"C": "inf"}}, "must be of type number"),
+        ({"ParameterAssignments": {"C": " -Infinity"}}, "must be of type number"),
+        ({"ParameterAssignments": {"C": float("nan")}}, "must be of type number"),
+        ({"ParameterAssignments": {"C": float("-inf")}}, "must be of type number"),
+        ({"ParameterAssignments": {"n_estimators": float("inf")}}, "must be of type integer"),
         ({"ParameterAssignments": {"word": 5}}, "must be of type string"),
         ({"ParameterAssignments": {"regenerate_outputs": "yes"}}, "must be of type boolean"),
         ({"ParameterAssignments": [1, 2]}, "must be a JSON object"),
@@ -71,3 +77,9 @@ def test_unknown_names_list_what_the_pipeline_takes():
 
 def test_pipeline_version_is_text():
     assert parse_run_request({"PipelineVersion": 1}, PARAMS).pipeline_version == "1"
+
+
+def test_pipeline_version_is_refused_by_a_published_pipeline():
+    with pytest.raises(RunRequestError, match="PipelineVersion is for pipeline endpoints"):
+        parse_run_request({"PipelineVersion": "1"}, PARAMS, for_endpoint=False)
+    assert parse_run_request({}, PARAMS, for_endpoint=False).pipeline_version is None
