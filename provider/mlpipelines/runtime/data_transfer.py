@@ -67,8 +67,10 @@ def _copy_once(
         started = time.perf_counter()
         if pending and pending[0].location is not None:
             pending[0].uploading = True
-        if pending:
-            # A fresh place per run that no one can name before the XCom reference exists.
+        if pending or not is_dir:
+            # A fresh place per run that no one can name before the XCom reference exists; or
+            # one file, which every store shows whole or not at all (temp + rename locally,
+            # a committed block list or PUT remotely).
             result = copy(source.location, source.relative, dest, dest_rel, True, show_progress)
         else:
             staging = _staging_path(dest_rel, ctx)
