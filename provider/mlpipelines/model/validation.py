@@ -125,15 +125,21 @@ def _step_problems(
                 f"input {item!r} is not a DataReference, PipelineData or named dataset input",
             )
     for item in step.outputs:
-        if isinstance(item, PipelineData):
+        if isinstance(item, (PipelineData, DataReference)):
             outputs.append(item)
         else:
-            add("bad-output", f"output {item!r} is not a PipelineData")
+            add("bad-output", f"output {item!r} is not a PipelineData or DataReference")
     for role, items in (("input", inputs), ("output", outputs)):
         if len(items) > 1 and len({i.name for i in items}) < len(items):
             for name, count in Counter(i.name for i in items).items():
                 if count > 1:
                     add(f"duplicate-{role}-name", f"{count} {role}s are named '{name}'")
+    for item in outputs:
+        if isinstance(item, DataReference):
+            try:
+                clean_relative_path(item.path_on_datastore)
+            except UserErrorException as exc:
+                add("path-leaves-datastore", f"output '{item.name}': {exc}")
     for item in inputs:
         data = underlying(item)
         if isinstance(data, PipelineData) and any(data is o for o in outputs):

@@ -49,10 +49,18 @@ def reuse_components(
             }
             for spec in sorted(definition["inputs"], key=lambda s: s["name"])
         },
-        "outputs": sorted(spec["name"] for spec in definition["outputs"]),
+        "outputs": sorted(_output_component(spec) for spec in definition["outputs"]),
         "snapshot": snapshot_digest,
         "engine": _engine(definition),
     }
+
+
+def _output_component(spec: dict[str, Any]) -> str:
+    """An output's name; for a fixed destination (an uploaded DataReference) also where it
+    goes, so writing somewhere else is a different step."""
+    if spec.get("kind") == "data_reference":
+        return f"{spec['name']}->{spec['datastore']['name']}/{spec['path_on_datastore']}"
+    return spec["name"]
 
 
 def _engine(definition: dict[str, Any]) -> dict[str, Any] | None:

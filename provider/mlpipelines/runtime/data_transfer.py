@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import os
 import time
-import uuid
 from typing import Any
 
 from mlpipelines.errors import StepRunError, UserErrorException
@@ -14,6 +10,7 @@ from mlpipelines.reuse.decision import ReuseCheck
 from mlpipelines.runtime.data_locations import DataLocation
 from mlpipelines.runtime.datastores import location_of, reference
 from mlpipelines.runtime.outputs import discard_outputs, publish_output
+from mlpipelines.runtime.promotion import promote, staging_path
 from mlpipelines.runtime.staging import LocatedInput, PendingOutput, prepare_outputs
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.runtime.step_run import StepResult, run_with_reuse
@@ -73,9 +70,9 @@ def _copy_once(
             # a committed block list or PUT remotely).
             result = copy(source.location, source.relative, dest, dest_rel, True, show_progress)
         else:
-            staging = _staging_path(dest_rel, ctx)
+            staging = staging_path(dest_rel, ctx)
             result = copy(source.location, source.relative, dest, staging, True, show_progress)
-            _promote(dest, staging, dest_rel)
+            promote(dest, staging, dest_rel)
         seconds = time.perf_counter() - started
         ctx.log.info(
             "copied %d file(s), %d bytes, from %s to %s in %.2f s (%d already in place)",
@@ -120,40 +117,6 @@ def _copy_once(
         ) from None
     finally:
         discard_outputs(pending)
-
-
-def _staging_path(dest_rel: str, ctx: StepContext) -> str:
-    """A hidden place beside the destination, the same for every try of this task, so a retry
-    resumes the copy (files already there whole are skipped)."""
-    token = hashlib.sha256(f"{ctx.dag_id}\0{ctx.run_id}\0{ctx.task_id}".encode()).hexdigest()
-    parent, _, name = dest_rel.rpartition("/")
-    hidden = f".{name or 'root'}.partial-{token[:12]}"
-    return f"{parent}/{hidden}" if parent else hidden
-
-
-def _promote(dest: StoreLocation, staging: str, dest_rel: str) -> None:
-    """Move the finished copy into place: one rename on a local folder (the old destination
-    swapped out), a server-side move per file on object stores and SMB."""
-    fs = dest.fs
-    source, target = dest.path(staging), dest.path(dest_rel)
-    if dest.is_local:
-        if os.path.lexists(target):
-            stale = f"{target}.stale-{uuid.uuid4().hex[:12]}"
-            os.rename(target, stale)
-            os.rename(source, target)
-            fs.rm(stale, recursive=True)
-        else:
-            os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
-            os.rename(source, target)
-        return
-    if fs.isfile(source):
-        fs.mv(source, target)
-        return
-    for path in fs.find(source):
-        fs.mv(path, target + path[len(source) :])
-    with contextlib.suppress(FileNotFoundError):
-        fs.rm(source, recursive=True)
-    fs.invalidate_cache()
 
 
 def _check_type(definition: dict[str, Any], source: DataLocation, wanted: str | None) -> bool:

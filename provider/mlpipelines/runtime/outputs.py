@@ -23,6 +23,8 @@ def publish_output(output: PendingOutput) -> dict[str, Any]:
     On a remote store: an upload to the run's own prefix, emptied first; the reference that
     lets anyone read it exists only once the upload is complete.
     """
+    if output.fixed:
+        return _upload_to_fixed_place(output)
     if output.final is None:
         return _upload(output)
     if output.final.exists():
@@ -54,6 +56,28 @@ def _upload(output: PendingOutput) -> dict[str, Any]:
     except DatastoreAccessError as exc:
         raise StepRunError(f"output '{output.name}' could not be uploaded: {exc}") from None
     output.uploading = False
+    _remove(output.temp)
+    return ref
+
+
+def _upload_to_fixed_place(output: PendingOutput) -> dict[str, Any]:
+    """An ``as_upload`` DataReference: the files go to a hidden staging place beside the
+    destination, then are moved into it; the destination never shows half of them."""
+    from mlpipelines.runtime.data_locations import DataLocation
+    from mlpipelines.runtime.promotion import promote, staging_path_for
+    from mlpipelines.storage.transfer import copy
+
+    location = output.location
+    assert location is not None
+    staging = staging_path_for(output.relative_path, output.temp.name)
+    try:
+        source = StoreLocation.local(output.temp, datastore="work")
+        copy(source, "", location, staging, overwrite=True)
+        promote(location, staging, output.relative_path)
+        ref = reference(output.store, output.relative_path)
+        ref["store_fingerprint"] = DataLocation(location, output.relative_path).store_fingerprint()
+    except DatastoreAccessError as exc:
+        raise StepRunError(f"output '{output.name}' could not be uploaded: {exc}") from None
     _remove(output.temp)
     return ref
 

@@ -155,6 +155,7 @@ class PendingOutput:
     temp: Path
     location: StoreLocation | None = None
     uploading: bool = False
+    fixed: bool = False  # a DataReference output: a user-visible place, filled via staging
 
 
 def prepare_outputs(definition: dict[str, Any], ctx: StepContext) -> list[PendingOutput]:
@@ -168,7 +169,20 @@ def prepare_outputs(definition: dict[str, Any], ctx: StepContext) -> list[Pendin
             location = location_of(spec["datastore"])
         except UserErrorException as exc:
             raise StepRunError(f"output '{spec['name']}': {exc}") from None
-        if location.is_local:
+        if spec.get("kind") == "data_reference":
+            temp = Path(tempfile.mkdtemp(prefix=f"mlpipelines-{spec['name']}-"))
+            pending.append(
+                PendingOutput(
+                    spec["name"],
+                    spec["datastore"],
+                    spec["path_on_datastore"],
+                    None,
+                    temp,
+                    location,
+                    fixed=True,
+                )
+            )
+        elif location.is_local:
             final = Path(location.path(relative))
             temp = final.parent / f".{final.name}.partial-{uuid.uuid4().hex[:12]}"
             temp.mkdir(parents=True)

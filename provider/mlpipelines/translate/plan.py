@@ -142,7 +142,17 @@ def _input_spec(item: Any) -> dict[str, Any]:
     }
 
 
-def _output_spec(data: PipelineData, default_store: dict[str, Any]) -> dict[str, Any]:
+def _output_spec(data: Any, default_store: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(data, DataReference):
+        # A fixed place the step's files are uploaded to once it succeeds (as_upload).
+        return {
+            "name": data.name,
+            "kind": "data_reference",
+            "datastore": data.datastore.spec.to_dict(),
+            "path_on_datastore": clean_relative_path(data.path_on_datastore),
+            "mode": "upload",
+            "path_on_compute": data.path_on_compute,
+        }
     store = data.datastore.spec.to_dict() if data.datastore is not None else default_store
     return {
         "name": data.name,

@@ -45,7 +45,10 @@ def step_doc_md(definition: dict[str, Any]) -> str:
             source = f"`{spec['data']}` from step `{spec['producer']}`"
         lines.append(f"- **input** `{spec['name']}` ({spec['mode']}): {source}")
     for spec in definition["outputs"]:
-        lines.append(f"- **output** `{spec['name']}` on `{spec['datastore']['name']}`")
+        where = spec["datastore"]["name"]
+        if spec.get("kind") == "data_reference":
+            where = f"{where}/{spec['path_on_datastore']}` (uploaded after success) `"
+        lines.append(f"- **output** `{spec['name']}` on `{where}`")
     lines.append(
         f"- **compute target**: `{definition['compute_target']}`; "
         f"**allow_reuse**: {definition['allow_reuse']}"

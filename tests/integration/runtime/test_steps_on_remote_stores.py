@@ -159,3 +159,50 @@ def test_missing_input_path_is_named(stores, tmp_path):
     steps["score"]["inputs"][0]["path_on_datastore"] = "nothing/here"
     with pytest.raises(StepRunError, match=r"input 'raw': 'blob_in/nothing/here' does not exist"):
         run_python_script_step(steps["score"], _ctx("run_missing", "score", {}))
+
+
+WRITE = """
+import os, sys
+out = sys.argv[1]
+os.makedirs(os.path.join(out, "deep"), exist_ok=True)
+open(os.path.join(out, "deep", "result.txt"), "w").write("done")
+open(os.path.join(out, "summary.txt"), "w").write("ok")
+if os.environ.get("FAIL_AFTER_WRITE"):
+    sys.exit(4)
+"""
+
+
+@pytest.mark.parametrize("store", ["s3_out", "workspaceblobstore"])
+def test_an_upload_reference_fills_its_fixed_place_only_on_success(
+    stores, tmp_path, monkeypatch, store
+):
+    ws, _, _ = stores
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "write.py").write_text(WRITE)
+    place = f"reports/{uuid.uuid4().hex[:8]}"
+    report = DataReference(Datastore(ws, store), "report", place).as_upload()
+    step = PythonScriptStep(
+        name="write",
+        script_name="write.py",
+        source_directory=str(tmp_path / "w"),
+        arguments=[report],
+        outputs=[report],
+        allow_reuse=False,
+    )
+    (definition,) = [t.definition for t in plan_pipeline(Pipeline(ws, [step])).tasks]
+    location = datastores.location_of(definition["outputs"][0]["datastore"])
+
+    monkeypatch.setenv("FAIL_AFTER_WRITE", "1")
+    with pytest.raises(StepRunError, match="exited with code 4"):
+        run_python_script_step(definition, _ctx("run_up_1", "write", {}))
+    location.fs.invalidate_cache()
+    assert not location.fs.exists(location.path(place))
+
+    monkeypatch.delenv("FAIL_AFTER_WRITE")
+    result = run_python_script_step(definition, _ctx("run_up_2", "write", {}))
+    assert result.outputs["report"]["path"] == place
+    location.fs.invalidate_cache()
+    assert location.fs.cat_file(location.path(f"{place}/deep/result.txt")) == b"done"
+    assert location.fs.cat_file(location.path(f"{place}/summary.txt")) == b"ok"
+    leftovers = [p for p in location.fs.find(location.path("reports")) if ".partial-" in p]
+    assert leftovers == []

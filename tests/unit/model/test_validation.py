@@ -206,9 +206,14 @@ def input_not_data(ws: Workspace, src: Path) -> Case:
 
 
 def output_not_pipeline_data(ws: Workspace, src: Path) -> Case:
-    ref = DataReference(Datastore(ws, "workspaceblobstore"), "out_ref", "out")
+    step = _step(src, "write", outputs=["out.csv"])
+    return Case(Pipeline(ws, [step]), {"bad-output"}, ["out.csv"], {"write"})
+
+
+def output_reference_leaves_datastore(ws: Workspace, src: Path) -> Case:
+    ref = DataReference(Datastore(ws, "workspaceblobstore"), "out_ref", "../elsewhere")
     step = _step(src, "write", outputs=[ref])
-    return Case(Pipeline(ws, [step]), {"bad-output"}, ["out_ref"], {"write"})
+    return Case(Pipeline(ws, [step]), {"path-leaves-datastore"}, ["out_ref"], {"write"})
 
 
 def not_a_step(ws: Workspace, src: Path) -> Case:
@@ -290,6 +295,7 @@ BUILDERS: list[Callable[[Workspace, Path], Case]] = [
     reference_leaves_datastore,
     input_not_data,
     output_not_pipeline_data,
+    output_reference_leaves_datastore,
     not_a_step,
     empty_steps,
     self_dependency,
