@@ -137,14 +137,38 @@ def test_registering_twice_needs_overwrite(airflow, azurite, moto_s3):
     suffix = uuid.uuid4().hex[:8]
     ws = Workspace.from_config(airflow.home / "config.json")
     _, s3 = _register(ws, azurite, moto_s3, suffix)
-    with pytest.raises(Exception, match="already registered"):
+    again = Datastore.register_s3_bucket(
+        ws,
+        s3.name,
+        bucket_name=f"out-{suffix}",
+        access_key_id=S3_KEY,
+        secret_access_key=S3_SECRET,
+        endpoint_url=moto_s3.server.endpoint,
+        region_name=S3_REGION,
+    )
+    assert again.name == s3.name, "the same settings again: no error"
+    moto_s3.server.create_bucket(f"other-{suffix}")
+    with pytest.raises(Exception, match="already registered with other settings"):
         Datastore.register_s3_bucket(
             ws,
             s3.name,
-            bucket_name=f"out-{suffix}",
+            bucket_name=f"other-{suffix}",
             access_key_id=S3_KEY,
             secret_access_key=S3_SECRET,
             endpoint_url=moto_s3.server.endpoint,
             region_name=S3_REGION,
         )
     assert httpx.get(f"{ws.airflow_url}/api/v2/connections/{s3.name}").status_code == 401
+    moved = Datastore.register_s3_bucket(
+        ws,
+        s3.name,
+        bucket_name=f"other-{suffix}",
+        access_key_id=S3_KEY,
+        secret_access_key=S3_SECRET,
+        endpoint_url=moto_s3.server.endpoint,
+        region_name=S3_REGION,
+        overwrite=True,
+    )
+    assert moved.name == s3.name
+    extra = airflow.api.call("GET", f"/api/v2/connections/{s3.name}")["extra"]
+    assert f"other-{suffix}" in extra

@@ -3,6 +3,7 @@ secret is kept)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import quote
 
@@ -24,9 +25,12 @@ def store_connection(workspace: Any, body: dict[str, Any], overwrite: bool) -> N
                 f"{_without_secret(str(exc.detail), body)}"
             ) from None
     if not overwrite:
+        existing = api.call("GET", f"/api/v2/connections/{quote(name, safe='')}")
+        if _same_settings(existing, body):
+            return  # registering the same store again (a re-run notebook) changes nothing
         raise UserErrorException(
-            f"datastore '{name}' is already registered (an Airflow connection of that id "
-            "exists); pass overwrite=True to replace it"
+            f"datastore '{name}' is already registered with other settings (an Airflow "
+            "connection of that id exists); pass overwrite=True to replace it"
         )
     api.call("PATCH", f"/api/v2/connections/{quote(name, safe='')}", json=body)
 
@@ -38,6 +42,30 @@ def delete_connection(workspace: Any, name: str) -> None:
     )
 
 
+def _same_settings(existing: dict[str, Any], body: dict[str, Any]) -> bool:
+    """Whether an existing connection has the body's settings, secrets aside (Airflow's REST
+    API hides them, so they cannot be compared)."""
+    for field in ("conn_type", "host", "login", "schema", "port"):
+        if (existing.get(field) or None) != (body.get(field) or None):
+            return False
+    try:
+        old = json.loads(existing.get("extra") or "{}")
+        new = json.loads(body.get("extra") or "{}")
+    except ValueError:
+        return False
+    return all(old.get(k) in (v, "***") for k, v in new.items()) and set(old) <= set(new)
+
+
 def _without_secret(text: str, body: dict[str, Any]) -> str:
-    secret = body.get("password")
-    return text.replace(secret, "***") if secret else text
+    """``text`` with the body's password and secret extras (SAS token, connection string)
+    replaced by ***."""
+    secrets = [body.get("password")]
+    try:
+        extra = json.loads(body.get("extra") or "{}")
+    except ValueError:
+        extra = {}
+    secrets += [extra.get(k) for k in ("sas_token", "connection_string", "account_key")]
+    for secret in secrets:
+        if isinstance(secret, str) and secret:
+            text = text.replace(secret, "***")
+    return text

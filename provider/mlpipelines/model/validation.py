@@ -134,6 +134,12 @@ def _step_problems(
             for name, count in Counter(i.name for i in items).items():
                 if count > 1:
                     add(f"duplicate-{role}-name", f"{count} {role}s are named '{name}'")
+    destination = getattr(step, "destination_data_reference", None)
+    if isinstance(destination, DataReference):
+        try:
+            clean_relative_path(destination.path_on_datastore)
+        except UserErrorException as exc:
+            add("path-leaves-datastore", f"destination '{destination.name}': {exc}")
     for item in outputs:
         if isinstance(item, DataReference):
             try:

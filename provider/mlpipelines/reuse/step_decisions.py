@@ -99,7 +99,7 @@ def _input_fingerprints(
                 return found, f"input {spec['name']}: {exc}; the step will say so"
         elif spec["kind"] == "dataset":
             try:
-                found[spec["name"]] = dataset_fingerprint(spec["name"], spec["consumption"])
+                found[spec["name"]] = dataset_fingerprint(spec)
             except StepRunError as exc:
                 return found, f"{exc}; the step will say so"
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -72,7 +73,10 @@ def _copy_once(
         else:
             staging = staging_path(dest_rel, ctx)
             result = copy(source.location, source.relative, dest, staging, True, show_progress)
-            promote(dest, staging, dest_rel)
+            if result.files:
+                promote(dest, staging, dest_rel)
+            elif dest.is_local:  # an empty folder copies to an empty folder
+                os.makedirs(dest.path(dest_rel), exist_ok=True)
         seconds = time.perf_counter() - started
         ctx.log.info(
             "copied %d file(s), %d bytes, from %s to %s in %.2f s (%d already in place)",

@@ -14,14 +14,25 @@ from mlpipelines.reuse.fingerprints import fingerprint_path
 ENV_INPUT_DATASETS = "MLPIPELINES_INPUT_DATASETS"
 
 
-def dataset_fingerprint(name: str, consumption: dict[str, Any]) -> str:
+def workspace_for(stores: dict[str, dict[str, Any]] | None) -> Any:
+    """The deployment this task runs in, knowing the local folders the pipeline registered
+    (a dataset names its datastores; only registered local folders need their path)."""
+    from mlpipelines.model.workspace import DatastoreSpec, Workspace
+
+    ws = Workspace.current()
+    for name, spec in (stores or {}).items():
+        ws.datastore_specs[name] = DatastoreSpec(name, spec.get("kind", "local"), spec.get("path"))
+    return ws
+
+
+def dataset_fingerprint(spec: dict[str, Any]) -> str:
     """The dataset's definition plus each file it selects: a content hash for local files,
     the store's etag (or size and mtime) for remote ones. No files is a clear error."""
     from mlpipelines.datasets.sources import resolve_files
 
-    definition = consumption["dataset"]
+    name, definition = spec["name"], spec["consumption"]["dataset"]
     try:
-        files = resolve_files(definition)
+        files = resolve_files(definition, workspace_for(spec.get("stores")))
     except UserErrorException as exc:
         raise StepRunError(f"dataset input '{name}': {exc}") from None
     digest = hashlib.sha256(json.dumps(definition, sort_keys=True, default=str).encode())
@@ -46,10 +57,12 @@ def materialize(spec: dict[str, Any], work_dir: Path) -> tuple[str, dict[str, An
     from mlpipelines.datasets.step_inputs import materialize_input
 
     consumption = spec["consumption"]
+    stores = spec.get("stores") or {}
     if spec["mode"] == "direct":
-        return spec["name"], {"mode": "direct", "dataset": consumption["dataset"]}
+        return spec["name"], {"mode": "direct", "dataset": consumption["dataset"], "stores": stores}
     try:
-        folder = materialize_input(consumption, str(work_dir / "datasets"))
+        workspace = workspace_for(stores)
+        folder = materialize_input(consumption, str(work_dir / "datasets"), workspace)
     except UserErrorException as exc:
         raise StepRunError(f"dataset input '{spec['name']}': {exc}") from None
     return str(folder), {"mode": spec["mode"], "path": str(folder)}
@@ -70,6 +83,10 @@ def read_input_datasets(path: str | None) -> dict[str, Any]:
 
     records = json.loads(Path(path).read_text(encoding="utf-8"))
     return {
-        name: Dataset.from_dict(r["dataset"]) if r["mode"] == "direct" else r["path"]
+        name: (
+            Dataset.from_dict(r["dataset"], workspace_for(r.get("stores")))
+            if r["mode"] == "direct"
+            else r["path"]
+        )
         for name, r in records.items()
     }

@@ -59,7 +59,7 @@ def locate_inputs(definition: dict[str, Any], ctx: StepContext) -> dict[str, Loc
     for spec in definition["inputs"]:
         name = spec["name"]
         if spec["kind"] == "dataset":
-            fingerprint = dataset_fingerprint(name, spec["consumption"])
+            fingerprint = dataset_fingerprint(spec)
             located[name] = LocatedInput(spec, None, fingerprint=fingerprint)
             continue
         ref = None
@@ -167,7 +167,9 @@ def prepare_outputs(definition: dict[str, Any], ctx: StepContext) -> list[Pendin
         relative = f"pipelinedata/{ctx.run_folder}/{ctx.task_id}/{spec['name']}"
         try:
             location = location_of(spec["datastore"])
-        except UserErrorException as exc:
+            if not location.is_local:
+                location.check()  # refused credentials show now, not after the script ran
+        except (UserErrorException, DatastoreAccessError) as exc:
             raise StepRunError(f"output '{spec['name']}': {exc}") from None
         if spec.get("kind") == "data_reference":
             temp = Path(tempfile.mkdtemp(prefix=f"mlpipelines-{spec['name']}-"))

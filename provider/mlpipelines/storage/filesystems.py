@@ -6,7 +6,6 @@ mlpipelines never pulls them in and nothing connects until a location's ``fs`` i
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from fsspec import AbstractFileSystem
@@ -112,8 +111,6 @@ def _azure_file(options: dict[str, Any]) -> AbstractFileSystem:
 def _s3(options: dict[str, Any]) -> AbstractFileSystem:
     from s3fs import S3FileSystem
 
-    # botocore otherwise probes the EC2 metadata address when no key is given.
-    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
     client_kwargs = {"region_name": options["region_name"]} if options.get("region_name") else {}
     config_kwargs: dict[str, Any] = {}
     if options.get("max_attempts"):

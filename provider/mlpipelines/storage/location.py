@@ -169,7 +169,7 @@ def open_datastore(name: str, workspace: Any = None) -> StoreLocation:
     if spec is not None and spec.kind == "local":
         root = local_datastore_root(spec, ws.home)
         return StoreLocation(datastore=name, kind="local", root=str(root))
-    env = "AIRFLOW_CONN_" + re.sub(r"[^A-Z0-9]", "_", name.upper())
+    env = "AIRFLOW_CONN_" + name.upper()  # what Airflow reads: the conn_id, upper-cased
     raise UserErrorException(
         f"no datastore named '{name}': it is neither a local folder registered in workspace "
         f"'{ws.name}' nor an Airflow connection with conn_id '{name}'. Register it with "

@@ -121,6 +121,7 @@ def _input_spec(item: Any) -> dict[str, Any]:
             "consumption": item.to_dict(),
             "mode": item.mode,
             "path_on_compute": item.path_on_compute,
+            "stores": _dataset_stores(item.dataset),
         }
     if isinstance(item, DataReference):
         return {
@@ -140,6 +141,18 @@ def _input_spec(item: Any) -> dict[str, Any]:
         "mode": item.mode if isinstance(item, DataInput) else "mount",
         "path_on_compute": item.path_on_compute if isinstance(item, DataInput) else None,
     }
+
+
+def _dataset_stores(dataset: Any) -> dict[str, Any]:
+    """The local folders a dataset's sources name, as registered in its workspace: a task's
+    own workspace knows only the default datastores and Airflow connections."""
+    ws = dataset.workspace
+    stores: dict[str, Any] = {}
+    for source in dataset.definition()["sources"]:
+        spec = ws.datastore_specs.get(source.get("datastore")) if ws is not None else None
+        if spec is not None and spec.kind == "local" and spec.path:
+            stores[spec.name] = spec.to_dict()
+    return stores
 
 
 def _output_spec(data: Any, default_store: dict[str, Any]) -> dict[str, Any]:

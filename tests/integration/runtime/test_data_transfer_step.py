@@ -17,6 +17,7 @@ from mlpipelines import (
     DataTransferStep,
     Pipeline,
     PipelineData,
+    PipelineValidationError,
     Workspace,
 )
 from mlpipelines.errors import StepRunError
@@ -181,3 +182,27 @@ def test_local_to_local_replaces_the_destination_whole(stores, tmp_path):
     run_data_transfer_step(definition, _ctx("r1", "mirror"))
     assert sorted(p.name for p in dest.iterdir()) == sorted(p.name for p in folder.iterdir())
     assert not [p for p in Path(tmp_path / "local").iterdir() if ".partial-" in p.name]
+
+
+def test_an_empty_folder_copies_to_an_empty_folder(stores, tmp_path):
+    ws, local, _ = stores
+    (tmp_path / "local" / "empty").mkdir()
+    step = DataTransferStep(
+        "nothing",
+        DataReference(local, "empty", "empty"),
+        DataReference(local, "copy", "empty-copy"),
+        allow_reuse=False,
+    )
+    (definition,) = [t.definition for t in plan_pipeline(Pipeline(ws, [step])).tasks]
+    result = run_data_transfer_step(definition, _ctx("r1", "nothing"))
+    assert result.metrics["files"] == 0
+    assert (tmp_path / "local" / "empty-copy").is_dir()
+
+
+def test_a_destination_leaving_its_datastore_is_refused_at_definition(stores):
+    ws, local, _ = stores
+    step = DataTransferStep(
+        "escape", DataReference(local, "models", "models"), DataReference(local, "x", "../x")
+    )
+    with pytest.raises(PipelineValidationError, match=r"destination 'x'.*leaves the datastore"):
+        Pipeline(ws, [step]).validate()

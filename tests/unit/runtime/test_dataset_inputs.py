@@ -12,6 +12,7 @@ import pytest
 from mlpipelines import (
     AdlaStep,
     Dataset,
+    Datastore,
     Pipeline,
     PipelineData,
     PipelineValidationError,
@@ -144,3 +145,34 @@ def test_a_dataset_without_a_name_is_refused_at_definition(store, tmp_path):
     )
     with pytest.raises(PipelineValidationError, match="as_named_input"):
         Pipeline(Workspace.current(), [step]).validate()
+
+
+def test_a_dataset_on_a_registered_local_folder_reaches_the_script(tmp_path):
+    ws = Workspace.current()
+    folder = tmp_path / "lake"
+    (folder / "sales").mkdir(parents=True)
+    (folder / "sales" / "a.csv").write_text("region,amount\nnorth,5\n")
+    lake = Datastore.register_local_folder(ws, "lake", str(folder))
+    rows = Dataset.Tabular.from_delimited_files((lake, "sales/*.csv")).as_named_input("rows")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "use.py").write_text(
+        "import os, sys\nfrom mlpipelines import Run\n"
+        "frame = Run.get_context().input_datasets['rows'].to_pandas_dataframe()\n"
+        "open(os.path.join(sys.argv[1], 'total.txt'), 'w').write(str(frame['amount'].sum()))\n"
+    )
+    out = PipelineData("out", datastore=ws.get_default_datastore())
+    step = PythonScriptStep(
+        name="s",
+        script_name="use.py",
+        source_directory=str(tmp_path / "src"),
+        arguments=[out],
+        inputs=[rows],
+        outputs=[out],
+    )
+    definition = plan_pipeline(Pipeline(ws, [step])).tasks[0].definition
+    assert definition["inputs"][0]["stores"] == {
+        "lake": {"name": "lake", "kind": "local", "path": str(folder)}
+    }
+    result = run_python_script_step(definition, _ctx("lake_1"))
+    written = Workspace.current().get_default_datastore().root / result.outputs["out"]["path"]
+    assert (written / "total.txt").read_text() == "5"
