@@ -172,3 +172,18 @@ def test_registering_twice_needs_overwrite(airflow, azurite, moto_s3):
     assert moved.name == s3.name
     extra = airflow.api.call("GET", f"/api/v2/connections/{s3.name}")["extra"]
     assert f"other-{suffix}" in extra
+
+
+def test_a_local_folder_registered_from_the_client_is_a_connection(airflow, tmp_path):
+    ws = Workspace.from_config(airflow.home / "config.json")
+    name = f"lake_{uuid.uuid4().hex[:8]}"
+    Datastore.register_local_folder(ws, name, str(tmp_path / "lake"))
+    connection = airflow.api.call("GET", f"/api/v2/connections/{name}")
+    assert connection["conn_type"] == "mlpipelines_local"
+    assert str(tmp_path / "lake") in connection["extra"]
+    again = Workspace.from_config(airflow.home / "config.json")
+    Datastore.register_local_folder(again, name, str(tmp_path / "lake"))  # same: accepted
+    with pytest.raises(Exception, match="already registered with other settings"):
+        Datastore.register_local_folder(
+            Workspace.from_config(airflow.home / "config.json"), name, str(tmp_path / "elsewhere")
+        )

@@ -65,12 +65,18 @@ class Datastore:
     def register_local_folder(
         workspace: Workspace, datastore_name: str, path: str, overwrite: bool = False
     ) -> Datastore:
-        """Register a local folder (on the Airflow workers) as a datastore of this workspace."""
+        """Register a local folder (on the Airflow workers) as a datastore of this workspace;
+        where the workspace names an Airflow, also as an ``mlpipelines_local`` connection, so
+        DAG files and other clients can name it."""
         if datastore_name in workspace.datastore_specs and not overwrite:
             raise UserErrorException(f"datastore '{datastore_name}' exists; pass overwrite=True")
-        workspace.datastore_specs[datastore_name] = DatastoreSpec(
-            datastore_name, "local", os.path.abspath(os.path.expanduser(path))
-        )
+        folder = os.path.abspath(os.path.expanduser(path))
+        if workspace.airflow_url:
+            from mlpipelines.client.connections import store_connection
+            from mlpipelines.storage.registration import local_folder_body
+
+            store_connection(workspace, local_folder_body(datastore_name, folder), overwrite)
+        workspace.datastore_specs[datastore_name] = DatastoreSpec(datastore_name, "local", folder)
         return Datastore(workspace, datastore_name)
 
     @staticmethod

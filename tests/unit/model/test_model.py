@@ -127,8 +127,9 @@ def test_from_config_refuses_broken_json(tmp_path: Path) -> None:
 
 
 def test_write_config_round_trip(tmp_path: Path) -> None:
-    ws = Workspace(name="dev", airflow_url="http://af:8080", username="admin", password="pw")
+    ws = Workspace(name="dev", username="admin", password="pw")
     Datastore.register_local_folder(ws, "lake", str(tmp_path / "lake"))
+    ws.airflow_url = "http://af:8080"
     ws.set_default_datastore("lake")
     written = ws.write_config(tmp_path / "cfg")
     assert stat.S_IMODE(written.stat().st_mode) == 0o600
