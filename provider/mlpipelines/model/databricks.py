@@ -26,9 +26,21 @@ class DatabricksAttachConfiguration:
     workspace_name: str | None = None
     resource_id: str | None = None
 
+    def register(self, workspace: Any, name: str) -> ComputeTarget:
+        """A ``databricks`` connection named ``name`` (the token lives only there), and the
+        target's record (without the token)."""
+        from mlpipelines.model.compute import _new_record, _register
+
+        connection = {"connection_id": name, **databricks_connection_fields(self)}
+        record = _new_record(name, "Databricks", {"host": connection["host"]}, pool=None)
+        record["conn_id"] = name
+        return _register(workspace, record, slots=None, connection=connection)
+
 
 class DatabricksCompute(ComputeTarget):
     """A Databricks workspace as a compute target; its name is the Airflow connection id."""
+
+    type_name: ClassVar[str] = "Databricks"
 
     def __init__(self, workspace: Any = None, name: str | None = None) -> None:
         super().__init__(workspace, name, "Databricks")

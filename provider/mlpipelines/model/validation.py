@@ -49,6 +49,50 @@ def find_problems(pipeline: Pipeline, dag_id: str | None = None) -> list[Problem
     problems += _data_problems(steps)
     problems += _parameter_problems(steps)
     problems += _cycle_problems(steps)
+    problems += _compute_problems(steps, pipeline.workspace)
+    return problems
+
+
+# Which registered target types each step kind can run on (besides the local process).
+_RUNS_ON = {
+    "python_script": ("AmlCompute",),
+    "analytics": ("ADLAnalytics",),
+    "data_transfer": ("AmlCompute", "ADLAnalytics"),
+}
+
+
+def _compute_problems(steps: list[Step], workspace: object) -> list[Problem]:
+    """Unknown compute targets, and targets of a kind the step cannot run on. A Databricks
+    step's target is an Airflow connection id, checked when it runs."""
+    from mlpipelines.model.compute import LOCAL_NAME, registered_target
+
+    problems = []
+    for step in steps:
+        name = step.compute_target_name
+        allowed = _RUNS_ON.get(step.kind)
+        if name == LOCAL_NAME or allowed is None:
+            continue
+        record = registered_target(name, workspace)
+        if record is None:
+            problems.append(
+                Problem(
+                    "unknown-compute-target",
+                    step.name,
+                    f"no compute target named '{name}'; register it with "
+                    "ComputeTarget.create(ws, name, AmlCompute.provisioning_configuration(...))"
+                    " or ComputeTarget.attach(...), or leave compute_target out to run on the "
+                    "Airflow worker",
+                )
+            )
+        elif record["type"] not in allowed:
+            problems.append(
+                Problem(
+                    "wrong-compute-target",
+                    step.name,
+                    f"compute target '{name}' is {record['type']}; a {type(step).__name__} "
+                    f"runs on {' or '.join(allowed)} targets or locally",
+                )
+            )
     return problems
 
 

@@ -197,9 +197,13 @@ class Workspace:
     @property
     def compute_targets(self) -> dict[str, Any]:
         """Compute targets by name; ``local`` (a process on the Airflow worker) always exists."""
-        from mlpipelines.model.compute import LOCAL_COMPUTE
+        from mlpipelines.model.compute import LOCAL_COMPUTE, ComputeTarget
+        from mlpipelines.model.compute_registry import list_records
 
-        return {LOCAL_COMPUTE.name: LOCAL_COMPUTE}
+        targets: dict[str, Any] = {LOCAL_COMPUTE.name: LOCAL_COMPUTE}
+        for record in list_records(self):
+            targets[record["name"]] = ComputeTarget(self, record["name"])
+        return targets
 
     @property
     def experiments(self) -> dict[str, Any]:

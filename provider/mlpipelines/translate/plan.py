@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mlpipelines._naming import task_id_for
+from mlpipelines.model.compute import registered_target
 from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
 from mlpipelines.model.dataset import DatasetConsumptionConfig
 from mlpipelines.model.datastore import clean_relative_path
@@ -66,6 +67,10 @@ def plan_pipeline(pipeline: Pipeline, dag_id: str | None = None) -> PipelinePlan
     tasks = []
     for step in pipeline.steps:
         definition = step_definition(step, default_store)
+        record = registered_target(definition["compute_target"], pipeline.workspace)
+        if record is not None:
+            # What the task needs of its target: the pool that caps its cluster's nodes.
+            definition["compute"] = {"type": record["type"], "pool": record.get("pool")}
         upstream = tuple(task_id_for(u.name) for u in step_upstreams(step))
         tasks.append(
             TaskSpec(

@@ -107,12 +107,14 @@ def _render_tasks(plan: PipelinePlan, qualify: Callable[[str], str] | None) -> d
     tasks: dict[str, Any] = {}
     later: list[TaskSpec] = []
     for spec in plan.tasks:
+        pool = (spec.definition.get("compute") or {}).get("pool")
         task = tasks[spec.task_id] = OPERATORS[spec.kind](
             task_id=spec.task_id,
             step=definitions[spec.task_id],
             reuse_task_id=reuse_task_id,
             doc_md=spec.doc_md,
             trigger_rule=STEP_TRIGGER_RULE,
+            **({"pool": pool} if pool else {}),
         )
         # Wired as soon as each task exists, all upstreams in one call: Airflow hashes the
         # whole DAG (every task id) per call, so this keeps the cost of a big DAG near that
