@@ -45,8 +45,8 @@ class DatabricksStepOperator(StepOperator):
     :param databricks_conn_id: the Airflow connection of the workspace (default: the one the
         step's compute target names). (templated)
     :param polling_period_seconds: seconds between looks at the run's state.
-    :param deferrable: wait in the triggerer instead of a worker slot (default: Airflow's
-        ``[operators] default_deferrable``).
+    :param deferrable: wait in the triggerer instead of a worker slot (default: the step's
+        own choice, else Airflow's ``[operators] default_deferrable``).
     """
 
     template_fields: Sequence[str] = ("databricks_conn_id",)
@@ -64,6 +64,8 @@ class DatabricksStepOperator(StepOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if deferrable is None:
+            deferrable = step.get("deferrable")
         if deferrable is None:
             from airflow.sdk.configuration import conf
 
@@ -92,7 +94,7 @@ class DatabricksStepOperator(StepOperator):
             self._defer(deferred)
 
     def _defer(self, deferred: StepDeferred) -> None:
-        """Hand the submitted run to the triggerer; what resuming needs goes in its kwargs."""
+        """Hand the submitted run to the triggerer, with what resuming needs (in its event)."""
         from mlpipelines.triggers.databricks import DatabricksStepRunTrigger, HeldKey
 
         claim = deferred.claim
@@ -115,27 +117,27 @@ class DatabricksStepOperator(StepOperator):
                 polling_period_seconds=self.polling_period_seconds,
                 deadline=None if timeout is None else work["submitted_at"] + timeout,
                 held_key=held,
+                resume={"work": work, "claim": claim.to_json()},
             ),
             method_name="execute_complete",
-            kwargs={"work": work, "claim": claim.to_json()},
         )
 
-    def execute_complete(
-        self,
-        context: Any,
-        event: DatabricksRunEnded,
-        work: dict[str, Any],
-        claim: dict[str, Any],
-    ) -> None:
+    def execute_complete(self, context: Any, event: DatabricksRunEnded) -> None:
         """Resume after the run ended: publish and record its outputs, or fail with its error."""
         from airflow.sdk.exceptions import AirflowException
 
         from mlpipelines.errors import StepRunError
         from mlpipelines.runtime.databricks import resume_databricks_step
 
+        resume = event["resume"]
         try:
             result = resume_databricks_step(
-                self._definition(), self.step_context(context), self.hook, work, claim, event
+                self._definition(),
+                self.step_context(context),
+                self.hook,
+                resume["work"],
+                resume["claim"],
+                event,
             )
         except StepRunError as exc:
             raise AirflowException(str(exc)) from None

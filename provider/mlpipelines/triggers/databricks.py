@@ -39,6 +39,7 @@ class DatabricksRunEnded(TypedDict):
     state_message: str
     timed_out: bool
     failure: str | None
+    resume: dict[str, Any]
 
 
 class DatabricksTriggerArgs(TypedDict):
@@ -49,6 +50,7 @@ class DatabricksTriggerArgs(TypedDict):
     polling_period_seconds: float
     deadline: float | None
     held_key: HeldKey | None
+    resume: dict[str, Any]
     retry_limit: int
 
 
@@ -57,6 +59,8 @@ class DatabricksStepRunTrigger(BaseTrigger):
 
     While it waits, the step's ``held_key`` marker is refreshed every few seconds in the
     triggerer's name. A user killing the deferred task cancels the run and drops the marker.
+    ``resume`` (what the task needs to finish the step) comes back in the event: Airflow
+    keeps a deferral's kwargs beside the event, but ``dag.test()`` drops them.
     """
 
     def __init__(
@@ -67,6 +71,7 @@ class DatabricksStepRunTrigger(BaseTrigger):
         polling_period_seconds: float = 30,
         deadline: float | None = None,
         held_key: HeldKey | None = None,
+        resume: dict[str, Any] | None = None,
         retry_limit: int = 3,
     ) -> None:
         super().__init__()
@@ -75,6 +80,7 @@ class DatabricksStepRunTrigger(BaseTrigger):
         self.polling_period_seconds = polling_period_seconds
         self.deadline = deadline
         self.held_key = held_key
+        self.resume = resume or {}
         self.retry_limit = retry_limit
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
@@ -84,6 +90,7 @@ class DatabricksStepRunTrigger(BaseTrigger):
             "polling_period_seconds": self.polling_period_seconds,
             "deadline": self.deadline,
             "held_key": self.held_key,
+            "resume": self.resume,
             "retry_limit": self.retry_limit,
         }
         return f"{type(self).__module__}.{type(self).__qualname__}", dict(args)
@@ -159,6 +166,7 @@ class DatabricksStepRunTrigger(BaseTrigger):
             "state_message": state.state_message,
             "timed_out": timed_out,
             "failure": None,
+            "resume": self.resume,
         }
 
     def _failure(self, message: str) -> DatabricksRunEnded:
@@ -169,4 +177,5 @@ class DatabricksStepRunTrigger(BaseTrigger):
             "state_message": "",
             "timed_out": False,
             "failure": message,
+            "resume": self.resume,
         }

@@ -22,7 +22,7 @@ from airflow.sdk.exceptions import (
     TaskDeferred,
 )
 
-from mlpipelines import DatabricksStep, Pipeline, PipelineData, Workspace
+from mlpipelines import DatabricksStep, Pipeline, PipelineData, UserErrorException, Workspace
 from mlpipelines.operators.databricks import RUN_PAGE_URL_XCOM_KEY, DatabricksStepOperator
 from mlpipelines.reuse.store import Holder, ReuseStore
 from mlpipelines.translate import plan_pipeline
@@ -106,7 +106,12 @@ def _resume(
     definition: dict[str, Any], ti: _TaskInstance, deferred: TaskDeferred, event: dict[str, Any]
 ) -> None:
     """``execute_complete`` on a new operator, as a resumed task runs in a new process."""
-    _operator(definition).execute_complete(_context(ti), event=event, **_roundtrip(deferred.kwargs))
+    _operator(definition).execute_complete(_context(ti), event=event)
+
+
+def _resume_state(deferred: TaskDeferred) -> dict[str, Any]:
+    assert deferred.kwargs is None, "all the task needs comes back in the event"
+    return deferred.trigger.serialize()[1]["resume"]
 
 
 def _marker(definition: dict[str, Any], key: str) -> Path:
@@ -126,7 +131,7 @@ def test_success_publishes_outputs_and_records_the_manifest(jobs_api: JobsApiSta
 
     [run_id] = jobs_api.runs
     assert ti.pushed[RUN_PAGE_URL_XCOM_KEY].endswith(f"/run/{run_id}")
-    key = deferred.kwargs["claim"]["key"]
+    key = _resume_state(deferred)["claim"]["key"]
     marker = json.loads(_marker(definition, key).read_text())
     assert marker["host"] == "", "handed over: no worker process vouches for it"
 
@@ -162,7 +167,7 @@ def test_failure_raises_with_the_runs_error_and_leaves_no_manifest(jobs_api: Job
     definition = _definition("broken", "deferred-boom")
     ti = _TaskInstance("broken", _run_id())
     deferred = _defer(definition, ti)
-    key = deferred.kwargs["claim"]["key"]
+    key = _resume_state(deferred)["claim"]["key"]
 
     event = _first_event(_trigger(deferred))
     assert event["result_state"] == "FAILED"
@@ -176,7 +181,7 @@ def test_failure_raises_with_the_runs_error_and_leaves_no_manifest(jobs_api: Job
     store = ReuseStore(definition["default_datastore"])
     assert store.load_manifest(key) == (None, None)
     assert not _marker(definition, key).exists()
-    temp = Path(deferred.kwargs["work"]["pending"][0]["temp"])
+    temp = Path(_resume_state(deferred)["work"]["pending"][0]["temp"])
     assert not temp.exists(), "the half-made output is discarded"
     assert "output_model" not in ti.pushed
 
@@ -193,14 +198,14 @@ def test_timeout_cancels_the_run_from_the_trigger(jobs_api: JobsApiStandIn):
     assert len(jobs_api.cancelled) == 1
     with pytest.raises(AirflowException, match="within timeout_seconds=1; it was cancelled"):
         _resume(definition, ti, deferred, event)
-    assert not _marker(definition, deferred.kwargs["claim"]["key"]).exists()
+    assert not _marker(definition, _resume_state(deferred)["claim"]["key"]).exists()
 
 
 def test_the_deferred_key_holds_off_another_run_until_killed(jobs_api: JobsApiStandIn):
     jobs_api.script("deferred-held", Outcome(never_ends=True))
     definition = _definition("held", "deferred-held")
     deferred = _defer(definition, _TaskInstance("held", _run_id()))
-    key = deferred.kwargs["claim"]["key"]
+    key = _resume_state(deferred)["claim"]["key"]
 
     with pytest.raises(AirflowRescheduleException):
         _operator(definition).execute(_context(_TaskInstance("held", _run_id())))
@@ -227,7 +232,7 @@ def test_a_run_that_cannot_be_followed_is_cancelled_and_cleaned_up(jobs_api: Job
     assert event["failure"] and "401" in event["failure"]
     with pytest.raises(AirflowException, match="could not be followed"):
         _resume(definition, ti, deferred, event)
-    assert not _marker(definition, deferred.kwargs["claim"]["key"]).exists()
+    assert not _marker(definition, _resume_state(deferred)["claim"]["key"]).exists()
 
 
 def test_without_reuse_no_marker_is_handed_to_the_trigger(jobs_api: JobsApiStandIn):
@@ -251,3 +256,31 @@ def test_default_deferrable_comes_from_airflow_config(monkeypatch):
 def test_holder_without_host_is_judged_by_its_heartbeat_alone():
     assert Holder("d", "r", "t", host="", pid=1).alive()
     assert not Holder("d", "r", "t", host="", pid=1, heartbeat=0.0).alive()
+
+
+def test_step_keyword_reaches_the_operator_and_leaves_the_key_alone(monkeypatch):
+    from mlpipelines.reuse.keys import reuse_components, reuse_key
+    from mlpipelines.translate.render import render_dag
+
+    monkeypatch.setenv("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", "False")
+
+    def plan(deferrable: bool | None) -> Any:
+        step = DatabricksStep(
+            name="kw",
+            notebook_path="/Shared/train",
+            existing_cluster_id="c-1",
+            compute_target=CONN_ID,
+            deferrable=deferrable,
+        )
+        return plan_pipeline(Pipeline(Workspace.current(), [step]))
+
+    deferred, polled, unset = plan(True), plan(False), plan(None)
+    keys = {
+        reuse_key(reuse_components(p.tasks[0].definition, {}, None, {}))
+        for p in (deferred, polled, unset)
+    }
+    assert len(keys) == 1
+    assert render_dag(deferred, "kw_deferred").get_task("kw").deferrable is True
+    assert render_dag(unset, "kw_unset").get_task("kw").deferrable is False
+    with pytest.raises(UserErrorException, match="deferrable must be"):
+        DatabricksStep(name="bad", notebook_path="/a", existing_cluster_id="c", deferrable="yes")
