@@ -33,6 +33,12 @@ def get_provider_info() -> dict[str, Any]:
                 ],
             }
         ],
+        "triggers": [
+            {
+                "integration-name": "mlpipelines",
+                "python-modules": ["mlpipelines.triggers.databricks"],
+            }
+        ],
         "hooks": [
             {
                 "integration-name": "mlpipelines",

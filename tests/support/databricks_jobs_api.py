@@ -2,11 +2,14 @@
 
 Serves ``runs/submit``, ``runs/get``, ``runs/get-output`` and ``runs/cancel`` under both
 ``/api/2.2/jobs`` and ``/api/2.1/jobs``, checks the Bearer token, records what was submitted,
-and plays a scripted outcome per run name (else the default one).
+and plays a scripted outcome per run name (else the default one). Also the DBFS API 2.0
+(``put``, ``create``/``add-block``/``close``, ``get-status``) over files kept in memory, with
+DBFS's 1 MB limit per ``put`` and per block.
 """
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import threading
@@ -15,7 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-PREFIXES = ("/api/2.2/jobs/", "/api/2.1/jobs/")
+PREFIXES = ("/api/2.2/jobs/", "/api/2.1/jobs/", "/api/2.0/")
+DBFS_BLOCK_LIMIT = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -65,9 +69,12 @@ class JobsApiStandIn:
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     runs: dict[int, FakeRun] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
+    get_bodies: list[str] = field(default_factory=list)
+    dbfs: dict[str, bytes] = field(default_factory=dict)
     port: int = 0
     _server: ThreadingHTTPServer | None = None
     _ids: Any = field(default_factory=lambda: itertools.count(101))
+    _handles: dict[int, tuple[str, bytearray]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -92,6 +99,9 @@ class JobsApiStandIn:
             self.outcomes.clear()
             self.runs.clear()
             self.calls.clear()
+            self.get_bodies.clear()
+            self.dbfs.clear()
+            self._handles.clear()
 
     def start(self) -> JobsApiStandIn:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -110,6 +120,8 @@ class JobsApiStandIn:
     def handle(self, method: str, endpoint: str, body: dict[str, Any]) -> tuple[int, Any]:
         with self._lock:
             self.calls.append((method, endpoint))
+            if endpoint.startswith("dbfs/"):
+                return self._dbfs(method, endpoint, body)
             if (method, endpoint) == ("POST", "runs/submit"):
                 return 200, {"run_id": self._submit(body)}
             run = self._run(body)
@@ -129,6 +141,43 @@ class JobsApiStandIn:
             if (method, endpoint) == ("POST", "runs/cancel"):
                 run.cancelled = True
                 return 200, {}
+        return 404, {"error_code": "ENDPOINT_NOT_FOUND", "message": f"no {method} {endpoint}"}
+
+    def _dbfs(self, method: str, endpoint: str, body: dict[str, Any]) -> tuple[int, Any]:
+        path = str(body.get("path", "")).removeprefix("dbfs:")
+        if (method, endpoint) == ("GET", "dbfs/get-status"):
+            if path in self.dbfs:
+                return 200, {"path": path, "is_dir": False, "file_size": len(self.dbfs[path])}
+            if any(name.startswith(path.rstrip("/") + "/") for name in self.dbfs):
+                return 200, {"path": path, "is_dir": True, "file_size": 0}
+            return 404, {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": f"No file: {path}"}
+        if (method, endpoint) == ("POST", "dbfs/put"):
+            content = base64.b64decode(body.get("contents", ""))
+            if len(content) > DBFS_BLOCK_LIMIT:
+                return 400, {"error_code": "MAX_BLOCK_SIZE_EXCEEDED", "message": "over 1 MB"}
+            if path in self.dbfs and not body.get("overwrite"):
+                return 400, {"error_code": "RESOURCE_ALREADY_EXISTS", "message": path}
+            self.dbfs[path] = content
+            return 200, {}
+        if (method, endpoint) == ("POST", "dbfs/create"):
+            if path in self.dbfs and not body.get("overwrite"):
+                return 400, {"error_code": "RESOURCE_ALREADY_EXISTS", "message": path}
+            handle = next(self._ids)
+            self._handles[handle] = (path, bytearray())
+            return 200, {"handle": handle}
+        stream = self._handles.get(int(body.get("handle", -1)))
+        if stream is None:
+            return 400, {"error_code": "INVALID_PARAMETER_VALUE", "message": "no such handle"}
+        if (method, endpoint) == ("POST", "dbfs/add-block"):
+            block = base64.b64decode(body.get("data", ""))
+            if len(block) > DBFS_BLOCK_LIMIT:
+                return 400, {"error_code": "MAX_BLOCK_SIZE_EXCEEDED", "message": "over 1 MB"}
+            stream[1].extend(block)
+            return 200, {}
+        if (method, endpoint) == ("POST", "dbfs/close"):
+            self._handles.pop(int(body["handle"]))
+            self.dbfs[stream[0]] = bytes(stream[1])
+            return 200, {}
         return 404, {"error_code": "ENDPOINT_NOT_FOUND", "message": f"no {method} {endpoint}"}
 
     def _submit(self, body: dict[str, Any]) -> int:
@@ -182,6 +231,8 @@ def _handler(api: JobsApiStandIn) -> type[BaseHTTPRequestHandler]:
             body: dict[str, Any] = {k: v[-1] for k, v in parse_qs(parts.query).items()}
             if raw:
                 body.update(json.loads(raw))
+            if method == "GET":
+                api.get_bodies.append("json" if raw else "query")
             status, reply = api.handle(method, parts.path[len(prefix) :], body)
             self._reply(status, reply)
 

@@ -110,6 +110,9 @@ class DatabricksStep(Step):
     output is passed to a notebook as a widget named after it (as the old SDK did); data may
     also stand in ``notebook_params``, ``python_script_params`` or ``jar_params``, and is
     passed as a URI.
+
+    ``deferrable`` (not in the old SDK) waits for the run in Airflow's triggerer instead of a
+    worker slot; None follows Airflow's ``[operators] default_deferrable``.
     """
 
     kind: ClassVar[str] = "databricks"
@@ -141,6 +144,7 @@ class DatabricksStep(Step):
         allow_reuse: bool = True,
         version: str | None = None,
         permit_cluster_restart: bool | None = None,
+        deferrable: bool | None = None,
     ) -> None:
         super().__init__(
             name=name,
@@ -200,6 +204,12 @@ class DatabricksStep(Step):
             self.source_directory = (
                 None if source_directory is None else os.fspath(source_directory)
             )
+        if deferrable is not None and not isinstance(deferrable, bool):
+            raise UserErrorException(
+                f"DatabricksStep '{name}': deferrable must be True, False or None, "
+                f"got {deferrable!r}"
+            )
+        self.deferrable = deferrable
         self.run_name = run_name
         self.timeout_seconds = timeout_seconds
         self.permit_cluster_restart = permit_cluster_restart
@@ -270,7 +280,10 @@ class DatabricksStep(Step):
                 "run_name": self.run_name,
                 "timeout_seconds": self.timeout_seconds,
                 "permit_cluster_restart": self.permit_cluster_restart,
-            }
+            },
+            # How the task waits, not what the run makes: outside "databricks", which is
+            # part of the reuse key.
+            "deferrable": self.deferrable,
         }
 
 

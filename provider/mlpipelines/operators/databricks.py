@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from airflow.providers.databricks.hooks.databricks import DatabricksHook
     from airflow.sdk.types import TaskInstanceKey
 
-    from mlpipelines.runtime.step_run import StepResult
+    from mlpipelines.runtime.step_run import StepDeferred, StepResult
+    from mlpipelines.triggers.databricks import DatabricksRunEnded
 
 RUN_PAGE_URL_XCOM_KEY = "run_page_url"
 
@@ -35,13 +36,17 @@ class DatabricksStepOperator(StepOperator):
     """Submit the step as a one-time Databricks run (``runs/submit``) and wait for its end.
 
     The run's page is the task's "Databricks run" link; killing the task cancels the run.
+    Deferrable, the task submits the run and frees its worker slot; the triggerer watches
+    the run (keeping the step's reuse marker alive) and the task resumes in
+    ``execute_complete`` to publish the outputs, or fail with the run's error.
 
     :param step: the step's definition, as planned by the translator.
     :param reuse_task_id: the reuse sensor's task id (None where the DAG has none).
     :param databricks_conn_id: the Airflow connection of the workspace (default: the one the
         step's compute target names). (templated)
     :param polling_period_seconds: seconds between looks at the run's state.
-    :param deferrable: not implemented yet: True raises; the task polls in its worker slot.
+    :param deferrable: wait in the triggerer instead of a worker slot (default: the step's
+        own choice, else Airflow's ``[operators] default_deferrable``).
     """
 
     template_fields: Sequence[str] = ("databricks_conn_id",)
@@ -55,14 +60,16 @@ class DatabricksStepOperator(StepOperator):
         reuse_task_id: str | None = None,
         databricks_conn_id: str | None = None,
         polling_period_seconds: float = 30,
-        deferrable: bool = False,
+        deferrable: bool | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if deferrable:
-            raise ValueError(
-                f"{self.task_id}: deferrable=True is not implemented yet for DatabricksStep"
-            )
+        if deferrable is None:
+            deferrable = step.get("deferrable")
+        if deferrable is None:
+            from airflow.sdk.configuration import conf
+
+            deferrable = conf.getboolean("operators", "default_deferrable", fallback=False)
         self.step = step
         self.reuse_task_id = reuse_task_id
         self.databricks_conn_id = databricks_conn_id or step["databricks"]["conn_id"]
@@ -78,21 +85,85 @@ class DatabricksStepOperator(StepOperator):
         return DatabricksHook(self.databricks_conn_id, caller=type(self).__name__)
 
     def execute(self, context: Any) -> None:
+        from mlpipelines.runtime.step_run import StepDeferred
+
         self._ti = context["ti"]
-        return super().execute(context)
+        try:
+            super().execute(context)
+        except StepDeferred as deferred:
+            self._defer(deferred)
 
-    def run_step(self, ctx: StepContext) -> StepResult:
-        from mlpipelines.runtime.databricks import run_databricks_step
+    def _defer(self, deferred: StepDeferred) -> None:
+        """Hand the submitted run to the triggerer, with what resuming needs (in its event)."""
+        from mlpipelines.triggers.databricks import DatabricksStepRunTrigger, HeldKey
 
+        claim = deferred.claim
+        assert claim is not None
+        held: HeldKey | None = None
+        if claim.reusable:
+            held = {
+                "store": claim.store,
+                "key": claim.key,
+                "dag_id": claim.dag_id,
+                "run_id": claim.run_id,
+                "task_id": claim.task_id,
+            }
+        timeout = self.step["databricks"]["timeout_seconds"]
+        work = deferred.work
+        self.defer(
+            trigger=DatabricksStepRunTrigger(
+                run_id=work["run_id"],
+                databricks_conn_id=self.databricks_conn_id,
+                polling_period_seconds=self.polling_period_seconds,
+                deadline=None if timeout is None else work["submitted_at"] + timeout,
+                held_key=held,
+                resume={"work": work, "claim": claim.to_json()},
+            ),
+            method_name="execute_complete",
+        )
+
+    def execute_complete(self, context: Any, event: DatabricksRunEnded) -> None:
+        """Resume after the run ended: publish and record its outputs, or fail with its error."""
+        from airflow.sdk.exceptions import AirflowException
+
+        from mlpipelines.errors import StepRunError
+        from mlpipelines.runtime.databricks import resume_databricks_step
+
+        resume = event["resume"]
+        try:
+            result = resume_databricks_step(
+                self._definition(),
+                self.step_context(context),
+                self.hook,
+                resume["work"],
+                resume["claim"],
+                event,
+            )
+        except StepRunError as exc:
+            raise AirflowException(str(exc)) from None
+        self.hand_on(context["ti"], result)
+
+    def _definition(self) -> dict[str, Any]:
+        """The step's definition, naming the (possibly templated) connection in use."""
         definition = self.step
         if self.databricks_conn_id != definition["databricks"]["conn_id"]:
             definition = {
                 **definition,
                 "databricks": {**definition["databricks"], "conn_id": self.databricks_conn_id},
             }
+        return definition
+
+    def run_step(self, ctx: StepContext) -> StepResult:
+        from mlpipelines.runtime.databricks import run_databricks_step
+
         try:
             return run_databricks_step(
-                definition, ctx, self.hook, self.polling_period_seconds, self._submitted
+                self._definition(),
+                ctx,
+                self.hook,
+                self.polling_period_seconds,
+                self._submitted,
+                defer=self.deferrable,
             )
         finally:
             self._run_id = None

@@ -56,13 +56,10 @@ class StepOperator(BaseOperator):
             ref = reused_output(reuse, producer, name)
         return ref
 
-    def execute(self, context: Any) -> None:
-        # Imported here, not at module level: DAG files import operator modules at every
-        # parse, and only a running step needs the runtime (snapshots, hashing, reuse).
-        from mlpipelines.runtime.step_run import StepHeld
-
+    def step_context(self, context: Any) -> StepContext:
+        """What the step's runtime knows of this task."""
         ti = context["ti"]
-        ctx = StepContext(
+        return StepContext(
             dag_id=ti.dag_id,
             run_id=ti.run_id,
             task_id=ti.task_id,
@@ -71,6 +68,13 @@ class StepOperator(BaseOperator):
             try_number=getattr(ti, "try_number", 1),
             log=self.log,
         )
+
+    def execute(self, context: Any) -> None:
+        # Imported here, not at module level: DAG files import operator modules at every
+        # parse, and only a running step needs the runtime (snapshots, hashing, reuse).
+        from mlpipelines.runtime.step_run import StepHeld
+
+        ctx = self.step_context(context)
         try:
             result = self.run_step(ctx)
         except StepHeld as held:
@@ -80,6 +84,10 @@ class StepOperator(BaseOperator):
             ) from None
         except StepRunError as exc:
             raise AirflowException(str(exc)) from None
+        self.hand_on(context["ti"], result)
+
+    def hand_on(self, ti: Any, result: StepResult) -> None:
+        """Push the outputs' references and the metrics; a reused step then shows skipped."""
         for name, ref in result.outputs.items():
             ti.xcom_push(key=output_xcom_key(name), value=ref)
         ti.xcom_push(key=METRICS_XCOM_KEY, value=result.metrics)

@@ -1,20 +1,18 @@
-"""Run one DatabricksStep in a task: submit a one-time run through the Jobs API, poll it to
-its end, and hand on its outputs.
+"""Run one DatabricksStep in a task: submit a one-time run through the Jobs API, wait for
+its end (polling here, or deferred to a trigger), and hand on its outputs.
 
 Data reaches Databricks as URIs: an input's place on its datastore, and for an output the
 folder ``prepare_outputs`` made for it, which Databricks writes and which is published as it
 stands when the run succeeds (empty if the job wrote nothing). A script from
-``source_directory`` is staged, as snapshotted, on the default datastore and passed as
-``spark_python_task.python_file``; a real workspace cannot read that URI and needs the snapshot
-on DBFS or workspace files, which is not done yet.
+``source_directory`` runs from the step's snapshot uploaded to DBFS.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from airflow.providers.databricks.hooks.databricks import DatabricksHook, RunState
@@ -22,16 +20,58 @@ from airflow.providers.databricks.hooks.databricks import DatabricksHook, RunSta
 from mlpipelines.errors import StepRunError
 from mlpipelines.reuse.decision import ReuseCheck
 from mlpipelines.runtime.artifacts import save_summary
-from mlpipelines.runtime.datastores import datastore_root
+from mlpipelines.runtime.dbfs_snapshot import upload_snapshot
 from mlpipelines.runtime.outputs import discard_outputs
 from mlpipelines.runtime.python_script import parameter_value
 from mlpipelines.runtime.staging import LocatedInput, PendingOutput, prepare_outputs
 from mlpipelines.runtime.step_context import StepContext
-from mlpipelines.runtime.step_run import StepResult, publish_outputs, run_with_reuse
-from mlpipelines.snapshot import copy_snapshot
+from mlpipelines.runtime.step_run import (
+    KeyClaim,
+    StepDeferred,
+    StepResult,
+    publish_outputs,
+    resume_with_reuse,
+    run_with_reuse,
+)
 
 OnSubmit = Callable[[int, str], None]
+RunEnd = tuple[dict[str, Any], RunState]
 _TASK_KEY_UNSAFE = re.compile(r"[^\w-]")
+
+
+@dataclass
+class SubmittedRun:
+    """A run this step submitted, and the outputs waiting for it: JSON-able, so a deferred
+    task can finish it in another process."""
+
+    run_id: int
+    run_page_url: str
+    submitted_at: float
+    pending: list[PendingOutput] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+
+    def deadline(self, timeout_seconds: int | None) -> float | None:
+        """When the step's ``timeout_seconds`` runs out (epoch seconds), if it has one."""
+        return None if timeout_seconds is None else self.submitted_at + timeout_seconds
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "run_page_url": self.run_page_url,
+            "submitted_at": self.submitted_at,
+            "pending": [p.to_json() for p in self.pending],
+            "summary": list(self.summary),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SubmittedRun:
+        return cls(
+            int(data["run_id"]),
+            data["run_page_url"],
+            float(data["submitted_at"]),
+            [PendingOutput.from_json(p) for p in data["pending"]],
+            list(data["summary"]),
+        )
 
 
 def run_databricks_step(
@@ -40,34 +80,81 @@ def run_databricks_step(
     hook: DatabricksHook,
     polling_period_seconds: float = 30,
     on_submit: OnSubmit | None = None,
+    defer: bool = False,
 ) -> StepResult:
     """Reuse the step's earlier result if its key has one; else submit it once and wait.
 
     ``on_submit(run_id, run_page_url)`` is called as soon as the run exists (the operator
     keeps the id to cancel it on kill). Raises StepRunError when the run fails, is cancelled,
-    outlasts ``timeout_seconds`` (it is cancelled then) or the Jobs API refuses a call.
+    outlasts ``timeout_seconds`` (it is cancelled then) or the Jobs API refuses a call. With
+    ``defer``, raises StepDeferred right after the submit instead of waiting: its ``work`` is
+    a ``SubmittedRun`` as JSON, and ``resume_databricks_step`` finishes it.
     """
-    return run_with_reuse(
-        definition,
+
+    def execute(check: ReuseCheck, located: dict[str, LocatedInput]) -> StepResult:
+        submitted = _submit(definition, ctx, check, located, hook, on_submit)
+        if defer:
+            raise StepDeferred(submitted.to_json())
+        return _finish(
+            definition,
+            ctx,
+            hook,
+            submitted,
+            lambda: _wait(definition, ctx, hook, submitted.run_id, polling_period_seconds),
+        )
+
+    return run_with_reuse(definition, ctx, execute)
+
+
+def resume_databricks_step(
+    definition: dict[str, Any],
+    ctx: StepContext,
+    hook: DatabricksHook,
+    work: dict[str, Any],
+    claim: dict[str, Any],
+    event: Mapping[str, Any],
+) -> StepResult:
+    """Finish a deferred step once the trigger saw its run end (``event``), exactly as the
+    polling path does: publish and record on success, else raise with the run's error;
+    either way the key's marker is released and no half-made output stays."""
+    submitted = SubmittedRun.from_json(work)
+    return resume_with_reuse(
+        KeyClaim.from_json(claim),
         ctx,
-        lambda check, located: _run_once(
-            definition, ctx, check, located, hook, polling_period_seconds, on_submit
+        lambda: _finish(
+            definition, ctx, hook, submitted, lambda: _run_end(definition, hook, event)
         ),
     )
 
 
-def _run_once(
+def _run_end(definition: dict[str, Any], hook: DatabricksHook, event: Mapping[str, Any]) -> RunEnd:
+    """The run and its final state, from the trigger's event (raising where it has none)."""
+    spec = definition["databricks"]
+    run_id = event["run_id"]
+    if event["failure"]:
+        raise StepRunError(
+            f"step '{definition['name']}': Databricks run {run_id} could not be followed "
+            f"(it was cancelled): {event['failure']}"
+        )
+    if event["timed_out"]:
+        raise StepRunError(_timed_out(definition, run_id))
+    state = RunState(event["life_cycle_state"], event["result_state"], event["state_message"])
+    if state.is_successful:
+        return {}, state
+    return _call(spec, "runs/get", lambda: hook.get_run(run_id)), state
+
+
+def _submit(
     definition: dict[str, Any],
     ctx: StepContext,
     check: ReuseCheck,
     located: dict[str, LocatedInput],
     hook: DatabricksHook,
-    polling_period_seconds: float,
     on_submit: OnSubmit | None,
-) -> StepResult:
+) -> SubmittedRun:
+    """Make the output folders, put the script on DBFS, and submit the run."""
     spec = definition["databricks"]
     pending: list[PendingOutput] = []
-    summary = [f"step {definition['name']}: Databricks connection '{spec['conn_id']}'"]
     try:
         pending = prepare_outputs(definition, ctx)
         if any(item.data is None for item in located.values()):
@@ -81,20 +168,46 @@ def _run_once(
             if item.data is not None
         }
         uris.update({("output", p.name): p.temp.resolve().as_uri() for p in pending})
-        python_file = _stage_script(definition, ctx, check) if _from_source(spec) else None
+        python_file = _upload_script(definition, ctx, check, hook) if _from_source(spec) else None
         body = submit_body(definition, ctx, uris, python_file)
+        submitted_at = time.time()
         run_id = _call(spec, "runs/submit", lambda: hook.submit_run(body))
-        page_url = _call(spec, "runs/get", lambda: hook.get_run_page_url(run_id))
-        summary.append(f"run {run_id}: {page_url}")
-        ctx.log.info("Databricks run %s submitted: %s", run_id, page_url)
+    except BaseException:
+        discard_outputs(pending)
+        raise
+    submitted = SubmittedRun(run_id, "", submitted_at, pending)
+    try:
+        submitted.run_page_url = _call(spec, "runs/get", lambda: hook.get_run_page_url(run_id))
+        submitted.summary = [
+            f"step {definition['name']}: Databricks connection '{spec['conn_id']}'",
+            f"run {run_id}: {submitted.run_page_url}",
+        ]
+        ctx.log.info("Databricks run %s submitted: %s", run_id, submitted.run_page_url)
         if on_submit is not None:
-            on_submit(run_id, page_url)
-        run, state = _wait(definition, ctx, hook, run_id, polling_period_seconds)
-        summary.append(f"ended {state.life_cycle_state} {state.result_state}")
-        metrics = {"databricks_run_id": run_id, "result_state": state.result_state}
+            on_submit(run_id, submitted.run_page_url)
+    except BaseException:
+        _cancel_quietly(ctx, hook, run_id)
+        discard_outputs(pending)
+        raise
+    return submitted
+
+
+def _finish(
+    definition: dict[str, Any],
+    ctx: StepContext,
+    hook: DatabricksHook,
+    submitted: SubmittedRun,
+    ended: Callable[[], RunEnd],
+) -> StepResult:
+    """Wait for (or take) the run's end; publish the outputs if it succeeded, else raise."""
+    pending = submitted.pending
+    try:
+        run, state = ended()
+        summary = [*submitted.summary, f"ended {state.life_cycle_state} {state.result_state}"]
+        metrics = {"databricks_run_id": submitted.run_id, "result_state": state.result_state}
         save_summary(definition["default_datastore"], ctx, summary, metrics)
         if not state.is_successful:
-            raise StepRunError(_failure(definition, hook, run, run_id, state))
+            raise StepRunError(_failure(definition, hook, run, submitted.run_id, state))
         published = publish_outputs(pending)
         pending = []
         return StepResult(published, metrics)
@@ -159,21 +272,25 @@ def submit_body(
     return body
 
 
-def _stage_script(definition: dict[str, Any], ctx: StepContext, check: ReuseCheck) -> str:
-    """The snapshot, copied to the default datastore; returns the script's URI there."""
-    script = definition["databricks"]["task"]["python_script_name"]
+def _upload_script(
+    definition: dict[str, Any], ctx: StepContext, check: ReuseCheck, hook: DatabricksHook
+) -> str:
+    """The snapshot, on DBFS under its digest; returns the script's ``dbfs:`` path there."""
+    spec = definition["databricks"]
+    script = spec["task"]["python_script_name"]
     snapshot = check.snapshot
     if snapshot is None or script not in snapshot.files:
         raise StepRunError(
             f"step '{definition['name']}': script {script} is not in the step's snapshot "
             "(is it excluded by .amlignore or .gitignore?)"
         )
-    root = datastore_root(definition["default_datastore"])
-    target = root / "snapshots" / ctx.run_folder / ctx.task_id
-    if target.exists():
-        shutil.rmtree(target)
-    copy_snapshot(snapshot, target)
-    return (target / script).resolve().as_uri()
+    folder, uploaded = _call(spec, "dbfs upload", lambda: upload_snapshot(hook, snapshot))
+    ctx.log.info(
+        "source snapshot on DBFS at dbfs:%s (%s)",
+        folder,
+        f"{uploaded} files uploaded" if uploaded else "already there",
+    )
+    return f"dbfs:{folder}/{script}"
 
 
 def _wait(
@@ -202,14 +319,19 @@ def _wait(
             if state.is_terminal:
                 return run, state
             if timeout is not None and time.monotonic() - started >= timeout:
-                raise StepRunError(
-                    f"step '{definition['name']}': Databricks run {run_id} did not finish "
-                    f"within timeout_seconds={timeout}; it was cancelled"
-                )
+                raise StepRunError(_timed_out(definition, run_id))
             time.sleep(polling_period_seconds)
     except BaseException:
         _cancel_quietly(ctx, hook, run_id)
         raise
+
+
+def _timed_out(definition: dict[str, Any], run_id: int) -> str:
+    timeout = definition["databricks"]["timeout_seconds"]
+    return (
+        f"step '{definition['name']}': Databricks run {run_id} did not finish "
+        f"within timeout_seconds={timeout}; it was cancelled"
+    )
 
 
 def _cancel_quietly(ctx: StepContext, hook: DatabricksHook, run_id: int) -> None:

@@ -157,6 +157,31 @@ class PendingOutput:
     uploading: bool = False
     fixed: bool = False  # a DataReference output: a user-visible place, filled via staging
 
+    def to_json(self) -> dict[str, Any]:
+        """What finishing it in another process needs (its store is found again from there)."""
+        return {
+            "name": self.name,
+            "store": self.store,
+            "relative_path": self.relative_path,
+            "final": None if self.final is None else str(self.final),
+            "temp": str(self.temp),
+            "fixed": self.fixed,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PendingOutput:
+        final = None if data["final"] is None else Path(data["final"])
+        location = None if final is not None else location_of(data["store"])
+        return cls(
+            data["name"],
+            data["store"],
+            data["relative_path"],
+            final,
+            Path(data["temp"]),
+            location,
+            fixed=data["fixed"],
+        )
+
 
 def prepare_outputs(definition: dict[str, Any], ctx: StepContext) -> list[PendingOutput]:
     """A fresh hidden folder per output beside its final place on a local datastore (so

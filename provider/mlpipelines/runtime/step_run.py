@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mlpipelines.reuse.decision import ReuseCheck, check_reuse, reuse_disabled_reason
@@ -25,6 +25,44 @@ class StepHeld(Exception):
         super().__init__(
             f"run {holder.run_id} of {holder.dag_id} ({holder.task_id}) is computing the same key"
         )
+
+
+@dataclass
+class KeyClaim:
+    """A key this task computes under its in-progress marker: all that finishing it in
+    another process needs (manifest, step record, marker), as plain JSON values."""
+
+    store: dict[str, Any]
+    key: str
+    components: dict[str, Any]
+    snapshot_files: dict[str, str] | None
+    reusable: bool
+    dag_id: str
+    run_id: str
+    task_id: str
+
+    def holder(self, **fields: Any) -> Holder:
+        """This task as the marker's holder (this process, unless ``fields`` say otherwise)."""
+        return Holder(self.dag_id, self.run_id, self.task_id, **fields)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> KeyClaim:
+        return cls(**data)
+
+
+class StepDeferred(Exception):
+    """The step's work goes on outside this process (a Databricks run watched by a trigger).
+
+    ``work`` is what the step kind needs to finish it; ``run_with_reuse`` adds ``claim``.
+    """
+
+    def __init__(self, work: dict[str, Any]) -> None:
+        super().__init__("step deferred")
+        self.work = work
+        self.claim: KeyClaim | None = None
 
 
 @dataclass
@@ -77,7 +115,9 @@ def run_with_reuse(
     """Reuse the step's earlier result if its key has one; else ``execute`` it once under
     an in-progress marker, then record a manifest of what it produced.
 
-    Raises StepHeld while another run computes the same key.
+    Raises StepHeld while another run computes the same key. Where ``execute`` raises
+    StepDeferred (the work goes on outside this process), the marker is handed over rather
+    than released, and the exception leaves carrying the claim ``resume_with_reuse`` needs.
     """
     located = locate_inputs(definition, ctx)
     store = ReuseStore(definition["default_datastore"])
@@ -100,6 +140,7 @@ def run_with_reuse(
         other = store.claim(check.key, me)
         if other is not None:
             raise StepHeld(other)
+    handed_over = False
     try:
         if reusable and reuse_disabled_reason(definition, ctx.params) is None:
             # Another run may have finished this key between our look and our claim.
@@ -107,21 +148,72 @@ def run_with_reuse(
             if manifest is not None:
                 check.manifest = manifest
                 return _reused(check, ctx)
+        claim = KeyClaim(
+            definition["default_datastore"],
+            check.key or "",
+            check.components or {},
+            check.snapshot.files if check.snapshot is not None else None,
+            reusable,
+            ctx.dag_id,
+            ctx.run_id,
+            ctx.task_id,
+        )
+        deferred: StepDeferred | None = None
         with keep_marker_alive(store, check.key, me, enabled=reusable):
-            result = execute(check, located)
-        if reusable:
-            store.write_manifest(
-                Manifest(
-                    check.key, ctx.dag_id, ctx.run_id, ctx.task_id, result.outputs, result.metrics
-                )
-            )
-        files = check.snapshot.files if check.snapshot is not None else None
-        store.record_step(ctx.dag_id, ctx.task_id, check.key, check.components, files)
+            try:
+                result = execute(check, located)
+            except StepDeferred as exc:
+                deferred = exc
+        if deferred is not None:
+            if reusable:
+                # No process of ours holds it now: only heartbeats (the trigger's) keep it.
+                store.heartbeat(check.key, claim.holder(host=""))
+            handed_over = True
+            deferred.claim = claim
+            raise deferred
+        _record(store, claim, result)
         result.check = check
         return result
     finally:
-        if reusable:
+        if reusable and not handed_over:
             store.release(check.key, me)
+
+
+def resume_with_reuse(
+    claim: KeyClaim, ctx: StepContext, finish: Callable[[], StepResult]
+) -> StepResult:
+    """Finish a step that deferred under ``claim``: ``finish`` it with the marker kept alive,
+    record its manifest if it succeeded, and release the marker whatever happened."""
+    store = ReuseStore(claim.store)
+    me = claim.holder()
+    try:
+        if claim.reusable:
+            store.heartbeat(claim.key, me)
+        with keep_marker_alive(store, claim.key, me, enabled=claim.reusable):
+            result = finish()
+        _record(store, claim, result)
+        return result
+    finally:
+        if claim.reusable:
+            store.release(claim.key, me)
+
+
+def _record(store: ReuseStore, claim: KeyClaim, result: StepResult) -> None:
+    """The manifest (for reuse, once every output is in place) and the step's last key."""
+    if claim.reusable:
+        store.write_manifest(
+            Manifest(
+                claim.key,
+                claim.dag_id,
+                claim.run_id,
+                claim.task_id,
+                result.outputs,
+                result.metrics,
+            )
+        )
+    store.record_step(
+        claim.dag_id, claim.task_id, claim.key, claim.components, claim.snapshot_files
+    )
 
 
 def _reused(check: ReuseCheck, ctx: StepContext) -> StepResult:

@@ -28,6 +28,7 @@ from mlpipelines.model.databricks import databricks_connection_fields
 from mlpipelines.operators.databricks import RUN_PAGE_URL_XCOM_KEY, DatabricksStepOperator
 from mlpipelines.runtime.databricks import run_databricks_step
 from mlpipelines.runtime.step_context import StepContext
+from mlpipelines.snapshot import take_snapshot
 from mlpipelines.translate import plan_pipeline
 from support.databricks_jobs_api import JobsApiStandIn, Outcome
 
@@ -239,7 +240,7 @@ def test_success_fills_in_parameters_and_data_uris(jobs_api: JobsApiStandIn):
     assert jobs_api.cancelled == []
 
 
-def test_python_script_is_staged_on_the_datastore(jobs_api: JobsApiStandIn, tmp_path):
+def test_python_script_runs_from_its_snapshot_on_dbfs(jobs_api: JobsApiStandIn, tmp_path):
     (tmp_path / "job.py").write_text("print('hi')\n")
     (tmp_path / "helper.py").write_text("X = 1\n")
     step = DatabricksStep(
@@ -258,9 +259,10 @@ def test_python_script_is_staged_on_the_datastore(jobs_api: JobsApiStandIn, tmp_
     assert task["existing_cluster_id"] == "c-1"
     python_task = task["spark_python_task"]
     assert python_task["parameters"] == ["--alpha", "0.25"]
-    staged = Path(python_task["python_file"].removeprefix("file://"))
-    assert staged.read_text() == "print('hi')\n"
-    assert (staged.parent / "helper.py").is_file()
+    folder = "/mlpipelines/snapshots/" + take_snapshot(tmp_path).digest.replace(":", "-")
+    assert python_task["python_file"] == f"dbfs:{folder}/job.py"
+    assert jobs_api.dbfs[f"{folder}/job.py"] == b"print('hi')\n"
+    assert jobs_api.dbfs[f"{folder}/helper.py"] == b"X = 1\n"
     assert result.metrics["result_state"] == "SUCCESS"
 
 
