@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from mlpipelines.operators.step import StepOperator
+from mlpipelines.operators.step import DefinitionStepOperator
 from mlpipelines.runtime.step_context import StepContext
 
 if TYPE_CHECKING:
     from mlpipelines.runtime.step_run import StepResult
 
 
-class AnalyticsStepOperator(StepOperator):
+class AnalyticsStepOperator(DefinitionStepOperator):
     """Run the step's SQL script over its inputs (each a view) and write its outputs as Parquet.
 
     :param step: the step's definition, as planned by the translator.
@@ -21,13 +21,6 @@ class AnalyticsStepOperator(StepOperator):
 
     template_fields: Sequence[str] = ()
     ui_color = "#fdf3e1"
-
-    def __init__(
-        self, *, step: dict[str, Any], reuse_task_id: str | None = None, **kwargs: Any
-    ) -> None:
-        super().__init__(**kwargs)
-        self.step = step
-        self.reuse_task_id = reuse_task_id
 
     def run_step(self, ctx: StepContext) -> StepResult:
         from mlpipelines.runtime.analytics import run_analytics_step

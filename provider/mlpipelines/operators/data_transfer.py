@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from mlpipelines.operators.step import StepOperator
+from mlpipelines.operators.step import DefinitionStepOperator
 from mlpipelines.runtime.step_context import StepContext
 
 if TYPE_CHECKING:
     from mlpipelines.runtime.step_run import StepResult
 
 
-class DataTransferStepOperator(StepOperator):
+class DataTransferStepOperator(DefinitionStepOperator):
     """Copy the step's source (a file or folder on any datastore) to its destination.
 
     :param step: the step's definition, as planned by the translator.
@@ -21,13 +21,6 @@ class DataTransferStepOperator(StepOperator):
 
     template_fields: Sequence[str] = ()
     ui_color = "#e3f1fb"
-
-    def __init__(
-        self, *, step: dict[str, Any], reuse_task_id: str | None = None, **kwargs: Any
-    ) -> None:
-        super().__init__(**kwargs)
-        self.step = step
-        self.reuse_task_id = reuse_task_id
 
     def run_step(self, ctx: StepContext) -> StepResult:
         from mlpipelines.runtime.data_transfer import run_data_transfer_step

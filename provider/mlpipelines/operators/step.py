@@ -95,3 +95,21 @@ class StepOperator(BaseOperator):
             raise AirflowSkipException(
                 f"reused from run {result.reused.run_id} (key {result.check.key})"
             )
+
+
+class DefinitionStepOperator(StepOperator):
+    """A step operator configured by the step's definition alone (SQL, data transfer).
+
+    Its leaves define no ``__init__`` of their own, so the hierarchy keeps one wrapped
+    ``__init__`` (see StepOperator).
+
+    :param step: the step's definition, as planned by the translator.
+    :param reuse_task_id: the reuse sensor's task id (None where the DAG has none).
+    """
+
+    def __init__(
+        self, *, step: dict[str, Any], reuse_task_id: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.step = step
+        self.reuse_task_id = reuse_task_id
