@@ -28,7 +28,7 @@ def print_run_report(api: AirflowApi, dag_id: str, run_id: str) -> None:
     run = PipelineRun(SimpleNamespace(name=dag_id, workspace=None), run_id, _api=api)
     table = Table(title=f"{dag_id} / {run_id}: {run.get_status()}")
     for column in ("step", "status", "seconds", "metrics"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # never cut a metric short
     for step in run.get_steps():
         shown = ", ".join(f"{k}={_short(v)}" for k, v in step.get_metrics().items())
         status = step.get_status() + (" (reused)" if step.reused else "")
