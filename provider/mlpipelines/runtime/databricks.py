@@ -33,6 +33,7 @@ from mlpipelines.runtime.step_run import (
     resume_with_reuse,
     run_with_reuse,
 )
+from mlpipelines.storage import StoreLocation
 
 OnSubmit = Callable[[int, str], None]
 RunEnd = tuple[dict[str, Any], RunState]
@@ -163,11 +164,12 @@ def _submit(
                 "yet; pass a DataReference to the same data"
             )
         uris = {
-            ("input", name): item.data.uri()
+            ("input", name): spark_uri(item.data.location, item.data.relative)
             for name, item in located.items()
             if item.data is not None
         }
-        uris.update({("output", p.name): p.temp.resolve().as_uri() for p in pending})
+        for output in pending:
+            uris[("output", output.name)] = _output_uri(output)
         python_file = _upload_script(definition, ctx, check, hook) if _from_source(spec) else None
         body = submit_body(definition, ctx, uris, python_file)
         submitted_at = time.time()
@@ -213,6 +215,43 @@ def _finish(
         return StepResult(published, metrics)
     finally:
         discard_outputs(pending)
+
+
+def _output_uri(output: PendingOutput) -> str:
+    """Where Databricks writes an output: its final place on a remote datastore (emptied
+    first, removed again if the run fails), or the worker folder of a local one."""
+    if output.location is None or output.fixed:
+        return output.temp.resolve().as_uri()
+    target = output.location.path(output.relative_path)
+    if output.location.fs.exists(target):  # a retry of this task: start from nothing
+        output.location.fs.rm(target, recursive=True)
+    output.written_remotely = output.uploading = True
+    return spark_uri(output.location, output.relative_path)
+
+
+def spark_uri(location: StoreLocation, relative: str) -> str:
+    """A URI Spark on Databricks reads: ``wasbs://container@account.blob.core.windows.net/...``
+    for Azure Blob, ``s3://bucket/...`` for S3, ``file://`` for a local folder (a stand-in)."""
+    if location.kind == "azure_blob":
+        container, _, path = location.path(relative).partition("/")
+        account = _blob_account(dict(location.options))
+        return f"wasbs://{container}@{account}.blob.core.windows.net/{path}"
+    if location.kind == "azure_file":
+        raise StepRunError(
+            f"datastore '{location.datastore}' is an Azure Files share, which Databricks "
+            "cannot read; copy the data to Blob or S3 with a DataTransferStep first"
+        )
+    return location.uri(relative)
+
+
+def _blob_account(options: dict[str, Any]) -> str:
+    if options.get("account_name"):
+        return str(options["account_name"])
+    for part in str(options.get("connection_string") or "").split(";"):
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "accountname":
+            return value.strip()
+    return "unknown-account"
 
 
 def _from_source(spec: dict[str, Any]) -> bool:

@@ -23,6 +23,8 @@ def publish_output(output: PendingOutput) -> dict[str, Any]:
     On a remote store: an upload to the run's own prefix, emptied first; the reference that
     lets anyone read it exists only once the upload is complete.
     """
+    if output.written_remotely:
+        return _written_in_place(output)
     if output.fixed:
         return _upload_to_fixed_place(output)
     if output.final is None:
@@ -35,6 +37,24 @@ def publish_output(output: PendingOutput) -> dict[str, Any]:
     else:
         os.rename(output.temp, output.final)
     return reference(output.store, output.relative_path)
+
+
+def _written_in_place(output: PendingOutput) -> dict[str, Any]:
+    """An output an engine wrote straight to its remote place: recorded, not moved."""
+    from mlpipelines.storage.fingerprint import fingerprint
+
+    location = output.location
+    assert location is not None
+    try:
+        location.fs.invalidate_cache()
+        ref = reference(output.store, output.relative_path)
+        ref["store_fingerprint"] = fingerprint(location, output.relative_path)
+    except DatastoreAccessError as exc:
+        raise StepRunError(f"output '{output.name}' cannot be checked: {exc}") from None
+    ref["fingerprint"] = ref["store_fingerprint"]
+    output.uploading = False
+    _remove(output.temp)
+    return ref
 
 
 def _upload(output: PendingOutput) -> dict[str, Any]:

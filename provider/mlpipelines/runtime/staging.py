@@ -156,6 +156,8 @@ class PendingOutput:
     location: StoreLocation | None = None
     uploading: bool = False
     fixed: bool = False  # a DataReference output: a user-visible place, filled via staging
+    # Written in place by an engine elsewhere (Databricks): nothing to upload, only to check.
+    written_remotely: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """What finishing it in another process needs (its store is found again from there)."""
@@ -166,6 +168,8 @@ class PendingOutput:
             "final": None if self.final is None else str(self.final),
             "temp": str(self.temp),
             "fixed": self.fixed,
+            "written_remotely": self.written_remotely,
+            "uploading": self.uploading,
         }
 
     @classmethod
@@ -179,7 +183,9 @@ class PendingOutput:
             final,
             Path(data["temp"]),
             location,
+            uploading=data.get("uploading", False),
             fixed=data["fixed"],
+            written_remotely=data.get("written_remotely", False),
         )
 
 

@@ -102,9 +102,9 @@ def publish_outputs(pending: list[PendingOutput]) -> dict[str, dict[str, Any]]:
     for output in pending:
         # Fresh bytes: hashed once before they move, no stat cache (files this new are
         # never cached); the hash is of content only, so it holds at the final place too.
-        fingerprint = tree_fingerprint(output.temp)
+        fingerprint = None if output.written_remotely else tree_fingerprint(output.temp)
         ref = publish_output(output)
-        ref["fingerprint"] = fingerprint
+        ref["fingerprint"] = fingerprint or ref["fingerprint"]
         published[output.name] = ref
     return published
 
