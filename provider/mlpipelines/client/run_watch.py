@@ -25,21 +25,40 @@ STATUS_STYLE = {
 }
 
 
+LOG_END_MARK = "::group::Post Execute"  # what Airflow's task runner logs last
+ENDED_READS = 8  # reads of an ended step's log before giving up on its end mark
+
+
 class LogTail:
-    """The lines of each step's log printed so far, to print only new ones."""
+    """The lines of each step's log printed so far, to print only new ones, and whether a
+    step's log is complete (it shows the task runner's last group)."""
 
     def __init__(self) -> None:
         self._printed: dict[tuple[str, int], int] = {}
+        self._complete: set[tuple[str, int]] = set()
+        self._ended_reads: dict[tuple[str, int], int] = {}
 
-    def new_lines(self, step: StepRun) -> list[str]:
-        try_number = max(1, int(step._ti.get("try_number") or 1))
-        key = (step.name, try_number)
+    @staticmethod
+    def key(step: StepRun) -> tuple[str, int]:
+        return step.name, max(1, int(step._ti.get("try_number") or 1))
+
+    def done(self, step: StepRun) -> bool:
+        """Nothing more to read: the log is complete, or was read enough times after the end."""
+        key = self.key(step)
+        return key in self._complete or self._ended_reads.get(key, 0) >= ENDED_READS
+
+    def new_lines(self, step: StepRun, ended: bool) -> list[str]:
+        key = self.key(step)
+        if ended:
+            self._ended_reads[key] = self._ended_reads.get(key, 0) + 1
         try:
             lines = step.get_logs().splitlines()
         except AirflowApiError:
             return []
         start = self._printed.get(key, 0)
         self._printed[key] = len(lines)
+        if ended and any(LOG_END_MARK in line for line in lines[start:] or lines[-3:]):
+            self._complete.add(key)
         return lines[start:]
 
 
@@ -70,7 +89,6 @@ def watch_run(
 
     console = console or Console()
     tail = LogTail()
-    finished: dict[str, int] = {}
     deadline = time.monotonic() + timeout_seconds
     status = run.get_status()
     with Live(console=console, refresh_per_second=4, transient=False) as live:
@@ -78,11 +96,11 @@ def watch_run(
             status = run.get_status()
             steps = run.get_steps()
             if stream_logs:
-                _stream(console, tail, steps, finished)
+                _stream(console, tail, steps)
             live.update(Group(step_table(run, status, steps)))
             if status in TERMINAL:
-                if stream_logs:  # the last lines of steps that ended since the last poll
-                    _stream(console, tail, run.get_steps(), finished)
+                if stream_logs:
+                    _finish_streaming(console, tail, run)
                 break
             if time.monotonic() > deadline:
                 raise TimeoutError(
@@ -94,18 +112,23 @@ def watch_run(
     return status
 
 
-def _stream(
-    console: Console, tail: LogTail, steps: list[StepRun], finished: dict[str, int]
-) -> None:
-    """Print new log lines of steps that run or ended; an ended step is read until its log
-    has shown lines and then once more (a log may land just after the task ends)."""
+def _stream(console: Console, tail: LogTail, steps: list[StepRun]) -> bool:
+    """Print new log lines of steps that run or ended; True while some ended step's log is
+    not complete yet (a log can land just after its task ends)."""
+    pending = False
     for step in steps:
         state: Any = step._ti.get("state")
-        if finished.get(step.name, 0) >= 2 or state in (None, "scheduled", "queued", "skipped"):
+        if state in (None, "scheduled", "queued", "skipped") or tail.done(step):
             continue
-        lines = tail.new_lines(step)
-        for line in lines:
+        ended = step.get_status() in ("Finished", "Failed", "Canceled")
+        for line in tail.new_lines(step, ended):
             console.print(Text(f"[{step.name}] {line}"), highlight=False, soft_wrap=True)
-        if step.get_status() in ("Finished", "Failed"):
-            done = finished.get(step.name, 0)
-            finished[step.name] = done + 1 if (lines or done) else 0
+        pending = pending or (ended and not tail.done(step))
+    return pending
+
+
+def _finish_streaming(console: Console, tail: LogTail, run: PipelineRun) -> None:
+    """Read the ended steps' logs until each is complete (a few seconds at most)."""
+    steps = run.get_steps()
+    while _stream(console, tail, steps):
+        time.sleep(0.5)
