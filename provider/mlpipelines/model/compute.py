@@ -9,6 +9,7 @@ its own class, or raises ``ComputeTargetException``.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
@@ -16,7 +17,14 @@ from typing import Any, ClassVar
 from mlpipelines.errors import ComputeTargetException
 
 LOCAL_NAME = "local"
-BACKENDS = ("local",)  # pods and containers come with the step image (see the issue notes)
+BACKENDS = ("local", "kubernetes", "docker")
+CONTAINER_BACKENDS = ("kubernetes", "docker")
+STEP_IMAGE_ENV = "MLPIPELINES_STEP_IMAGE"
+
+
+def default_step_image() -> str | None:
+    """The step image a pod or container target uses when it names none (read when called)."""
+    return os.environ.get(STEP_IMAGE_ENV) or None
 
 
 class ComputeTarget:
@@ -152,11 +160,31 @@ class AmlCompute(ComputeTarget):
         max_nodes: int = 4,
         idle_seconds_before_scaledown: int | None = None,
         backend: str = "local",
+        image: str | None = None,
+        namespace: str | None = None,
+        docker_url: str | None = None,
+        env_from_secrets: list[str] | tuple[str, ...] | None = None,
         **_: Any,
     ) -> AmlComputeProvisioningConfiguration:
-        """A cluster's settings; ``backend`` says how its steps run (a worker process)."""
+        """A cluster's settings; ``backend`` says how its steps run.
+
+        ``local``: a process on the worker. ``kubernetes``: a pod from ``image`` in
+        ``namespace``, with every key of the Kubernetes secrets ``env_from_secrets`` in its
+        environment. ``docker``: a container from ``image`` on ``docker_url``, given the
+        worker's environment variables named by ``env_from_secrets``. Secrets stay there:
+        the record names them only.
+        """
         return AmlComputeProvisioningConfiguration(
-            vm_size, vm_priority, min_nodes, max_nodes, idle_seconds_before_scaledown, backend
+            vm_size,
+            vm_priority,
+            min_nodes,
+            max_nodes,
+            idle_seconds_before_scaledown,
+            backend,
+            image,
+            namespace,
+            docker_url,
+            tuple(env_from_secrets or ()),
         )
 
 
@@ -170,6 +198,10 @@ class AmlComputeProvisioningConfiguration:
     max_nodes: int = 4
     idle_seconds_before_scaledown: int | None = None
     backend: str = "local"
+    image: str | None = None
+    namespace: str | None = None
+    docker_url: str | None = None
+    env_from_secrets: tuple[str, ...] = ()
 
     def validate(self, name: str) -> None:
         for what, value in (("min_nodes", self.min_nodes), ("max_nodes", self.max_nodes)):
@@ -185,10 +217,20 @@ class AmlComputeProvisioningConfiguration:
                 f"compute target '{name}': backend '{self.backend}' is not available yet "
                 f"(available: {', '.join(BACKENDS)})"
             )
+        if self.backend in CONTAINER_BACKENDS and not self.image and not default_step_image():
+            raise ComputeTargetException(
+                f"compute target '{name}': backend '{self.backend}' needs an image: pass "
+                f"image='registry/name:tag' (e.g. built from docker/step.Dockerfile), or set "
+                f"{STEP_IMAGE_ENV} to a default step image on the client and the workers"
+            )
+        if not all(isinstance(n, str) and n for n in self.env_from_secrets):
+            raise ComputeTargetException(
+                f"compute target '{name}': env_from_secrets must be a list of names"
+            )
 
     def register(self, workspace: Any, name: str) -> ComputeTarget:
         self.validate(name)
-        settings = asdict(self)
+        settings = {**asdict(self), "env_from_secrets": list(self.env_from_secrets)}
         record = _new_record(name, AmlCompute.type_name, settings, pool=name)
         return _register(workspace, record, slots=self.max_nodes)
 

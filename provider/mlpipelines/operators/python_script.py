@@ -1,4 +1,5 @@
-"""The operator that runs a PythonScriptStep as a process on the Airflow worker."""
+"""The operator that runs a PythonScriptStep: a process on the Airflow worker, or, on a
+cluster with a pod or container backend, a pod or container it starts and waits for."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import subprocess
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from mlpipelines.model.compute import CONTAINER_BACKENDS
 from mlpipelines.operators.step import StepOperator
 from mlpipelines.runtime.step_context import StepContext
 
@@ -15,6 +17,9 @@ if TYPE_CHECKING:
 
 class PythonScriptStepOperator(StepOperator):
     """Run ``python script_name *arguments`` in a fresh copy of the step's source folder.
+
+    On a cluster whose backend is ``kubernetes`` or ``docker`` the step runs in a pod or
+    container of the step image instead; this task hands it the step and relays its result.
 
     :param step: the step's definition, as planned by the translator.
     :param reuse_task_id: the reuse sensor's task id (None where the DAG has none).
@@ -41,6 +46,57 @@ class PythonScriptStepOperator(StepOperator):
         self.interpreter = interpreter
         self.env = env
         self._process: subprocess.Popen[bytes] | None = None
+        self._container: Any = None
+
+    def execute(self, context: Any) -> None:
+        backend = (self.step.get("compute") or {}).get("backend")
+        if backend in CONTAINER_BACKENDS:
+            self._execute_in_container(backend, context)
+            return
+        super().execute(context)
+
+    def _execute_in_container(self, backend: str, context: Any) -> None:
+        """Hand the step to a pod or container; relay what it reports as a local run would."""
+        from airflow.sdk.exceptions import AirflowException
+
+        from mlpipelines.operators.step_containers import docker_operator_for, pod_operator_for
+        from mlpipelines.runtime.container_step import (
+            build_envelope,
+            parse_result_line,
+            pulled_inputs,
+        )
+
+        ctx = self.step_context(context)
+        envelope = build_envelope(self.step, ctx, pulled_inputs(self.step, ctx))
+        build = pod_operator_for if backend == "kubernetes" else docker_operator_for
+        try:
+            self._container = build(self.step, envelope, self.task_id)
+            reported = self._container.execute(context)
+        except ValueError as exc:
+            raise AirflowException(str(exc)) from None
+        except Exception as exc:
+            tail = "\n".join(list(getattr(exc, "logs", None) or [])[-20:])
+            raise AirflowException(
+                f"step '{self.step['name']}' failed in its {backend} container: {exc}"
+                + (f"; last lines:\n{tail}" if tail else "")
+            ) from exc
+        finally:
+            self._container = None
+        if isinstance(reported, list):
+            reported = parse_result_line("\n".join(reported))
+        elif isinstance(reported, str):
+            reported = parse_result_line(reported)
+        if not isinstance(reported, dict):
+            raise AirflowException(
+                f"step '{self.step['name']}': its {backend} container reported no result"
+            )
+        self.push_result(
+            context["ti"],
+            reported["outputs"],
+            reported["metrics"],
+            reported.get("reused_run_id"),
+            reported.get("key"),
+        )
 
     def run_step(self, ctx: StepContext) -> StepResult:
         from mlpipelines.runtime.python_script import run_python_script_step
@@ -59,3 +115,5 @@ class PythonScriptStepOperator(StepOperator):
         from mlpipelines.runtime.process import kill_process_group
 
         kill_process_group(self._process)
+        if self._container is not None:
+            self._container.on_kill()

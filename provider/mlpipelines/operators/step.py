@@ -88,13 +88,29 @@ class StepOperator(BaseOperator):
 
     def hand_on(self, ti: Any, result: StepResult) -> None:
         """Push the outputs' references and the metrics; a reused step then shows skipped."""
-        for name, ref in result.outputs.items():
+        self.push_result(
+            ti,
+            result.outputs,
+            result.metrics,
+            result.reused.run_id if result.reused is not None else None,
+            result.check.key if result.check is not None else None,
+        )
+
+    def push_result(
+        self,
+        ti: Any,
+        outputs: dict[str, dict[str, Any]],
+        metrics: dict[str, Any],
+        reused_run_id: str | None,
+        key: str | None,
+    ) -> None:
+        """Push outputs and metrics (from this process or a container's report); a reused
+        step then shows skipped."""
+        for name, ref in outputs.items():
             ti.xcom_push(key=output_xcom_key(name), value=ref)
-        ti.xcom_push(key=METRICS_XCOM_KEY, value=result.metrics)
-        if result.reused is not None:
-            raise AirflowSkipException(
-                f"reused from run {result.reused.run_id} (key {result.check.key})"
-            )
+        ti.xcom_push(key=METRICS_XCOM_KEY, value=metrics)
+        if reused_run_id is not None:
+            raise AirflowSkipException(f"reused from run {reused_run_id} (key {key})")
 
 
 class DefinitionStepOperator(StepOperator):

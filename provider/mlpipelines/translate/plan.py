@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mlpipelines._naming import task_id_for
-from mlpipelines.model.compute import registered_target
+from mlpipelines.model.compute import CONTAINER_BACKENDS, AmlCompute, registered_target
 from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
 from mlpipelines.model.dataset import DatasetConsumptionConfig
 from mlpipelines.model.datastore import clean_relative_path
@@ -69,8 +69,7 @@ def plan_pipeline(pipeline: Pipeline, dag_id: str | None = None) -> PipelinePlan
         definition = step_definition(step, default_store)
         record = registered_target(definition["compute_target"], pipeline.workspace)
         if record is not None:
-            # What the task needs of its target: the pool that caps its cluster's nodes.
-            definition["compute"] = {"type": record["type"], "pool": record.get("pool")}
+            definition["compute"] = compute_settings(record)
         upstream = tuple(task_id_for(u.name) for u in step_upstreams(step))
         tasks.append(
             TaskSpec(
@@ -79,6 +78,23 @@ def plan_pipeline(pipeline: Pipeline, dag_id: str | None = None) -> PipelinePlan
         )
     reuse = any(t.definition["allow_reuse"] for t in tasks)
     return PipelinePlan(params, tuple(tasks), pipeline.description, reuse)
+
+
+def compute_settings(record: dict[str, Any]) -> dict[str, Any]:
+    """What a task needs of its registered target: the pool that caps its cluster's nodes,
+    and, for a cluster, where its steps run (a pod or container backend and its image)."""
+    compute: dict[str, Any] = {"type": record["type"], "pool": record.get("pool")}
+    settings = record.get("settings") or {}
+    if record["type"] == AmlCompute.type_name:
+        compute["backend"] = settings.get("backend") or "local"
+        if compute["backend"] in CONTAINER_BACKENDS:
+            compute.update(
+                image=settings.get("image"),
+                namespace=settings.get("namespace"),
+                docker_url=settings.get("docker_url"),
+                env_from_secrets=list(settings.get("env_from_secrets") or ()),
+            )
+    return compute
 
 
 def step_definition(step: Step, default_store: dict[str, Any]) -> dict[str, Any]:

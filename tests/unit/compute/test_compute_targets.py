@@ -43,10 +43,13 @@ def test_a_created_cluster_is_found_by_name_with_its_status(ws, capsys):
     [
         ({"max_nodes": 0}, "need 1 <= max_nodes"),
         ({"min_nodes": 3, "max_nodes": 2}, "min_nodes <= max_nodes"),
-        ({"backend": "kubernetes"}, "backend 'kubernetes' is not available yet"),
+        ({"backend": "slurm"}, "backend 'slurm' is not available yet"),
+        ({"backend": "kubernetes"}, "backend 'kubernetes' needs an image"),
+        ({"backend": "docker"}, "or set MLPIPELINES_STEP_IMAGE"),
     ],
 )
-def test_bad_cluster_settings_are_refused(ws, settings, message):
+def test_bad_cluster_settings_are_refused(ws, settings, message, monkeypatch):
+    monkeypatch.delenv("MLPIPELINES_STEP_IMAGE", raising=False)
     with pytest.raises(ComputeTargetException, match=message):
         ComputeTarget.create(ws, "c", AmlCompute.provisioning_configuration(**settings))
 

@@ -1,0 +1,143 @@
+"""A PythonScriptStep inside a pod or container: ``python -m mlpipelines.runtime.container_step``.
+
+The worker hands the step over as a JSON envelope in ``MLPIPELINES_STEP_ENVELOPE``; this
+process runs it exactly as the worker would (reuse, staging, script, outputs, manifest) and
+reports the result where each operator reads it: ``/airflow/xcom/return.json`` (the
+KubernetesPodOperator's XCom sidecar folder, when it exists) and always the last stdout line,
+``MLPIPELINES_RESULT {...}`` (the DockerOperator's XCom is the last log line).
+
+The envelope holds no secret: datastore credentials come through the environment the
+compute target configures (Kubernetes secrets, or variables the worker passes through).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from mlpipelines.errors import StepRunError
+from mlpipelines.runtime.step_context import StepContext
+
+ENVELOPE_ENV = "MLPIPELINES_STEP_ENVELOPE"
+ENVELOPE_VERSION = 1
+RESULT_PREFIX = "MLPIPELINES_RESULT "
+XCOM_RETURN_FILE = Path("/airflow/xcom/return.json")
+WAIT_FOR_HOLDER_SECONDS = 3
+
+
+def build_envelope(
+    definition: dict[str, Any],
+    ctx: StepContext,
+    inputs: dict[tuple[str, str], dict[str, Any] | None],
+) -> dict[str, Any]:
+    """What a container needs to run a step: its definition, run identity, params, and the
+    references of its inputs that the worker pulled from XCom, keyed by (producer, output)."""
+    return {
+        "version": ENVELOPE_VERSION,
+        "definition": definition,
+        "run": {
+            "dag_id": ctx.dag_id,
+            "run_id": ctx.run_id,
+            "task_id": ctx.task_id,
+            "try_number": ctx.try_number,
+        },
+        "params": ctx.params,
+        "inputs": [
+            {"producer": producer, "output": name, "ref": ref}
+            for (producer, name), ref in sorted(inputs.items())
+        ],
+    }
+
+
+def pulled_inputs(
+    definition: dict[str, Any], ctx: StepContext
+) -> dict[tuple[str, str], dict[str, Any] | None]:
+    """The references of a step's pipeline-data inputs, pulled on the worker."""
+    return {
+        (spec["producer"], spec["data"]): ctx.pull_output(spec["producer"], spec["data"])
+        for spec in definition["inputs"]
+        if spec.get("kind") == "pipeline_data"
+    }
+
+
+def context_from_envelope(envelope: dict[str, Any], log: logging.Logger) -> StepContext:
+    """The StepContext an envelope describes; its pull_output answers from the envelope."""
+    if envelope.get("version") != ENVELOPE_VERSION:
+        raise StepRunError(f"step envelope version {envelope.get('version')!r} is not supported")
+    refs = {(item["producer"], item["output"]): item["ref"] for item in envelope["inputs"]}
+    run = envelope["run"]
+    return StepContext(
+        dag_id=run["dag_id"],
+        run_id=run["run_id"],
+        task_id=run["task_id"],
+        params=dict(envelope.get("params") or {}),
+        pull_output=lambda producer, name: refs.get((producer, name)),
+        try_number=int(run.get("try_number") or 1),
+        log=log,
+    )
+
+
+def result_record(result: Any) -> dict[str, Any]:
+    """A StepResult as the JSON the operator relays: refs, metrics, the reused run or None."""
+    reused = result.reused
+    return {
+        "outputs": result.outputs,
+        "metrics": result.metrics,
+        "reused_run_id": reused.run_id if reused is not None else None,
+        "key": result.check.key if result.check is not None else None,
+    }
+
+
+def parse_result_line(logs: str) -> dict[str, Any] | None:
+    """The result a container reported, from its output (the last result line wins)."""
+    for line in reversed(logs.splitlines()):
+        if line.startswith(RESULT_PREFIX):
+            return json.loads(line[len(RESULT_PREFIX) :])
+    return None
+
+
+def report(record: dict[str, Any], xcom_file: Path = XCOM_RETURN_FILE) -> None:
+    """Write the result where the pod's sidecar and the Docker log reader look for it."""
+    text = json.dumps(record, sort_keys=True)
+    if xcom_file.parent.is_dir():
+        xcom_file.write_text(text)
+    sys.stdout.flush()
+    print(RESULT_PREFIX + text, flush=True)
+
+
+def main() -> int:
+    """Run the envelope's step; 0 and a result report, or 1 and the failure on stderr."""
+    from mlpipelines.runtime.python_script import StepHeld, run_python_script_step
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")
+    log = logging.getLogger("mlpipelines.step")
+    raw = os.environ.get(ENVELOPE_ENV)
+    if not raw:
+        print(f"{ENVELOPE_ENV} is not set: nothing to run", file=sys.stderr)
+        return 2
+    try:
+        envelope = json.loads(raw)
+        ctx = context_from_envelope(envelope, log)
+        while True:
+            try:
+                result = run_python_script_step(envelope["definition"], ctx)
+                break
+            except StepHeld as held:
+                # A pod cannot hand its slot back and be rescheduled as a worker task is:
+                # it waits here for the other run, then reuses what that run made.
+                log.info("waiting: %s", held)
+                time.sleep(WAIT_FOR_HOLDER_SECONDS)
+    except StepRunError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    report(result_record(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
