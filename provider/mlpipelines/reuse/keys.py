@@ -79,3 +79,10 @@ def reuse_key(components: dict[str, Any]) -> str:
     """The key: SHA-256 of the components as canonical JSON."""
     canonical = json.dumps(components, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def reads_content(definition: dict[str, Any]) -> bool:
+    """Whether a step's inputs are fingerprinted by content. A copy's result depends on the
+    bytes alone and hashing them would cost as much as copying, so a data transfer step keys
+    on what the store says of its source (sizes and mtimes, or etags)."""
+    return definition["kind"] != "data_transfer"

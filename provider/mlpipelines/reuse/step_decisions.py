@@ -8,10 +8,8 @@ from typing import Any
 
 from mlpipelines.errors import StepRunError
 from mlpipelines.reuse.decision import ReuseCheck, check_reuse, reuse_disabled_reason
+from mlpipelines.reuse.keys import reads_content
 from mlpipelines.reuse.store import Holder, ReuseStore
-from mlpipelines.runtime.data_locations import data_reference_location
-from mlpipelines.runtime.dataset_inputs import dataset_fingerprint
-from mlpipelines.runtime.step_run import reads_content
 
 
 @dataclass
@@ -90,6 +88,9 @@ def _input_fingerprints(
     found: dict[str, str] = {}
     for spec in definition["inputs"]:
         if spec["kind"] == "data_reference":
+            # Imported here: most steps read PipelineData, and the sensor's start-up counts.
+            from mlpipelines.runtime.data_locations import data_reference_location
+
             try:
                 data = data_reference_location(spec)
                 if not data.exists():
@@ -98,6 +99,8 @@ def _input_fingerprints(
             except Exception as exc:  # any failure is the step's to report, before its script
                 return found, f"input {spec['name']}: {exc}; the step will say so"
         elif spec["kind"] == "dataset":
+            from mlpipelines.runtime.dataset_inputs import dataset_fingerprint
+
             try:
                 found[spec["name"]] = dataset_fingerprint(spec)
             except StepRunError as exc:

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mlpipelines.reuse.decision import ReuseCheck, check_reuse, reuse_disabled_reason
+from mlpipelines.reuse.keys import reads_content
 from mlpipelines.reuse.store import Holder, Manifest, ReuseStore
 from mlpipelines.runtime.heartbeat import keep_marker_alive
 from mlpipelines.runtime.outputs import publish_output
@@ -74,13 +75,6 @@ class StepResult:
     metrics: dict[str, Any] = field(default_factory=dict)
     reused: Manifest | None = None
     check: ReuseCheck | None = None
-
-
-def reads_content(definition: dict[str, Any]) -> bool:
-    """Whether a step's inputs are fingerprinted by content. A copy's result depends on the
-    bytes alone and hashing them would cost as much as copying, so a data transfer step keys
-    on what the store says of its source (sizes and mtimes, or etags)."""
-    return definition["kind"] != "data_transfer"
 
 
 def input_fingerprints(located: dict[str, LocatedInput], content: bool = True) -> dict[str, str]:
