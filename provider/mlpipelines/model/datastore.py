@@ -110,6 +110,8 @@ class Datastore:
             protocol=protocol,
             prefix=prefix,
         )
+        if create_if_not_exists:
+            _create_container(datastore_name, body)
         return _register(workspace, body, "azure_blob", overwrite, skip_validation)
 
     @staticmethod
@@ -203,15 +205,18 @@ class Datastore:
     @property
     def location(self) -> Any:
         """This datastore opened for I/O (a ``StoreLocation``): a registration made in this
-        process, else the workspace's folder or the Airflow connection of this name."""
+        process, else a local folder of the workspace (as a step sees it), else the Airflow
+        connection of this name."""
         from types import SimpleNamespace
 
         from mlpipelines.storage.connections import location_from_connection
-        from mlpipelines.storage.location import open_datastore
+        from mlpipelines.storage.location import StoreLocation, open_datastore
 
         body = self.workspace.registered_connections.get(self.name)
         if body is not None:
             return location_from_connection(self.name, SimpleNamespace(**body))
+        if self.spec.kind == "local":
+            return StoreLocation.local(self.root, datastore=self.name)
         return open_datastore(self.name, self.workspace)
 
     def upload_files(
@@ -292,3 +297,17 @@ def _register(
     workspace.registered_connections[name] = body
     workspace.datastore_specs[name] = DatastoreSpec(name, kind, None)
     return Datastore(workspace, name)
+
+
+def _create_container(name: str, body: dict[str, Any]) -> None:
+    """Create the container a blob registration names, if it is missing."""
+    from types import SimpleNamespace
+
+    from mlpipelines.storage.connections import location_from_connection
+
+    location = location_from_connection(name, SimpleNamespace(**body))
+    try:
+        if not location.fs.exists(location.top):
+            location.fs.mkdir(location.top)
+    except Exception as exc:
+        raise location.error("could not create its container", exc) from None

@@ -14,6 +14,8 @@ from mlpipelines.runtime.staging import PendingOutput
 from mlpipelines.storage import StoreLocation
 from mlpipelines.storage.location import DatastoreAccessError
 
+EMPTY_MARKER = ".mlpipelines-empty-output"
+
 
 def publish_output(output: PendingOutput) -> dict[str, Any]:
     """Put a finished output in its final place; return its XCom reference.
@@ -68,6 +70,9 @@ def _upload(output: PendingOutput) -> dict[str, Any]:
     try:
         if location.fs.exists(target):
             location.fs.rm(target, recursive=True)
+        if not any(output.temp.iterdir()):
+            # Object stores have no empty folders: a hidden marker makes the output exist.
+            (output.temp / EMPTY_MARKER).touch()
         source = StoreLocation.local(output.temp, datastore="work")
         copy(source, "", location, output.relative_path, overwrite=True)
         ref = reference(output.store, output.relative_path)

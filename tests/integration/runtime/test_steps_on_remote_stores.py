@@ -206,3 +206,52 @@ def test_an_upload_reference_fills_its_fixed_place_only_on_success(
     assert location.fs.cat_file(location.path(f"{place}/summary.txt")) == b"ok"
     leftovers = [p for p in location.fs.find(location.path("reports")) if ".partial-" in p]
     assert leftovers == []
+
+
+def test_an_empty_output_on_s3_still_exists_for_its_reader(stores, tmp_path):
+    ws, _, _ = stores
+    (tmp_path / "e").mkdir()
+    (tmp_path / "e" / "nothing.py").write_text("import sys\n")
+    (tmp_path / "e" / "read.py").write_text(
+        "import os, sys\nprint(sorted(os.listdir(sys.argv[1])))\n"
+    )
+    empty = PipelineData("empty", datastore=Datastore(ws, "s3_out"))
+    write = PythonScriptStep(
+        name="write_nothing",
+        script_name="nothing.py",
+        source_directory=str(tmp_path / "e"),
+        arguments=[empty],
+        outputs=[empty],
+        allow_reuse=False,
+    )
+    read = PythonScriptStep(
+        name="read_nothing",
+        script_name="read.py",
+        source_directory=str(tmp_path / "e"),
+        arguments=[empty.as_download()],
+        inputs=[empty.as_download()],
+        allow_reuse=False,
+    )
+    steps = {t.task_id: t.definition for t in plan_pipeline(Pipeline(ws, [write, read])).tasks}
+    run = f"run_{uuid.uuid4().hex[:8]}"
+    written = run_python_script_step(steps["write_nothing"], _ctx(run, "write_nothing", {}))
+    pushed = {("write_nothing", "empty"): written.outputs["empty"]}
+    run_python_script_step(steps["read_nothing"], _ctx(run, "read_nothing", pushed))
+
+
+def test_create_if_not_exists_makes_the_container(azurite):
+    from support.storage_servers import AZURITE_ACCOUNT, AZURITE_KEY
+
+    ws = Workspace.current()
+    container = f"made-{uuid.uuid4().hex[:8]}"
+    store = Datastore.register_azure_blob_container(
+        ws,
+        "made_here",
+        container_name=container,
+        account_name=AZURITE_ACCOUNT,
+        account_key=AZURITE_KEY,
+        endpoint=azurite.server.endpoint,
+        protocol="http",
+        create_if_not_exists=True,
+    )
+    assert store.location.fs.exists(container)
