@@ -171,3 +171,53 @@ def test_rest_forwards_to_the_configured_base_url_not_the_callers_host(airflow, 
     assert answer.status_code == 200, answer.text
     assert answer.json()["RunUrl"].startswith(f"{ws.airflow_url}/dags/rest_host__v1/runs/")
     assert _metrics(airflow, "rest_host__v1", answer.json()["Id"])["word"] == "proxied"
+
+
+COUNT_ROWS = """import os, sys
+from mlpipelines import Run
+folder = sys.argv[1]
+Run.get_context().log("rows", sum(
+    len(open(os.path.join(folder, f)).read().splitlines()) for f in os.listdir(folder)))
+"""
+
+
+def test_data_path_assignments_choose_the_input_of_a_run(airflow, tmp_path):
+    from mlpipelines.azureml.data.datapath import DataPath, DataPathComputeBinding
+
+    ws = Workspace.from_config(airflow.home / "config.json")
+    store = ws.get_default_datastore()
+    for name, rows in (("dp_a", 2), ("dp_b", 7)):
+        (airflow.blobstore / "rest-data" / name).mkdir(parents=True, exist_ok=True)
+        (airflow.blobstore / "rest-data" / name / "x.csv").write_text("r\n" * rows)
+    (tmp_path / "rows.py").write_text(COUNT_ROWS)
+    param = PipelineParameter("data", DataPath(store, "rest-data/dp_a"))
+    bound = (param, DataPathComputeBinding(mode="mount"))
+    step = PythonScriptStep(
+        name="echo",
+        script_name="rows.py",
+        source_directory=str(tmp_path),
+        arguments=[bound],
+        inputs=[bound],
+    )
+    published = Pipeline(ws, [step]).publish("rest_rows")
+    token = airflow.api.token()
+    default = _post(published.endpoint, token, {"ExperimentName": "rows"})
+    assert _metrics(airflow, published.dag_id, default.json()["Id"]) == {"rows": 2}
+    chosen = _post(
+        published.endpoint,
+        token,
+        {
+            "ExperimentName": "rows",
+            "DataPathAssignments": {
+                "data": {"DataStoreName": store.name, "RelativePath": "rest-data/dp_b"}
+            },
+        },
+    )
+    assert chosen.status_code == 200, chosen.text
+    assert _metrics(airflow, published.dag_id, chosen.json()["Id"]) == {"rows": 7}
+    escape = _post(
+        published.endpoint,
+        token,
+        {"DataPathAssignments": {"data": {"DataStoreName": store.name, "RelativePath": "../x"}}},
+    )
+    assert escape.status_code == 400 and "leaves the datastore" in escape.json()["detail"]

@@ -46,6 +46,39 @@ class DataType:
         return f"DataType({self.name!r})"
 
 
+class DataPathComputeBinding:
+    """How a step sees a DataPath parameter: ``mount`` or ``download`` (old
+    ``azureml.data.datapath.DataPathComputeBinding``); ``(parameter, binding)`` goes in a
+    step's inputs and arguments."""
+
+    def __init__(
+        self, mode: str = "mount", path_on_compute: str | None = None, overwrite: bool = False
+    ) -> None:
+        if mode not in ("mount", "download"):
+            raise UserErrorException(
+                f"DataPathComputeBinding mode must be mount or download, not {mode!r}"
+            )
+        self.mode = mode
+        self.path_on_compute = path_on_compute
+        self.overwrite = overwrite
+
+    def __repr__(self) -> str:
+        return f"DataPathComputeBinding(mode={self.mode!r})"
+
+
+def data_path_input(item: Any) -> bool:
+    """Whether ``item`` is a ``(PipelineParameter with a DataPath default, binding)`` pair."""
+    from mlpipelines.model.parameter import PipelineParameter, is_data_path
+
+    return (
+        isinstance(item, tuple)
+        and len(item) == 2
+        and isinstance(item[0], PipelineParameter)
+        and is_data_path(item[0].default_value)
+        and isinstance(item[1], DataPathComputeBinding)
+    )
+
+
 class DataPath:
     """A path on a datastore (the old SDK's ``azureml.data.datapath.DataPath``)."""
 

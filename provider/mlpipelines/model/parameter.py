@@ -16,8 +16,33 @@ class PipelineParameter:
 
     @property
     def param_type(self) -> str | None:
-        """The JSON-schema type of the default, or None where it has no supported type."""
+        """The JSON-schema type of the default, or None where it has no supported type
+        (a DataPath default makes an ``object``: ``{"datastore": name, "path": path}``)."""
+        if is_data_path(self.default_value):
+            return "object"
         return PARAM_TYPES.get(type(self.default_value))
+
+    @property
+    def json_default(self) -> Any:
+        """The default as the Airflow Param holds it."""
+        if is_data_path(self.default_value):
+            return data_path_value(self.default_value)
+        return self.default_value
 
     def __repr__(self) -> str:
         return f"PipelineParameter(name={self.name!r}, default_value={self.default_value!r})"
+
+
+def is_data_path(value: Any) -> bool:
+    """Whether ``value`` is a DataPath (checked by shape: the model keeps no import cycle)."""
+    return type(value).__name__ == "DataPath" and hasattr(value, "path_on_datastore")
+
+
+def data_path_value(value: Any) -> dict[str, str]:
+    """A DataPath as a run's parameter value."""
+    from mlpipelines.model.datastore import clean_relative_path
+
+    return {
+        "datastore": value.datastore_name,
+        "path": clean_relative_path(value.path_on_datastore),
+    }

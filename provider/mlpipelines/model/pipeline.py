@@ -144,9 +144,11 @@ def iter_parameters(steps: Iterable[Any]) -> Iterable[tuple[Step, PipelineParame
     for step in steps:
         if not isinstance(step, Step):
             continue
-        for value in [*step.argument_values, *step.param_values.values()]:
+        for value in [*step.argument_values, *step.param_values.values(), *step.inputs]:
             if isinstance(value, PipelineParameter):
                 yield step, value
+            elif isinstance(value, tuple) and value and isinstance(value[0], PipelineParameter):
+                yield step, value[0]  # a (DataPath parameter, binding) input
 
 
 def iter_data(step: Step) -> Iterable[tuple[str, Any]]:

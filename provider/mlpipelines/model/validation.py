@@ -11,6 +11,7 @@ from mlpipelines._naming import AIRFLOW_ID, IDENTIFIER, RESERVED_TASK_IDS, task_
 from mlpipelines.errors import Problem, UserErrorException
 from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
 from mlpipelines.model.dataset import AbstractDataset, DatasetConsumptionConfig
+from mlpipelines.model.dataset_sources import data_path_input
 from mlpipelines.model.datastore import clean_relative_path
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.pipeline import iter_parameters, step_upstreams
@@ -156,7 +157,9 @@ def _step_problems(
 
     inputs, outputs = [], []
     for item in step.inputs:
-        if isinstance(item, (DataReference, PipelineData, DataInput, DatasetConsumptionConfig)):
+        if isinstance(
+            item, (DataReference, PipelineData, DataInput, DatasetConsumptionConfig)
+        ) or data_path_input(item):
             inputs.append(item)
         elif isinstance(item, AbstractDataset):
             add(
@@ -174,8 +177,9 @@ def _step_problems(
         else:
             add("bad-output", f"output {item!r} is not a PipelineData or DataReference")
     for role, items in (("input", inputs), ("output", outputs)):
-        if len(items) > 1 and len({i.name for i in items}) < len(items):
-            for name, count in Counter(i.name for i in items).items():
+        names = [_data_name(i) for i in items]
+        if len(items) > 1 and len(set(names)) < len(items):
+            for name, count in Counter(names).items():
                 if count > 1:
                     add(f"duplicate-{role}-name", f"{count} {role}s are named '{name}'")
     destination = getattr(step, "destination_data_reference", None)
@@ -202,7 +206,14 @@ def _step_problems(
     declared = {id(underlying(i)) for i in inputs} | {id(o) for o in outputs}
     for value in step.argument_values:
         data = underlying(value)
-        if isinstance(data, (PipelineData, DataReference, DatasetConsumptionConfig)):
+        if data_path_input(value):
+            if id(value) not in declared:
+                add(
+                    "data-not-declared",
+                    f"DataPath parameter '{value[0].name}' is used in arguments but is not "
+                    "in inputs (pass the same (parameter, binding) tuple to both)",
+                )
+        elif isinstance(data, (PipelineData, DataReference, DatasetConsumptionConfig)):
             if id(data) not in declared:
                 what = type(data).__name__
                 add(
@@ -405,3 +416,10 @@ def _cycle_problems(steps: list[Step]) -> list[Problem]:
         names = [by_id[a].name for a, _ in cycle] + [by_id[cycle[0][0]].name]
         problems.append(Problem("cycle", names[0], "steps form a cycle: " + " -> ".join(names)))
     return problems
+
+
+def _data_name(item: object) -> str:
+    """The name a step's input or output is known by (a DataPath pair: its parameter's)."""
+    if data_path_input(item):
+        return item[0].name  # type: ignore[index]
+    return str(getattr(item, "name", item))

@@ -59,12 +59,11 @@ def parse_run_request(
         raise RunRequestError(
             "PipelineVersion is for pipeline endpoints; a published pipeline is one version"
         )
-    if body.get("DataPathAssignments"):
-        raise RunRequestError("DataPathAssignments are not supported by this pipeline yet")
     assignments = body.get("ParameterAssignments") or {}
     if not isinstance(assignments, dict):
         raise RunRequestError("ParameterAssignments must be a JSON object of name: value")
     conf = check_parameters(assignments, params)
+    conf.update(check_data_paths(body.get("DataPathAssignments") or {}, params))
     experiment = body.get("ExperimentName")
     if experiment is not None and not isinstance(experiment, str):
         raise RunRequestError("ExperimentName must be a string")
@@ -93,6 +92,29 @@ def check_parameters(assignments: dict[str, Any], params: list[dict[str, Any]]) 
             f"this pipeline takes: {', '.join(sorted(by_name)) or 'no parameters'}"
         )
     return {name: _typed(name, value, by_name[name]["type"]) for name, value in assignments.items()}
+
+
+def check_data_paths(assignments: Any, params: list[dict[str, Any]]) -> dict[str, Any]:
+    """``{"param": {"DataStoreName", "RelativePath"}}`` as conf values of DataPath parameters."""
+    if not isinstance(assignments, dict):
+        raise RunRequestError("DataPathAssignments must be a JSON object of name: data path")
+    data_paths = {p["name"] for p in params if p["type"] == "object"}
+    conf = {}
+    for name, value in assignments.items():
+        if name not in data_paths:
+            raise RunRequestError(
+                f"'{name}' is not a DataPath parameter of this pipeline; "
+                f"it has: {', '.join(sorted(data_paths)) or 'none'}"
+            )
+        if not isinstance(value, dict) or not isinstance(value.get("DataStoreName"), str):
+            raise RunRequestError(
+                f"DataPathAssignments['{name}'] needs DataStoreName and RelativePath"
+            )
+        path = str(value.get("RelativePath") or "")
+        if ".." in path.replace("\\", "/").split("/"):
+            raise RunRequestError(f"DataPathAssignments['{name}']: '{path}' leaves the datastore")
+        conf[name] = {"datastore": value["DataStoreName"], "path": path}
+    return conf
 
 
 def _typed(name: str, value: Any, kind: str) -> Any:

@@ -55,7 +55,7 @@ def decide_steps(
         if disabled:
             decisions.steps.append(StepDecision(task_id, "run", disabled))
             continue
-        fingerprints, unknown = _input_fingerprints(definition, known)
+        fingerprints, unknown = _input_fingerprints(definition, known, params)
         if unknown:
             decisions.steps.append(StepDecision(task_id, "later", unknown))
             continue
@@ -83,16 +83,22 @@ def decide_steps(
 
 
 def _input_fingerprints(
-    definition: dict[str, Any], known: dict[tuple[str, str], str]
+    definition: dict[str, Any], known: dict[tuple[str, str], str], params: dict[str, Any]
 ) -> tuple[dict[str, str], str]:
     found: dict[str, str] = {}
     for spec in definition["inputs"]:
-        if spec["kind"] == "data_reference":
+        if spec["kind"] in ("data_reference", "data_path"):
             # Imported here: most steps read PipelineData, and the sensor's start-up counts.
-            from mlpipelines.runtime.data_locations import data_reference_location
+            from mlpipelines.runtime.data_locations import (
+                data_path_location,
+                data_reference_location,
+            )
 
             try:
-                data = data_reference_location(spec)
+                if spec["kind"] == "data_path":
+                    data = data_path_location(spec, params)
+                else:
+                    data = data_reference_location(spec)
                 if not data.exists():
                     return found, f"input {spec['name']} is missing; the step will say so"
                 found[spec["name"]] = data.fingerprint(reads_content(definition))

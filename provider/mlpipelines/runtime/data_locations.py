@@ -102,3 +102,21 @@ def data_reference_location(spec: dict[str, Any]) -> DataLocation:
 def reference_location(ref: dict[str, Any]) -> DataLocation:
     """Where an XCom reference (a PipelineData output) points."""
     return DataLocation(location_of(store_of(ref)), ref["path"])
+
+
+def data_path_location(spec: dict[str, Any], params: dict[str, Any]) -> DataLocation:
+    """Where a DataPath parameter input points in this run: the parameter's value
+    (``{"datastore", "path"}``), its default unless the run named another place."""
+    from mlpipelines.errors import UserErrorException
+    from mlpipelines.model.datastore import clean_relative_path
+
+    value = params.get(spec["parameter"])
+    if not isinstance(value, dict) or not isinstance(value.get("datastore"), str):
+        raise UserErrorException(
+            f'parameter \'{spec["parameter"]}\' must be {{"datastore": name, "path": path}}, '
+            f"not {value!r}"
+        )
+    name = value["datastore"]
+    store = (spec.get("stores") or {}).get(name) or {"name": name, "kind": "connection"}
+    relative = clean_relative_path(value.get("path"), f"parameter '{spec['parameter']}' path")
+    return DataLocation(location_of(store), relative)

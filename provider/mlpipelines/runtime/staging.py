@@ -12,6 +12,7 @@ from typing import Any
 from mlpipelines.errors import StepRunError, UserErrorException
 from mlpipelines.runtime.data_locations import (
     DataLocation,
+    data_path_location,
     data_reference_location,
     reference_location,
 )
@@ -67,6 +68,9 @@ def locate_inputs(definition: dict[str, Any], ctx: StepContext) -> dict[str, Loc
             if spec["kind"] == "data_reference":
                 data = data_reference_location(spec)
                 origin = data.describe()
+            elif spec["kind"] == "data_path":
+                data = data_path_location(spec, ctx.params)
+                origin = f"{data.describe()} (parameter '{spec['parameter']}')"
             else:
                 ref = ctx.pull_output(spec["producer"], spec["data"])
                 if not ref:

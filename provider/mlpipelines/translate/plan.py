@@ -9,6 +9,7 @@ from mlpipelines._naming import task_id_for
 from mlpipelines.model.compute import CONTAINER_BACKENDS, AmlCompute, registered_target
 from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
 from mlpipelines.model.dataset import DatasetConsumptionConfig
+from mlpipelines.model.dataset_sources import data_path_input
 from mlpipelines.model.datastore import clean_relative_path
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.pipeline import step_upstreams
@@ -59,7 +60,7 @@ def plan_pipeline(pipeline: Pipeline, dag_id: str | None = None) -> PipelinePlan
     default_store = pipeline.default_datastore.spec.to_dict()
     params = (
         *(
-            ParamSpec(p.name, p.default_value, p.param_type or "string")
+            ParamSpec(p.name, p.json_default, p.param_type or "string")
             for p in pipeline.parameters.values()
         ),
         ParamSpec(REGENERATE_PARAM, False, "boolean"),
@@ -101,7 +102,10 @@ def step_definition(step: Step, default_store: dict[str, Any]) -> dict[str, Any]
     """A step as JSON-able data: everything the operator needs at run time."""
     inputs = [_input_spec(item) for item in step.inputs]
     outputs = [_output_spec(data, default_store) for data in step.outputs]
-    names = {id(underlying(item)): item.name for item in step.inputs}
+    names = {
+        id(underlying(item)): item[0].name if data_path_input(item) else item.name
+        for item in step.inputs
+    }
     output_names = {id(data): data.name for data in step.outputs}
     definition: dict[str, Any] = {
         "kind": step.kind,
@@ -135,6 +139,20 @@ def _token(value: Any, inputs: dict[int, str], outputs: dict[int, str]) -> dict[
 
 
 def _input_spec(item: Any) -> dict[str, Any]:
+    if data_path_input(item):
+        param, binding = item
+        default_store = param.default_value.datastore
+        stores = {}
+        if not isinstance(default_store, str) and default_store.spec.kind == "local":
+            stores[default_store.name] = default_store.spec.to_dict()
+        return {
+            "name": param.name,
+            "kind": "data_path",
+            "parameter": param.name,
+            "mode": binding.mode,
+            "path_on_compute": binding.path_on_compute,
+            "stores": stores,
+        }
     if isinstance(item, DatasetConsumptionConfig):
         return {
             "name": item.name,

@@ -39,6 +39,8 @@ def step_doc_md(definition: dict[str, Any]) -> str:
     for spec in definition["inputs"]:
         if spec["kind"] == "data_reference":
             source = f"`{spec['datastore']['name']}/{spec['path_on_datastore']}`"
+        elif spec["kind"] == "data_path":
+            source = f"the place named by parameter `{spec['parameter']}`"
         elif spec["kind"] == "dataset":
             source = _show_dataset(spec["consumption"]["dataset"])
         else:

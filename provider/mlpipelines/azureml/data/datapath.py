@@ -1,5 +1,5 @@
 """``azureml.data.datapath``."""
 
-from mlpipelines.model.dataset import DataPath
+from mlpipelines.model.dataset_sources import DataPath, DataPathComputeBinding
 
-__all__ = ["DataPath"]
+__all__ = ["DataPath", "DataPathComputeBinding"]
