@@ -187,3 +187,27 @@ def test_a_local_folder_registered_from_the_client_is_a_connection(airflow, tmp_
         Datastore.register_local_folder(
             Workspace.from_config(airflow.home / "config.json"), name, str(tmp_path / "elsewhere")
         )
+
+
+def test_the_connection_form_offers_the_four_datastore_types(airflow):
+    """What the UI's connection form is built from (GET /ui/connections/hook_meta)."""
+    metas = {
+        m["connection_type"]: m
+        for m in airflow.api.call("GET", "/ui/connections/hook_meta")
+        if str(m.get("connection_type", "")).startswith("mlpipelines_")
+    }
+    extras = {kind: sorted(m.get("extra_fields") or {}) for kind, m in metas.items()}
+    assert extras == {
+        "mlpipelines_azure_blob": [
+            "connection_string",
+            "container",
+            "endpoint",
+            "prefix",
+            "protocol",
+            "sas_token",
+        ],
+        "mlpipelines_azure_file": ["encrypt", "prefix", "share"],
+        "mlpipelines_local": ["path"],
+        "mlpipelines_s3": ["bucket", "endpoint_url", "prefix", "region_name"],
+    }
+    assert metas["mlpipelines_s3"]["hook_name"] == "ML pipelines datastore: S3 bucket"
