@@ -43,6 +43,8 @@ _CLIENT_EXPORTS = {
     "Experiment": "mlpipelines.client.experiment",
     "PublishedPipeline": "mlpipelines.client.published_pipeline",
     "PipelineEndpoint": "mlpipelines.client.pipeline_endpoint",
+    "Schedule": "mlpipelines.client.schedule",
+    "ScheduleRecurrence": "mlpipelines.client.recurrence",
 }
 
 
@@ -80,6 +82,8 @@ __all__ = [
     "PublishedPipeline",
     "PythonScriptStep",
     "Run",
+    "Schedule",
+    "ScheduleRecurrence",
     "StepRun",
     "StepRunError",
     "StepSequence",

@@ -13,6 +13,7 @@ from mlpipelines.model.workspace import Workspace
 
 PUBLISHED_FOLDER = ".mlpipelines/published"
 ENDPOINTS_FOLDER = ".mlpipelines/endpoints"
+SCHEDULES_FOLDER = ".mlpipelines/schedules"
 ACTIVE = "Active"
 DISABLED = "Disabled"
 
@@ -27,6 +28,10 @@ class RecordStore:
     @classmethod
     def published(cls, workspace: Workspace | None = None) -> RecordStore:
         return cls(_root(workspace) / PUBLISHED_FOLDER, "published pipeline")
+
+    @classmethod
+    def schedules(cls, workspace: Workspace | None = None) -> RecordStore:
+        return cls(_root(workspace) / SCHEDULES_FOLDER, "schedule")
 
     @classmethod
     def endpoints(cls, workspace: Workspace | None = None) -> RecordStore:

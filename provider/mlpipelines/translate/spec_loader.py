@@ -62,4 +62,8 @@ def render_spec(spec: dict[str, Any]) -> Any:
     """One spec as a DAG, tagged with the spec's digest (how clients see it was parsed)."""
     settings = dict(spec.get("dag_settings") or {})
     tags = [*settings.pop("tags", []), f"spec:{spec_digest(spec)}"]
+    if isinstance(settings.get("start_date"), str):  # JSON holds a schedule's start as text
+        from datetime import datetime
+
+        settings["start_date"] = datetime.fromisoformat(settings["start_date"])
     return render_dag(spec_to_plan(spec), spec["dag_id"], tags=tags, **settings)

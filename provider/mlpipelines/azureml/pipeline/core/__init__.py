@@ -3,6 +3,8 @@
 from mlpipelines.client.pipeline_endpoint import PipelineEndpoint, PipelineIdVersion
 from mlpipelines.client.pipeline_run import PipelineRun, StepRun
 from mlpipelines.client.published_pipeline import PublishedPipeline
+from mlpipelines.client.recurrence import ScheduleRecurrence
+from mlpipelines.client.schedule import Schedule
 from mlpipelines.model.data import PipelineData
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.pipeline import Pipeline, StepSequence
@@ -15,6 +17,8 @@ __all__ = [
     "PipelineParameter",
     "PipelineRun",
     "PublishedPipeline",
+    "Schedule",
+    "ScheduleRecurrence",
     "StepRun",
     "StepSequence",
 ]
