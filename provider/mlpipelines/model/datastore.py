@@ -247,8 +247,6 @@ class Datastore:
         """Copy a folder's files onto the datastore under ``target_path``."""
         from mlpipelines.storage.transfer import upload_folder
 
-        if not Path(src_dir).is_dir():
-            raise UserErrorException(f"upload source '{src_dir}' is not a folder")
         upload_folder(src_dir, self.location, target_path, overwrite, show_progress)
         return self.path(clean_relative_path(target_path, "target_path") or None)
 

@@ -57,16 +57,6 @@ def store_of(ref: dict[str, Any]) -> dict[str, Any]:
     return ref.get("store") or {"name": ref["datastore"], "kind": "local", "path": None}
 
 
-def reference_root(ref: dict[str, Any]) -> Path:
-    """The folder of the datastore an XCom reference points into, on this worker."""
-    return datastore_root(store_of(ref))
-
-
-def resolve_reference(ref: dict[str, Any]) -> Path:
-    """The local path an XCom reference points to on this worker."""
-    return reference_root(ref) / ref["path"]
-
-
 def source_of(definition: dict[str, Any]) -> str | None:
     """A step's source folder on this worker: the submitted snapshot on its datastore when
     the step came through Experiment.submit, else the folder the DAG file named."""

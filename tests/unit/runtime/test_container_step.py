@@ -16,7 +16,7 @@ from mlpipelines.runtime.container_step import (
     build_envelope,
     parse_result_line,
 )
-from mlpipelines.runtime.datastores import resolve_reference
+from mlpipelines.runtime.data_locations import reference_location
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.translate import plan_pipeline
 
@@ -92,7 +92,7 @@ def test_the_entrypoint_runs_the_step_reports_its_result_then_reuses_it(tmp_path
     assert set(report["outputs"]) == {"model"}
     assert report["metrics"] == {"rows": 3}
     assert report["reused_run_id"] is None
-    model = resolve_reference(report["outputs"]["model"]) / "model.txt"
+    model = reference_location(report["outputs"]["model"]).local_path / "model.txt"
     assert model.read_text() == "model of a\nb\nc\n"
 
     second = _run(definition, ref, "r2")
