@@ -26,31 +26,37 @@ STATUS_STYLE = {
 
 
 LOG_END_MARK = "::group::Post Execute"  # what Airflow's task runner logs last
-ENDED_READS = 8  # reads of an ended step's log before giving up on its end mark
+# How long an ended step's log may take to show its end mark: the task's supervisor writes
+# the last lines after it reports the state, seconds later on a loaded machine.
+ENDED_WAIT_SECONDS = 30.0
 
 
 class LogTail:
     """The lines of each step's log printed so far, to print only new ones, and whether a
     step's log is complete (it shows the task runner's last group)."""
 
-    def __init__(self) -> None:
+    def __init__(self, ended_wait_seconds: float = ENDED_WAIT_SECONDS) -> None:
         self._printed: dict[tuple[str, int], int] = {}
         self._complete: set[tuple[str, int]] = set()
-        self._ended_reads: dict[tuple[str, int], int] = {}
+        self._ended_at: dict[tuple[str, int], float] = {}
+        self._ended_wait = ended_wait_seconds
 
     @staticmethod
     def key(step: StepRun) -> tuple[str, int]:
         return step.name, max(1, int(step._ti.get("try_number") or 1))
 
     def done(self, step: StepRun) -> bool:
-        """Nothing more to read: the log is complete, or was read enough times after the end."""
+        """Nothing more to read: the log is complete, or its end mark never came in time."""
         key = self.key(step)
-        return key in self._complete or self._ended_reads.get(key, 0) >= ENDED_READS
+        if key in self._complete:
+            return True
+        ended_at = self._ended_at.get(key)
+        return ended_at is not None and time.monotonic() - ended_at > self._ended_wait
 
     def new_lines(self, step: StepRun, ended: bool) -> list[str]:
         key = self.key(step)
         if ended:
-            self._ended_reads[key] = self._ended_reads.get(key, 0) + 1
+            self._ended_at.setdefault(key, time.monotonic())
         try:
             lines = step.get_logs().splitlines()
         except AirflowApiError:
