@@ -36,7 +36,10 @@ def get_provider_info() -> dict[str, Any]:
         "triggers": [
             {
                 "integration-name": "mlpipelines",
-                "python-modules": ["mlpipelines.triggers.databricks"],
+                "python-modules": [
+                    "mlpipelines.triggers.databricks",
+                    "mlpipelines.triggers.reuse",
+                ],
             }
         ],
         "hooks": [

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import (
-    AirflowException,
-    AirflowRescheduleException,
-    AirflowSkipException,
-)
+from airflow.sdk.exceptions import AirflowException, AirflowSkipException
 
 from mlpipelines.errors import StepRunError
 from mlpipelines.runtime.step_context import (
@@ -24,15 +19,13 @@ from mlpipelines.runtime.step_context import (
 if TYPE_CHECKING:
     from mlpipelines.runtime.step_run import StepResult
 
-WAIT_FOR_HOLDER_SECONDS = 3
-
 
 class StepOperator(BaseOperator):
     """Runs one step of a pipeline; subclasses say how in ``run_step``.
 
     Outputs go to XCom (``output_<name>``) and metrics to ``metrics``. A step whose reuse key
     has a manifest hands those outputs on instead and shows as skipped; while another run
-    computes the same key, the task waits rescheduled, holding no worker slot.
+    computes the same key, the task waits deferred, holding no worker slot.
 
     :param step: the step's definition, as planned by the translator.
     :param reuse_task_id: the reuse sensor's task id; outputs of steps it skipped are in its
@@ -78,13 +71,20 @@ class StepOperator(BaseOperator):
         try:
             result = self.run_step(ctx)
         except StepHeld as held:
+            from mlpipelines.triggers.reuse import HolderGoneTrigger
+
             self.log.info("waiting: %s", held)
-            raise AirflowRescheduleException(
-                datetime.now(timezone.utc) + timedelta(seconds=WAIT_FOR_HOLDER_SECONDS)
-            ) from None
+            self.defer(
+                trigger=HolderGoneTrigger(held=[{"store": held.store, "key": held.key}]),
+                method_name="resume_after_holder",
+            )
         except StepRunError as exc:
             raise AirflowException(str(exc)) from None
         self.hand_on(context["ti"], result)
+
+    def resume_after_holder(self, context: Any, event: Any = None) -> None:
+        """The run that held this step's key is gone: reuse what it made, or run the step."""
+        self.execute(context)
 
     def hand_on(self, ti: Any, result: StepResult) -> None:
         """Push the outputs' references and the metrics; a reused step then shows skipped."""

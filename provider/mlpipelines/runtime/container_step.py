@@ -128,7 +128,7 @@ def main() -> int:
                 result = run_python_script_step(envelope["definition"], ctx)
                 break
             except StepHeld as held:
-                # A pod cannot hand its slot back and be rescheduled as a worker task is:
+                # A pod cannot hand its slot back and defer as a worker task does:
                 # it waits here for the other run, then reuses what that run made.
                 log.info("waiting: %s", held)
                 time.sleep(WAIT_FOR_HOLDER_SECONDS)

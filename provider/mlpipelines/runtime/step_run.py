@@ -21,8 +21,10 @@ StepExecution = Callable[[ReuseCheck, dict[str, LocatedInput]], "StepResult"]
 class StepHeld(Exception):
     """Another run is computing this step's key right now; try again once it is done."""
 
-    def __init__(self, holder: Holder) -> None:
+    def __init__(self, holder: Holder, store: dict[str, Any], key: str) -> None:
         self.holder = holder
+        self.store = store
+        self.key = key
         super().__init__(
             f"run {holder.run_id} of {holder.dag_id} ({holder.task_id}) is computing the same key"
         )
@@ -133,7 +135,7 @@ def run_with_reuse(
     if reusable:
         other = store.claim(check.key, me)
         if other is not None:
-            raise StepHeld(other)
+            raise StepHeld(other, definition["default_datastore"], check.key)
     handed_over = False
     try:
         if reusable and reuse_disabled_reason(definition, ctx.params) is None:

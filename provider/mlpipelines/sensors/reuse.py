@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator
-from airflow.sdk.exceptions import AirflowRescheduleException, DownstreamTasksSkipped
+from airflow.sdk.exceptions import DownstreamTasksSkipped
 from airflow.sdk.execution_time.xcom import XCom
 
 from mlpipelines._naming import REUSE_TASK_ID
@@ -22,7 +22,7 @@ __all__ = ["REUSE_TASK_ID", "ReuseSensor"]
 class ReuseSensor(BaseSensorOperator):
     """Compute every step's reuse key it can at run start, hand each hit's outputs and
     metrics on in its ``reuse`` XCom, and skip those steps. While another run computes one
-    of the keys, it waits rescheduled (no worker slot held), then reuses that run's result.
+    of the keys, it waits deferred (no worker slot held), then reuses that run's result.
 
     :param steps: the definitions of the pipeline's steps, producers first.
     """
@@ -31,8 +31,7 @@ class ReuseSensor(BaseSensorOperator):
     ui_color = "#f4f0e6"
 
     def __init__(self, *, steps: list[dict[str, Any]], **kwargs: Any) -> None:
-        kwargs.setdefault("mode", "reschedule")
-        kwargs.setdefault("poke_interval", 3)
+        kwargs.setdefault("poke_interval", 1)
         kwargs.setdefault("timeout", timedelta(hours=6).total_seconds())
         super().__init__(**kwargs)
         self.steps = steps
@@ -53,11 +52,21 @@ class ReuseSensor(BaseSensorOperator):
 
     def execute(self, context: Any) -> None:
         # One poke per try; while another run computes a key, free the worker slot and come
-        # back (BaseSensorOperator's own loop costs an extra API call per run just to track
-        # its timeout, and a waiting run is bounded by the holder's heartbeat anyway).
+        # back when the triggerer sees its holder gone (BaseSensorOperator's own loop costs
+        # an extra API call per run just to track its timeout, and a waiting run is bounded
+        # by the holder's heartbeat anyway).
         if not self.poke(context):
-            raise AirflowRescheduleException(
-                datetime.now(timezone.utc) + timedelta(seconds=self.poke_interval)
+            from mlpipelines.triggers.reuse import HolderGoneTrigger
+
+            definitions = {d["task_id"]: d for d in self.steps}
+            held = [
+                {"store": definitions[d.task_id]["default_datastore"], "key": d.check.key}
+                for d in self._decisions.waiting
+                if d.check is not None and d.check.key
+            ]
+            self.defer(
+                trigger=HolderGoneTrigger(held=held, poll_seconds=self.poke_interval),
+                method_name="resume_after_holders",
             )
         decisions = self._decisions
         ti = context["ti"]
@@ -100,3 +109,7 @@ class ReuseSensor(BaseSensorOperator):
                     )
         if reused:
             raise DownstreamTasksSkipped(tasks=list(reused))
+
+    def resume_after_holders(self, context: Any, event: Any = None) -> None:
+        """The runs this one waited for are gone: decide again."""
+        self.execute(context)

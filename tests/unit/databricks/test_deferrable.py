@@ -15,12 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import (
-    AirflowException,
-    AirflowRescheduleException,
-    AirflowSkipException,
-    TaskDeferred,
-)
+from airflow.sdk.exceptions import AirflowException, AirflowSkipException, TaskDeferred
 
 from mlpipelines import DatabricksStep, Pipeline, PipelineData, UserErrorException, Workspace
 from mlpipelines.operators.databricks import RUN_PAGE_URL_XCOM_KEY, DatabricksStepOperator
@@ -91,6 +86,12 @@ def _trigger(deferred: TaskDeferred) -> DatabricksStepRunTrigger:
     classpath, kwargs = deferred.trigger.serialize()
     module, _, name = classpath.rpartition(".")
     return getattr(importlib.import_module(module), name)(**_roundtrip(kwargs))
+
+
+async def _next_payload(trigger: Any) -> Any:
+    async for event in trigger.run():
+        return event.payload
+    raise AssertionError("the trigger ended without an event")
 
 
 def _first_event(trigger: DatabricksStepRunTrigger) -> dict[str, Any]:
@@ -207,15 +208,19 @@ def test_the_deferred_key_holds_off_another_run_until_killed(jobs_api: JobsApiSt
     deferred = _defer(definition, _TaskInstance("held", _run_id()))
     key = _resume_state(deferred)["claim"]["key"]
 
-    with pytest.raises(AirflowRescheduleException):
+    with pytest.raises(TaskDeferred) as waits:
         _operator(definition).execute(_context(_TaskInstance("held", _run_id())))
+    assert waits.value.method_name == "resume_after_holder"
     assert len(jobs_api.runs) == 1, "the second run waits instead of submitting"
+    wait = _trigger(waits.value)
+    assert wait.still_held() == [key]
 
     asyncio.run(_trigger(deferred).on_kill())
 
     assert len(jobs_api.cancelled) == 1
     assert not _marker(definition, key).exists()
     assert ReuseStore(definition["default_datastore"]).holder_of(key) is None
+    assert asyncio.run(asyncio.wait_for(_next_payload(wait), 5)) == {"released": [key]}
 
 
 def test_a_run_that_cannot_be_followed_is_cancelled_and_cleaned_up(jobs_api: JobsApiStandIn):

@@ -30,3 +30,29 @@ def test_threads_racing_for_a_key_get_one_winner(tmp_path):
                 pool.map(lambda n, k=key: store.claim(k, Holder("dag", f"r{n}", "step")), range(8))
             )
         assert sum(r is None for r in results) == 1, results
+
+
+def test_the_wait_trigger_fires_once_the_holder_releases_or_dies(tmp_path):
+    import asyncio
+
+    from mlpipelines.triggers.reuse import HolderGoneTrigger
+
+    spec = {"name": "markers", "kind": "local", "path": str(tmp_path)}
+    store = ReuseStore(spec)
+    me = Holder("dag", "run1", "step")
+    dead = Holder("dag", "run2", "step", pid=2**22 + 12345)
+    assert store.claim("live", me) is None
+    assert store.claim("dead", dead) is None
+    trigger = HolderGoneTrigger(
+        held=[{"store": spec, "key": "live"}, {"store": spec, "key": "dead"}], poll_seconds=0.01
+    )
+    assert trigger.still_held() == ["live"]
+
+    async def released_after_some_polls() -> dict:
+        waiting = asyncio.ensure_future(trigger.run().__anext__())
+        await asyncio.sleep(0.1)
+        assert not waiting.done(), "fired while a live run holds the key"
+        store.release("live", me)
+        return (await asyncio.wait_for(waiting, 5)).payload
+
+    assert asyncio.run(released_after_some_polls()) == {"released": ["live", "dead"]}
