@@ -4,7 +4,8 @@ Serves ``runs/submit``, ``runs/get``, ``runs/get-output`` and ``runs/cancel`` un
 ``/api/2.2/jobs`` and ``/api/2.1/jobs``, checks the Bearer token, records what was submitted,
 and plays a scripted outcome per run name (else the default one). Also the DBFS API 2.0
 (``put``, ``create``/``add-block``/``close``, ``get-status``) over files kept in memory, with
-DBFS's 1 MB limit per ``put`` and per block.
+DBFS's 1 MB limit per ``put`` and per block. And a SQL warehouse's Statement Execution API
+(``sql/statements``), played by ``WarehouseStandIn`` on DuckDB.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from support.databricks_sql_warehouse import WarehouseStandIn
 
 PREFIXES = ("/api/2.2/jobs/", "/api/2.1/jobs/", "/api/2.0/")
 DBFS_BLOCK_LIMIT = 1024 * 1024
@@ -71,6 +74,7 @@ class JobsApiStandIn:
     calls: list[tuple[str, str]] = field(default_factory=list)
     get_bodies: list[str] = field(default_factory=list)
     dbfs: dict[str, bytes] = field(default_factory=dict)
+    warehouse: WarehouseStandIn = field(default_factory=WarehouseStandIn)
     port: int = 0
     _server: ThreadingHTTPServer | None = None
     _ids: Any = field(default_factory=lambda: itertools.count(101))
@@ -102,6 +106,7 @@ class JobsApiStandIn:
             self.get_bodies.clear()
             self.dbfs.clear()
             self._handles.clear()
+            self.warehouse.reset()
 
     def start(self) -> JobsApiStandIn:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -122,6 +127,8 @@ class JobsApiStandIn:
             self.calls.append((method, endpoint))
             if endpoint.startswith("dbfs/"):
                 return self._dbfs(method, endpoint, body)
+            if endpoint.startswith("sql/statements"):
+                return self.warehouse.handle(method, endpoint, body)
             if (method, endpoint) == ("POST", "runs/submit"):
                 return 200, {"run_id": self._submit(body)}
             run = self._run(body)

@@ -237,7 +237,8 @@ class AmlComputeProvisioningConfiguration:
 
 class AdlaCompute(ComputeTarget):
     """The analytics (SQL) target: the retired Data Lake Analytics service's place, now an
-    engine (embedded DuckDB by default)."""
+    engine: embedded DuckDB by default, or a Databricks SQL warehouse
+    (``engine="databricks_sql"`` with the Databricks target and the warehouse id)."""
 
     type_name: ClassVar[str] = "ADLAnalytics"
 
@@ -247,23 +248,57 @@ class AdlaCompute(ComputeTarget):
         account_name: str | None = None,
         resource_id: str | None = None,
         engine: str = "duckdb",
+        databricks_compute: Any = None,
+        warehouse_id: str | None = None,
+        catalog: str | None = None,
     ) -> AdlaAttachConfiguration:
-        return AdlaAttachConfiguration(account_name, engine)
+        return AdlaAttachConfiguration(
+            account_name,
+            engine,
+            None if databricks_compute is None else compute_name(databricks_compute),
+            warehouse_id,
+            catalog,
+        )
+
+
+ANALYTICS_ENGINES = ("duckdb", "databricks_sql")
 
 
 @dataclass(frozen=True)
 class AdlaAttachConfiguration:
-    """What attaching the analytics target registers."""
+    """What attaching the analytics target registers: the engine, and for a Databricks SQL
+    warehouse the Databricks target (its Airflow connection) and the warehouse id."""
 
     account_name: str | None = None
     engine: str = "duckdb"
+    databricks_compute: str | None = None
+    warehouse_id: str | None = None
+    catalog: str | None = None
+
+    def validate(self, name: str) -> None:
+        if self.engine not in ANALYTICS_ENGINES:
+            raise ComputeTargetException(
+                f"compute target '{name}': engine '{self.engine}' is not available "
+                f"(available: {', '.join(ANALYTICS_ENGINES)})"
+            )
+        if self.engine == "databricks_sql":
+            missing = [
+                what
+                for what, value in (
+                    ("databricks_compute", self.databricks_compute),
+                    ("warehouse_id", self.warehouse_id),
+                )
+                if not value
+            ]
+            if missing:
+                raise ComputeTargetException(
+                    f"compute target '{name}': engine 'databricks_sql' needs "
+                    f"{' and '.join(missing)} (the attached DatabricksCompute whose "
+                    "connection reaches the workspace, and the SQL warehouse's id)"
+                )
 
     def register(self, workspace: Any, name: str) -> ComputeTarget:
-        if self.engine != "duckdb":
-            raise ComputeTargetException(
-                f"compute target '{name}': engine '{self.engine}' is not available yet "
-                "(available: duckdb)"
-            )
+        self.validate(name)
         record = _new_record(name, AdlaCompute.type_name, asdict(self), pool=None)
         return _register(workspace, record, slots=None)
 

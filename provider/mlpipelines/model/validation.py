@@ -94,6 +94,36 @@ def _compute_problems(steps: list[Step], workspace: object) -> list[Problem]:
                     f"runs on {' or '.join(allowed)} targets or locally",
                 )
             )
+        elif (record.get("settings") or {}).get("engine") == "databricks_sql":
+            problems += _warehouse_problems(step, name)
+    return problems
+
+
+def _warehouse_problems(step: Step, target: str) -> list[Problem]:
+    """What a SQL step on a Databricks SQL warehouse cannot do: read a dataset object (the
+    warehouse reads files by URI), or bind a parameter whose name is no SQL identifier."""
+    problems = []
+    for item in step.inputs:
+        if isinstance(item, (AbstractDataset, DatasetConsumptionConfig)):
+            problems.append(
+                Problem(
+                    "dataset-on-warehouse",
+                    step.name,
+                    f"compute target '{target}' is a Databricks SQL warehouse, which reads "
+                    "files by URI, not dataset objects; pass the dataset's files as a "
+                    "DataReference (datastore.path(...)) instead",
+                )
+            )
+    for key in getattr(step, "params", {}) or {}:
+        if not IDENTIFIER.fullmatch(str(key)):
+            problems.append(
+                Problem(
+                    "bad-param-name",
+                    step.name,
+                    f"param {key!r} cannot be a named parameter on a Databricks SQL "
+                    "warehouse; use letters, digits and underscores",
+                )
+            )
     return problems
 
 

@@ -65,10 +65,13 @@ def _output_component(spec: dict[str, Any]) -> str:
 
 def _engine(definition: dict[str, Any]) -> dict[str, Any] | None:
     """What a step runs on, where that decides its result: a Databricks step's task and
-    cluster (its connection is the compute target, already a component of its own), or a
-    data transfer's destination."""
+    cluster (its connection is the compute target, already a component of its own), a SQL
+    step's warehouse, or a data transfer's destination."""
     if definition.get("transfer"):
         return definition["transfer"]
+    compute = definition.get("compute") or {}
+    if compute.get("engine") == "databricks_sql":
+        return {k: compute.get(k) for k in ("engine", "warehouse_id", "catalog")}
     databricks = definition.get("databricks")
     if not databricks:
         return None

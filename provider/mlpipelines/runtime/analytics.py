@@ -80,7 +80,7 @@ def _run_once(
     pending: list[PendingOutput] = []
     work_dir = Path(tempfile.mkdtemp(prefix=f"mlpipelines-{ctx.task_id}-"))
     try:
-        sql = _read_script(definition, check)
+        sql = read_script(definition, check)
         refuse_usql(definition, sql)
         pending = prepare_outputs(definition, ctx)
         started = time.perf_counter()
@@ -104,7 +104,7 @@ def _run_once(
         shutil.rmtree(work_dir, ignore_errors=True)
 
 
-def _read_script(definition: dict[str, Any], check: ReuseCheck) -> str:
+def read_script(definition: dict[str, Any], check: ReuseCheck) -> str:
     """The SQL as snapshotted for the reuse key, so the key describes the SQL that runs."""
     script = definition["script_name"]
     snapshot = check.snapshot
@@ -116,7 +116,7 @@ def _read_script(definition: dict[str, Any], check: ReuseCheck) -> str:
     return (Path(snapshot.root) / script).read_text(encoding="utf-8")
 
 
-def refuse_usql(definition: dict[str, Any], sql: str) -> None:
+def refuse_usql(definition: dict[str, Any], sql: str, dialect: str = "DuckDB SQL") -> None:
     """Raise StepRunError saying what to write instead when the script is U-SQL."""
     found = []
     names = {
@@ -132,7 +132,7 @@ def refuse_usql(definition: dict[str, Any], sql: str) -> None:
     if found:
         raise StepRunError(
             f"step '{definition['name']}': {definition['script_name']} is U-SQL, which this "
-            "step does not run; write DuckDB SQL instead:\n"
+            f"step does not run; write {dialect} instead:\n"
             + "\n".join(advice for _, advice in sorted(found))
         )
 
@@ -238,7 +238,7 @@ def _dataset_view(
     summary.append(f"input {name}: view over dataset ({table.num_rows} rows)")
 
 
-def _param_value(key: str, token: dict[str, Any], params: dict[str, Any]) -> Any:
+def sql_param_value(key: str, token: dict[str, Any], params: dict[str, Any]) -> Any:
     if "parameter" in token:
         return parameter_value(token["parameter"], params)
     if "value" in token:
@@ -253,7 +253,7 @@ def _set_variables(
     summary: list[str],
 ) -> None:
     for key, token in definition["params"].items():
-        value = _param_value(key, token, ctx.params)
+        value = sql_param_value(key, token, ctx.params)
         # The value is bound, never pasted into SQL text, so it can only ever be data.
         con.execute(f"SET VARIABLE {_quoted(key)} = ?", [value])
         summary.append(f"param {key} = {value!r}")

@@ -169,7 +169,7 @@ def _submit(
             if item.data is not None
         }
         for output in pending:
-            uris[("output", output.name)] = _output_uri(output)
+            uris[("output", output.name)] = output_uri(output)
         python_file = _upload_script(definition, ctx, check, hook) if _from_source(spec) else None
         body = submit_body(definition, ctx, uris, python_file)
         submitted_at = time.time()
@@ -217,7 +217,7 @@ def _finish(
         discard_outputs(pending)
 
 
-def _output_uri(output: PendingOutput) -> str:
+def output_uri(output: PendingOutput) -> str:
     """Where Databricks writes an output: its final place on a remote datastore (emptied
     first, removed again if the run fails), or the worker folder of a local one."""
     if output.location is None or output.fixed:

@@ -6,7 +6,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mlpipelines._naming import task_id_for
-from mlpipelines.model.compute import CONTAINER_BACKENDS, AmlCompute, registered_target
+from mlpipelines.model.compute import (
+    CONTAINER_BACKENDS,
+    AdlaCompute,
+    AmlCompute,
+    registered_target,
+)
 from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
 from mlpipelines.model.dataset import DatasetConsumptionConfig
 from mlpipelines.model.dataset_sources import data_path_input
@@ -82,8 +87,9 @@ def plan_pipeline(pipeline: Pipeline, dag_id: str | None = None) -> PipelinePlan
 
 
 def compute_settings(record: dict[str, Any]) -> dict[str, Any]:
-    """What a task needs of its registered target: the pool that caps its cluster's nodes,
-    and, for a cluster, where its steps run (a pod or container backend and its image)."""
+    """What a task needs of its registered target: the pool that caps its cluster's nodes;
+    for a cluster, where its steps run (a pod or container backend and its image); for an
+    analytics target on a Databricks SQL warehouse, the connection and the warehouse."""
     compute: dict[str, Any] = {"type": record["type"], "pool": record.get("pool")}
     settings = record.get("settings") or {}
     if record["type"] == AmlCompute.type_name:
@@ -95,6 +101,13 @@ def compute_settings(record: dict[str, Any]) -> dict[str, Any]:
                 docker_url=settings.get("docker_url"),
                 env_from_secrets=list(settings.get("env_from_secrets") or ()),
             )
+    elif record["type"] == AdlaCompute.type_name and settings.get("engine") == "databricks_sql":
+        compute.update(
+            engine="databricks_sql",
+            conn_id=settings["databricks_compute"],
+            warehouse_id=settings["warehouse_id"],
+            catalog=settings.get("catalog"),
+        )
     return compute
 
 
