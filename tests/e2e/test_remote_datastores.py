@@ -211,3 +211,50 @@ def test_the_connection_form_offers_the_four_datastore_types(airflow):
         "mlpipelines_s3": ["bucket", "endpoint_url", "prefix", "region_name"],
     }
     assert metas["mlpipelines_s3"]["hook_name"] == "ML pipelines datastore: S3 bucket"
+
+
+def test_a_default_datastore_on_azurite_holds_outputs_artifacts_and_the_reuse_cache(
+    airflow, azurite, moto_s3, tmp_path
+):
+    """Nothing of the run lands on the worker's disk: what a pod without a shared disk needs."""
+    suffix = uuid.uuid4().hex[:8]
+    ws = Workspace.from_config(airflow.home / "config.json")
+    blob, _ = _register(ws, azurite, moto_s3, suffix)
+    ws.set_default_datastore(blob.name)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "sales.csv").write_text("region,amount\nn,1\ns,2\n")
+    blob.upload(str(tmp_path / "data"), target_path="raw", show_progress=False)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "count.py").write_text(COUNT)
+    raw = DataReference(blob, "raw", "raw").as_download()
+    counted = PipelineData("counted")
+    count = PythonScriptStep(
+        name="count",
+        script_name="count.py",
+        source_directory=str(tmp_path / "src"),
+        arguments=["--raw", raw, "--out", counted],
+        inputs=[raw],
+        outputs=[counted],
+    )
+    experiment = Experiment(ws, f"remote_default_{suffix}")
+    run = experiment.submit(Pipeline(ws, [count]))
+    assert run.wait_for_completion(show_output=False, timeout_seconds=300) == "Finished"
+
+    store = blob.location
+    (step,) = run.find_step_run("count")
+    ref = step.get_outputs()["counted"]
+    assert ref["uri"].startswith(f"az://in-{suffix}/pipelinedata/")
+    assert store.fs.cat_file(store.path(f"{ref['path']}/count.txt")) == b"2"
+    artifacts = f"artifacts/{experiment.name}/{path_safe(run.id)}/count"
+    assert b"counted 2 rows" in store.fs.cat_file(store.path(f"{artifacts}/stdout.txt"))
+    manifests = store.fs.glob(store.path(".mlpipelines/reuse/*.json"))
+    assert len(manifests) == 1
+    snapshots = store.fs.glob(store.path(".mlpipelines/snapshot-files/*.json"))
+    assert len(snapshots) == 1, "the submitted code went to the default datastore"
+    local = airflow.blobstore
+    assert not list(local.glob(f"artifacts/{experiment.name}")), "nothing on the worker disk"
+    assert not list(local.glob(f"pipelinedata/{experiment.name}"))
+
+    again = experiment.submit(Pipeline(ws, [count]))
+    assert again.wait_for_completion(show_output=False, timeout_seconds=300) == "Finished"
+    assert again.find_step_run("count")[0].reused

@@ -191,8 +191,13 @@ class Workspace:
 
     def specs_root(self) -> Path:
         """The folder where submitted and published pipelines are kept (specs, records):
-        ``specs_datastore`` if the config names one, else the default datastore."""
-        return self.datastore_root(self.specs_datastore_name or self.default_datastore_name)
+        ``specs_datastore`` if the config names one, else the default datastore when it is a
+        local folder, else ``workspaceblobstore``. The loader DAG file reads them while Airflow
+        parses it, so they stay in a local folder (no network at parse time)."""
+        name = self.specs_datastore_name or self.default_datastore_name
+        if self.datastore_spec(name).kind != "local" and not self.specs_datastore_name:
+            name = DEFAULT_DATASTORES[0]
+        return self.datastore_root(name)
 
     @property
     def compute_targets(self) -> dict[str, Any]:

@@ -8,28 +8,39 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from mlpipelines.runtime.datastores import datastore_root
+from mlpipelines.runtime.datastores import location_of
 from mlpipelines.runtime.step_context import StepContext
+
+LOG_FILES = ("stdout.txt", "stderr.txt")
 
 
 def save_artifacts(
     store: dict[str, Any], ctx: StepContext, logs_dir: Path, metrics: dict[str, Any]
-) -> Path:
-    """Copy stdout/stderr and write metrics.json to ``artifacts/<dag>/<run>/<task>/``."""
-    target = datastore_root(store) / "artifacts" / ctx.run_folder / ctx.task_id
-    target.mkdir(parents=True, exist_ok=True)
-    for name in ("stdout.txt", "stderr.txt"):
-        if (logs_dir / name).is_file():
-            shutil.copyfile(logs_dir / name, target / name)
-    (target / "metrics.json").write_text(
-        json.dumps(metrics, indent=2, default=str) + "\n", encoding="utf-8"
-    )
-    return target
+) -> str:
+    """Copy stdout/stderr and write metrics.json to ``artifacts/<dag>/<run>/<task>/`` on the
+    datastore (a local folder or a remote store); the folder's URI."""
+    location = location_of(store)
+    relative = f"artifacts/{ctx.run_folder}/{ctx.task_id}"
+    body = (json.dumps(metrics, indent=2, default=str) + "\n").encode()
+    if location.is_local:
+        target = Path(location.path(relative))
+        target.mkdir(parents=True, exist_ok=True)
+        for name in LOG_FILES:
+            if (logs_dir / name).is_file():
+                shutil.copyfile(logs_dir / name, target / name)
+        (target / "metrics.json").write_bytes(body)
+    else:
+        fs = location.fs
+        for name in LOG_FILES:
+            if (logs_dir / name).is_file():
+                fs.put_file(str(logs_dir / name), location.path(f"{relative}/{name}"))
+        fs.pipe_file(location.path(f"{relative}/metrics.json"), body)
+    return location.uri(relative)
 
 
 def save_summary(
     store: dict[str, Any], ctx: StepContext, lines: list[str], metrics: dict[str, Any]
-) -> Path:
+) -> str:
     """Artifacts of a step that runs no process of its own: ``lines`` become its stdout.txt."""
     logs_dir = Path(tempfile.mkdtemp(prefix=f"mlpipelines-{ctx.task_id}-"))
     try:

@@ -116,7 +116,7 @@ def _resume_state(deferred: TaskDeferred) -> dict[str, Any]:
 
 
 def _marker(definition: dict[str, Any], key: str) -> Path:
-    return ReuseStore(definition["default_datastore"]).base / "reuse" / f"{key}.inprogress"
+    return Path(ReuseStore(definition["default_datastore"]).docs.path(f"reuse/{key}.inprogress"))
 
 
 def _run_id() -> str:

@@ -1,0 +1,144 @@
+"""Small JSON documents under one folder of a datastore: read, replace, create exclusively,
+take over, delete. What the reuse cache keeps (manifests, in-progress markers, step records)
+goes through here, so it works on a local folder and on Azure Blob or S3 alike.
+
+A reader sees a whole old document or a whole new one, never half of one: a local file is
+written beside and renamed into place; an object store replaces an object in one request.
+Exclusive creation is one atomic step too: a hard link of a finished local file, or a
+conditional write on an object store (``If-None-Match: *``), which only one writer wins.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+from mlpipelines._json_files import write_json_atomic
+from mlpipelines.errors import UserErrorException
+from mlpipelines.storage.location import StoreLocation
+
+# Kinds whose writes replace a whole object in one request and can create exclusively.
+OBJECT_STORE_KINDS = ("azure_blob", "s3")
+
+
+class JsonDocuments:
+    """JSON documents under ``folder`` of one datastore (``folder`` relative to its root)."""
+
+    def __init__(self, location: StoreLocation, folder: str) -> None:
+        if not location.is_local and location.kind not in OBJECT_STORE_KINDS:
+            raise UserErrorException(
+                f"datastore '{location.datastore}' is of kind {location.kind}; the reuse cache "
+                "and run artifacts need a local folder, Azure Blob or S3 (writes there are "
+                "atomic); make one of those the default datastore"
+            )
+        self.location = location
+        self.folder = folder.strip("/")
+
+    @property
+    def is_local(self) -> bool:
+        return self.location.is_local
+
+    def path(self, relative: str) -> str:
+        """The fsspec path (a local path for a local folder) of a document."""
+        return self.location.path(f"{self.folder}/{relative}")
+
+    def describe(self, relative: str) -> str:
+        return self.location.uri(f"{self.folder}/{relative}")
+
+    # -- reading --------------------------------------------------------------------------
+    def read(self, relative: str) -> Any:
+        """The document's JSON; FileNotFoundError when there is none, ValueError when damaged."""
+        if self.is_local:
+            return json.loads(Path(self.path(relative)).read_text(encoding="utf-8"))
+        try:
+            data = self.location.fs.cat_file(self.path(relative))
+        except FileNotFoundError:
+            raise
+        except OSError as exc:
+            if _missing(exc):
+                raise FileNotFoundError(self.describe(relative)) from None
+            raise
+        return json.loads(data)
+
+    def exists(self, relative: str) -> bool:
+        if self.is_local:
+            return Path(self.path(relative)).exists()
+        return bool(self.location.fs.exists(self.path(relative)))
+
+    # -- writing --------------------------------------------------------------------------
+    def write(self, relative: str, data: Any) -> None:
+        """Replace the document whole (readers see the old one or the new one)."""
+        if self.is_local:
+            write_json_atomic(Path(self.path(relative)), data)
+            return
+        body = json.dumps(data, indent=1, default=str).encode()
+        self.location.fs.pipe_file(self.path(relative), body)
+
+    def create(self, relative: str, data: Any) -> bool:
+        """Create the document holding ``data`` in one atomic step; False if it exists."""
+        body = json.dumps(data).encode()
+        if self.is_local:
+            path = Path(self.path(relative))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+            tmp.write_bytes(body)
+            try:
+                os.link(tmp, path)
+                return True
+            except FileExistsError:
+                return False
+            finally:
+                tmp.unlink(missing_ok=True)
+        fs, path_ = self.location.fs, self.path(relative)
+        try:
+            if self.location.kind == "s3":
+                fs.pipe_file(path_, body, mode="create")
+            else:
+                fs.pipe_file(path_, body, overwrite=False)
+        except Exception as exc:
+            if _exists_already(exc):
+                return False
+            raise
+        return True
+
+    def take_over(self, relative: str) -> None:
+        """Remove a document found stale, so that a contender can ``create`` it again.
+
+        Locally it is renamed aside first, so only one of several contenders removes it (the
+        others then meet the new one). An object store has no rename: the document is
+        deleted, and in a rare race two contenders may each take over a stale marker.
+        """
+        if self.is_local:
+            path = Path(self.path(relative))
+            aside = path.with_name(f"{path.name}.stale-{uuid.uuid4().hex[:12]}")
+            with contextlib.suppress(FileNotFoundError):
+                os.rename(path, aside)
+                aside.unlink()
+            return
+        self.delete(relative)
+
+    def delete(self, relative: str) -> None:
+        """Remove the document if it is there."""
+        if self.is_local:
+            Path(self.path(relative)).unlink(missing_ok=True)
+            return
+        with contextlib.suppress(FileNotFoundError):
+            self.location.fs.rm_file(self.path(relative))
+
+
+def _missing(exc: BaseException) -> bool:
+    text = f"{type(exc).__name__} {exc}"
+    return any(s in text for s in ("NoSuchKey", "BlobNotFound", "ResourceNotFound", "404"))
+
+
+def _exists_already(exc: BaseException) -> bool:
+    """True when a conditional create failed because the object exists."""
+    text = f"{type(exc).__name__} {exc}"
+    return any(
+        s in text
+        for s in ("BlobAlreadyExists", "ResourceExistsError", "PreconditionFailed", "412", "409")
+    ) or isinstance(exc, FileExistsError)
