@@ -3,12 +3,7 @@ DAG renders it, have Airflow parse it, and trigger a run through the REST API.""
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 import time
-import uuid
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -17,7 +12,7 @@ from mlpipelines.client.airflow_api import AirflowApi
 from mlpipelines.client.git_info import git_info, git_note
 from mlpipelines.client.pipeline_run import PipelineRun
 from mlpipelines.publishing.run_request import check_parameters
-from mlpipelines.snapshot import copy_snapshot, take_snapshot
+from mlpipelines.snapshot import take_snapshot
 from mlpipelines.translate.plan import PipelinePlan, TaskSpec, plan_pipeline
 from mlpipelines.translate.spec import (
     LOADER_DAG_ID,
@@ -27,9 +22,6 @@ from mlpipelines.translate.spec import (
     specs_folder,
 )
 
-SNAPSHOT_FILES = ".mlpipelines/snapshot-files"
-# Beside a snapshot on a remote datastore: its file listing, written once the upload is done.
-SNAPSHOT_LISTING_SUFFIX = ".json"
 PARSE_TIMEOUT_SECONDS = 180.0
 
 
@@ -93,52 +85,24 @@ class Experiment:
 def upload_snapshots(plan: PipelinePlan, workspace: Any) -> PipelinePlan:
     """Copy each source snapshot (ignored files left out) to the default datastore, keyed by
     its content hash, and point the step at that copy: the run uses the code as submitted."""
+    from mlpipelines.storage.snapshots import ship_snapshot
+
     store = workspace.get_default_datastore()
+    location = store.location
     tasks = []
     for task in plan.tasks:
         source = task.definition.get("source_directory")
         if not source:
             tasks.append(task)
             continue
-        snapshot = take_snapshot(source)
-        relative = f"{SNAPSHOT_FILES}/{snapshot.digest.replace(':', '-')}"
-        if store.spec.kind == "local":
-            stored = _store_locally(snapshot, store.root / relative)
-        else:
-            stored = _store_remotely(snapshot, store.location, relative)
+        relative = ship_snapshot(take_snapshot(source), location)
         definition = {
             **task.definition,
-            "source_directory": stored,
+            "source_directory": location.path(relative) if location.is_local else source,
             "source_ref": {"store": store.spec.to_dict(), "path": relative},
         }
         tasks.append(TaskSpec(task.task_id, task.kind, definition, task.upstream, task.doc_md))
     return PipelinePlan(plan.params, tuple(tasks), plan.description, plan.reuse)
-
-
-def _store_locally(snapshot: Any, target: Path) -> str:
-    if not target.exists():
-        staging = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}")
-        copy_snapshot(snapshot, staging)
-        try:
-            os.rename(staging, target)
-        except OSError:  # another submit stored the same snapshot first
-            if not target.exists():
-                raise
-    return str(target)
-
-
-def _store_remotely(snapshot: Any, location: Any, relative: str) -> str:
-    """Upload the snapshot's files, then its listing beside them (``<relative>.json``), which
-    says the copy is complete: a worker fetches only a snapshot that has one."""
-    from mlpipelines.storage.transfer import upload_folder  # fsspec: only when uploading
-
-    listing = location.path(f"{relative}{SNAPSHOT_LISTING_SUFFIX}")
-    if not location.fs.exists(listing):
-        with tempfile.TemporaryDirectory(prefix="mlpipelines-snapshot-") as tmp:
-            copy_snapshot(snapshot, Path(tmp) / "files")
-            upload_folder(Path(tmp) / "files", location, relative, overwrite=True)
-        location.fs.pipe_file(listing, json.dumps(snapshot.files, sort_keys=True).encode())
-    return location.uri(relative)
 
 
 def wait_until_parsed(api: AirflowApi, dag_id: str, tag: str) -> None:

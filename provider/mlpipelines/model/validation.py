@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections import Counter, defaultdict
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mlpipelines._naming import AIRFLOW_ID, IDENTIFIER, RESERVED_TASK_IDS, task_id_for
 from mlpipelines.errors import Problem, UserErrorException
@@ -50,7 +50,7 @@ def find_problems(pipeline: Pipeline, dag_id: str | None = None) -> list[Problem
     problems += _data_problems(steps)
     problems += _parameter_problems(steps)
     problems += _cycle_problems(steps)
-    problems += _compute_problems(steps, pipeline.workspace)
+    problems += _compute_problems(steps, pipeline.workspace, pipeline.default_datastore)
     return problems
 
 
@@ -62,7 +62,9 @@ _RUNS_ON = {
 }
 
 
-def _compute_problems(steps: list[Step], workspace: object) -> list[Problem]:
+def _compute_problems(
+    steps: list[Step], workspace: object, default_datastore: Any = None
+) -> list[Problem]:
     """Unknown compute targets, and targets of a kind the step cannot run on. A Databricks
     step's target is an Airflow connection id, checked when it runs."""
     from mlpipelines.model.compute import LOCAL_NAME, registered_target
@@ -96,7 +98,33 @@ def _compute_problems(steps: list[Step], workspace: object) -> list[Problem]:
             )
         elif (record.get("settings") or {}).get("engine") == "databricks_sql":
             problems += _warehouse_problems(step, name)
+        elif (record.get("settings") or {}).get("backend") == "kubernetes":
+            problems += _pod_problems(step, name, default_datastore)
     return problems
+
+
+def _pod_problems(step: Step, target: str, default_datastore: Any) -> list[Problem]:
+    """A pod shares no disk with the worker: every datastore the step touches (the default
+    one, for its code, cache and artifacts, and those of its data) must be remote."""
+    stores = [] if default_datastore is None else [default_datastore]
+    for item in [*step.inputs, *step.outputs]:
+        datastore = getattr(underlying(item), "datastore", None)
+        if datastore is not None and not isinstance(datastore, str):
+            stores.append(datastore)
+    local = sorted({d.name for d in stores if getattr(d, "spec", None) and d.spec.kind == "local"})
+    if not local:
+        return []
+    return [
+        Problem(
+            "local-datastore-in-pod",
+            step.name,
+            f"compute target '{target}' runs steps in Kubernetes pods, which share no disk with "
+            f"the worker, but the step uses the local-folder datastore(s) {', '.join(local)}; "
+            "make the pipeline's default datastore an Azure Blob or S3 one "
+            "(ws.set_default_datastore(...) or Pipeline(..., default_datastore=...)) and keep "
+            "the step's data on such stores",
+        )
+    ]
 
 
 def _warehouse_problems(step: Step, target: str) -> list[Problem]:

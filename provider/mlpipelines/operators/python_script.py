@@ -64,13 +64,15 @@ class PythonScriptStepOperator(StepOperator):
             build_envelope,
             parse_result_line,
             pulled_inputs,
+            with_shipped_source,
         )
 
         ctx = self.step_context(context)
-        envelope = build_envelope(self.step, ctx, pulled_inputs(self.step, ctx))
+        definition = with_shipped_source(self.step)
+        envelope = build_envelope(definition, ctx, pulled_inputs(definition, ctx))
         build = pod_operator_for if backend == "kubernetes" else docker_operator_for
         try:
-            self._container = build(self.step, envelope, self.task_id)
+            self._container = build(definition, envelope, self.task_id)
             reported = self._container.execute(context)
         except ValueError as exc:
             raise AirflowException(str(exc)) from None

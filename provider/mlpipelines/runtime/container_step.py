@@ -54,6 +54,23 @@ def build_envelope(
     }
 
 
+def with_shipped_source(definition: dict[str, Any]) -> dict[str, Any]:
+    """The definition a container gets: where its source folder is on the worker only (a DAG
+    file's ``source_directory``) and the default datastore is remote, the snapshot is
+    shipped there first and the step names that copy, so the container needs no shared
+    disk. Submitted steps already name theirs."""
+    source = definition.get("source_directory")
+    store = definition.get("default_datastore") or {}
+    if definition.get("source_ref") or not source or store.get("kind", "local") == "local":
+        return definition
+    from mlpipelines.runtime.datastores import location_of
+    from mlpipelines.snapshot import take_snapshot
+    from mlpipelines.storage.snapshots import ship_snapshot
+
+    relative = ship_snapshot(take_snapshot(source), location_of(store))
+    return {**definition, "source_ref": {"store": dict(store), "path": relative}}
+
+
 def pulled_inputs(
     definition: dict[str, Any], ctx: StepContext
 ) -> dict[tuple[str, str], dict[str, Any] | None]:

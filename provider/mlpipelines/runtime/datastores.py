@@ -66,46 +66,7 @@ def source_of(definition: dict[str, Any]) -> str | None:
         store = ref["store"]
         if store.get("kind", "local") == "local":
             return str(datastore_root(store) / ref["path"])
-        return fetched_snapshot(store, ref["path"])
+        from mlpipelines.storage.snapshots import fetch_snapshot
+
+        return fetch_snapshot(location_of(store), ref["path"])
     return definition.get("source_directory")
-
-
-def fetched_snapshot(store: dict[str, Any], relative: str) -> str:
-    """A local copy of the snapshot at ``relative`` on a remote datastore, kept by this
-    worker under its temp folder (snapshots are named by content, so a copy never goes stale).
-
-    Fetched only once its listing (``<relative>.json``, written after the upload) exists, into
-    a hidden folder renamed into place, so no half-fetched copy is ever used."""
-    import os
-    import shutil
-    import tempfile
-    import uuid
-
-    from mlpipelines._naming import path_safe
-    from mlpipelines.storage.transfer import download
-
-    location = location_of(store)
-    cache = (
-        Path(tempfile.gettempdir())
-        / "mlpipelines-snapshots"
-        / path_safe(location.datastore)
-        / path_safe(relative)
-    )
-    if cache.is_dir():
-        return str(cache)
-    if not location.fs.exists(location.path(f"{relative}.json")):
-        raise UserErrorException(
-            f"the source snapshot {location.uri(relative)} is incomplete or missing (its "
-            "listing is not there); submit the pipeline again"
-        )
-    staging = cache.with_name(f".{cache.name}.{uuid.uuid4().hex[:8]}")
-    try:
-        download(location, relative, staging)
-        (staging / relative).mkdir(parents=True, exist_ok=True)  # an empty snapshot
-        os.rename(staging / relative, cache)
-    except OSError:
-        if not cache.is_dir():  # not another task fetching the same snapshot first
-            raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return str(cache)

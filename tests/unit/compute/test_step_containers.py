@@ -8,7 +8,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from mlpipelines import Pipeline, PipelineData, PythonScriptStep, Workspace
+from mlpipelines import (
+    Datastore,
+    Pipeline,
+    PipelineData,
+    PipelineValidationError,
+    PythonScriptStep,
+    Workspace,
+)
 from mlpipelines.azureml.core.compute import AmlCompute, ComputeTarget
 from mlpipelines.model.workspace import DatastoreSpec, local_datastore_root
 from mlpipelines.operators.step_containers import docker_operator_for, pod_operator_for
@@ -24,10 +31,13 @@ def ws(tmp_path):
     return Workspace(home=str(tmp_path / "home"))
 
 
-def _pipeline(ws, tmp_path, target: str) -> Pipeline:
+def _pipeline(ws, tmp_path, target: str, store: Datastore | None = None) -> Pipeline:
+    """prep -> train on ``target``; data and the default datastore on ``store`` (default:
+    the workspace's local one; a pod's steps need a remote one, an Airflow connection)."""
+    store = store or ws.get_default_datastore()
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "run.py").write_text("print('hi')")
-    data = PipelineData("prepared", datastore=ws.get_default_datastore())
+    data = PipelineData("prepared", datastore=store)
     prep = PythonScriptStep(
         name="prep",
         script_name="run.py",
@@ -44,11 +54,11 @@ def _pipeline(ws, tmp_path, target: str) -> Pipeline:
         inputs=[data],
         compute_target=ComputeTarget(ws, target),
     )
-    return Pipeline(ws, [prep, train])
+    return Pipeline(ws, [prep, train], default_datastore=store)
 
 
-def _train(ws, tmp_path, target: str) -> tuple[dict, dict]:
-    plan = plan_pipeline(_pipeline(ws, tmp_path, target))
+def _train(ws, tmp_path, target: str, store: Datastore | None = None) -> tuple[dict, dict]:
+    plan = plan_pipeline(_pipeline(ws, tmp_path, target, store))
     definition = {t.task_id: t.definition for t in plan.tasks}["train"]
     ref = {"datastore": "workspaceblobstore", "path": "pipelinedata/d/r/prep/prepared"}
     ctx = StepContext("d", "r1", "train", {"lr": 0.1}, lambda producer, name: ref, try_number=2)
@@ -69,7 +79,7 @@ def test_kubernetes_cluster_steps_render_in_its_pool_with_its_settings(ws, tmp_p
         env_from_secrets=["datastore-conns"],
     )
     ComputeTarget.create(ws, "k8s", config)
-    dag = _pipeline(ws, tmp_path, "k8s").to_dag("on_k8s")
+    dag = _pipeline(ws, tmp_path, "k8s", Datastore(ws, "lake")).to_dag("on_k8s")
     steps = {t.task_id: t for t in dag.tasks if t.task_id in {"prep", "train"}}
     assert {tid: t.pool for tid, t in steps.items()} == {"prep": "k8s", "train": "k8s"}
     assert steps["train"].step["compute"] == {
@@ -81,6 +91,21 @@ def test_kubernetes_cluster_steps_render_in_its_pool_with_its_settings(ws, tmp_p
         "docker_url": None,
         "env_from_secrets": ["datastore-conns"],
     }
+
+
+def test_pod_steps_on_local_folder_datastores_are_refused_at_definition(ws, tmp_path):
+    config = AmlCompute.provisioning_configuration(backend="kubernetes", image="step:1")
+    ComputeTarget.create(ws, "k8s", config)
+    with pytest.raises(PipelineValidationError) as refused:
+        _pipeline(ws, tmp_path, "k8s").validate()
+    message = str(refused.value)
+    assert "(2 problems)" in message
+    for step in ("prep", "train"):
+        assert (
+            f"- step '{step}': compute target 'k8s' runs steps in Kubernetes pods, which share "
+            "no disk with the worker, but the step uses the local-folder datastore(s) "
+            "workspaceblobstore; make the pipeline's default datastore an Azure Blob or S3"
+        ) in message
 
 
 def test_a_local_backend_cluster_plans_no_container_settings(ws, tmp_path):
@@ -97,7 +122,7 @@ def test_the_pod_runs_the_entrypoint_with_the_envelope_and_the_target_secrets(ws
         env_from_secrets=["blob-conn", "s3-conn"],
     )
     ComputeTarget.create(ws, "k8s", config)
-    definition, envelope = _train(ws, tmp_path, "k8s")
+    definition, envelope = _train(ws, tmp_path, "k8s", Datastore(ws, "lake"))
     operator = pod_operator_for(definition, envelope, "train")
     # dry_run: everything but asking a cluster whether the worker runs inside it.
     pod = operator.build_pod_request_obj(_context(), dry_run=True)
