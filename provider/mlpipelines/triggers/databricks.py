@@ -142,15 +142,29 @@ class DatabricksStepRunTrigger(BaseTrigger):
         await asyncio.to_thread(ReuseStore(held["store"]).heartbeat, held["key"], me)
 
     async def on_kill(self) -> None:
-        """The user killed the deferred task: cancel the run, and free the key at once."""
+        """The user killed the deferred task: cancel the run, remove what it had written to
+        its outputs' places, and free the key at once."""
         async with self._hook() as hook:
             await self._cancel_quietly(hook)
+        await asyncio.to_thread(self._discard_outputs)
         held = self.held_key
         if held is not None:
             from mlpipelines.reuse.store import Holder, ReuseStore
 
             me = Holder(held["dag_id"], held["run_id"], held["task_id"])
             await asyncio.to_thread(ReuseStore(held["store"]).release, held["key"], me)
+
+    def _discard_outputs(self) -> None:
+        work = self.resume.get("work")
+        if not work:
+            return
+        from mlpipelines.runtime.databricks import SubmittedRun
+        from mlpipelines.runtime.outputs import discard_outputs
+
+        try:
+            discard_outputs(SubmittedRun.from_json(work).pending)
+        except Exception as exc:  # a store that is down: the next try empties them first
+            self.log.warning("outputs of Databricks run %s were left: %s", self.run_id, exc)
 
     async def _cancel_quietly(self, hook: Any) -> None:
         try:

@@ -214,10 +214,14 @@ def test_the_deferred_key_holds_off_another_run_until_killed(jobs_api: JobsApiSt
     assert len(jobs_api.runs) == 1, "the second run waits instead of submitting"
     wait = _trigger(waits.value)
     assert wait.still_held() == [key]
+    (pending,) = _resume_state(deferred)["work"]["pending"]
+    output_folder = Path(pending["temp"])
+    (output_folder / "part-0.parquet").write_bytes(b"half written")
 
     asyncio.run(_trigger(deferred).on_kill())
 
     assert len(jobs_api.cancelled) == 1
+    assert not output_folder.exists(), "what the killed run wrote is removed"
     assert not _marker(definition, key).exists()
     assert ReuseStore(definition["default_datastore"]).holder_of(key) is None
     assert asyncio.run(asyncio.wait_for(_next_payload(wait), 5)) == {"released": [key]}
