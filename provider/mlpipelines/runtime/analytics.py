@@ -141,6 +141,10 @@ def _quoted(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _connect(definition: dict[str, Any]) -> duckdb.DuckDBPyConnection:
     # Without a registered filesystem, reading az:// or s3:// would otherwise download
     # extensions from the internet mid-task.
@@ -375,10 +379,12 @@ def _write_outputs(
     for output in pending:
         file = output.temp / f"{output.name}.parquet"
         try:
-            relations[output.name].write_parquet(str(file))
-            # Parquet keeps the row count in its footer: this reads no data.
-            counted = con.execute("SELECT count(*) FROM read_parquet(?)", [str(file)])
-            rows = counted.fetchall()[0][0]
+            # COPY answers with the rows it wrote (a separate count would cost a query). The
+            # path is the step's own temp folder, never user input, quoted as a literal.
+            copied = con.execute(
+                f"COPY {_quoted(output.name)} TO {_literal(str(file))} (FORMAT parquet)"
+            )
+            rows = copied.fetchall()[0][0]
         except duckdb.Error as exc:
             raise StepRunError(
                 f"step '{definition['name']}': output '{output.name}' could not be written: {exc}"
