@@ -1,5 +1,5 @@
 """The ``mlpipelines`` command: a local Airflow; pipelines validated, rendered, submitted and
-published; runs, published pipelines and endpoints over Airflow's REST API."""
+published; runs, published pipelines, endpoints and compute targets over Airflow's REST API."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from mlpipelines.cli import pipeline_commands, publication_commands, run_commands
+from mlpipelines.cli import (
+    compute_commands,
+    pipeline_commands,
+    publication_commands,
+    run_commands,
+)
 from mlpipelines.cli.arguments import DEFAULT_HOME
 
 
@@ -39,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     pipeline_commands.add_commands(commands)
     run_commands.add_commands(commands)
     publication_commands.add_commands(commands)
+    compute_commands.add_commands(commands)
     return parser
 
 
