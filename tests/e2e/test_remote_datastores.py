@@ -28,6 +28,21 @@ print("counted", len(lines) - 1, "rows", flush=True)
 """
 
 
+def _count_step(tmp_path, source_store, out):
+    """The step counting the rows of ``raw/sales.csv`` on ``source_store`` into ``out``."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "count.py").write_text(COUNT)
+    raw = DataReference(source_store, "raw", "raw").as_download()
+    return PythonScriptStep(
+        name="count",
+        script_name="count.py",
+        source_directory=str(tmp_path / "src"),
+        arguments=["--raw", raw, "--out", out],
+        inputs=[raw],
+        outputs=[out],
+    )
+
+
 def _register(ws, azurite, moto_s3, suffix):
     container, bucket = f"in-{suffix}", f"out-{suffix}"
     azurite.server.create_container(container)
@@ -64,19 +79,8 @@ def test_input_on_azurite_outputs_on_s3_on_airflow(airflow, azurite, moto_s3, tm
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "sales.csv").write_text("region,amount\nn,1\ns,2\ne,3\n")
     blob.upload(str(tmp_path / "data"), target_path="raw", show_progress=False)
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "count.py").write_text(COUNT)
-
-    raw = DataReference(blob, "raw", "raw").as_download()
     counted = PipelineData("counted", datastore=s3)
-    count = PythonScriptStep(
-        name="count",
-        script_name="count.py",
-        source_directory=str(tmp_path / "src"),
-        arguments=["--raw", raw, "--out", counted],
-        inputs=[raw],
-        outputs=[counted],
-    )
+    count = _count_step(tmp_path, blob, counted)
     export = DataTransferStep(
         "export", counted, DataReference(s3, "export", "exports/latest"), allow_reuse=False
     )
@@ -112,18 +116,7 @@ def test_wrong_credentials_fail_the_step_before_its_script(airflow, azurite, tmp
         protocol="http",
         skip_validation=True,
     )
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "count.py").write_text(COUNT)
-    raw = DataReference(bad, "raw", "raw").as_download()
-    out = PipelineData("out")
-    step = PythonScriptStep(
-        name="count",
-        script_name="count.py",
-        source_directory=str(tmp_path / "src"),
-        arguments=["--raw", raw, "--out", out],
-        inputs=[raw],
-        outputs=[out],
-    )
+    step = _count_step(tmp_path, bad, PipelineData("out"))
     run = Experiment(ws, f"bad_{suffix}").submit(Pipeline(ws, [step]))
     with pytest.raises(ActivityFailedException):
         run.wait_for_completion(show_output=False, timeout_seconds=300)
@@ -224,18 +217,7 @@ def test_a_default_datastore_on_azurite_holds_outputs_artifacts_and_the_reuse_ca
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "sales.csv").write_text("region,amount\nn,1\ns,2\n")
     blob.upload(str(tmp_path / "data"), target_path="raw", show_progress=False)
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "count.py").write_text(COUNT)
-    raw = DataReference(blob, "raw", "raw").as_download()
-    counted = PipelineData("counted")
-    count = PythonScriptStep(
-        name="count",
-        script_name="count.py",
-        source_directory=str(tmp_path / "src"),
-        arguments=["--raw", raw, "--out", counted],
-        inputs=[raw],
-        outputs=[counted],
-    )
+    count = _count_step(tmp_path, blob, PipelineData("counted"))
     experiment = Experiment(ws, f"remote_default_{suffix}")
     run = experiment.submit(Pipeline(ws, [count]))
     assert run.wait_for_completion(show_output=False, timeout_seconds=300) == "Finished"

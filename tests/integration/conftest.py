@@ -7,10 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from support.databricks_jobs_api import JobsApiStandIn
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -58,3 +61,13 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> AirflowHome:
         timeout=300,
     )
     return prepared
+
+
+@pytest.fixture
+def jobs_api() -> Iterator[JobsApiStandIn]:
+    """A Databricks Jobs / Statement Execution API stand-in of this test alone."""
+    api = JobsApiStandIn().start()
+    try:
+        yield api
+    finally:
+        api.stop()

@@ -104,6 +104,11 @@ def _details(target: Any) -> str:
     return "a process on the Airflow worker"
 
 
+def _registered(target: Any) -> int:
+    print(f"compute target {target.name}: {target.type}, {_details(target)}")
+    return 0
+
+
 def _list(args: argparse.Namespace) -> int:
     targets = workspace_of(args.config).compute_targets
     rows = [(name, t.type, _details(t)) for name, t in targets.items()]
@@ -133,9 +138,7 @@ def _create(args: argparse.Namespace) -> int:
         docker_url=args.docker_url,
         env_from_secrets=args.env_from_secret,
     )
-    target = ComputeTarget.create(workspace_of(args.config), args.name, config)
-    print(f"compute target {target.name}: {target.type}, {_details(target)}")
-    return 0
+    return _registered(ComputeTarget.create(workspace_of(args.config), args.name, config))
 
 
 def _attach_databricks(args: argparse.Namespace) -> int:
@@ -150,9 +153,7 @@ def _attach_databricks(args: argparse.Namespace) -> int:
             f"{args.token_env} (it is never read from the command line)"
         )
     config = DatabricksCompute.attach_configuration(host=args.host, access_token=token)
-    target = ComputeTarget.attach(workspace_of(args.config), args.name, config)
-    print(f"compute target {target.name}: {target.type}, {_details(target)}")
-    return 0
+    return _registered(ComputeTarget.attach(workspace_of(args.config), args.name, config))
 
 
 def _attach_sql(args: argparse.Namespace) -> int:
@@ -164,9 +165,7 @@ def _attach_sql(args: argparse.Namespace) -> int:
         warehouse_id=args.warehouse_id,
         catalog=args.catalog,
     )
-    target = ComputeTarget.attach(workspace_of(args.config), args.name, config)
-    print(f"compute target {target.name}: {target.type}, {_details(target)}")
-    return 0
+    return _registered(ComputeTarget.attach(workspace_of(args.config), args.name, config))
 
 
 def _delete(args: argparse.Namespace) -> int:

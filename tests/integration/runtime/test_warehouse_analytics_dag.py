@@ -4,15 +4,11 @@ it wrote, and a second run with the same inputs reuses it."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import textwrap
-from collections.abc import Iterator
 
 import pytest
 
-from support.databricks_jobs_api import JobsApiStandIn
+from support.dag_test_runs import databricks_connection, run_script
 
 pytestmark = pytest.mark.integration
 
@@ -77,15 +73,6 @@ for _ in range(2):
 """
 
 
-@pytest.fixture
-def jobs_api() -> Iterator[JobsApiStandIn]:
-    api = JobsApiStandIn().start()
-    try:
-        yield api
-    finally:
-        api.stop()
-
-
 def test_warehouse_step_runs_in_a_dag_and_is_reused_next_run(airflow_home, jobs_api, tmp_path):
     source = tmp_path / "scripts"
     source.mkdir()
@@ -97,34 +84,9 @@ def test_warehouse_step_runs_in_a_dag_and_is_reused_next_run(airflow_home, jobs_
     dags = tmp_path / "dags"
     dags.mkdir()
     (dags / "warehouse_analytics_e2e.py").write_text(DAG_FILE.format(source=str(source)))
-    env = {
-        **airflow_home.env,
-        "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
-        "AIRFLOW_CONN_DATABRICKS_E2E": json.dumps(
-            {
-                "conn_type": "databricks",
-                "host": "127.0.0.1",
-                "port": jobs_api.port,
-                "schema": "http",
-                "password": jobs_api.token,
-            }
-        ),
-    }
+    env = {**airflow_home.env, "AIRFLOW_CONN_DATABRICKS_E2E": databricks_connection(jobs_api)}
 
-    done = subprocess.run(
-        [sys.executable, "-c", TWO_RUNS, str(dags)],
-        env=env,
-        text=True,
-        capture_output=True,
-        timeout=300,
-    )
-
-    results = [
-        json.loads(line[len("RESULT ") :])
-        for line in done.stdout.splitlines()
-        if line.startswith("RESULT ")
-    ]
-    assert len(results) == 2, done.stdout[-3000:] + done.stderr[-3000:]
+    results = run_script(TWO_RUNS, dags, env, expected_runs=2)
     first, second = results
     assert first["state"] == "success", first
     assert first["tis"] == {"mlpipelines_reuse": "success", "report": "success", "check": "success"}
