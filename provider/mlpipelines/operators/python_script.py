@@ -68,6 +68,8 @@ class PythonScriptStepOperator(StepOperator):
         )
 
         ctx = self.step_context(context)
+        if self._reused_or_waiting(ctx, context):
+            return
         definition = with_shipped_source(self.step)
         envelope = build_envelope(definition, ctx, pulled_inputs(definition, ctx))
         build = pod_operator_for if backend == "kubernetes" else docker_operator_for
@@ -99,6 +101,30 @@ class PythonScriptStepOperator(StepOperator):
             reported.get("reused_run_id"),
             reported.get("key"),
         )
+
+    def _reused_or_waiting(self, ctx: StepContext, context: Any) -> bool:
+        """Look at the step's key on the worker first: a reused step hands its result on
+        and a held one waits deferred, neither starting (nor occupying) a container."""
+        from airflow.sdk.exceptions import AirflowException
+
+        from mlpipelines.errors import StepRunError
+        from mlpipelines.runtime.step_run import StepHeld, look_before_running
+        from mlpipelines.triggers.reuse import HolderGoneTrigger
+
+        try:
+            result = look_before_running(self.step, ctx)
+        except StepHeld as held:
+            self.log.info("waiting: %s", held)
+            self.defer(
+                trigger=HolderGoneTrigger(held=[{"store": held.store, "key": held.key}]),
+                method_name="resume_after_holder",
+            )
+        except StepRunError as exc:
+            raise AirflowException(str(exc)) from None
+        if result is None:
+            return False
+        self.hand_on(context["ti"], result)
+        return True
 
     def run_step(self, ctx: StepContext) -> StepResult:
         from mlpipelines.runtime.python_script import run_python_script_step

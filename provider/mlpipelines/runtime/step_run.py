@@ -105,6 +105,31 @@ def publish_outputs(pending: list[PendingOutput]) -> dict[str, dict[str, Any]]:
     return published
 
 
+def look_before_running(definition: dict[str, Any], ctx: StepContext) -> StepResult | None:
+    """What a worker learns before handing a step to a pod or container: the step's earlier
+    result when its key has a manifest (no container needed), StepHeld while another run
+    computes the key (the task can wait deferred instead of in a container), else None (the
+    container runs the step under ``run_with_reuse`` as usual)."""
+    if reuse_disabled_reason(definition, ctx.params) is not None:
+        return None
+    located = locate_inputs(definition, ctx)
+    store = ReuseStore(definition["default_datastore"])
+    check = check_reuse(
+        definition,
+        ctx.params,
+        input_fingerprints(located, reads_content(definition)),
+        store,
+        ctx.dag_id,
+        ctx.task_id,
+    )
+    if check.reused:
+        return _reused(check, ctx)
+    holder = store.holder_of(check.key or "")
+    if holder is not None and holder.run_id != ctx.run_id:
+        raise StepHeld(holder, definition["default_datastore"], check.key or "")
+    return None
+
+
 def run_with_reuse(
     definition: dict[str, Any], ctx: StepContext, execute: StepExecution
 ) -> StepResult:

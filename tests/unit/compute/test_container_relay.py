@@ -1,8 +1,10 @@
 """The step operator on a container backend relays what the container reports, as a local
-step pushes its result: outputs, metrics, and skipped when reused."""
+step pushes its result: outputs, metrics, and skipped when reused; and it looks at the key on
+the worker first, so a reused or held step starts no container."""
 
 from __future__ import annotations
 
+import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -14,6 +16,7 @@ from mlpipelines.operators.python_script import PythonScriptStepOperator
 DEFINITION = {
     "name": "train",
     "kind": "python_script",
+    "allow_reuse": False,  # the container decides; here it only reports
     "inputs": [],
     "compute_target": "box",
     "compute": {"type": "AmlCompute", "pool": "box", "backend": "docker", "image": "step:1"},
@@ -64,3 +67,74 @@ def test_a_reused_result_is_pushed_then_skipped(monkeypatch):
     line = 'MLPIPELINES_RESULT {"outputs": {}, "metrics": {}, "reused_run_id": "r0", "key": "k"}'
     with pytest.raises(AirflowSkipException, match="reused from run r0"):
         _run(monkeypatch, [line])
+
+
+def _planned_on_docker(tmp_path) -> dict:
+    from mlpipelines import Pipeline, PipelineData, PythonScriptStep, Workspace
+    from mlpipelines.azureml.core.compute import AmlCompute, ComputeTarget
+    from mlpipelines.translate import plan_pipeline
+
+    ws = Workspace(home=str(tmp_path / "client"))
+    config = AmlCompute.provisioning_configuration(backend="docker", image="step:1")
+    ComputeTarget.create(ws, "box", config)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "train.py").write_text(  # a key of this test alone
+        f"# {uuid.uuid4().hex}\nimport os, sys\nopen(os.path.join(sys.argv[2], 'm'), 'w')\n"
+    )
+    model = PipelineData("model", datastore=ws.get_default_datastore())
+    step = PythonScriptStep(
+        name="train",
+        script_name="train.py",
+        source_directory=str(tmp_path / "src"),
+        arguments=["--out", model],
+        outputs=[model],
+        compute_target="box",
+    )
+    (task,) = plan_pipeline(Pipeline(ws, [step])).tasks
+    return task.definition
+
+
+def _no_container(monkeypatch) -> list:
+    built: list = []
+    monkeypatch.setattr(step_containers, "docker_operator_for", lambda *a: built.append(a) or None)
+    return built
+
+
+def test_a_reused_key_starts_no_container(monkeypatch, tmp_path):
+    from mlpipelines.runtime.python_script import run_python_script_step
+    from mlpipelines.runtime.step_context import StepContext
+
+    definition = _planned_on_docker(tmp_path)
+    first = run_python_script_step(definition, StepContext("d", "r0", "train", {}, lambda *_: None))
+    built = _no_container(monkeypatch)
+    ti = _Ti()
+    operator = PythonScriptStepOperator(task_id="train", step=definition)
+    with pytest.raises(AirflowSkipException, match="reused from run r0"):
+        operator.execute({"ti": ti, "params": {}})
+    assert built == []
+    assert ti.pushed["output_model"] == first.outputs["model"]
+
+
+def test_a_held_key_waits_deferred_without_a_container(monkeypatch, tmp_path):
+    from airflow.sdk.exceptions import TaskDeferred
+
+    from mlpipelines.reuse.decision import check_reuse
+    from mlpipelines.reuse.store import Holder, ReuseStore
+    from mlpipelines.runtime.step_context import StepContext
+    from mlpipelines.runtime.step_run import look_before_running
+
+    definition = _planned_on_docker(tmp_path)
+    ctx = StepContext("d", "other", "train", {}, lambda *_: None)
+    assert look_before_running(definition, ctx) is None, "nothing made, nobody holds it"
+    store = ReuseStore(definition["default_datastore"])
+    key = check_reuse(definition, {}, {}, store, "d", "train").key
+    assert store.claim(key, Holder("d", "other", "train")) is None
+    built = _no_container(monkeypatch)
+    operator = PythonScriptStepOperator(task_id="train", step=definition)
+    try:
+        with pytest.raises(TaskDeferred) as waits:
+            operator.execute({"ti": _Ti(), "params": {}})
+    finally:
+        store.release(key, Holder("d", "other", "train"))
+    assert waits.value.method_name == "resume_after_holder"
+    assert built == []
