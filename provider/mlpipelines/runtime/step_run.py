@@ -105,13 +105,10 @@ def publish_outputs(pending: list[PendingOutput]) -> dict[str, dict[str, Any]]:
     return published
 
 
-def look_before_running(definition: dict[str, Any], ctx: StepContext) -> StepResult | None:
-    """What a worker learns before handing a step to a pod or container: the step's earlier
-    result when its key has a manifest (no container needed), StepHeld while another run
-    computes the key (the task can wait deferred instead of in a container), else None (the
-    container runs the step under ``run_with_reuse`` as usual)."""
-    if reuse_disabled_reason(definition, ctx.params) is not None:
-        return None
+def _checked(
+    definition: dict[str, Any], ctx: StepContext
+) -> tuple[dict[str, LocatedInput], ReuseStore, ReuseCheck]:
+    """The step's inputs located, its reuse store, and its key looked up there."""
     located = locate_inputs(definition, ctx)
     store = ReuseStore(definition["default_datastore"])
     check = check_reuse(
@@ -122,6 +119,17 @@ def look_before_running(definition: dict[str, Any], ctx: StepContext) -> StepRes
         ctx.dag_id,
         ctx.task_id,
     )
+    return located, store, check
+
+
+def look_before_running(definition: dict[str, Any], ctx: StepContext) -> StepResult | None:
+    """What a worker learns before handing a step to a pod or container: the step's earlier
+    result when its key has a manifest (no container needed), StepHeld while another run
+    computes the key (the task can wait deferred instead of in a container), else None (the
+    container runs the step under ``run_with_reuse`` as usual)."""
+    if reuse_disabled_reason(definition, ctx.params) is not None:
+        return None
+    _, store, check = _checked(definition, ctx)
     if check.reused:
         return _reused(check, ctx)
     holder = store.holder_of(check.key or "")
@@ -140,16 +148,7 @@ def run_with_reuse(
     StepDeferred (the work goes on outside this process), the marker is handed over rather
     than released, and the exception leaves carrying the claim ``resume_with_reuse`` needs.
     """
-    located = locate_inputs(definition, ctx)
-    store = ReuseStore(definition["default_datastore"])
-    check = check_reuse(
-        definition,
-        ctx.params,
-        input_fingerprints(located, reads_content(definition)),
-        store,
-        ctx.dag_id,
-        ctx.task_id,
-    )
+    located, store, check = _checked(definition, ctx)
     for warning in check.warnings:
         ctx.log.warning("%s", warning)
     if check.reused:
