@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -88,12 +89,13 @@ def test_explanation_names_the_changed_file_argument_and_input(checkout):
 def test_check_reuse_explains_a_first_run_and_then_finds_nothing_without_manifest(checkout):
     definition = _definition(checkout, [])
     store = ReuseStore(definition["default_datastore"])
-    check = check_reuse(definition, {}, {}, store, "dag", "s")
+    dag = f"dag-{uuid.uuid4().hex[:8]}"  # step records are per DAG: no other test's
+    check = check_reuse(definition, {}, {}, store, dag, "s")
     assert not check.reused
     assert check.reasons == ["no manifest for this key, and no earlier run of this step"]
-    store.record_step("dag", "s", check.key, check.components, check.snapshot.files)
+    store.record_step(dag, "s", check.key, check.components, check.snapshot.files)
     (checkout / "run.py").write_text("print('changed')\n")
-    again = check_reuse(definition, {}, {}, store, "dag", "s")
+    again = check_reuse(definition, {}, {}, store, dag, "s")
     assert again.key != check.key
     assert again.reasons == ["source files changed: changed run.py"]
 
