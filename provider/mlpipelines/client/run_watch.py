@@ -26,6 +26,11 @@ STATUS_STYLE = {
 
 
 LOG_END_MARK = "::group::Post Execute"  # what Airflow's task runner logs last
+# The group Airflow puts first in a log: where it read it from. A running task's log lists
+# the file and the worker's log server, a finished one only the file, so the group changes
+# size between reads and is left out of what is tailed.
+SOURCES_GROUP = "::group::Log message source details"
+GROUP_END = "::endgroup::"
 # How long an ended step's log may take to show its end mark: the task's supervisor writes
 # the last lines after it reports the state, seconds later on a loaded machine.
 ENDED_WAIT_SECONDS = 30.0
@@ -58,7 +63,7 @@ class LogTail:
         if ended:
             self._ended_at.setdefault(key, time.monotonic())
         try:
-            lines = step.get_logs().splitlines()
+            lines = _without_sources(step.get_logs().splitlines())
         except AirflowApiError:
             return []
         start = self._printed.get(key, 0)
@@ -66,6 +71,17 @@ class LogTail:
         if ended and any(LOG_END_MARK in line for line in lines[start:] or lines[-3:]):
             self._complete.add(key)
         return lines[start:]
+
+
+def _without_sources(lines: list[str]) -> list[str]:
+    """The log's lines without its leading source-details group."""
+    for start, line in enumerate(lines[:3]):
+        if SOURCES_GROUP in line:
+            for end in range(start + 1, len(lines)):
+                if GROUP_END in lines[end]:
+                    return lines[:start] + lines[end + 1 :]
+            return lines[:start]
+    return lines
 
 
 def step_table(run: PipelineRun, status: str, steps: list[StepRun]) -> Table:
