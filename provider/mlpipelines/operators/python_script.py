@@ -109,18 +109,16 @@ class PythonScriptStepOperator(StepOperator):
 
         from mlpipelines.errors import StepRunError
         from mlpipelines.runtime.step_run import StepHeld, look_before_running
-        from mlpipelines.triggers.reuse import HolderGoneTrigger
 
-        try:
-            result = look_before_running(self.step, ctx)
-        except StepHeld as held:
-            self.log.info("waiting: %s", held)
-            self.defer(
-                trigger=HolderGoneTrigger(held=[{"store": held.store, "key": held.key}]),
-                method_name="resume_after_holder",
-            )
-        except StepRunError as exc:
-            raise AirflowException(str(exc)) from None
+        waiting_until: float | None = None
+        while True:
+            try:
+                result = look_before_running(self.step, ctx)
+                break
+            except StepHeld as held:
+                waiting_until = self.wait_for_holder(held, waiting_until)
+            except StepRunError as exc:
+                raise AirflowException(str(exc)) from None
         if result is None:
             return False
         self.hand_on(context["ti"], result)

@@ -68,19 +68,37 @@ class StepOperator(BaseOperator):
         from mlpipelines.runtime.step_run import StepHeld
 
         ctx = self.step_context(context)
-        try:
-            result = self.run_step(ctx)
-        except StepHeld as held:
-            from mlpipelines.triggers.reuse import HolderGoneTrigger
-
-            self.log.info("waiting: %s", held)
-            self.defer(
-                trigger=HolderGoneTrigger(held=[{"store": held.store, "key": held.key}]),
-                method_name="resume_after_holder",
-            )
-        except StepRunError as exc:
-            raise AirflowException(str(exc)) from None
+        waiting_until: float | None = None
+        while True:
+            try:
+                result = self.run_step(ctx)
+                break
+            except StepHeld as held:
+                waiting_until = self.wait_for_holder(held, waiting_until)
+            except StepRunError as exc:
+                raise AirflowException(str(exc)) from None
         self.hand_on(context["ti"], result)
+
+    def wait_for_holder(self, held: Any, waiting_until: float | None) -> float:
+        """Another run computes this step's key: wait for it in this process a while (then
+        the caller tries again), or defer once that while is over (see triggers/reuse.py).
+        Returns when the in-process wait ends, for the next call."""
+        import time
+
+        from mlpipelines.triggers.reuse import (
+            WAIT_IN_PROCESS_SECONDS,
+            HolderGoneTrigger,
+            wait_in_process,
+        )
+
+        keys = [{"store": held.store, "key": held.key}]
+        if waiting_until is None:
+            waiting_until = time.monotonic() + WAIT_IN_PROCESS_SECONDS
+            self.log.info("waiting: %s", held)
+        if not wait_in_process(keys, waiting_until):
+            self.log.info("still waiting, deferred: %s", held)
+            self.defer(trigger=HolderGoneTrigger.from_now(keys), method_name="resume_after_holder")
+        return waiting_until
 
     def resume_after_holder(self, context: Any, event: Any = None) -> None:
         """The run that held this step's key is gone: reuse what it made, or run the step."""

@@ -51,12 +51,19 @@ class ReuseSensor(BaseSensorOperator):
         return True
 
     def execute(self, context: Any) -> None:
-        # One poke per try; while another run computes a key, free the worker slot and come
-        # back when the triggerer sees its holder gone (BaseSensorOperator's own loop costs
-        # an extra API call per run just to track its timeout, and a waiting run is bounded
-        # by the holder's heartbeat anyway).
-        if not self.poke(context):
-            from mlpipelines.triggers.reuse import HolderGoneTrigger
+        # While another run computes a key: wait in this process a while, then defer and come
+        # back when the triggerer sees its holder gone (see triggers/reuse.py for why not
+        # sooner). BaseSensorOperator's own loop costs an extra API call per run just to
+        # track its timeout, and a waiting run is bounded by the holder's heartbeat anyway.
+        waiting_until: float | None = None
+        while not self.poke(context):
+            import time
+
+            from mlpipelines.triggers.reuse import (
+                WAIT_IN_PROCESS_SECONDS,
+                HolderGoneTrigger,
+                wait_in_process,
+            )
 
             definitions = {d["task_id"]: d for d in self.steps}
             held = [
@@ -64,10 +71,13 @@ class ReuseSensor(BaseSensorOperator):
                 for d in self._decisions.waiting
                 if d.check is not None and d.check.key
             ]
-            self.defer(
-                trigger=HolderGoneTrigger(held=held, poll_seconds=self.poke_interval),
-                method_name="resume_after_holders",
-            )
+            if waiting_until is None:
+                waiting_until = time.monotonic() + WAIT_IN_PROCESS_SECONDS
+            if not wait_in_process(held, waiting_until):
+                self.defer(
+                    trigger=HolderGoneTrigger.from_now(held, poll_seconds=self.poke_interval),
+                    method_name="resume_after_holders",
+                )
         decisions = self._decisions
         ti = context["ti"]
         self.log.info("reuse decisions:\n%s", decisions.table())

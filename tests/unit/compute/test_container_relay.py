@@ -118,6 +118,10 @@ def test_a_reused_key_starts_no_container(monkeypatch, tmp_path):
 def test_a_held_key_waits_deferred_without_a_container(monkeypatch, tmp_path):
     from airflow.sdk.exceptions import TaskDeferred
 
+    from mlpipelines.triggers import reuse as waits_module
+
+    monkeypatch.setattr(waits_module, "WAIT_IN_PROCESS_SECONDS", 0.2)
+
     from mlpipelines.reuse.decision import check_reuse
     from mlpipelines.reuse.store import Holder, ReuseStore
     from mlpipelines.runtime.step_context import StepContext

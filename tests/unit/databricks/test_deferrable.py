@@ -202,7 +202,14 @@ def test_timeout_cancels_the_run_from_the_trigger(jobs_api: JobsApiStandIn):
     assert not _marker(definition, _resume_state(deferred)["claim"]["key"]).exists()
 
 
-def test_the_deferred_key_holds_off_another_run_until_killed(jobs_api: JobsApiStandIn):
+def test_the_deferred_key_holds_off_another_run_until_killed(
+    jobs_api: JobsApiStandIn, monkeypatch: pytest.MonkeyPatch
+):
+    from mlpipelines.triggers import reuse as waits_module
+
+    # Wait in process 0.2 s (not 30) before deferring, and let the wait fire at once.
+    monkeypatch.setattr(waits_module, "WAIT_IN_PROCESS_SECONDS", 0.2)
+    monkeypatch.setattr(waits_module, "DEFER_AT_LEAST_SECONDS", 0.0)
     jobs_api.script("deferred-held", Outcome(never_ends=True))
     definition = _definition("held", "deferred-held")
     deferred = _defer(definition, _TaskInstance("held", _run_id()))

@@ -56,3 +56,48 @@ def test_the_wait_trigger_fires_once_the_holder_releases_or_dies(tmp_path):
         return (await asyncio.wait_for(waiting, 5)).payload
 
     assert asyncio.run(released_after_some_polls()) == {"released": ["live", "dead"]}
+
+
+def test_a_short_wait_stays_in_process_and_a_deferred_one_fires_not_too_soon(tmp_path):
+    """A task must not end and start again within seconds (Airflow can then fail it, see
+    triggers/reuse.py): a holder that finishes soon is awaited in process, and a deferral's
+    trigger fires DEFER_AT_LEAST_SECONDS after it at the earliest."""
+    import asyncio
+    import threading
+    import time
+
+    from mlpipelines.triggers.reuse import (
+        DEFER_AT_LEAST_SECONDS,
+        HolderGoneTrigger,
+        wait_in_process,
+    )
+
+    spec = {"name": "markers", "kind": "local", "path": str(tmp_path)}
+    store = ReuseStore(spec)
+    holder = Holder("dag", "run1", "step")
+    assert store.claim("k", holder) is None
+    held = [{"store": spec, "key": "k"}]
+    threading.Timer(0.3, store.release, ("k", holder)).start()
+    started = time.monotonic()
+    assert wait_in_process(held, started + 10)
+    assert 0.2 < time.monotonic() - started < 5
+    assert wait_in_process(held, started), "a free key: True at once, past the deadline too"
+
+    assert store.claim("k", holder) is None
+    assert not wait_in_process(held, time.monotonic() + 0.3), "deadline passed while held"
+    store.release("k", holder)
+
+    deferred = HolderGoneTrigger.from_now(held)
+    assert deferred.not_before >= time.time() + DEFER_AT_LEAST_SECONDS - 1
+    assert HolderGoneTrigger(**deferred.serialize()[1]).not_before == deferred.not_before
+    soon = HolderGoneTrigger(held=held, not_before=time.time() + 0.5)
+    fired_at = []
+
+    async def fire() -> None:
+        async for _ in soon.run():
+            fired_at.append(time.time())
+            return
+
+    before = time.time()
+    asyncio.run(fire())
+    assert fired_at and fired_at[0] - before >= 0.45, "free at once, yet not before not_before"
