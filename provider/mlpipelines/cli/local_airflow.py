@@ -24,10 +24,20 @@ from mlpipelines.model.workspace import Workspace
 from mlpipelines.translate.spec import LOADER_DAG_FILE, LOADER_DAG_SOURCE
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+SQLITE_LOCK_TIMEOUT_SECONDS = 30
 STATE_FILE = "mlpipelines-airflow.json"
 PASSWORDS_FILE = "simple_auth_manager_passwords.json"
 SECRETS_FILE = "mlpipelines-secrets.json"
 ADMIN = "admin"
+
+
+def use_write_ahead_log(database: Path) -> None:
+    """Put the SQLite metadata database in WAL mode (kept in the file): readers no longer
+    block the one writer, which the four Airflow processes otherwise queue on."""
+    import sqlite3
+
+    with sqlite3.connect(database, timeout=SQLITE_LOCK_TIMEOUT_SECONDS) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
 
 
 def free_port() -> int:
@@ -89,7 +99,12 @@ class LocalAirflow:
                     self.home / PASSWORDS_FILE
                 ),
                 "AIRFLOW__CORE__FERNET_KEY": secret["fernet_key"],
-                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.home / 'airflow.db'}",
+                # Wait up to 30 s for SQLite's one writer lock instead of 5: the scheduler,
+                # the API server and the DAG processor all write, and a busy machine made a
+                # trigger request fail with "database is locked" after 5 s.
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
+                    f"sqlite:///{self.home / 'airflow.db'}?timeout={SQLITE_LOCK_TIMEOUT_SECONDS}"
+                ),
                 "AIRFLOW__API__HOST": "127.0.0.1",
                 "AIRFLOW__API__PORT": str(port),
                 "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
@@ -134,6 +149,7 @@ class LocalAirflow:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
+        use_write_ahead_log(self.home / "airflow.db")
         spec = []
         for component in COMPONENTS:
             argv = [airflow, component]
