@@ -104,9 +104,16 @@ class DatabricksStepRunTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         async with self._hook() as hook:
+            first_look = True
             while True:
                 try:
                     await self._beat()
+                    if first_look:
+                        # One polling period before the first look: a run that ends at once
+                        # would resume the task seconds after it deferred, which Airflow 3.3
+                        # can fail (see triggers/reuse.py).
+                        first_look = False
+                        await self._sleep_until_next_poll()
                     state = await hook.a_get_run_state(self.run_id)
                     if state.is_terminal:
                         yield TriggerEvent(self._event(state, timed_out=False))
