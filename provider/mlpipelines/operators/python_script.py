@@ -105,20 +105,9 @@ class PythonScriptStepOperator(StepOperator):
     def _reused_or_waiting(self, ctx: StepContext, context: Any) -> bool:
         """Look at the step's key on the worker first: a reused step hands its result on
         and a held one waits deferred, neither starting (nor occupying) a container."""
-        from airflow.sdk.exceptions import AirflowException
+        from mlpipelines.runtime.step_run import look_before_running
 
-        from mlpipelines.errors import StepRunError
-        from mlpipelines.runtime.step_run import StepHeld, look_before_running
-
-        waiting_until: float | None = None
-        while True:
-            try:
-                result = look_before_running(self.step, ctx)
-                break
-            except StepHeld as held:
-                waiting_until = self.wait_for_holder(held, waiting_until)
-            except StepRunError as exc:
-                raise AirflowException(str(exc)) from None
+        result = self.when_key_is_free(lambda: look_before_running(self.step, ctx))
         if result is None:
             return False
         self.hand_on(context["ti"], result)

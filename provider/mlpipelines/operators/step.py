@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowSkipException
@@ -18,6 +19,8 @@ from mlpipelines.runtime.step_context import (
 
 if TYPE_CHECKING:
     from mlpipelines.runtime.step_run import StepResult
+
+T = TypeVar("T")
 
 
 class StepOperator(BaseOperator):
@@ -63,21 +66,24 @@ class StepOperator(BaseOperator):
         )
 
     def execute(self, context: Any) -> None:
+        ctx = self.step_context(context)
+        self.hand_on(context["ti"], self.when_key_is_free(lambda: self.run_step(ctx)))
+
+    def when_key_is_free(self, call: Callable[[], T]) -> T:
+        """``call()``, called again each time it raised StepHeld and the other run is gone
+        (waiting as ``wait_for_holder`` says); a StepRunError fails the task with its message."""
         # Imported here, not at module level: DAG files import operator modules at every
         # parse, and only a running step needs the runtime (snapshots, hashing, reuse).
         from mlpipelines.runtime.step_run import StepHeld
 
-        ctx = self.step_context(context)
         waiting_until: float | None = None
         while True:
             try:
-                result = self.run_step(ctx)
-                break
+                return call()
             except StepHeld as held:
                 waiting_until = self.wait_for_holder(held, waiting_until)
             except StepRunError as exc:
                 raise AirflowException(str(exc)) from None
-        self.hand_on(context["ti"], result)
 
     def wait_for_holder(self, held: Any, waiting_until: float | None) -> float:
         """Another run computes this step's key: wait for it in this process a while (then
