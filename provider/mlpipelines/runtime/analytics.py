@@ -137,6 +137,19 @@ def refuse_usql(definition: dict[str, Any], sql: str, dialect: str = "DuckDB SQL
         )
 
 
+def refuse_outputs_named_like_inputs(
+    definition: dict[str, Any], located: dict[str, LocatedInput]
+) -> None:
+    """Each input is a view named after it and each output is read from the view named after
+    it, so one name cannot be both."""
+    clash = sorted({spec["name"] for spec in definition["outputs"]} & set(located))
+    if clash:
+        raise StepRunError(
+            f"step '{definition['name']}': output '{clash[0]}' has the name of an input; "
+            "rename one of them"
+        )
+
+
 def _quoted(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
@@ -187,13 +200,8 @@ def _create_input_views(
     summary: list[str],
     work_dir: Path,
 ) -> None:
-    outputs = {spec["name"] for spec in definition["outputs"]}
+    refuse_outputs_named_like_inputs(definition, located)
     for name, item in located.items():
-        if name in outputs:
-            raise StepRunError(
-                f"step '{definition['name']}': output '{name}' has the name of an input; "
-                "rename one of them"
-            )
         if item.data is None:
             _dataset_view(con, definition["name"], name, item.spec, summary)
             continue

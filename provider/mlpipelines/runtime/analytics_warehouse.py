@@ -27,6 +27,7 @@ from mlpipelines.runtime.analytics import (
     CSV_SUFFIXES,
     PARQUET_SUFFIXES,
     read_script,
+    refuse_outputs_named_like_inputs,
     refuse_usql,
     sql_param_value,
 )
@@ -187,13 +188,8 @@ class _Warehouse:
 
     def _create_input_views(self, located: dict[str, LocatedInput]) -> None:
         definition = self.definition
-        outputs = {spec["name"] for spec in definition["outputs"]}
+        refuse_outputs_named_like_inputs(definition, located)
         for name, item in located.items():
-            if name in outputs:
-                raise StepRunError(
-                    f"step '{definition['name']}': output '{name}' has the name of an input; "
-                    "rename one of them"
-                )
             if item.data is None:
                 raise StepRunError(
                     f"step '{definition['name']}': dataset input '{name}' cannot be read on a "
