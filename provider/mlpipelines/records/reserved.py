@@ -1,0 +1,27 @@
+"""Names mlpipelines reserves: the parameter, task ids, XCom keys and datastore folders it
+uses itself. One constant each, so no two layers can spell one differently."""
+
+from __future__ import annotations
+
+# The DAG Param every pipeline gets: true runs every step whatever is cached.
+REGENERATE_PARAM = "regenerate_outputs"
+RESERVED_PARAMETER_NAMES = frozenset({REGENERATE_PARAM})
+
+# The reuse sensor's task id, first in every DAG with reusable steps.
+REUSE_TASK_ID = "mlpipelines_reuse"
+RESERVED_TASK_IDS = frozenset({REUSE_TASK_ID})
+
+# XCom keys: each output's reference, a step's metrics, the sensor's decisions.
+OUTPUT_XCOM_PREFIX = "output_"
+METRICS_XCOM_KEY = "metrics"
+REUSE_XCOM_KEY = "reuse"
+
+# Folders on a datastore: mlpipelines' own documents, PipelineData outputs, step artifacts.
+INTERNAL_FOLDER = ".mlpipelines"
+PIPELINE_DATA_FOLDER = "pipelinedata"
+ARTIFACTS_FOLDER = "artifacts"
+
+
+def output_xcom_key(output_name: str) -> str:
+    """The XCom key under which a step pushes the reference to one of its outputs."""
+    return OUTPUT_XCOM_PREFIX + output_name
