@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlpipelines.hooks.connection_forms import connection_types
+from mlpipelines.records.step_kinds import STEP_KINDS
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -26,10 +27,7 @@ def get_provider_info() -> dict[str, Any]:
             {
                 "integration-name": "mlpipelines",
                 "python-modules": [
-                    "mlpipelines.operators.python_script",
-                    "mlpipelines.operators.analytics",
-                    "mlpipelines.operators.databricks",
-                    "mlpipelines.operators.data_transfer",
+                    kind.operator.rpartition(".")[0] for kind in STEP_KINDS.values()
                 ],
             }
         ],

@@ -11,8 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from mlpipelines.cli.arguments import add_config, add_params, workspace_of
-
-REGENERATE = "regenerate_outputs"
+from mlpipelines.records.reserved import REGENERATE_PARAM
 
 
 def add_commands(commands: Any) -> None:
@@ -93,7 +92,7 @@ def checked_conf(conf: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]
 
     if not params:
         return conf
-    own = {k: v for k, v in conf.items() if k.startswith("mlpipelines_") or k == REGENERATE}
+    own = {k: v for k, v in conf.items() if k.startswith("mlpipelines_") or k == REGENERATE_PARAM}
     given = {k: v for k, v in conf.items() if k not in own}
     declared = []
     for name, param in params.items():

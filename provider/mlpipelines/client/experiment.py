@@ -12,6 +12,8 @@ from mlpipelines.client.airflow_api import AirflowApi
 from mlpipelines.client.git_info import git_info, git_note
 from mlpipelines.client.pipeline_run import PipelineRun
 from mlpipelines.publishing.run_request import check_parameters
+from mlpipelines.records import SourceRef
+from mlpipelines.records.reserved import REGENERATE_PARAM
 from mlpipelines.snapshot import take_snapshot
 from mlpipelines.translate.plan import PipelinePlan, TaskSpec, plan_pipeline
 from mlpipelines.translate.spec import (
@@ -54,9 +56,7 @@ class Experiment:
         )
         # Git facts come from the folders as written, not from their uploaded copies.
         sources = [
-            t.definition["source_directory"]
-            for t in planned.tasks
-            if t.definition.get("source_directory")
+            t.definition.source_directory for t in planned.tasks if t.definition.source_directory
         ]
         plan = upload_snapshots(planned, self.workspace)
         spec = plan_to_spec(plan, self.name)
@@ -68,8 +68,8 @@ class Experiment:
         wait_until_parsed(api, self.name, f"spec:{digest}")
         api.call("PATCH", f"/api/v2/dags/{quote(self.name, safe='')}", json={"is_paused": False})
         git = git_info(sources)
-        regenerate = bool(regenerate_outputs or params.get("regenerate_outputs"))
-        conf: dict[str, Any] = {**params, "regenerate_outputs": regenerate}
+        regenerate = bool(regenerate_outputs or params.get(REGENERATE_PARAM))
+        conf: dict[str, Any] = {**params, REGENERATE_PARAM: regenerate}
         conf["mlpipelines_spec_digest"] = digest
         if git:
             conf["mlpipelines_git"] = git
@@ -91,16 +91,15 @@ def upload_snapshots(plan: PipelinePlan, workspace: Any) -> PipelinePlan:
     location = store.location
     tasks = []
     for task in plan.tasks:
-        source = task.definition.get("source_directory")
+        source = task.definition.source_directory
         if not source:
             tasks.append(task)
             continue
         relative = ship_snapshot(take_snapshot(source), location)
-        definition = {
-            **task.definition,
-            "source_directory": location.path(relative) if location.is_local else source,
-            "source_ref": {"store": store.spec.to_dict(), "path": relative},
-        }
+        definition = task.definition.with_changes(
+            source_directory=location.path(relative) if location.is_local else source,
+            source_ref=SourceRef(store.spec, relative),
+        )
         tasks.append(TaskSpec(task.task_id, task.kind, definition, task.upstream, task.doc_md))
     return PipelinePlan(plan.params, tuple(tasks), plan.description, plan.reuse)
 

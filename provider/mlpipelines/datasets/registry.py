@@ -19,12 +19,13 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from mlpipelines.errors import UserErrorException
+from mlpipelines.records.reserved import INTERNAL_FOLDER
 
 if TYPE_CHECKING:
     from mlpipelines.model.workspace import Workspace
     from mlpipelines.storage.location import StoreLocation
 
-REGISTRY = ".mlpipelines/datasets"
+REGISTRY = f"{INTERNAL_FOLDER}/datasets"
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,254}$")
 VERSION_FILE = re.compile(r"^(\d+)\.json$")
 ATTEMPTS = 50

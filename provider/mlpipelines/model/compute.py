@@ -9,22 +9,20 @@ its own class, or raises ``ComputeTargetException``.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
 from mlpipelines.errors import ComputeTargetException
+from mlpipelines.records.engines import (
+    BACKENDS,
+    CONTAINER_BACKENDS,
+    LOCAL_NAME,
+    STEP_IMAGE_ENV,
+    default_step_image,
+)
 
-LOCAL_NAME = "local"
-BACKENDS = ("local", "kubernetes", "docker")
-CONTAINER_BACKENDS = ("kubernetes", "docker")
-STEP_IMAGE_ENV = "MLPIPELINES_STEP_IMAGE"
-
-
-def default_step_image() -> str | None:
-    """The step image a pod or container target uses when it names none (read when called)."""
-    return os.environ.get(STEP_IMAGE_ENV) or None
+__all__ = ["BACKENDS", "CONTAINER_BACKENDS", "LOCAL_NAME", "STEP_IMAGE_ENV", "default_step_image"]
 
 
 class ComputeTarget:

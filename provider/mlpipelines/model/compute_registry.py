@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from mlpipelines.model.workspace import Workspace
+from mlpipelines.records.reserved import INTERNAL_FOLDER
 
-COMPUTE_FOLDER = ".mlpipelines/compute"
+COMPUTE_FOLDER = f"{INTERNAL_FOLDER}/compute"
 _cache: dict[Path, tuple[int, dict[str, Any]]] = {}
 
 

@@ -11,6 +11,7 @@ from mlpipelines.errors import ComputeTargetException, UserErrorException
 from mlpipelines.model.compute import ComputeTarget
 from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
 from mlpipelines.model.steps import Step
+from mlpipelines.records import ArgumentToken, DatabricksSettings, DatabricksTask
 
 DEFAULT_DATABRICKS_CONN_ID = "databricks_default"
 _DATA = (DataReference, PipelineData, DataInput)
@@ -246,41 +247,40 @@ class DatabricksStep(Step):
             k: v for k, v in self.notebook_params.items() if not isinstance(underlying(v), _DATA)
         }
 
-    def _notebook_data_params(self) -> dict[str, dict[str, str]]:
+    def _notebook_data_params(self) -> dict[str, ArgumentToken]:
         """Data notebook widgets: one per input and output, plus data given in notebook_params."""
         names = {id(underlying(i)): ("input", i.name) for i in self.inputs}
         names.update({id(o): ("output", o.name) for o in self.outputs})
-        widgets = {name: {role: name} for role, name in names.values()}
+        widgets = {name: ArgumentToken(role, name) for role, name in names.values()}
         for key, value in self.notebook_params.items():
             data = underlying(value)
             if isinstance(data, _DATA):
                 role, name = names[id(data)]
-                widgets[key] = {role: name}
+                widgets[key] = ArgumentToken(role, name)
             else:
                 widgets.pop(key, None)
         return widgets if self.notebook_path is not None else {}
 
     def definition_extras(self) -> dict[str, Any]:
-        task: dict[str, Any] = {"kind": self.task_kind}
-        if self.notebook_path is not None:
-            task["notebook_path"] = self.notebook_path
-            task["data_params"] = self._notebook_data_params()
-        elif self.python_script_path is not None:
-            task["python_file"] = self.python_script_path
-        elif self.python_script_name is not None:
-            task["python_script_name"] = self.python_script_name.replace("\\", "/")
-        else:
-            task["main_class_name"] = self.main_class_name
+        script = self.python_script_name
+        task = DatabricksTask(
+            kind=self.task_kind,
+            notebook_path=self.notebook_path,
+            data_params=self._notebook_data_params(),
+            python_file=self.python_script_path,
+            python_script_name=script.replace("\\", "/") if script is not None else None,
+            main_class_name=self.main_class_name,
+        )
         return {
-            "databricks": {
-                "conn_id": databricks_conn_id(self.compute_target),
-                "existing_cluster_id": self.existing_cluster_id,
-                "new_cluster": self.new_cluster,
-                "task": task,
-                "run_name": self.run_name,
-                "timeout_seconds": self.timeout_seconds,
-                "permit_cluster_restart": self.permit_cluster_restart,
-            },
+            "databricks": DatabricksSettings(
+                conn_id=databricks_conn_id(self.compute_target),
+                task=task,
+                existing_cluster_id=self.existing_cluster_id,
+                new_cluster=self.new_cluster,
+                run_name=self.run_name,
+                timeout_seconds=self.timeout_seconds,
+                permit_cluster_restart=self.permit_cluster_restart,
+            ),
             # How the task waits, not what the run makes: outside "databricks", which is
             # part of the reuse key.
             "deferrable": self.deferrable,

@@ -108,7 +108,8 @@ class Step:
         return {}
 
     def definition_extras(self) -> dict[str, Any]:
-        """What only this kind of step adds to its planned definition (JSON-able)."""
+        """What only this kind of step adds to its planned definition: ``StepDefinition``
+        fields by name (typed records, see ``mlpipelines.records``)."""
         return {}
 
     def __repr__(self) -> str:

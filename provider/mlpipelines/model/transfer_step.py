@@ -8,6 +8,7 @@ from mlpipelines.errors import UserErrorException
 from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
 from mlpipelines.model.datastore import clean_relative_path
 from mlpipelines.model.steps import Step
+from mlpipelines.records import TransferDestination, TransferSettings
 
 REFERENCE_TYPES = (None, "file", "directory")
 
@@ -72,16 +73,16 @@ class DataTransferStep(Step):
 
     def definition_extras(self) -> dict[str, Any]:
         destination = self.destination_data_reference
-        transfer: dict[str, Any] = {
-            "source": self.source_data_reference.name,
-            "source_type": self.source_reference_type,
-            "destination_type": self.destination_reference_type,
-        }
+        fixed = None
         if isinstance(destination, DataReference):
-            transfer["destination"] = {
-                "datastore": destination.datastore.spec.to_dict(),
-                "path": clean_relative_path(destination.path_on_datastore),
-            }
-        else:
-            transfer["output"] = destination.name
+            fixed = TransferDestination(
+                destination.datastore.spec, clean_relative_path(destination.path_on_datastore)
+            )
+        transfer = TransferSettings(
+            source=self.source_data_reference.name,
+            source_type=self.source_reference_type,
+            destination_type=self.destination_reference_type,
+            destination=fixed,
+            output=None if fixed is not None else destination.name,
+        )
         return {"transfer": transfer}

@@ -16,11 +16,11 @@ from mlpipelines.model.datastore import clean_relative_path
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.pipeline import iter_parameters, step_upstreams
 from mlpipelines.model.steps import PythonScriptStep, Step
+from mlpipelines.records.reserved import RESERVED_PARAMETER_NAMES
 
 if TYPE_CHECKING:
     from mlpipelines.model.pipeline import Pipeline
 
-RESERVED_PARAMETER_NAMES = frozenset({"regenerate_outputs"})
 RESERVED_PARAMETER_PREFIX = "mlpipelines_"
 _SCALARS = (str, int, float, bool)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from mlpipelines.errors import UserErrorException
+from mlpipelines.records.datastore import CONNECTION_KIND, DatastoreSpec
 
 DEFAULT_DATASTORES = ("workspaceblobstore", "workspacefilestore")
-CONNECTION_KIND = "connection"  # an Airflow connection, resolved when a task runs
 CONFIG_FILE_NAMES = ("config.json", ".azureml/config.json", "mlpipelines.json")
 _IGNORED_AZURE_KEYS = ("subscription_id", "resource_group", "workspace_name", "location")
 
@@ -19,19 +19,6 @@ _IGNORED_AZURE_KEYS = ("subscription_id", "resource_group", "workspace_name", "l
 def airflow_home() -> Path:
     """The Airflow home this process belongs to: $AIRFLOW_HOME, else ~/airflow as Airflow does."""
     return Path(os.environ.get("AIRFLOW_HOME") or Path.home() / "airflow").expanduser()
-
-
-@dataclass(frozen=True)
-class DatastoreSpec:
-    """Where a datastore lives. A local folder with ``path=None`` lives under the Airflow home
-    of whichever machine reads it, so DAGs never carry one machine's absolute path."""
-
-    name: str
-    kind: str = "local"
-    path: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "path": self.path}
 
 
 @dataclass

@@ -29,13 +29,13 @@ class AnalyticsStepOperator(DefinitionStepOperator):
     _hook: object = None
 
     def run_step(self, ctx: StepContext) -> StepResult:
-        compute = self.step.get("compute") or {}
-        if compute.get("engine") == "databricks_sql":
+        compute = self.step.compute
+        if compute is not None and compute.engine == "databricks_sql" and compute.conn_id:
             from airflow.providers.databricks.hooks.databricks import DatabricksHook
 
             from mlpipelines.runtime.analytics_warehouse import run_warehouse_analytics_step
 
-            hook = DatabricksHook(compute["conn_id"], caller=type(self).__name__)
+            hook = DatabricksHook(compute.conn_id, caller=type(self).__name__)
             self._hook = hook
             return run_warehouse_analytics_step(
                 self.step, ctx, hook, on_statement=self._remember_statement

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperatorLink
 
 from mlpipelines.operators.step import StepOperator
+from mlpipelines.records import DatabricksSettings, StepDefinition
 from mlpipelines.runtime.step_context import StepContext
 
 if TYPE_CHECKING:
@@ -56,7 +58,7 @@ class DatabricksStepOperator(StepOperator):
     def __init__(
         self,
         *,
-        step: dict[str, Any],
+        step: StepDefinition,
         reuse_task_id: str | None = None,
         databricks_conn_id: str | None = None,
         polling_period_seconds: float = 30,
@@ -65,14 +67,14 @@ class DatabricksStepOperator(StepOperator):
     ) -> None:
         super().__init__(**kwargs)
         if deferrable is None:
-            deferrable = step.get("deferrable")
+            deferrable = step.deferrable
         if deferrable is None:
             from airflow.sdk.configuration import conf
 
             deferrable = conf.getboolean("operators", "default_deferrable", fallback=False)
         self.step = step
         self.reuse_task_id = reuse_task_id
-        self.databricks_conn_id = databricks_conn_id or step["databricks"]["conn_id"]
+        self.databricks_conn_id = databricks_conn_id or _settings(step).conn_id
         self.polling_period_seconds = polling_period_seconds
         self.deferrable = deferrable
         self._run_id: int | None = None
@@ -102,13 +104,13 @@ class DatabricksStepOperator(StepOperator):
         held: HeldKey | None = None
         if claim.reusable:
             held = {
-                "store": claim.store,
+                "store": claim.store.to_dict(),
                 "key": claim.key,
                 "dag_id": claim.dag_id,
                 "run_id": claim.run_id,
                 "task_id": claim.task_id,
             }
-        timeout = self.step["databricks"]["timeout_seconds"]
+        timeout = _settings(self.step).timeout_seconds
         work = deferred.work
         self.defer(
             trigger=DatabricksStepRunTrigger(
@@ -143,15 +145,12 @@ class DatabricksStepOperator(StepOperator):
             raise AirflowException(str(exc)) from None
         self.hand_on(context["ti"], result)
 
-    def _definition(self) -> dict[str, Any]:
+    def _definition(self) -> StepDefinition:
         """The step's definition, naming the (possibly templated) connection in use."""
-        definition = self.step
-        if self.databricks_conn_id != definition["databricks"]["conn_id"]:
-            definition = {
-                **definition,
-                "databricks": {**definition["databricks"], "conn_id": self.databricks_conn_id},
-            }
-        return definition
+        settings = _settings(self.step)
+        if self.databricks_conn_id == settings.conn_id:
+            return self.step
+        return self.step.with_changes(databricks=replace(settings, conn_id=self.databricks_conn_id))
 
     def run_step(self, ctx: StepContext) -> StepResult:
         from mlpipelines.runtime.databricks import run_databricks_step
@@ -178,3 +177,9 @@ class DatabricksStepOperator(StepOperator):
         if run_id is not None:
             self.log.info("cancelling Databricks run %s", run_id)
             self.hook.cancel_run(run_id)
+
+
+def _settings(step: StepDefinition) -> DatabricksSettings:
+    if step.databricks is None:
+        raise ValueError(f"step '{step.name}' is no Databricks step")
+    return step.databricks

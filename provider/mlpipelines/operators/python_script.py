@@ -7,8 +7,9 @@ import subprocess
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mlpipelines.model.compute import CONTAINER_BACKENDS
 from mlpipelines.operators.step import StepOperator
+from mlpipelines.records import OutputReference, StepDefinition
+from mlpipelines.records.engines import CONTAINER_BACKENDS
 from mlpipelines.runtime.step_context import StepContext
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ class PythonScriptStepOperator(StepOperator):
     def __init__(
         self,
         *,
-        step: dict[str, Any],
+        step: StepDefinition,
         reuse_task_id: str | None = None,
         interpreter: str | None = None,
         env: dict[str, str] | None = None,
@@ -49,7 +50,7 @@ class PythonScriptStepOperator(StepOperator):
         self._container: Any = None
 
     def execute(self, context: Any) -> None:
-        backend = (self.step.get("compute") or {}).get("backend")
+        backend = self.step.compute.backend if self.step.compute else None
         if backend in CONTAINER_BACKENDS:
             self._execute_in_container(backend, context)
             return
@@ -81,7 +82,7 @@ class PythonScriptStepOperator(StepOperator):
         except Exception as exc:
             tail = "\n".join(list(getattr(exc, "logs", None) or [])[-20:])
             raise AirflowException(
-                f"step '{self.step['name']}' failed in its {backend} container: {exc}"
+                f"step '{self.step.name}' failed in its {backend} container: {exc}"
                 + (f"; last lines:\n{tail}" if tail else "")
             ) from exc
         finally:
@@ -92,11 +93,11 @@ class PythonScriptStepOperator(StepOperator):
             reported = parse_result_line(reported)
         if not isinstance(reported, dict):
             raise AirflowException(
-                f"step '{self.step['name']}': its {backend} container reported no result"
+                f"step '{self.step.name}': its {backend} container reported no result"
             )
         self.push_result(
             context["ti"],
-            reported["outputs"],
+            {name: OutputReference.from_json(ref) for name, ref in reported["outputs"].items()},
             reported["metrics"],
             reported.get("reused_run_id"),
             reported.get("key"),

@@ -9,6 +9,7 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowSkipException
 
 from mlpipelines.errors import StepRunError
+from mlpipelines.records import OutputReference, StepDefinition
 from mlpipelines.runtime.step_context import (
     METRICS_XCOM_KEY,
     REUSE_XCOM_KEY,
@@ -38,19 +39,19 @@ class StepOperator(BaseOperator):
     # No __init__ here on purpose: Airflow wraps every __init__ of an operator's class
     # hierarchy, and each wrapper deep-copies the DAG's params; one level more would cost
     # every task of a 1000-step DAG ~15 us at parse time. Subclasses set these two.
-    step: dict[str, Any]
+    step: StepDefinition
     reuse_task_id: str | None = None
 
     def run_step(self, ctx: StepContext) -> StepResult:
         """Reuse or run the step once; raise StepHeld or StepRunError."""
         raise NotImplementedError
 
-    def _pull_output(self, ti: Any, producer: str, name: str) -> dict[str, Any] | None:
+    def _pull_output(self, ti: Any, producer: str, name: str) -> OutputReference | None:
         ref = ti.xcom_pull(task_ids=producer, key=output_xcom_key(name))
         if ref is None and self.reuse_task_id:
             reuse = ti.xcom_pull(task_ids=self.reuse_task_id, key=REUSE_XCOM_KEY)
             ref = reused_output(reuse, producer, name)
-        return ref
+        return OutputReference.from_json(ref) if ref else None
 
     def step_context(self, context: Any) -> StepContext:
         """What the step's runtime knows of this task."""
@@ -93,11 +94,12 @@ class StepOperator(BaseOperator):
 
         from mlpipelines.triggers.reuse import (
             WAIT_IN_PROCESS_SECONDS,
+            HeldKeyWait,
             HolderGoneTrigger,
             wait_in_process,
         )
 
-        keys = [{"store": held.store, "key": held.key}]
+        keys = [HeldKeyWait(store=held.store.to_dict(), key=held.key)]
         if waiting_until is None:
             waiting_until = time.monotonic() + WAIT_IN_PROCESS_SECONDS
             self.log.info("waiting: %s", held)
@@ -123,7 +125,7 @@ class StepOperator(BaseOperator):
     def push_result(
         self,
         ti: Any,
-        outputs: dict[str, dict[str, Any]],
+        outputs: dict[str, OutputReference],
         metrics: dict[str, Any],
         reused_run_id: str | None,
         key: str | None,
@@ -131,7 +133,7 @@ class StepOperator(BaseOperator):
         """Push outputs and metrics (from this process or a container's report); a reused
         step then shows skipped."""
         for name, ref in outputs.items():
-            ti.xcom_push(key=output_xcom_key(name), value=ref)
+            ti.xcom_push(key=output_xcom_key(name), value=ref.to_json())
         ti.xcom_push(key=METRICS_XCOM_KEY, value=metrics)
         if reused_run_id is not None:
             raise AirflowSkipException(f"reused from run {reused_run_id} (key {key})")
@@ -148,7 +150,7 @@ class DefinitionStepOperator(StepOperator):
     """
 
     def __init__(
-        self, *, step: dict[str, Any], reuse_task_id: str | None = None, **kwargs: Any
+        self, *, step: StepDefinition, reuse_task_id: str | None = None, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
         self.step = step

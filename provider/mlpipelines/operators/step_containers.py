@@ -11,10 +11,18 @@ import json
 import os
 from typing import Any
 
-from mlpipelines.model.compute import STEP_IMAGE_ENV, default_step_image
-from mlpipelines.model.workspace import DatastoreSpec, local_datastore_root
+from mlpipelines.model.workspace import local_datastore_root
+from mlpipelines.records import (
+    ComputeSettings,
+    DataPathInput,
+    DataReferenceInput,
+    DatasetInput,
+    OutputReference,
+    StepDefinition,
+)
+from mlpipelines.records.engines import STEP_IMAGE_ENV, default_step_image
 from mlpipelines.runtime.container_step import ENVELOPE_ENV
-from mlpipelines.runtime.datastores import source_of, store_of
+from mlpipelines.storage.datastores import source_of
 
 ENTRYPOINT = ["python", "-m", "mlpipelines.runtime.container_step"]
 # The step image's AIRFLOW_HOME (apache/airflow's): where a local datastore without a path of
@@ -22,18 +30,18 @@ ENTRYPOINT = ["python", "-m", "mlpipelines.runtime.container_step"]
 CONTAINER_AIRFLOW_HOME = "/opt/airflow"
 
 
-def step_image(definition: dict[str, Any]) -> str:
+def step_image(definition: StepDefinition) -> str:
     """The image of the step's target, else the configured default step image."""
-    image = (definition.get("compute") or {}).get("image") or default_step_image()
+    image = (definition.compute.image if definition.compute else None) or default_step_image()
     if not image:
         raise ValueError(
-            f"step '{definition['name']}': compute target '{definition['compute_target']}' "
+            f"step '{definition.name}': compute target '{definition.compute_target}' "
             f"names no image and {STEP_IMAGE_ENV} is not set on this worker"
         )
     return str(image)
 
 
-def pod_operator_for(definition: dict[str, Any], envelope: dict[str, Any], task_id: str) -> Any:
+def pod_operator_for(definition: StepDefinition, envelope: dict[str, Any], task_id: str) -> Any:
     """A KubernetesPodOperator running the envelope's step; its XCom is the step's result.
 
     Every key of the target's ``env_from_secrets`` Kubernetes secrets (datastore connections
@@ -42,20 +50,20 @@ def pod_operator_for(definition: dict[str, Any], envelope: dict[str, Any], task_
     from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
     from kubernetes.client import models as k8s
 
-    compute = definition.get("compute") or {}
+    compute = definition.compute or ComputeSettings("AmlCompute")
     return KubernetesPodOperator(
         task_id=task_id,
         name=f"mlpipelines-{task_id}",
         image=step_image(definition),
         cmds=list(ENTRYPOINT),
         arguments=[],
-        namespace=compute.get("namespace") or None,
+        namespace=compute.namespace or None,
         env_vars=[k8s.V1EnvVar(name=ENVELOPE_ENV, value=json.dumps(envelope, sort_keys=True))],
         env_from=[
             k8s.V1EnvFromSource(secret_ref=k8s.V1SecretEnvSource(name=name))
-            for name in compute.get("env_from_secrets") or ()
+            for name in compute.env_from_secrets
         ],
-        labels={"mlpipelines-step": _label(definition["name"])},
+        labels={"mlpipelines-step": _label(definition.name)},
         do_xcom_push=True,
         deferrable=False,
         get_logs=True,
@@ -63,7 +71,7 @@ def pod_operator_for(definition: dict[str, Any], envelope: dict[str, Any], task_
     )
 
 
-def docker_operator_for(definition: dict[str, Any], envelope: dict[str, Any], task_id: str) -> Any:
+def docker_operator_for(definition: StepDefinition, envelope: dict[str, Any], task_id: str) -> Any:
     """A DockerOperator running the envelope's step; its XCom is every log line (the result
     is the last ``MLPIPELINES_RESULT`` line).
 
@@ -73,12 +81,12 @@ def docker_operator_for(definition: dict[str, Any], envelope: dict[str, Any], ta
     """
     from airflow.providers.docker.operators.docker import DockerOperator
 
-    compute = definition.get("compute") or {}
-    names = list(compute.get("env_from_secrets") or ())
+    compute = definition.compute or ComputeSettings("AmlCompute")
+    names = list(compute.env_from_secrets)
     missing = [name for name in names if name not in os.environ]
     if missing:
         raise ValueError(
-            f"step '{definition['name']}': environment variables {', '.join(missing)} "
+            f"step '{definition.name}': environment variables {', '.join(missing)} "
             "(env_from_secrets of its compute target) are not set on this worker"
         )
     return DockerOperator(
@@ -88,17 +96,17 @@ def docker_operator_for(definition: dict[str, Any], envelope: dict[str, Any], ta
         command=[],
         environment={ENVELOPE_ENV: json.dumps(envelope, sort_keys=True)},
         private_environment={name: os.environ[name] for name in names},
-        docker_url=compute.get("docker_url") or None,
+        docker_url=compute.docker_url or None,
         mounts=docker_mounts(definition, envelope),
         mount_tmp_dir=False,
         auto_remove="success",
         do_xcom_push=True,
         xcom_all=True,
-        labels={"mlpipelines-step": _label(definition["name"])},
+        labels={"mlpipelines-step": _label(definition.name)},
     )
 
 
-def docker_mounts(definition: dict[str, Any], envelope: dict[str, Any]) -> list[Any]:
+def docker_mounts(definition: StepDefinition, envelope: dict[str, Any]) -> list[Any]:
     """Bind mounts for the local datastores a step touches and its source folder (read-only).
 
     A datastore with a path of its own is mounted at that path; one without lives under
@@ -106,20 +114,28 @@ def docker_mounts(definition: dict[str, Any], envelope: dict[str, Any]) -> list[
     """
     from docker.types import Mount
 
-    specs = [definition["default_datastore"]]
-    specs += [o["datastore"] for o in definition["outputs"] if o.get("datastore")]
-    specs += [i["datastore"] for i in definition["inputs"] if i.get("datastore")]
-    specs += [store for i in definition["inputs"] for store in (i.get("stores") or {}).values()]
-    specs += [store_of(item["ref"]) for item in envelope["inputs"] if item.get("ref")]
-    if definition.get("source_ref"):
-        specs.append(definition["source_ref"]["store"])
+    specs = [definition.default_datastore]
+    specs += [o.datastore for o in definition.outputs]
+    specs += [i.datastore for i in definition.inputs if isinstance(i, DataReferenceInput)]
+    specs += [
+        store
+        for i in definition.inputs
+        if isinstance(i, (DataPathInput, DatasetInput))
+        for store in i.stores.values()
+    ]
+    specs += [
+        OutputReference.from_json(item["ref"]).store
+        for item in envelope["inputs"]
+        if item.get("ref")
+    ]
+    if definition.source_ref:
+        specs.append(definition.source_ref.store)
     mounts: dict[str, Any] = {}
     for spec in specs:
-        if spec.get("kind", "local") != "local":
+        if not spec.is_local:
             continue
-        store = DatastoreSpec(spec["name"], "local", spec.get("path"))
-        host = str(local_datastore_root(store))
-        target = spec.get("path") or f"{CONTAINER_AIRFLOW_HOME}/mlpipelines/{spec['name']}"
+        host = str(local_datastore_root(spec))
+        target = spec.path or f"{CONTAINER_AIRFLOW_HOME}/mlpipelines/{spec.name}"
         mounts.setdefault(target, Mount(target=str(target), source=host, type="bind"))
     source = source_of(definition)
     if source:

@@ -10,10 +10,11 @@ from typing import Any
 from mlpipelines._json_files import write_json_atomic
 from mlpipelines.errors import UserErrorException
 from mlpipelines.model.workspace import Workspace
+from mlpipelines.records.reserved import INTERNAL_FOLDER
 
-PUBLISHED_FOLDER = ".mlpipelines/published"
-ENDPOINTS_FOLDER = ".mlpipelines/endpoints"
-SCHEDULES_FOLDER = ".mlpipelines/schedules"
+PUBLISHED_FOLDER = f"{INTERNAL_FOLDER}/published"
+ENDPOINTS_FOLDER = f"{INTERNAL_FOLDER}/endpoints"
+SCHEDULES_FOLDER = f"{INTERNAL_FOLDER}/schedules"
 ACTIVE = "Active"
 DISABLED = "Disabled"
 

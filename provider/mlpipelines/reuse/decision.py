@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlpipelines.records import StepDefinition
+from mlpipelines.records.reserved import REGENERATE_PARAM
 from mlpipelines.reuse.explain import explain_changes
 from mlpipelines.reuse.keys import reuse_components, reuse_key
 from mlpipelines.reuse.store import Manifest, ReuseStore
-from mlpipelines.runtime.datastores import source_of
 from mlpipelines.snapshot import Snapshot, take_snapshot
-
-REGENERATE_PARAM = "regenerate_outputs"
+from mlpipelines.storage.datastores import source_of
 
 
 @dataclass
 class ReuseCheck:
     """The outcome for one step: reused from ``manifest``, or run for ``reasons``."""
 
-    key: str | None = None
-    components: dict[str, Any] | None = None
+    key: str
+    components: dict[str, Any]
     snapshot: Snapshot | None = None
     manifest: Manifest | None = None
     reasons: list[str] = field(default_factory=list)
@@ -35,9 +36,9 @@ class ReuseCheck:
         return "runs: " + "; ".join(self.reasons)
 
 
-def reuse_disabled_reason(definition: dict[str, Any], params: dict[str, Any]) -> str | None:
+def reuse_disabled_reason(definition: StepDefinition, params: Mapping[str, Any]) -> str | None:
     """Why this step runs whatever is cached, or None when it may be reused."""
-    if not definition.get("allow_reuse", True):
+    if not definition.allow_reuse:
         return "allow_reuse=False"
     if params.get(REGENERATE_PARAM):
         return "regenerate_outputs=true"
@@ -45,8 +46,8 @@ def reuse_disabled_reason(definition: dict[str, Any], params: dict[str, Any]) ->
 
 
 def check_reuse(
-    definition: dict[str, Any],
-    params: dict[str, Any],
+    definition: StepDefinition,
+    params: Mapping[str, Any],
     input_fingerprints: dict[str, str],
     store: ReuseStore,
     dag_id: str,

@@ -2,80 +2,63 @@
 
 A key holds no absolute path, mtime, host or user name, so the same code and data give the
 same key in any checkout on any machine; a parameter a step does not use never enters it.
+The fields every step has are keyed for all kinds; what only one kind has comes from its
+entry in the step-kind registry (``StepKind.engine``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
+
+from mlpipelines.records import DataReferenceOutput, StepDefinition, StepOutput
+from mlpipelines.records.step_kinds import step_kind
+from mlpipelines.records.tokens import PLACEHOLDER_INPUTS, PLACEHOLDER_OUTPUTS, ParameterValues
 
 SCHEMA_VERSION = 1
 
 
-def _argument(token: dict[str, Any], params: dict[str, Any]) -> str:
-    if "parameter" in token:
-        return str(params.get(token["parameter"]))
-    if "input" in token:
-        return f"<input {token['input']}>"
-    if "output" in token:
-        return f"<output {token['output']}>"
-    return str(token["value"])
-
-
 def reuse_components(
-    definition: dict[str, Any],
-    params: dict[str, Any],
+    definition: StepDefinition,
+    params: Mapping[str, Any],
     snapshot_digest: str | None,
     input_fingerprints: dict[str, str],
 ) -> dict[str, Any]:
     """The named parts of a step's key, kept so a changed key can say what changed."""
+    values = ParameterValues(params)
+
+    def shown(token: Any) -> str:
+        text: str = token.render(values, PLACEHOLDER_INPUTS, PLACEHOLDER_OUTPUTS)
+        return text
+
     return {
         "schema": SCHEMA_VERSION,
-        "kind": definition["kind"],
-        "script": definition.get("script_name"),
-        "arguments": [_argument(t, params) for t in definition["arguments"]],
-        "params": {k: _argument(t, params) for k, t in sorted(definition["params"].items())},
-        "environment_variables": dict(
-            sorted((definition.get("environment_variables") or {}).items())
-        ),
-        "interpreter": definition.get("interpreter"),
-        "compute_target": definition["compute_target"],
-        "version": definition.get("version"),
+        "kind": definition.kind,
+        "script": definition.script_name,
+        "arguments": [shown(t) for t in definition.arguments],
+        "params": {k: shown(t) for k, t in sorted(definition.params.items())},
+        "environment_variables": dict(sorted(definition.environment_variables.items())),
+        "interpreter": definition.interpreter,
+        "compute_target": definition.compute_target,
+        "version": definition.version,
         "inputs": {
-            spec["name"]: {
-                "mode": spec["mode"],
-                "fingerprint": input_fingerprints.get(spec["name"]),
-            }
-            for spec in sorted(definition["inputs"], key=lambda s: s["name"])
+            spec.name: {"mode": spec.mode, "fingerprint": input_fingerprints.get(spec.name)}
+            for spec in sorted(definition.inputs, key=lambda s: s.name)
         },
-        "outputs": sorted(_output_component(spec) for spec in definition["outputs"]),
+        "outputs": sorted(_output_component(spec) for spec in definition.outputs),
         "snapshot": snapshot_digest,
-        "engine": _engine(definition),
+        "engine": step_kind(definition.kind).engine(definition),
     }
 
 
-def _output_component(spec: dict[str, Any]) -> str:
+def _output_component(spec: StepOutput) -> str:
     """An output's name; for a fixed destination (an uploaded DataReference) also where it
     goes, so writing somewhere else is a different step."""
-    if spec.get("kind") == "data_reference":
-        return f"{spec['name']}->{spec['datastore']['name']}/{spec['path_on_datastore']}"
-    return spec["name"]
-
-
-def _engine(definition: dict[str, Any]) -> dict[str, Any] | None:
-    """What a step runs on, where that decides its result: a Databricks step's task and
-    cluster (its connection is the compute target, already a component of its own), a SQL
-    step's warehouse, or a data transfer's destination."""
-    if definition.get("transfer"):
-        return definition["transfer"]
-    compute = definition.get("compute") or {}
-    if compute.get("engine") == "databricks_sql":
-        return {k: compute.get(k) for k in ("engine", "warehouse_id", "catalog")}
-    databricks = definition.get("databricks")
-    if not databricks:
-        return None
-    return {k: v for k, v in databricks.items() if k != "conn_id"}
+    if isinstance(spec, DataReferenceOutput):
+        return f"{spec.name}->{spec.datastore.name}/{spec.path_on_datastore}"
+    return spec.name
 
 
 def reuse_key(components: dict[str, Any]) -> str:
@@ -84,8 +67,6 @@ def reuse_key(components: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def reads_content(definition: dict[str, Any]) -> bool:
-    """Whether a step's inputs are fingerprinted by content. A copy's result depends on the
-    bytes alone and hashing them would cost as much as copying, so a data transfer step keys
-    on what the store says of its source (sizes and mtimes, or etags)."""
-    return definition["kind"] != "data_transfer"
+def reads_content(definition: StepDefinition) -> bool:
+    """Whether a step's inputs are fingerprinted by content (see ``StepKind.reads_content``)."""
+    return step_kind(definition.kind).reads_content

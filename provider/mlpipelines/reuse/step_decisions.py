@@ -3,13 +3,28 @@ must run, and which wait for another run computing the same key."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlpipelines.datasets.input_fingerprints import dataset_fingerprint
 from mlpipelines.errors import StepRunError
+from mlpipelines.records import (
+    DataPathInput,
+    DatasetInput,
+    OutputReference,
+    PipelineDataInput,
+    StepDefinition,
+)
 from mlpipelines.reuse.decision import ReuseCheck, check_reuse, reuse_disabled_reason
+from mlpipelines.reuse.fingerprints import input_fingerprints
 from mlpipelines.reuse.keys import reads_content
 from mlpipelines.reuse.store import Holder, ReuseStore
+from mlpipelines.storage.data_locations import (
+    LocatedInput,
+    data_path_location,
+    data_reference_location,
+)
 
 
 @dataclass
@@ -43,77 +58,74 @@ class RunDecisions:
 
 
 def decide_steps(
-    steps: list[dict[str, Any]], params: dict[str, Any], dag_id: str, run_id: str
+    steps: list[StepDefinition], params: Mapping[str, Any], dag_id: str, run_id: str
 ) -> RunDecisions:
     """Decide each step in plan order (producers first), chaining the fingerprints of reused
     outputs into the keys of the steps that read them."""
     decisions = RunDecisions()
-    known: dict[tuple[str, str], str] = {}
+    known: dict[tuple[str, str], OutputReference] = {}
     for definition in steps:
-        task_id = definition["task_id"]
-        disabled = reuse_disabled_reason(definition, params)
-        if disabled:
-            decisions.steps.append(StepDecision(task_id, "run", disabled))
-            continue
-        fingerprints, unknown = _input_fingerprints(definition, known, params)
-        if unknown:
-            decisions.steps.append(StepDecision(task_id, "later", unknown))
-            continue
-        store = ReuseStore(definition["default_datastore"])
-        check = check_reuse(definition, params, fingerprints, store, dag_id, task_id)
-        if check.reused:
-            for name, ref in check.manifest.outputs.items():
-                known[(task_id, name)] = ref.get("fingerprint", "")
-            decisions.steps.append(StepDecision(task_id, "reuse", check.summary(), check))
-            continue
-        holder = store.holder_of(check.key)
-        if holder is not None and holder.run_id != run_id:
-            decisions.steps.append(
-                StepDecision(
-                    task_id,
-                    "wait",
-                    f"run {holder.run_id} is computing key {check.key}",
-                    check,
-                    holder,
-                )
-            )
-            continue
-        decisions.steps.append(StepDecision(task_id, "run", check.summary(), check))
+        decision = _decide(definition, known, params, dag_id, run_id)
+        decisions.steps.append(decision)
+        if decision.outcome == "reuse" and decision.check and decision.check.manifest:
+            for name, ref in decision.check.manifest.outputs.items():
+                known[(definition.task_id, name)] = ref
     return decisions
 
 
-def _input_fingerprints(
-    definition: dict[str, Any], known: dict[tuple[str, str], str], params: dict[str, Any]
-) -> tuple[dict[str, str], str]:
-    found: dict[str, str] = {}
-    for spec in definition["inputs"]:
-        if spec["kind"] in ("data_reference", "data_path"):
-            # Imported here: most steps read PipelineData, and the sensor's start-up counts.
-            from mlpipelines.runtime.data_locations import (
-                data_path_location,
-                data_reference_location,
-            )
+def _decide(
+    definition: StepDefinition,
+    known: dict[tuple[str, str], OutputReference],
+    params: Mapping[str, Any],
+    dag_id: str,
+    run_id: str,
+) -> StepDecision:
+    task_id = definition.task_id
+    disabled = reuse_disabled_reason(definition, params)
+    if disabled:
+        return StepDecision(task_id, "run", disabled)
+    located, unknown = _locate(definition, known, params)
+    if unknown:
+        return StepDecision(task_id, "later", unknown)
+    fingerprints = input_fingerprints(located, reads_content(definition))
+    store = ReuseStore(definition.default_datastore)
+    check = check_reuse(definition, params, fingerprints, store, dag_id, task_id)
+    if check.reused:
+        return StepDecision(task_id, "reuse", check.summary(), check)
+    holder = store.holder_of(check.key)
+    if holder is not None and holder.run_id != run_id:
+        detail = f"run {holder.run_id} is computing key {check.key}"
+        return StepDecision(task_id, "wait", detail, check, holder)
+    return StepDecision(task_id, "run", check.summary(), check)
 
-            try:
-                if spec["kind"] == "data_path":
-                    data = data_path_location(spec, params)
-                else:
-                    data = data_reference_location(spec)
-                if not data.exists():
-                    return found, f"input {spec['name']} is missing; the step will say so"
-                found[spec["name"]] = data.fingerprint(reads_content(definition))
-            except Exception as exc:  # any failure is the step's to report, before its script
-                return found, f"input {spec['name']}: {exc}; the step will say so"
-        elif spec["kind"] == "dataset":
-            from mlpipelines.runtime.dataset_inputs import dataset_fingerprint
 
-            try:
-                found[spec["name"]] = dataset_fingerprint(spec)
-            except StepRunError as exc:
-                return found, f"{exc}; the step will say so"
-        else:
-            fingerprint = known.get((spec["producer"], spec["data"]))
-            if fingerprint is None:
-                return found, f"decided when it starts: {spec['producer']} runs first"
-            found[spec["name"]] = fingerprint
-    return found, ""
+def _locate(
+    definition: StepDefinition,
+    known: dict[tuple[str, str], OutputReference],
+    params: Mapping[str, Any],
+) -> tuple[dict[str, LocatedInput], str]:
+    """Each input located as far as run start allows; else why the step decides later."""
+    located: dict[str, LocatedInput] = {}
+    for spec in definition.inputs:
+        if isinstance(spec, PipelineDataInput):
+            ref = known.get((spec.producer, spec.data))
+            if ref is None:
+                return located, f"decided when it starts: {spec.producer} runs first"
+            located[spec.name] = LocatedInput(spec, None, ref)
+            continue
+        try:
+            if isinstance(spec, DatasetInput):
+                located[spec.name] = LocatedInput(spec, None, None, dataset_fingerprint(spec))
+                continue
+            if isinstance(spec, DataPathInput):
+                data = data_path_location(spec, params)
+            else:
+                data = data_reference_location(spec)
+            if not data.exists():
+                return located, f"input {spec.name} is missing; the step will say so"
+            located[spec.name] = LocatedInput(spec, data)
+        except StepRunError as exc:
+            return located, f"{exc}; the step will say so"
+        except Exception as exc:  # any failure is the step's to report, before its script
+            return located, f"input {spec.name}: {exc}; the step will say so"
+    return located, ""

@@ -17,8 +17,10 @@ from typing import Any
 
 from mlpipelines._naming import path_safe
 from mlpipelines.errors import UserErrorException
+from mlpipelines.records import DatastoreSpec, OutputReference
+from mlpipelines.records.reserved import INTERNAL_FOLDER
 from mlpipelines.reuse.fingerprints import fingerprint_path
-from mlpipelines.runtime.datastores import location_of
+from mlpipelines.storage.datastores import location_of
 from mlpipelines.storage.json_documents import JsonDocuments
 
 MARKER_STALE_SECONDS = 90.0
@@ -32,14 +34,26 @@ class Manifest:
     dag_id: str
     run_id: str
     task_id: str
-    outputs: dict[str, dict[str, Any]]
+    outputs: dict[str, OutputReference]
     metrics: dict[str, Any] = field(default_factory=dict)
     created: float = field(default_factory=time.time)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "dag_id": self.dag_id,
+            "run_id": self.run_id,
+            "task_id": self.task_id,
+            "outputs": {name: ref.to_json() for name, ref in self.outputs.items()},
+            "metrics": self.metrics,
+            "created": self.created,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Manifest:
         return cls(
-            **{k: data[k] for k in ("key", "dag_id", "run_id", "task_id", "outputs")},
+            **{k: data[k] for k in ("key", "dag_id", "run_id", "task_id")},
+            outputs={n: OutputReference.from_json(r) for n, r in data["outputs"].items()},
             metrics=data.get("metrics", {}),
             created=data.get("created", 0.0),
         )
@@ -76,24 +90,25 @@ class Holder:
         return True
 
 
-def _output_problem(ref: dict[str, Any]) -> str | None:
+def _output_problem(ref: OutputReference) -> str | None:
     """Why a recorded output cannot be handed on (gone, or changed since), else None.
 
     Outputs that recorded what their store said of them (remote uploads, copies) are compared
     by that (etags, sizes, mtimes); other local outputs are re-hashed (a stat cache keeps that
     cheap).
     """
-    from mlpipelines.runtime.data_locations import reference_location
+    from mlpipelines.storage.data_locations import reference_location
     from mlpipelines.storage.location import DatastoreAccessError
 
     try:
         data = reference_location(ref)
         if not data.exists():
             return "is gone"
-        if "store_fingerprint" in ref:
-            found, recorded = data.store_fingerprint(), ref["store_fingerprint"]
+        recorded: str | None
+        if ref.store_fingerprint is not None:
+            found, recorded = data.store_fingerprint(), ref.store_fingerprint
         elif data.local_path is not None:
-            found, recorded = fingerprint_path(data.local_path), ref.get("fingerprint")
+            found, recorded = fingerprint_path(data.local_path), ref.fingerprint
         else:
             return "has no recorded fingerprint"
     except (FileNotFoundError, OSError):
@@ -106,8 +121,8 @@ def _output_problem(ref: dict[str, Any]) -> str | None:
 class ReuseStore:
     """The reuse cache kept on one datastore (a local folder, Azure Blob or S3)."""
 
-    def __init__(self, store: dict[str, Any]) -> None:
-        self.docs = JsonDocuments(location_of(store), ".mlpipelines")
+    def __init__(self, store: DatastoreSpec) -> None:
+        self.docs = JsonDocuments(location_of(store), INTERNAL_FOLDER)
 
     @staticmethod
     def _manifest_name(key: str) -> str:
@@ -138,7 +153,7 @@ class ReuseStore:
 
     def write_manifest(self, manifest: Manifest) -> None:
         """Record a key's outputs; call only after every output is committed."""
-        self.docs.write(self._manifest_name(manifest.key), asdict(manifest))
+        self.docs.write(self._manifest_name(manifest.key), manifest.to_dict())
 
     # -- step records (for explanations) ------------------------------------------------------
     @staticmethod

@@ -7,19 +7,21 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from mlpipelines.errors import StepRunError, UserErrorException
+from mlpipelines.records import ArgumentToken, DatasetInput, StepDefinition, StepInput
 from mlpipelines.reuse.decision import ReuseCheck
 from mlpipelines.runtime.artifacts import save_summary
 from mlpipelines.runtime.outputs import discard_outputs
-from mlpipelines.runtime.python_script import parameter_value
-from mlpipelines.runtime.staging import LocatedInput, PendingOutput, prepare_outputs
+from mlpipelines.runtime.staging import PendingOutput, prepare_outputs
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.runtime.step_run import StepResult, publish_outputs, run_with_reuse
+from mlpipelines.storage.data_locations import LocatedInput
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -57,7 +59,7 @@ _USQL = (
 )
 
 
-def run_analytics_step(definition: dict[str, Any], ctx: StepContext) -> StepResult:
+def run_analytics_step(definition: StepDefinition, ctx: StepContext) -> StepResult:
     """Reuse the step's earlier result if its key has one; else run its SQL once on DuckDB.
 
     Raises StepHeld while another run computes the same key, and StepRunError (the script's
@@ -69,14 +71,12 @@ def run_analytics_step(definition: dict[str, Any], ctx: StepContext) -> StepResu
 
 
 def _run_once(
-    definition: dict[str, Any],
+    definition: StepDefinition,
     ctx: StepContext,
     check: ReuseCheck,
     located: dict[str, LocatedInput],
 ) -> StepResult:
-    summary = [
-        f"step {definition['name']}: {definition['script_name']} on DuckDB {duckdb.__version__}"
-    ]
+    summary = [f"step {definition.name}: {definition.script_name} on DuckDB {duckdb.__version__}"]
     pending: list[PendingOutput] = []
     work_dir = Path(tempfile.mkdtemp(prefix=f"mlpipelines-{ctx.task_id}-"))
     try:
@@ -91,38 +91,38 @@ def _run_once(
             _run_script(con, definition, ctx, sql, summary)
             metrics = _write_outputs(con, definition, pending, summary)
         summary.append(f"done in {time.perf_counter() - started:.3f} s")
-        save_summary(definition["default_datastore"], ctx, summary, metrics)
+        save_summary(definition.default_datastore, ctx, summary, metrics)
         published = publish_outputs(pending)
         pending = []
         return StepResult(published, metrics)
     except StepRunError as exc:
         summary.append(f"failed: {exc}")
-        save_summary(definition["default_datastore"], ctx, summary, {})
+        save_summary(definition.default_datastore, ctx, summary, {})
         raise
     finally:
         discard_outputs(pending)
         shutil.rmtree(work_dir, ignore_errors=True)
 
 
-def read_script(definition: dict[str, Any], check: ReuseCheck) -> str:
+def read_script(definition: StepDefinition, check: ReuseCheck) -> str:
     """The SQL as snapshotted for the reuse key, so the key describes the SQL that runs."""
-    script = definition["script_name"]
+    script = definition.script_name
     snapshot = check.snapshot
     if snapshot is None or script not in snapshot.files:
         raise StepRunError(
-            f"step '{definition['name']}': script {script} is not in the step's snapshot "
+            f"step '{definition.name}': script {script} is not in the step's snapshot "
             "(is it excluded by .amlignore or .gitignore?)"
         )
     return (Path(snapshot.root) / script).read_text(encoding="utf-8")
 
 
-def refuse_usql(definition: dict[str, Any], sql: str, dialect: str = "DuckDB SQL") -> None:
+def refuse_usql(definition: StepDefinition, sql: str, dialect: str = "DuckDB SQL") -> None:
     """Raise StepRunError saying what to write instead when the script is U-SQL."""
     found = []
     names = {
-        "inputs": ", ".join(s["name"] for s in definition["inputs"]) or "none",
-        "outputs": ", ".join(s["name"] for s in definition["outputs"]) or "none",
-        "params": ", ".join(definition["params"]) or "none",
+        "inputs": ", ".join(s.name for s in definition.inputs) or "none",
+        "outputs": ", ".join(s.name for s in definition.outputs) or "none",
+        "params": ", ".join(definition.params) or "none",
     }
     for pattern, construct, instead in _USQL:
         match = pattern.search(sql)
@@ -131,21 +131,21 @@ def refuse_usql(definition: dict[str, Any], sql: str, dialect: str = "DuckDB SQL
             found.append((line, f"  - line {line}, {construct}: {instead.format(**names)}"))
     if found:
         raise StepRunError(
-            f"step '{definition['name']}': {definition['script_name']} is U-SQL, which this "
+            f"step '{definition.name}': {definition.script_name} is U-SQL, which this "
             f"step does not run; write {dialect} instead:\n"
             + "\n".join(advice for _, advice in sorted(found))
         )
 
 
 def refuse_outputs_named_like_inputs(
-    definition: dict[str, Any], located: dict[str, LocatedInput]
+    definition: StepDefinition, located: dict[str, LocatedInput]
 ) -> None:
     """Each input is a view named after it and each output is read from the view named after
     it, so one name cannot be both."""
-    clash = sorted({spec["name"] for spec in definition["outputs"]} & set(located))
+    clash = sorted({spec.name for spec in definition.outputs} & set(located))
     if clash:
         raise StepRunError(
-            f"step '{definition['name']}': output '{clash[0]}' has the name of an input; "
+            f"step '{definition.name}': output '{clash[0]}' has the name of an input; "
             "rename one of them"
         )
 
@@ -158,15 +158,15 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _connect(definition: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+def _connect(definition: StepDefinition) -> duckdb.DuckDBPyConnection:
     # Without a registered filesystem, reading az:// or s3:// would otherwise download
     # extensions from the internet mid-task.
     config: dict[str, Any] = {
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
     }
-    if definition.get("threads"):
-        config["threads"] = int(definition["threads"])
+    if definition.threads:
+        config["threads"] = int(definition.threads)
     return duckdb.connect(":memory:", config=config)
 
 
@@ -195,7 +195,7 @@ def _data_files(step: str, name: str, path: Path) -> tuple[str, list[str]]:
 
 def _create_input_views(
     con: duckdb.DuckDBPyConnection,
-    definition: dict[str, Any],
+    definition: StepDefinition,
     located: dict[str, LocatedInput],
     summary: list[str],
     work_dir: Path,
@@ -203,12 +203,12 @@ def _create_input_views(
     refuse_outputs_named_like_inputs(definition, located)
     for name, item in located.items():
         if item.data is None:
-            _dataset_view(con, definition["name"], name, item.spec, summary)
+            _dataset_view(con, definition.name, name, item.spec, summary)
             continue
         local = item.path
         if local is None:  # a remote store: DuckDB reads a local copy
             local = item.data.fetch(work_dir / name)
-        kind, files = _data_files(definition["name"], name, local)
+        kind, files = _data_files(definition.name, name, local)
         try:
             # Paths go through the relation API, never into SQL text. Files written apart
             # (partitions, runs) may differ in column order or types: union them by name.
@@ -220,7 +220,7 @@ def _create_input_views(
             relation.create_view(name)
         except duckdb.Error as exc:
             raise StepRunError(
-                f"step '{definition['name']}': input '{name}' ({item.data.uri()}) "
+                f"step '{definition.name}': input '{name}' ({item.data.uri()}) "
                 f"could not be read as {kind}: {exc}"
             ) from None
         summary.append(f"input {name}: view over {len(files)} {kind} file(s) at {item.data.uri()}")
@@ -230,14 +230,15 @@ def _dataset_view(
     con: duckdb.DuckDBPyConnection,
     step: str,
     name: str,
-    spec: dict[str, Any],
+    spec: StepInput,
     summary: list[str],
 ) -> None:
     """A view over a named tabular dataset input, read through its own definition."""
     from mlpipelines.model.dataset import Dataset, TabularDataset
 
-    dataset = Dataset.from_dict(spec["consumption"]["dataset"])
-    if not isinstance(dataset, TabularDataset) or spec["mode"] != "direct":
+    assert isinstance(spec, DatasetInput)
+    dataset = Dataset.from_dict(spec.dataset)
+    if not isinstance(dataset, TabularDataset) or spec.mode != "direct":
         raise StepRunError(
             f"step '{step}': dataset input '{name}' must be a TabularDataset used directly "
             "(as_named_input('name')) to be read as a view"
@@ -250,41 +251,40 @@ def _dataset_view(
     summary.append(f"input {name}: view over dataset ({table.num_rows} rows)")
 
 
-def sql_param_value(key: str, token: dict[str, Any], params: dict[str, Any]) -> Any:
-    if "parameter" in token:
-        return parameter_value(token["parameter"], params)
-    if "value" in token:
-        return token["value"]
+def sql_param_value(key: str, token: ArgumentToken, params: Mapping[str, Any]) -> Any:
+    """A SQL param's value, bound with its type: a literal or a pipeline parameter."""
+    if token.kind in ("parameter", "value"):
+        return token.resolve(params, {}, {})
     raise StepRunError(f"param '{key}' of an analytics step must be a value or PipelineParameter")
 
 
 def _set_variables(
     con: duckdb.DuckDBPyConnection,
-    definition: dict[str, Any],
+    definition: StepDefinition,
     ctx: StepContext,
     summary: list[str],
 ) -> None:
-    for key, token in definition["params"].items():
+    for key, token in definition.params.items():
         value = sql_param_value(key, token, ctx.params)
         # The value is bound, never pasted into SQL text, so it can only ever be data.
         con.execute(f"SET VARIABLE {_quoted(key)} = ?", [value])
         summary.append(f"param {key} = {value!r}")
 
 
-def _warn_unset_variables(definition: dict[str, Any], ctx: StepContext, sql: str) -> None:
+def _warn_unset_variables(definition: StepDefinition, ctx: StepContext, sql: str) -> None:
     """getvariable() of a name never set is NULL, not an error: say so in the log."""
-    unknown = sorted(set(_GETVARIABLE.findall(sql)) - set(definition["params"]))
+    unknown = sorted(set(_GETVARIABLE.findall(sql)) - set(definition.params))
     if unknown:
         ctx.log.warning(
             "step %s reads getvariable(%s) but has no such params (it reads NULL unless "
             "the script sets it)",
-            definition["name"],
+            definition.name,
             ", ".join(f"'{n}'" for n in unknown),
         )
 
 
 def _statements(
-    con: duckdb.DuckDBPyConnection, definition: dict[str, Any], sql: str
+    con: duckdb.DuckDBPyConnection, definition: StepDefinition, sql: str
 ) -> list[tuple[int, str]]:
     """Each statement (split by DuckDB's parser) with the file line it starts on, its text
     padded with the newlines before it so DuckDB's own ``LINE n`` matches the file."""
@@ -307,20 +307,18 @@ def _statements(
     return found
 
 
-def _sql_error(definition: dict[str, Any], line: int | None, exc: Exception) -> StepRunError:
+def _sql_error(definition: StepDefinition, line: int | None, exc: Exception) -> StepRunError:
     message = str(exc)
     reported = _DUCKDB_LINE.search(message)
     if reported:
         line = int(reported.group(1))
     where = f" line {line}" if line is not None else ""
-    return StepRunError(
-        f"step '{definition['name']}': {definition['script_name']}{where}: {message}"
-    )
+    return StepRunError(f"step '{definition.name}': {definition.script_name}{where}: {message}")
 
 
 def _run_script(
     con: duckdb.DuckDBPyConnection,
-    definition: dict[str, Any],
+    definition: StepDefinition,
     ctx: StepContext,
     sql: str,
     summary: list[str],
@@ -347,7 +345,7 @@ def _created(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _relation(
-    con: duckdb.DuckDBPyConnection, definition: dict[str, Any], name: str
+    con: duckdb.DuckDBPyConnection, definition: StepDefinition, name: str
 ) -> duckdb.DuckDBPyRelation | None:
     """The view or table ``name``; None when the script made none (looked up only then)."""
     try:
@@ -356,13 +354,13 @@ def _relation(
         if name not in _created(con):
             return None
         raise StepRunError(
-            f"step '{definition['name']}': output '{name}' cannot be read: {exc}"
+            f"step '{definition.name}': output '{name}' cannot be read: {exc}"
         ) from None
 
 
 def _write_outputs(
     con: duckdb.DuckDBPyConnection,
-    definition: dict[str, Any],
+    definition: StepDefinition,
     pending: list[PendingOutput],
     summary: list[str],
 ) -> dict[str, Any]:
@@ -376,10 +374,10 @@ def _write_outputs(
         else:
             relations[output.name] = relation
     if missing:
-        inputs = {spec["name"] for spec in definition["inputs"]}
+        inputs = {spec.name for spec in definition.inputs}
         made = ", ".join(n for n in _created(con) if n not in inputs) or "nothing"
         raise StepRunError(
-            f"step '{definition['name']}': {definition['script_name']} created no view or "
+            f"step '{definition.name}': {definition.script_name} created no view or "
             f"table named {', '.join(repr(m) for m in missing)} (it created: {made}); "
             f"create one per output, e.g. CREATE VIEW {missing[0]} AS SELECT ..."
         )
@@ -395,7 +393,7 @@ def _write_outputs(
             rows = copied.fetchall()[0][0]
         except duckdb.Error as exc:
             raise StepRunError(
-                f"step '{definition['name']}': output '{output.name}' could not be written: {exc}"
+                f"step '{definition.name}': output '{output.name}' could not be written: {exc}"
             ) from None
         metrics[f"rows_{output.name}"] = rows
         summary.append(f"output {output.name}: {rows} rows -> {output.name}.parquet")

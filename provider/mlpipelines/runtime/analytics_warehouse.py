@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlpipelines.errors import StepRunError
+from mlpipelines.records import StepDefinition
 from mlpipelines.reuse.decision import ReuseCheck
 from mlpipelines.runtime.analytics import (
     CSV_SUFFIXES,
@@ -40,9 +41,10 @@ from mlpipelines.runtime.sql_statements import (
     for_sessionless_engine,
     split_statements,
 )
-from mlpipelines.runtime.staging import LocatedInput, PendingOutput, prepare_outputs
+from mlpipelines.runtime.staging import PendingOutput, prepare_outputs
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.runtime.step_run import StepResult, publish_outputs, run_with_reuse
+from mlpipelines.storage.data_locations import LocatedInput
 
 if TYPE_CHECKING:
     from airflow.providers.databricks.hooks.databricks import DatabricksHook
@@ -53,7 +55,7 @@ OnStatement = Callable[[str | None], None]
 
 
 def run_warehouse_analytics_step(
-    definition: dict[str, Any],
+    definition: StepDefinition,
     ctx: StepContext,
     hook: DatabricksHook,
     on_statement: OnStatement | None = None,
@@ -72,13 +74,13 @@ def _quoted(identifier: str) -> str:
     return "`" + identifier.replace("`", "``") + "`"
 
 
-def _literal(definition: dict[str, Any], what: str, uri: str) -> str:
+def _literal(definition: StepDefinition, what: str, uri: str) -> str:
     """A URI as a SQL string literal. Parameter markers are not allowed in view
     definitions, so the URI is written in; one holding a quote or a backslash is refused
     rather than escaped."""
     if "'" in uri or "\\" in uri:
         raise StepRunError(
-            f"step '{definition['name']}': {what} {uri!r} holds a quote or a backslash, "
+            f"step '{definition.name}': {what} {uri!r} holds a quote or a backslash, "
             "which a Databricks SQL warehouse step does not pass; rename the path"
         )
     return f"'{uri}'"
@@ -102,7 +104,7 @@ class _Warehouse:
 
     def __init__(
         self,
-        definition: dict[str, Any],
+        definition: StepDefinition,
         ctx: StepContext,
         hook: DatabricksHook,
         on_statement: OnStatement | None,
@@ -113,10 +115,11 @@ class _Warehouse:
         self.hook = hook
         self.on_statement = on_statement
         self.max_poll_seconds = max_poll_seconds
-        self.compute = definition["compute"]
+        assert definition.compute is not None, "a warehouse step has its target's settings"
+        self.compute = definition.compute
         seed = f"{ctx.dag_id}\0{ctx.run_id}\0{ctx.task_id}\0{ctx.try_number}"
         self.schema = "mlpipelines_" + hashlib.sha256(seed.encode()).hexdigest()[:20]
-        catalog = self.compute.get("catalog")
+        catalog = self.compute.catalog
         self.qualified_schema = (
             f"{_quoted(catalog)}.{_quoted(self.schema)}" if catalog else _quoted(self.schema)
         )
@@ -126,8 +129,8 @@ class _Warehouse:
     def run_once(self, check: ReuseCheck, located: dict[str, LocatedInput]) -> StepResult:
         definition = self.definition
         self.summary = [
-            f"step {definition['name']}: {definition['script_name']} on Databricks SQL "
-            f"warehouse {self.compute['warehouse_id']} (connection '{self.compute['conn_id']}')"
+            f"step {definition.name}: {definition.script_name} on Databricks SQL "
+            f"warehouse {self.compute.warehouse_id} (connection '{self.compute.conn_id}')"
         ]
         pending: list[PendingOutput] = []
         try:
@@ -136,7 +139,7 @@ class _Warehouse:
             statements = self._statements(sql)
             values = {
                 key: sql_param_value(key, token, self.ctx.params)
-                for key, token in definition["params"].items()
+                for key, token in definition.params.items()
             }
             pending = prepare_outputs(definition, self.ctx)
             started = time.perf_counter()
@@ -157,13 +160,13 @@ class _Warehouse:
             for output in pending:
                 self.summary.append(f"output {output.name}: {metrics[f'rows_{output.name}']} rows")
             self.summary.append(f"done in {time.perf_counter() - started:.3f} s")
-            save_summary(definition["default_datastore"], self.ctx, self.summary, metrics)
+            save_summary(definition.default_datastore, self.ctx, self.summary, metrics)
             published = publish_outputs(pending)
             pending = []
             return StepResult(published, metrics)
         except StepRunError as exc:
             self.summary.append(f"failed: {exc}")
-            save_summary(definition["default_datastore"], self.ctx, self.summary, {})
+            save_summary(definition.default_datastore, self.ctx, self.summary, {})
             raise
         finally:
             discard_outputs(pending)
@@ -174,15 +177,15 @@ class _Warehouse:
             statements = split_statements(sql)
         except StatementError as exc:
             raise StepRunError(
-                f"step '{definition['name']}': {definition['script_name']} line {exc.line}: {exc}"
+                f"step '{definition.name}': {definition.script_name} line {exc.line}: {exc}"
             ) from None
         for statement in statements:
-            unknown = [p for p in statement.parameters if p not in definition["params"]]
+            unknown = [p for p in statement.parameters if p not in definition.params]
             if unknown:
                 raise StepRunError(
-                    f"step '{definition['name']}': {definition['script_name']} line "
+                    f"step '{definition.name}': {definition.script_name} line "
                     f"{statement.line} reads getvariable('{unknown[0]}'), but the step has no "
-                    f"such param (params: {', '.join(definition['params']) or 'none'})"
+                    f"such param (params: {', '.join(definition.params) or 'none'})"
                 )
         return [for_sessionless_engine(statement) for statement in statements]
 
@@ -192,10 +195,10 @@ class _Warehouse:
         for name, item in located.items():
             if item.data is None:
                 raise StepRunError(
-                    f"step '{definition['name']}': dataset input '{name}' cannot be read on a "
+                    f"step '{definition.name}': dataset input '{name}' cannot be read on a "
                     "Databricks SQL warehouse; pass its files as a DataReference"
                 )
-            kind = _format_of(definition["name"], name, item)
+            kind = _format_of(definition.name, name, item)
             uri = spark_uri(item.data.location, item.data.relative)
             options = ", header => true" if kind == "csv" else ""
             self._execute(
@@ -246,14 +249,14 @@ class _Warehouse:
         """Run one statement to its end; StepRunError with the warehouse's message."""
         body: dict[str, Any] = {
             "statement": statement,
-            "warehouse_id": self.compute["warehouse_id"],
+            "warehouse_id": self.compute.warehouse_id,
             "wait_timeout": "0s",
             "on_wait_timeout": "CONTINUE",
         }
         if line is not None:  # the script's own statements run in the step's schema
             body["schema"] = self.schema
-        if self.compute.get("catalog"):
-            body["catalog"] = self.compute["catalog"]
+        if self.compute.catalog:
+            body["catalog"] = self.compute.catalog
         if parameters:
             body["parameters"] = parameters
         statement_id = self._call(lambda: self.hook.post_sql_statement(body))
@@ -271,10 +274,10 @@ class _Warehouse:
         if state.state == "CANCELED":
             message = f"the statement was cancelled ({message})"
         if line is not None:
-            where = f"{definition['script_name']} line {_file_line(line, message)}"
+            where = f"{definition.script_name} line {_file_line(line, message)}"
         else:
             where = failure or "preparing the warehouse"
-        raise StepRunError(f"step '{definition['name']}': {where}: {message}")
+        raise StepRunError(f"step '{definition.name}': {where}: {message}")
 
     def _wait(self, statement_id: str) -> Any:
         pause = 0.05
@@ -292,8 +295,8 @@ class _Warehouse:
             raise
         except Exception as exc:  # the hook raises AirflowException with the HTTP detail
             raise StepRunError(
-                f"step '{self.definition['name']}': the Databricks SQL warehouse "
-                f"{self.compute['warehouse_id']} (connection '{self.compute['conn_id']}') "
+                f"step '{self.definition.name}': the Databricks SQL warehouse "
+                f"{self.compute.warehouse_id} (connection '{self.compute.conn_id}') "
                 f"could not be reached: {exc}"
             ) from None
 

@@ -8,19 +8,21 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from mlpipelines.runtime.datastores import location_of
+from mlpipelines.records import DatastoreSpec
+from mlpipelines.records.reserved import ARTIFACTS_FOLDER
 from mlpipelines.runtime.step_context import StepContext
+from mlpipelines.storage.datastores import location_of
 
 LOG_FILES = ("stdout.txt", "stderr.txt")
 
 
 def save_artifacts(
-    store: dict[str, Any], ctx: StepContext, logs_dir: Path, metrics: dict[str, Any]
+    store: DatastoreSpec, ctx: StepContext, logs_dir: Path, metrics: dict[str, Any]
 ) -> str:
     """Copy stdout/stderr and write metrics.json to ``artifacts/<dag>/<run>/<task>/`` on the
     datastore (a local folder or a remote store); the folder's URI."""
     location = location_of(store)
-    relative = f"artifacts/{ctx.run_folder}/{ctx.task_id}"
+    relative = f"{ARTIFACTS_FOLDER}/{ctx.run_folder}/{ctx.task_id}"
     body = (json.dumps(metrics, indent=2, default=str) + "\n").encode()
     if location.is_local:
         target = Path(location.path(relative))
@@ -39,7 +41,7 @@ def save_artifacts(
 
 
 def save_summary(
-    store: dict[str, Any], ctx: StepContext, lines: list[str], metrics: dict[str, Any]
+    store: DatastoreSpec, ctx: StepContext, lines: list[str], metrics: dict[str, Any]
 ) -> str:
     """Artifacts of a step that runs no process of its own: ``lines`` become its stdout.txt."""
     logs_dir = Path(tempfile.mkdtemp(prefix=f"mlpipelines-{ctx.task_id}-"))

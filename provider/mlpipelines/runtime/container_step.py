@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mlpipelines.errors import StepRunError
+from mlpipelines.records import OutputReference, PipelineDataInput, SourceRef, StepDefinition
 from mlpipelines.runtime.step_context import StepContext
 
 ENVELOPE_ENV = "MLPIPELINES_STEP_ENVELOPE"
@@ -31,15 +32,15 @@ WAIT_FOR_HOLDER_SECONDS = 3
 
 
 def build_envelope(
-    definition: dict[str, Any],
+    definition: StepDefinition,
     ctx: StepContext,
-    inputs: dict[tuple[str, str], dict[str, Any] | None],
+    inputs: dict[tuple[str, str], OutputReference | None],
 ) -> dict[str, Any]:
     """What a container needs to run a step: its definition, run identity, params, and the
     references of its inputs that the worker pulled from XCom, keyed by (producer, output)."""
     return {
         "version": ENVELOPE_VERSION,
-        "definition": definition,
+        "definition": definition.to_json(),
         "run": {
             "dag_id": ctx.dag_id,
             "run_id": ctx.run_id,
@@ -48,37 +49,37 @@ def build_envelope(
         },
         "params": ctx.params,
         "inputs": [
-            {"producer": producer, "output": name, "ref": ref}
+            {"producer": producer, "output": name, "ref": ref.to_json() if ref else None}
             for (producer, name), ref in sorted(inputs.items())
         ],
     }
 
 
-def with_shipped_source(definition: dict[str, Any]) -> dict[str, Any]:
+def with_shipped_source(definition: StepDefinition) -> StepDefinition:
     """The definition a container gets: where its source folder is on the worker only (a DAG
     file's ``source_directory``) and the default datastore is remote, the snapshot is
     shipped there first and the step names that copy, so the container needs no shared
     disk. Submitted steps already name theirs."""
-    source = definition.get("source_directory")
-    store = definition.get("default_datastore") or {}
-    if definition.get("source_ref") or not source or store.get("kind", "local") == "local":
+    source = definition.source_directory
+    store = definition.default_datastore
+    if definition.source_ref or not source or store.is_local:
         return definition
-    from mlpipelines.runtime.datastores import location_of
     from mlpipelines.snapshot import take_snapshot
+    from mlpipelines.storage.datastores import location_of
     from mlpipelines.storage.snapshots import ship_snapshot
 
     relative = ship_snapshot(take_snapshot(source), location_of(store))
-    return {**definition, "source_ref": {"store": dict(store), "path": relative}}
+    return definition.with_changes(source_ref=SourceRef(store, relative))
 
 
 def pulled_inputs(
-    definition: dict[str, Any], ctx: StepContext
-) -> dict[tuple[str, str], dict[str, Any] | None]:
+    definition: StepDefinition, ctx: StepContext
+) -> dict[tuple[str, str], OutputReference | None]:
     """The references of a step's pipeline-data inputs, pulled on the worker."""
     return {
-        (spec["producer"], spec["data"]): ctx.pull_output(spec["producer"], spec["data"])
-        for spec in definition["inputs"]
-        if spec.get("kind") == "pipeline_data"
+        (spec.producer, spec.data): ctx.pull_output(spec.producer, spec.data)
+        for spec in definition.inputs
+        if isinstance(spec, PipelineDataInput)
     }
 
 
@@ -86,7 +87,11 @@ def context_from_envelope(envelope: dict[str, Any], log: logging.Logger) -> Step
     """The StepContext an envelope describes; its pull_output answers from the envelope."""
     if envelope.get("version") != ENVELOPE_VERSION:
         raise StepRunError(f"step envelope version {envelope.get('version')!r} is not supported")
-    refs = {(item["producer"], item["output"]): item["ref"] for item in envelope["inputs"]}
+    refs = {
+        (item["producer"], item["output"]): OutputReference.from_json(item["ref"])
+        for item in envelope["inputs"]
+        if item.get("ref")
+    }
     run = envelope["run"]
     return StepContext(
         dag_id=run["dag_id"],
@@ -103,7 +108,7 @@ def result_record(result: Any) -> dict[str, Any]:
     """A StepResult as the JSON the operator relays: refs, metrics, the reused run or None."""
     reused = result.reused
     return {
-        "outputs": result.outputs,
+        "outputs": {name: ref.to_json() for name, ref in result.outputs.items()},
         "metrics": result.metrics,
         "reused_run_id": reused.run_id if reused is not None else None,
         "key": result.check.key if result.check is not None else None,
@@ -140,9 +145,10 @@ def main() -> int:
     try:
         envelope = json.loads(raw)
         ctx = context_from_envelope(envelope, log)
+        definition = StepDefinition.from_json(envelope["definition"])
         while True:
             try:
-                result = run_python_script_step(envelope["definition"], ctx)
+                result = run_python_script_step(definition, ctx)
                 break
             except StepHeld as held:
                 # A pod cannot hand its slot back and defer as a worker task does:

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
 
 from mlpipelines.errors import StepRunError, UserErrorException
+from mlpipelines.records import StepDefinition
 from mlpipelines.reuse.decision import ReuseCheck
-from mlpipelines.runtime.data_locations import DataLocation
-from mlpipelines.runtime.datastores import location_of, reference
 from mlpipelines.runtime.outputs import discard_outputs, publish_output
 from mlpipelines.runtime.promotion import promote, staging_path
-from mlpipelines.runtime.staging import LocatedInput, PendingOutput, prepare_outputs
+from mlpipelines.runtime.staging import PendingOutput, prepare_outputs
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.runtime.step_run import StepResult, run_with_reuse
 from mlpipelines.storage import StoreLocation
+from mlpipelines.storage.data_locations import DataLocation, LocatedInput
+from mlpipelines.storage.datastores import location_of, reference
 from mlpipelines.storage.location import DatastoreAccessError
 
 
 def run_data_transfer_step(
-    definition: dict[str, Any], ctx: StepContext, show_progress: bool = False
+    definition: StepDefinition, ctx: StepContext, show_progress: bool = False
 ) -> StepResult:
     """Reuse an earlier identical copy if its key has one; else copy once.
 
@@ -35,7 +35,7 @@ def run_data_transfer_step(
 
 
 def _copy_once(
-    definition: dict[str, Any],
+    definition: StepDefinition,
     ctx: StepContext,
     check: ReuseCheck,
     located: dict[str, LocatedInput],
@@ -43,24 +43,24 @@ def _copy_once(
 ) -> StepResult:
     from mlpipelines.storage.transfer import copy
 
-    spec = definition["transfer"]
-    source = located[spec["source"]].data
+    spec = definition.transfer
+    assert spec is not None
+    source = located[spec.source].data
     if source is None:
-        raise StepRunError(f"step '{definition['name']}': the source must be data on a datastore")
-    is_dir = _check_type(definition, source, spec.get("source_type"))
+        raise StepRunError(f"step '{definition.name}': the source must be data on a datastore")
+    is_dir = _check_type(definition, source, spec.source_type)
     pending: list[PendingOutput] = []
     dest: StoreLocation | None = None
     try:
-        if "output" in spec:
+        if spec.destination is None:
             pending = prepare_outputs(definition, ctx)
             (output,) = pending
             dest = output.location or StoreLocation.local(output.temp, datastore="work")
             dest_rel = output.relative_path if output.location is not None else ""
         else:
-            target = spec["destination"]
-            dest = location_of(target["datastore"])
-            dest_rel = target["path"]
-        if not is_dir and ("output" in spec or spec.get("destination_type") == "directory"):
+            dest = location_of(spec.destination.datastore)
+            dest_rel = spec.destination.path
+        if not is_dir and (spec.destination is None or spec.destination_type == "directory"):
             dest_rel = "/".join(p for p in (dest_rel, source.relative.rsplit("/", 1)[-1]) if p)
         started = time.perf_counter()
         if pending and pending[0].location is not None:
@@ -88,9 +88,10 @@ def _copy_once(
             result.skipped,
         )
         metrics = {"files": result.files, "bytes": result.bytes, "seconds": round(seconds, 3)}
-        recorded = located[spec["source"]].ref or {}
+        recorded = located[spec.source].ref
         # The copy holds the source's bytes: its identity is the source's, however measured.
-        identity = f"copy:{recorded.get('fingerprint') or source.fingerprint(content=False)}"
+        known = recorded.fingerprint if recorded is not None else None
+        identity = f"copy:{known or source.store_fingerprint()}"
         if pending:
             output = pending[0]
             if output.location is None:
@@ -102,33 +103,31 @@ def _copy_once(
             name = output.name
             pending = []
         else:
-            target = spec["destination"]
-            ref = reference(target["datastore"], target["path"])
-            final = DataLocation(dest, target["path"])
+            assert spec.destination is not None
+            ref = reference(spec.destination.datastore, spec.destination.path)
+            final = DataLocation(dest, spec.destination.path)
             name = "destination"
-        ref["fingerprint"] = identity
-        ref["store_fingerprint"] = final.store_fingerprint()
-        outputs = {name: ref}
+        outputs = {name: ref.with_fingerprint(identity, final.store_fingerprint())}
         return StepResult(outputs, metrics)
     except StepRunError:
         raise
     except (DatastoreAccessError, UserErrorException) as exc:
-        raise StepRunError(f"step '{definition['name']}': {exc}") from None
+        raise StepRunError(f"step '{definition.name}': {exc}") from None
     except Exception as exc:  # an SDK error outside a file copy (a listing, a move)
         where = dest if dest is not None else source.location
         raise StepRunError(
-            f"step '{definition['name']}': {where.error('failed during the copy', exc)}"
+            f"step '{definition.name}': {where.error('failed during the copy', exc)}"
         ) from None
     finally:
         discard_outputs(pending)
 
 
-def _check_type(definition: dict[str, Any], source: DataLocation, wanted: str | None) -> bool:
+def _check_type(definition: StepDefinition, source: DataLocation, wanted: str | None) -> bool:
     """Whether the source is a folder; refuses a source that is not what the step says."""
     is_dir = bool(source.location.fs.isdir(source.location.path(source.relative)))
     if wanted is not None and wanted != ("directory" if is_dir else "file"):
         raise StepRunError(
-            f"step '{definition['name']}': source {source.describe()} is a "
+            f"step '{definition.name}': source {source.describe()} is a "
             f"{'directory' if is_dir else 'file'}, but source_reference_type is '{wanted}'"
         )
     return is_dir

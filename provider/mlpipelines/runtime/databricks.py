@@ -18,12 +18,12 @@ from typing import Any
 from airflow.providers.databricks.hooks.databricks import DatabricksHook, RunState
 
 from mlpipelines.errors import StepRunError
+from mlpipelines.records import ArgumentToken, DatabricksSettings, StepDefinition
 from mlpipelines.reuse.decision import ReuseCheck
 from mlpipelines.runtime.artifacts import save_summary
 from mlpipelines.runtime.dbfs_snapshot import upload_snapshot
 from mlpipelines.runtime.outputs import discard_outputs
-from mlpipelines.runtime.python_script import parameter_value
-from mlpipelines.runtime.staging import LocatedInput, PendingOutput, prepare_outputs
+from mlpipelines.runtime.staging import PendingOutput, prepare_outputs
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.runtime.step_run import (
     KeyClaim,
@@ -34,6 +34,7 @@ from mlpipelines.runtime.step_run import (
     run_with_reuse,
 )
 from mlpipelines.storage import StoreLocation
+from mlpipelines.storage.data_locations import LocatedInput
 
 OnSubmit = Callable[[int, str], None]
 RunEnd = tuple[dict[str, Any], RunState]
@@ -76,7 +77,7 @@ class SubmittedRun:
 
 
 def run_databricks_step(
-    definition: dict[str, Any],
+    definition: StepDefinition,
     ctx: StepContext,
     hook: DatabricksHook,
     polling_period_seconds: float = 30,
@@ -108,7 +109,7 @@ def run_databricks_step(
 
 
 def resume_databricks_step(
-    definition: dict[str, Any],
+    definition: StepDefinition,
     ctx: StepContext,
     hook: DatabricksHook,
     work: dict[str, Any],
@@ -128,13 +129,13 @@ def resume_databricks_step(
     )
 
 
-def _run_end(definition: dict[str, Any], hook: DatabricksHook, event: Mapping[str, Any]) -> RunEnd:
+def _run_end(definition: StepDefinition, hook: DatabricksHook, event: Mapping[str, Any]) -> RunEnd:
     """The run and its final state, from the trigger's event (raising where it has none)."""
-    spec = definition["databricks"]
+    spec = _settings(definition)
     run_id = event["run_id"]
     if event["failure"]:
         raise StepRunError(
-            f"step '{definition['name']}': Databricks run {run_id} could not be followed "
+            f"step '{definition.name}': Databricks run {run_id} could not be followed "
             f"(it was cancelled): {event['failure']}"
         )
     if event["timed_out"]:
@@ -146,7 +147,7 @@ def _run_end(definition: dict[str, Any], hook: DatabricksHook, event: Mapping[st
 
 
 def _submit(
-    definition: dict[str, Any],
+    definition: StepDefinition,
     ctx: StepContext,
     check: ReuseCheck,
     located: dict[str, LocatedInput],
@@ -154,13 +155,13 @@ def _submit(
     on_submit: OnSubmit | None,
 ) -> SubmittedRun:
     """Make the output folders, put the script on DBFS, and submit the run."""
-    spec = definition["databricks"]
+    spec = _settings(definition)
     pending: list[PendingOutput] = []
     try:
         pending = prepare_outputs(definition, ctx)
         if any(item.data is None for item in located.values()):
             raise StepRunError(
-                f"step '{definition['name']}': dataset inputs are not passed to Databricks "
+                f"step '{definition.name}': dataset inputs are not passed to Databricks "
                 "yet; pass a DataReference to the same data"
             )
         uris = {
@@ -181,7 +182,7 @@ def _submit(
     try:
         submitted.run_page_url = _call(spec, "runs/get", lambda: hook.get_run_page_url(run_id))
         submitted.summary = [
-            f"step {definition['name']}: Databricks connection '{spec['conn_id']}'",
+            f"step {definition.name}: Databricks connection '{spec.conn_id}'",
             f"run {run_id}: {submitted.run_page_url}",
         ]
         ctx.log.info("Databricks run %s submitted: %s", run_id, submitted.run_page_url)
@@ -195,7 +196,7 @@ def _submit(
 
 
 def _finish(
-    definition: dict[str, Any],
+    definition: StepDefinition,
     ctx: StepContext,
     hook: DatabricksHook,
     submitted: SubmittedRun,
@@ -207,7 +208,7 @@ def _finish(
         run, state = ended()
         summary = [*submitted.summary, f"ended {state.life_cycle_state} {state.result_state}"]
         metrics = {"databricks_run_id": submitted.run_id, "result_state": state.result_state}
-        save_summary(definition["default_datastore"], ctx, summary, metrics)
+        save_summary(definition.default_datastore, ctx, summary, metrics)
         if not state.is_successful:
             raise StepRunError(_failure(definition, hook, run, submitted.run_id, state))
         published = publish_outputs(pending)
@@ -254,12 +255,12 @@ def _blob_account(options: dict[str, Any]) -> str:
     return "unknown-account"
 
 
-def _from_source(spec: dict[str, Any]) -> bool:
-    return "python_script_name" in spec["task"]
+def _from_source(spec: DatabricksSettings) -> bool:
+    return spec.task.python_script_name is not None
 
 
 def submit_body(
-    definition: dict[str, Any],
+    definition: StepDefinition,
     ctx: StepContext,
     uris: dict[tuple[str, str], str],
     python_file: str | None = None,
@@ -268,59 +269,57 @@ def submit_body(
 
     Parameter values and data URIs go in verbatim: nothing here is a template or a shell line.
     """
-    spec = definition["databricks"]
+    spec = _settings(definition)
 
-    def value(token: dict[str, Any]) -> str:
-        if "parameter" in token:
-            return str(parameter_value(token["parameter"], ctx.params))
-        for role in ("input", "output"):
-            if role in token:
-                return uris[(role, token[role])]
-        return str(token["value"])
+    inputs = {name: uri for (role, name), uri in uris.items() if role == "input"}
+    outputs = {name: uri for (role, name), uri in uris.items() if role == "output"}
 
-    task_spec = spec["task"]
+    def value(token: ArgumentToken) -> str:
+        return token.render(ctx.params, inputs, outputs)
+
+    task_spec = spec.task
     task: dict[str, Any] = {"task_key": _TASK_KEY_UNSAFE.sub("_", ctx.task_id)[:100]}
-    if spec["existing_cluster_id"] is not None:
-        task["existing_cluster_id"] = spec["existing_cluster_id"]
+    if spec.existing_cluster_id is not None:
+        task["existing_cluster_id"] = spec.existing_cluster_id
     else:
-        task["new_cluster"] = spec["new_cluster"]
-    arguments = [value(t) for t in definition["arguments"]]
-    if task_spec["kind"] == "notebook_task":
-        params = {k: value(t) for k, t in definition["params"].items()}
-        params.update({k: value(t) for k, t in task_spec["data_params"].items()})
+        task["new_cluster"] = spec.new_cluster
+    arguments = [value(t) for t in definition.arguments]
+    if task_spec.kind == "notebook_task":
+        params = {k: value(t) for k, t in definition.params.items()}
+        params.update({k: value(t) for k, t in task_spec.data_params.items()})
         task["notebook_task"] = {
-            "notebook_path": task_spec["notebook_path"],
+            "notebook_path": task_spec.notebook_path,
             "base_parameters": params,
         }
-    elif task_spec["kind"] == "spark_jar_task":
+    elif task_spec.kind == "spark_jar_task":
         task["spark_jar_task"] = {
-            "main_class_name": task_spec["main_class_name"],
+            "main_class_name": task_spec.main_class_name,
             "parameters": arguments,
         }
     else:
         task["spark_python_task"] = {
-            "python_file": python_file or task_spec["python_file"],
+            "python_file": python_file or task_spec.python_file,
             "parameters": arguments,
         }
     body: dict[str, Any] = {
-        "run_name": spec["run_name"] or f"{ctx.dag_id}.{ctx.task_id}",
+        "run_name": spec.run_name or f"{ctx.dag_id}.{ctx.task_id}",
         "tasks": [task],
     }
-    if spec["timeout_seconds"] is not None:
-        body["timeout_seconds"] = spec["timeout_seconds"]
+    if spec.timeout_seconds is not None:
+        body["timeout_seconds"] = spec.timeout_seconds
     return body
 
 
 def _upload_script(
-    definition: dict[str, Any], ctx: StepContext, check: ReuseCheck, hook: DatabricksHook
+    definition: StepDefinition, ctx: StepContext, check: ReuseCheck, hook: DatabricksHook
 ) -> str:
     """The snapshot, on DBFS under its digest; returns the script's ``dbfs:`` path there."""
-    spec = definition["databricks"]
-    script = spec["task"]["python_script_name"]
+    spec = _settings(definition)
+    script = str(spec.task.python_script_name)
     snapshot = check.snapshot
     if snapshot is None or script not in snapshot.files:
         raise StepRunError(
-            f"step '{definition['name']}': script {script} is not in the step's snapshot "
+            f"step '{definition.name}': script {script} is not in the step's snapshot "
             "(is it excluded by .amlignore or .gitignore?)"
         )
     folder, uploaded = _call(spec, "dbfs upload", lambda: upload_snapshot(hook, snapshot))
@@ -333,7 +332,7 @@ def _upload_script(
 
 
 def _wait(
-    definition: dict[str, Any],
+    definition: StepDefinition,
     ctx: StepContext,
     hook: DatabricksHook,
     run_id: int,
@@ -344,8 +343,8 @@ def _wait(
     Databricks enforces the timeout itself too; checking here as well means a run never
     outlives its task because the workspace missed it.
     """
-    spec = definition["databricks"]
-    timeout = spec["timeout_seconds"]
+    spec = _settings(definition)
+    timeout = spec.timeout_seconds
     started = time.monotonic()
     seen = None
     try:
@@ -365,10 +364,10 @@ def _wait(
         raise
 
 
-def _timed_out(definition: dict[str, Any], run_id: int) -> str:
-    timeout = definition["databricks"]["timeout_seconds"]
+def _timed_out(definition: StepDefinition, run_id: int) -> str:
+    timeout = _settings(definition).timeout_seconds
     return (
-        f"step '{definition['name']}': Databricks run {run_id} did not finish "
+        f"step '{definition.name}': Databricks run {run_id} did not finish "
         f"within timeout_seconds={timeout}; it was cancelled"
     )
 
@@ -382,14 +381,14 @@ def _cancel_quietly(ctx: StepContext, hook: DatabricksHook, run_id: int) -> None
 
 
 def _failure(
-    definition: dict[str, Any],
+    definition: StepDefinition,
     hook: DatabricksHook,
     run: dict[str, Any],
     run_id: int,
     state: RunState,
 ) -> str:
     message = (
-        f"step '{definition['name']}': Databricks run {run_id} ended "
+        f"step '{definition.name}': Databricks run {run_id} ended "
         f"{state.life_cycle_state} with result {state.result_state or 'none'}"
     )
     if state.state_message:
@@ -410,11 +409,11 @@ def _failure(
     return message
 
 
-def _call(spec: dict[str, Any], what: str, call: Callable[[], Any]) -> Any:
+def _call(spec: DatabricksSettings, what: str, call: Callable[[], Any]) -> Any:
     """A Jobs API call whose refusal becomes a StepRunError naming the connection."""
     from airflow.sdk.exceptions import AirflowException, AirflowNotFoundException
 
-    conn_id = spec["conn_id"]
+    conn_id = spec.conn_id
     try:
         return call()
     except AirflowNotFoundException:
@@ -430,3 +429,10 @@ def _call(spec: dict[str, Any], what: str, call: Callable[[], Any]) -> Any:
                 "check its token (the connection's password)"
             ) from None
         raise StepRunError(f"Databricks connection '{conn_id}': {what} failed: {exc}") from None
+
+
+def _settings(definition: StepDefinition) -> DatabricksSettings:
+    """A Databricks step's job settings (every planned Databricks step has them)."""
+    if definition.databricks is None:
+        raise StepRunError(f"step '{definition.name}' is no Databricks step")
+    return definition.databricks

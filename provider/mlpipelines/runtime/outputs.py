@@ -6,18 +6,18 @@ import contextlib
 import os
 import shutil
 import uuid
-from typing import Any
 
 from mlpipelines.errors import StepRunError
-from mlpipelines.runtime.datastores import reference
+from mlpipelines.records import OutputReference
 from mlpipelines.runtime.staging import PendingOutput
 from mlpipelines.storage import StoreLocation
+from mlpipelines.storage.datastores import reference
 from mlpipelines.storage.location import DatastoreAccessError
 
 EMPTY_MARKER = ".mlpipelines-empty-output"
 
 
-def publish_output(output: PendingOutput) -> dict[str, Any]:
+def publish_output(output: PendingOutput) -> OutputReference:
     """Put a finished output in its final place; return its XCom reference.
 
     On a local folder: one rename (a final path already there, from a retried task of the
@@ -41,7 +41,7 @@ def publish_output(output: PendingOutput) -> dict[str, Any]:
     return reference(output.store, output.relative_path)
 
 
-def _written_in_place(output: PendingOutput) -> dict[str, Any]:
+def _written_in_place(output: PendingOutput) -> OutputReference:
     """An output an engine wrote straight to its remote place: recorded, not moved."""
     from mlpipelines.storage.fingerprint import fingerprint
 
@@ -49,17 +49,16 @@ def _written_in_place(output: PendingOutput) -> dict[str, Any]:
     assert location is not None
     try:
         location.fs.invalidate_cache()
-        ref = reference(output.store, output.relative_path)
-        ref["store_fingerprint"] = fingerprint(location, output.relative_path)
+        found = fingerprint(location, output.relative_path)
+        ref = reference(output.store, output.relative_path).with_fingerprint(found, found)
     except DatastoreAccessError as exc:
         raise StepRunError(f"output '{output.name}' cannot be checked: {exc}") from None
-    ref["fingerprint"] = ref["store_fingerprint"]
     output.uploading = False
     _remove(output.temp)
     return ref
 
 
-def _upload(output: PendingOutput) -> dict[str, Any]:
+def _upload(output: PendingOutput) -> OutputReference:
     from mlpipelines.storage.fingerprint import fingerprint
     from mlpipelines.storage.transfer import copy
 
@@ -75,9 +74,9 @@ def _upload(output: PendingOutput) -> dict[str, Any]:
             (output.temp / EMPTY_MARKER).touch()
         source = StoreLocation.local(output.temp, datastore="work")
         copy(source, "", location, output.relative_path, overwrite=True)
-        ref = reference(output.store, output.relative_path)
         # What the store says about the files now: a later reuse compares it, cheaply.
-        ref["store_fingerprint"] = fingerprint(location, output.relative_path)
+        said = fingerprint(location, output.relative_path)
+        ref = reference(output.store, output.relative_path).with_fingerprint(None, said)
     except DatastoreAccessError as exc:
         raise StepRunError(f"output '{output.name}' could not be uploaded: {exc}") from None
     output.uploading = False
@@ -85,11 +84,11 @@ def _upload(output: PendingOutput) -> dict[str, Any]:
     return ref
 
 
-def _upload_to_fixed_place(output: PendingOutput) -> dict[str, Any]:
+def _upload_to_fixed_place(output: PendingOutput) -> OutputReference:
     """An ``as_upload`` DataReference: the files go to a hidden staging place beside the
     destination, then are moved into it; the destination never shows half of them."""
-    from mlpipelines.runtime.data_locations import DataLocation
     from mlpipelines.runtime.promotion import promote, staging_path_for
+    from mlpipelines.storage.data_locations import DataLocation
     from mlpipelines.storage.transfer import copy
 
     location = output.location
@@ -99,8 +98,8 @@ def _upload_to_fixed_place(output: PendingOutput) -> dict[str, Any]:
         source = StoreLocation.local(output.temp, datastore="work")
         copy(source, "", location, staging, overwrite=True)
         promote(location, staging, output.relative_path)
-        ref = reference(output.store, output.relative_path)
-        ref["store_fingerprint"] = DataLocation(location, output.relative_path).store_fingerprint()
+        said = DataLocation(location, output.relative_path).store_fingerprint()
+        ref = reference(output.store, output.relative_path).with_fingerprint(None, said)
     except DatastoreAccessError as exc:
         raise StepRunError(f"output '{output.name}' could not be uploaded: {exc}") from None
     _remove(output.temp)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections
-import logging
 import os
 import signal
 import subprocess
@@ -12,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+from mlpipelines.runtime.step_context import StepLog
 
 STDERR_TAIL_LINES = 30
 
@@ -26,7 +27,7 @@ def run_process(
     argv: list[str],
     cwd: Path,
     env: dict[str, str],
-    log: logging.Logger,
+    log: StepLog,
     logs_dir: Path,
     on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
 ) -> ProcessResult:

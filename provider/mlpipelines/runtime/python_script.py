@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mlpipelines.errors import StepRunError
+from mlpipelines.records import StepDefinition
 from mlpipelines.reuse.decision import ReuseCheck
 from mlpipelines.runtime import run_context
 from mlpipelines.runtime.artifacts import save_artifacts
@@ -34,33 +35,11 @@ from mlpipelines.runtime.step_run import (
     run_with_reuse,
 )
 
-__all__ = ["StepHeld", "StepResult", "render_token", "run_python_script_step"]
-
-
-def parameter_value(name: str, params: dict[str, Any]) -> Any:
-    if name not in params:
-        raise StepRunError(f"pipeline parameter '{name}' has no value in this run")
-    return params[name]
-
-
-def render_token(
-    token: dict[str, Any], params: dict[str, Any], inputs: dict[str, Any], outputs: dict[str, Path]
-) -> str:
-    """One argv entry or env value: a literal, a parameter's value, or a data path.
-
-    Values are used as they are: no shell, no template engine sees them.
-    """
-    if "parameter" in token:
-        return str(parameter_value(token["parameter"], params))
-    if "input" in token:
-        return str(inputs[token["input"]])
-    if "output" in token:
-        return str(outputs[token["output"]])
-    return str(token["value"])
+__all__ = ["StepHeld", "StepResult", "run_python_script_step"]
 
 
 def run_python_script_step(
-    definition: dict[str, Any],
+    definition: StepDefinition,
     ctx: StepContext,
     interpreter: str | None = None,
     extra_env: dict[str, str] | None = None,
@@ -81,7 +60,7 @@ def run_python_script_step(
 
 
 def _run_once(
-    definition: dict[str, Any],
+    definition: StepDefinition,
     ctx: StepContext,
     check: ReuseCheck,
     located: dict[str, LocatedInput],
@@ -92,15 +71,17 @@ def _run_once(
     work_dir = Path(tempfile.mkdtemp(prefix=f"mlpipelines-{ctx.task_id}-"))
     pending: list[PendingOutput] = []
     try:
+        if check.snapshot is None:
+            raise StepRunError(f"step '{definition.name}' has no source folder to run")
         source = stage_source(check.snapshot, work_dir)
         staged = stage_inputs(located, ctx, work_dir)
         inputs = staged.values
         pending = prepare_outputs(definition, ctx)
         output_paths = {p.name: p.temp for p in pending}
         argv = [
-            interpreter or definition.get("interpreter") or sys.executable,
-            definition["script_name"],
-            *(render_token(t, ctx.params, inputs, output_paths) for t in definition["arguments"]),
+            interpreter or definition.interpreter or sys.executable,
+            str(definition.script_name),
+            *(t.render(ctx.params, inputs, output_paths) for t in definition.arguments),
         ]
         metrics_file = work_dir / "metrics.jsonl"
         env = _script_env(definition, ctx, inputs, output_paths, metrics_file, extra_env)
@@ -110,11 +91,11 @@ def _run_once(
         logs_dir = work_dir / "logs"
         result = run_process(argv, source, env, ctx.log, logs_dir, on_start)
         metrics = read_metrics(metrics_file)
-        save_artifacts(definition["default_datastore"], ctx, logs_dir, metrics)
+        save_artifacts(definition.default_datastore, ctx, logs_dir, metrics)
         if result.returncode != 0:
             tail = "\n".join(result.stderr_tail) or "(no stderr)"
             raise StepRunError(
-                f"step '{definition['name']}': script {definition['script_name']} "
+                f"step '{definition.name}': script {definition.script_name} "
                 f"exited with code {result.returncode}; last stderr lines:\n{tail}"
             )
         published = publish_outputs(pending)
@@ -126,7 +107,7 @@ def _run_once(
 
 
 def _script_env(
-    definition: dict[str, Any],
+    definition: StepDefinition,
     ctx: StepContext,
     inputs: dict[str, Any],
     outputs: dict[str, Path],
@@ -134,10 +115,10 @@ def _script_env(
     extra_env: dict[str, str] | None,
 ) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(definition.get("environment_variables") or {})
+    env.update(definition.environment_variables)
     env.update(extra_env or {})
-    for key, token in definition["params"].items():
-        env[f"AML_PARAMETER_{key}"] = render_token(token, ctx.params, inputs, outputs)
+    for key, token in definition.params.items():
+        env[f"AML_PARAMETER_{key}"] = token.render(ctx.params, inputs, outputs)
     for name, path in {**inputs, **outputs}.items():
         env[f"AZUREML_DATAREFERENCE_{name}"] = str(path)
     env.update(
@@ -145,7 +126,7 @@ def _script_env(
             run_context.ENV_RUN_ID: ctx.step_run_id,
             run_context.ENV_PARENT_RUN_ID: ctx.parent_run_id,
             run_context.ENV_EXPERIMENT: ctx.dag_id,
-            run_context.ENV_STEP_NAME: definition["name"],
+            run_context.ENV_STEP_NAME: definition.name,
             run_context.ENV_METRICS_FILE: str(metrics_file),
             "PYTHONUNBUFFERED": "1",
         }

@@ -9,22 +9,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlpipelines.datasets.input_fingerprints import dataset_fingerprint
 from mlpipelines.errors import StepRunError, UserErrorException
-from mlpipelines.runtime.data_locations import (
-    DataLocation,
+from mlpipelines.records import (
+    DataPathInput,
+    DataReferenceInput,
+    DataReferenceOutput,
+    DatasetInput,
+    DatastoreSpec,
+    StepDefinition,
+)
+from mlpipelines.records.reserved import PIPELINE_DATA_FOLDER
+from mlpipelines.runtime.dataset_inputs import materialize, write_input_datasets
+from mlpipelines.runtime.step_context import StepContext
+from mlpipelines.snapshot import Snapshot, copy_snapshot
+from mlpipelines.storage import StoreLocation
+from mlpipelines.storage.data_locations import (
+    LocatedInput,
     data_path_location,
     data_reference_location,
     reference_location,
 )
-from mlpipelines.runtime.dataset_inputs import (
-    dataset_fingerprint,
-    materialize,
-    write_input_datasets,
-)
-from mlpipelines.runtime.datastores import location_of
-from mlpipelines.runtime.step_context import StepContext
-from mlpipelines.snapshot import Snapshot, copy_snapshot
-from mlpipelines.storage import StoreLocation
+from mlpipelines.storage.datastores import location_of
 from mlpipelines.storage.location import DatastoreAccessError
 
 
@@ -36,50 +42,34 @@ def stage_source(snapshot: Snapshot, work_dir: Path) -> Path:
     return target
 
 
-@dataclass
-class LocatedInput:
-    """Where one input's data is, and the reference it came with (PipelineData only).
-    A dataset input has no single location: its fingerprint is taken when it is located."""
-
-    spec: dict[str, Any]
-    data: DataLocation | None
-    ref: dict[str, Any] | None = None
-    fingerprint: str | None = None
-
-    @property
-    def path(self) -> Path | None:
-        """The input's path on this machine (data on a local folder), else None."""
-        return self.data.local_path if self.data is not None else None
-
-
-def locate_inputs(definition: dict[str, Any], ctx: StepContext) -> dict[str, LocatedInput]:
+def locate_inputs(definition: StepDefinition, ctx: StepContext) -> dict[str, LocatedInput]:
     """Each input's place on its datastore; a PipelineData input follows the reference its
     producer pushed (or the reuse sensor handed on). An unknown datastore, a store that
     refuses us or missing data is a clear error before anything runs."""
     located: dict[str, LocatedInput] = {}
-    for spec in definition["inputs"]:
-        name = spec["name"]
-        if spec["kind"] == "dataset":
+    for spec in definition.inputs:
+        name = spec.name
+        if isinstance(spec, DatasetInput):
             fingerprint = dataset_fingerprint(spec)
             located[name] = LocatedInput(spec, None, fingerprint=fingerprint)
             continue
         ref = None
         try:
-            if spec["kind"] == "data_reference":
+            if isinstance(spec, DataReferenceInput):
                 data = data_reference_location(spec)
                 origin = data.describe()
-            elif spec["kind"] == "data_path":
+            elif isinstance(spec, DataPathInput):
                 data = data_path_location(spec, ctx.params)
-                origin = f"{data.describe()} (parameter '{spec['parameter']}')"
+                origin = f"{data.describe()} (parameter '{spec.parameter}')"
             else:
-                ref = ctx.pull_output(spec["producer"], spec["data"])
+                ref = ctx.pull_output(spec.producer, spec.data)
                 if not ref:
                     raise StepRunError(
-                        f"input '{name}': step '{spec['producer']}' "
-                        f"published no output '{spec['data']}' in this run"
+                        f"input '{name}': step '{spec.producer}' "
+                        f"published no output '{spec.data}' in this run"
                     )
                 data = reference_location(ref)
-                origin = f"'{spec['data']}' from step '{spec['producer']}'"
+                origin = f"'{spec.data}' from step '{spec.producer}'"
             exists = data.exists()
         except (UserErrorException, DatastoreAccessError) as exc:
             raise StepRunError(f"input '{name}': {exc}") from None
@@ -108,16 +98,17 @@ def stage_inputs(
     datasets: dict[str, dict[str, Any]] = {}
     for name, item in located.items():
         if item.data is None:
+            assert isinstance(item.spec, DatasetInput)
             paths[name], datasets[name] = materialize(item.spec, work_dir)
-            ctx.log.info("dataset input %s (%s): %s", name, item.spec["mode"], paths[name])
+            ctx.log.info("dataset input %s (%s): %s", name, item.spec.mode, paths[name])
             continue
-        if item.spec["mode"] == "direct":
+        if item.spec.mode == "direct":
             paths[name] = item.path if item.path is not None else item.data.uri()
             ctx.log.info("input %s (direct): %s", name, paths[name])
             continue
         if item.path is None:
             # A remote store has no local path: mount falls back to a download.
-            local = work_dir / "inputs" / (item.spec.get("path_on_compute") or name)
+            local = work_dir / "inputs" / (item.spec.path_on_compute or name)
             try:
                 paths[name] = item.data.fetch(local)
             except DatastoreAccessError as exc:
@@ -125,14 +116,14 @@ def stage_inputs(
             ctx.log.info(
                 "input %s (%s, downloaded from %s): %s",
                 name,
-                item.spec["mode"],
+                item.spec.mode,
                 item.data.uri(),
                 paths[name],
             )
             continue
         source = item.path
-        if item.spec["mode"] == "download":
-            local = work_dir / "inputs" / (item.spec.get("path_on_compute") or name)
+        if item.spec.mode == "download":
+            local = work_dir / "inputs" / (item.spec.path_on_compute or name)
             local.parent.mkdir(parents=True, exist_ok=True)
             if source.is_dir():
                 shutil.copytree(source, local)
@@ -142,7 +133,7 @@ def stage_inputs(
                 shutil.copy2(source, local)
             source = local
         paths[name] = source
-        ctx.log.info("input %s (%s): %s", name, item.spec["mode"], source)
+        ctx.log.info("input %s (%s): %s", name, item.spec.mode, source)
     datasets_file = write_input_datasets(datasets, work_dir) if datasets else None
     return StagedInputs(paths, datasets_file)
 
@@ -153,7 +144,7 @@ class PendingOutput:
     ``final`` on a local folder, or uploads it to ``relative_path`` on a remote store."""
 
     name: str
-    store: dict[str, Any]
+    store: DatastoreSpec
     relative_path: str
     final: Path | None
     temp: Path
@@ -167,7 +158,7 @@ class PendingOutput:
         """What finishing it in another process needs (its store is found again from there)."""
         return {
             "name": self.name,
-            "store": self.store,
+            "store": self.store.to_dict(),
             "relative_path": self.relative_path,
             "final": None if self.final is None else str(self.final),
             "temp": str(self.temp),
@@ -179,10 +170,11 @@ class PendingOutput:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PendingOutput:
         final = None if data["final"] is None else Path(data["final"])
-        location = None if final is not None else location_of(data["store"])
+        store = DatastoreSpec.from_json(data["store"])
+        location = None if final is not None else location_of(store)
         return cls(
             data["name"],
-            data["store"],
+            store,
             data["relative_path"],
             final,
             Path(data["temp"]),
@@ -193,26 +185,26 @@ class PendingOutput:
         )
 
 
-def prepare_outputs(definition: dict[str, Any], ctx: StepContext) -> list[PendingOutput]:
+def prepare_outputs(definition: StepDefinition, ctx: StepContext) -> list[PendingOutput]:
     """A fresh hidden folder per output beside its final place on a local datastore (so
     publishing is a single rename), or a local folder to upload from for a remote one;
     nothing half-written ever sits where a reader looks."""
     pending = []
-    for spec in definition["outputs"]:
-        relative = f"pipelinedata/{ctx.run_folder}/{ctx.task_id}/{spec['name']}"
+    for spec in definition.outputs:
+        relative = f"{PIPELINE_DATA_FOLDER}/{ctx.run_folder}/{ctx.task_id}/{spec.name}"
         try:
-            location = location_of(spec["datastore"])
+            location = location_of(spec.datastore)
             if not location.is_local:
                 location.check()  # refused credentials show now, not after the script ran
         except (UserErrorException, DatastoreAccessError) as exc:
-            raise StepRunError(f"output '{spec['name']}': {exc}") from None
-        if spec.get("kind") == "data_reference":
-            temp = Path(tempfile.mkdtemp(prefix=f"mlpipelines-{spec['name']}-"))
+            raise StepRunError(f"output '{spec.name}': {exc}") from None
+        if isinstance(spec, DataReferenceOutput):
+            temp = Path(tempfile.mkdtemp(prefix=f"mlpipelines-{spec.name}-"))
             pending.append(
                 PendingOutput(
-                    spec["name"],
-                    spec["datastore"],
-                    spec["path_on_datastore"],
+                    spec.name,
+                    spec.datastore,
+                    spec.path_on_datastore,
                     None,
                     temp,
                     location,
@@ -223,10 +215,8 @@ def prepare_outputs(definition: dict[str, Any], ctx: StepContext) -> list[Pendin
             final = Path(location.path(relative))
             temp = final.parent / f".{final.name}.partial-{uuid.uuid4().hex[:12]}"
             temp.mkdir(parents=True)
-            pending.append(PendingOutput(spec["name"], spec["datastore"], relative, final, temp))
+            pending.append(PendingOutput(spec.name, spec.datastore, relative, final, temp))
         else:
-            temp = Path(tempfile.mkdtemp(prefix=f"mlpipelines-{spec['name']}-"))
-            pending.append(
-                PendingOutput(spec["name"], spec["datastore"], relative, None, temp, location)
-            )
+            temp = Path(tempfile.mkdtemp(prefix=f"mlpipelines-{spec.name}-"))
+            pending.append(PendingOutput(spec.name, spec.datastore, relative, None, temp, location))
     return pending

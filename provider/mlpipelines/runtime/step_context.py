@@ -5,9 +5,34 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from mlpipelines._naming import path_safe
+from mlpipelines.records import OutputReference
+from mlpipelines.records.reserved import (
+    METRICS_XCOM_KEY,
+    OUTPUT_XCOM_PREFIX,
+    REUSE_XCOM_KEY,
+    output_xcom_key,
+)
+
+__all__ = [
+    "METRICS_XCOM_KEY",
+    "OUTPUT_XCOM_PREFIX",
+    "REUSE_XCOM_KEY",
+    "StepContext",
+    "StepLog",
+    "output_xcom_key",
+    "reused_output",
+]
+
+
+class StepLog(Protocol):
+    """Where a running step logs: the task's logger, or any ``logging.Logger``."""
+
+    def info(self, msg: str, /, *args: Any) -> Any: ...
+
+    def warning(self, msg: str, /, *args: Any) -> Any: ...
 
 
 @dataclass
@@ -19,9 +44,9 @@ class StepContext:
     run_id: str
     task_id: str
     params: dict[str, Any]
-    pull_output: Callable[[str, str], dict[str, Any] | None]
+    pull_output: Callable[[str, str], OutputReference | None]
     try_number: int = 1
-    log: logging.Logger = field(default_factory=lambda: logging.getLogger("mlpipelines.step"))
+    log: StepLog = field(default_factory=lambda: logging.getLogger("mlpipelines.step"))
 
     @property
     def run_folder(self) -> str:
@@ -37,16 +62,8 @@ class StepContext:
         return f"{self.dag_id}/{self.run_id}"
 
 
-OUTPUT_XCOM_PREFIX = "output_"
-METRICS_XCOM_KEY = "metrics"
-REUSE_XCOM_KEY = "reuse"
-
-
-def output_xcom_key(output_name: str) -> str:
-    """The XCom key under which a step pushes the reference to one of its outputs."""
-    return OUTPUT_XCOM_PREFIX + output_name
-
-
 def reused_output(reuse: dict[str, Any] | None, producer: str, name: str) -> dict[str, Any] | None:
-    """An output of a step the reuse sensor skipped, from the sensor's ``reuse`` XCom."""
-    return ((reuse or {}).get("reused", {}).get(producer) or {}).get("outputs", {}).get(name)
+    """An output of a step the reuse sensor skipped (its JSON), from the sensor's ``reuse``
+    XCom."""
+    found = ((reuse or {}).get("reused", {}).get(producer) or {}).get("outputs", {}).get(name)
+    return dict(found) if found else None

@@ -6,14 +6,17 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from mlpipelines.records import DatastoreSpec, OutputReference, StepDefinition
 from mlpipelines.reuse.decision import ReuseCheck, check_reuse, reuse_disabled_reason
+from mlpipelines.reuse.fingerprints import input_fingerprints
 from mlpipelines.reuse.keys import reads_content
 from mlpipelines.reuse.store import Holder, Manifest, ReuseStore
 from mlpipelines.runtime.heartbeat import keep_marker_alive
 from mlpipelines.runtime.outputs import publish_output
-from mlpipelines.runtime.staging import LocatedInput, PendingOutput, locate_inputs
+from mlpipelines.runtime.staging import PendingOutput, locate_inputs
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.snapshot import tree_fingerprint
+from mlpipelines.storage.data_locations import LocatedInput
 
 StepExecution = Callable[[ReuseCheck, dict[str, LocatedInput]], "StepResult"]
 
@@ -21,7 +24,7 @@ StepExecution = Callable[[ReuseCheck, dict[str, LocatedInput]], "StepResult"]
 class StepHeld(Exception):
     """Another run is computing this step's key right now; try again once it is done."""
 
-    def __init__(self, holder: Holder, store: dict[str, Any], key: str) -> None:
+    def __init__(self, holder: Holder, store: DatastoreSpec, key: str) -> None:
         self.holder = holder
         self.store = store
         self.key = key
@@ -35,7 +38,7 @@ class KeyClaim:
     """A key this task computes under its in-progress marker: all that finishing it in
     another process needs (manifest, step record, marker), as plain JSON values."""
 
-    store: dict[str, Any]
+    store: DatastoreSpec
     key: str
     components: dict[str, Any]
     snapshot_files: dict[str, str] | None
@@ -49,11 +52,11 @@ class KeyClaim:
         return Holder(self.dag_id, self.run_id, self.task_id, **fields)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "store": self.store.to_dict()}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> KeyClaim:
-        return cls(**data)
+        return cls(**{**data, "store": DatastoreSpec.from_json(data["store"])})
 
 
 class StepDeferred(Exception):
@@ -73,26 +76,13 @@ class StepResult:
     """What a finished step hands on: a reference per output, its metrics, and whether it
     was reused from an earlier run (then ``reused`` is that run's manifest)."""
 
-    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outputs: dict[str, OutputReference] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     reused: Manifest | None = None
     check: ReuseCheck | None = None
 
 
-def input_fingerprints(located: dict[str, LocatedInput], content: bool = True) -> dict[str, str]:
-    """Each input's fingerprint: the one its producer recorded, else its content hash (or,
-    without ``content``, what its store says of it)."""
-    found = {}
-    for name, item in located.items():
-        recorded = item.ref.get("fingerprint") if item.ref else None
-        if recorded or item.fingerprint:
-            found[name] = recorded or item.fingerprint
-        elif item.data is not None:
-            found[name] = item.data.fingerprint(content)
-    return found
-
-
-def publish_outputs(pending: list[PendingOutput]) -> dict[str, dict[str, Any]]:
+def publish_outputs(pending: list[PendingOutput]) -> dict[str, OutputReference]:
     """Move each finished output to its final place; its reference carries its fingerprint."""
     published = {}
     for output in pending:
@@ -100,17 +90,16 @@ def publish_outputs(pending: list[PendingOutput]) -> dict[str, dict[str, Any]]:
         # never cached); the hash is of content only, so it holds at the final place too.
         fingerprint = None if output.written_remotely else tree_fingerprint(output.temp)
         ref = publish_output(output)
-        ref["fingerprint"] = fingerprint or ref["fingerprint"]
-        published[output.name] = ref
+        published[output.name] = ref.with_fingerprint(fingerprint or ref.fingerprint)
     return published
 
 
 def _checked(
-    definition: dict[str, Any], ctx: StepContext
+    definition: StepDefinition, ctx: StepContext
 ) -> tuple[dict[str, LocatedInput], ReuseStore, ReuseCheck]:
     """The step's inputs located, its reuse store, and its key looked up there."""
     located = locate_inputs(definition, ctx)
-    store = ReuseStore(definition["default_datastore"])
+    store = ReuseStore(definition.default_datastore)
     check = check_reuse(
         definition,
         ctx.params,
@@ -122,7 +111,7 @@ def _checked(
     return located, store, check
 
 
-def look_before_running(definition: dict[str, Any], ctx: StepContext) -> StepResult | None:
+def look_before_running(definition: StepDefinition, ctx: StepContext) -> StepResult | None:
     """What a worker learns before handing a step to a pod or container: the step's earlier
     result when its key has a manifest (no container needed), StepHeld while another run
     computes the key (the task can wait deferred instead of in a container), else None (the
@@ -132,14 +121,14 @@ def look_before_running(definition: dict[str, Any], ctx: StepContext) -> StepRes
     _, store, check = _checked(definition, ctx)
     if check.reused:
         return _reused(check, ctx)
-    holder = store.holder_of(check.key or "")
+    holder = store.holder_of(check.key)
     if holder is not None and holder.run_id != ctx.run_id:
-        raise StepHeld(holder, definition["default_datastore"], check.key or "")
+        raise StepHeld(holder, definition.default_datastore, check.key)
     return None
 
 
 def run_with_reuse(
-    definition: dict[str, Any], ctx: StepContext, execute: StepExecution
+    definition: StepDefinition, ctx: StepContext, execute: StepExecution
 ) -> StepResult:
     """Reuse the step's earlier result if its key has one; else ``execute`` it once under
     an in-progress marker, then record a manifest of what it produced.
@@ -153,13 +142,13 @@ def run_with_reuse(
         ctx.log.warning("%s", warning)
     if check.reused:
         return _reused(check, ctx)
-    ctx.log.info("step %s %s (key %s)", definition["name"], check.summary(), check.key)
+    ctx.log.info("step %s %s (key %s)", definition.name, check.summary(), check.key)
     reusable = reuse_disabled_reason(definition, ctx.params) != "allow_reuse=False"
     me = Holder(ctx.dag_id, ctx.run_id, ctx.task_id)
     if reusable:
         other = store.claim(check.key, me)
         if other is not None:
-            raise StepHeld(other, definition["default_datastore"], check.key)
+            raise StepHeld(other, definition.default_datastore, check.key)
     handed_over = False
     try:
         if reusable and reuse_disabled_reason(definition, ctx.params) is None:
@@ -169,9 +158,9 @@ def run_with_reuse(
                 check.manifest = manifest
                 return _reused(check, ctx)
         claim = KeyClaim(
-            definition["default_datastore"],
-            check.key or "",
-            check.components or {},
+            definition.default_datastore,
+            check.key,
+            check.components,
             check.snapshot.files if check.snapshot is not None else None,
             reusable,
             ctx.dag_id,
@@ -238,6 +227,7 @@ def _record(store: ReuseStore, claim: KeyClaim, result: StepResult) -> None:
 
 def _reused(check: ReuseCheck, ctx: StepContext) -> StepResult:
     manifest = check.manifest
+    assert manifest is not None, "only a reused check is handed on"
     ctx.log.info(
         "reused from run %s of %s, step %s (key %s)",
         manifest.run_id,

@@ -11,10 +11,12 @@ from airflow.sdk.exceptions import DownstreamTasksSkipped
 from airflow.sdk.execution_time.xcom import XCom
 
 from mlpipelines._naming import REUSE_TASK_ID
+from mlpipelines.records import PipelineDataInput
 from mlpipelines.runtime.step_context import REUSE_XCOM_KEY, output_xcom_key
 
 if TYPE_CHECKING:
-    from mlpipelines.reuse.step_decisions import RunDecisions
+    from mlpipelines.records import StepDefinition
+    from mlpipelines.reuse.step_decisions import RunDecisions, StepDecision
 
 __all__ = ["REUSE_TASK_ID", "ReuseSensor"]
 
@@ -30,7 +32,7 @@ class ReuseSensor(BaseSensorOperator):
     template_fields: Sequence[str] = ()
     ui_color = "#f4f0e6"
 
-    def __init__(self, *, steps: list[dict[str, Any]], **kwargs: Any) -> None:
+    def __init__(self, *, steps: list[StepDefinition], **kwargs: Any) -> None:
         kwargs.setdefault("poke_interval", 1)
         kwargs.setdefault("timeout", timedelta(hours=6).total_seconds())
         super().__init__(**kwargs)
@@ -38,17 +40,20 @@ class ReuseSensor(BaseSensorOperator):
         self._decisions: RunDecisions | None = None
 
     def poke(self, context: Any) -> bool:
+        return not self._decide(context).waiting
+
+    def _decide(self, context: Any) -> RunDecisions:
         from mlpipelines.reuse.step_decisions import decide_steps  # run time only
 
         ti = context["ti"]
-        self._decisions = decide_steps(self.steps, dict(context["params"]), ti.dag_id, ti.run_id)
-        for decision in self._decisions.steps:
+        decisions = decide_steps(self.steps, dict(context["params"]), ti.dag_id, ti.run_id)
+        for decision in decisions.steps:
             for warning in decision.check.warnings if decision.check else []:
                 self.log.warning("%s: %s", decision.task_id, warning)
-        if self._decisions.waiting:
-            self.log.info("waiting for other runs:\n%s", self._decisions.table())
-            return False
-        return True
+        if decisions.waiting:
+            self.log.info("waiting for other runs:\n%s", decisions.table())
+        self._decisions = decisions
+        return decisions
 
     def execute(self, context: Any) -> None:
         # While another run computes a key: wait in this process a while, then defer and come
@@ -56,20 +61,24 @@ class ReuseSensor(BaseSensorOperator):
         # sooner). BaseSensorOperator's own loop costs an extra API call per run just to
         # track its timeout, and a waiting run is bounded by the holder's heartbeat anyway.
         waiting_until: float | None = None
-        while not self.poke(context):
+        decisions = self._decide(context)
+        while decisions.waiting:
             import time
 
             from mlpipelines.triggers.reuse import (
                 WAIT_IN_PROCESS_SECONDS,
+                HeldKeyWait,
                 HolderGoneTrigger,
                 wait_in_process,
             )
 
-            definitions = {d["task_id"]: d for d in self.steps}
+            definitions = {d.task_id: d for d in self.steps}
             held = [
-                {"store": definitions[d.task_id]["default_datastore"], "key": d.check.key}
-                for d in self._decisions.waiting
-                if d.check is not None and d.check.key
+                HeldKeyWait(
+                    store=definitions[d.task_id].default_datastore.to_dict(), key=d.check.key
+                )
+                for d in decisions.waiting
+                if d.check is not None
             ]
             if waiting_until is None:
                 waiting_until = time.monotonic() + WAIT_IN_PROCESS_SECONDS
@@ -78,19 +87,10 @@ class ReuseSensor(BaseSensorOperator):
                     trigger=HolderGoneTrigger.from_now(held, poll_seconds=self.poke_interval),
                     method_name="resume_after_holders",
                 )
-        decisions = self._decisions
+            decisions = self._decide(context)
         ti = context["ti"]
         self.log.info("reuse decisions:\n%s", decisions.table())
-        reused = {
-            d.task_id: {
-                "outputs": d.check.manifest.outputs,
-                "metrics": d.check.manifest.metrics,
-                "dag_id": d.check.manifest.dag_id,
-                "run_id": d.check.manifest.run_id,
-                "key": d.check.key,
-            }
-            for d in decisions.hits
-        }
+        reused = {d.task_id: _hit_record(d) for d in decisions.hits}
         ti.xcom_push(
             key=REUSE_XCOM_KEY,
             value={
@@ -105,10 +105,13 @@ class ReuseSensor(BaseSensorOperator):
         # them. Steps read the rest from the XCom above: one XCom write costs ~10 ms, and a
         # write per output would make reuse cost in proportion to the pipeline's size.
         consumed = {
-            (i["producer"], i["data"]) for d in self.steps for i in d["inputs"] if "producer" in i
+            (i.producer, i.data)
+            for d in self.steps
+            for i in d.inputs
+            if isinstance(i, PipelineDataInput)
         }
         for task_id, hit in reused.items():
-            for name, ref in hit["outputs"].items():
+            for name, ref in dict(hit["outputs"]).items():
                 if (task_id, name) not in consumed:
                     XCom.set(
                         key=output_xcom_key(name),
@@ -123,3 +126,17 @@ class ReuseSensor(BaseSensorOperator):
     def resume_after_holders(self, context: Any, event: Any = None) -> None:
         """The runs this one waited for are gone: decide again."""
         self.execute(context)
+
+
+def _hit_record(decision: StepDecision) -> dict[str, Any]:
+    """What the sensor hands on of a reused step: its outputs, metrics and where from."""
+    check = decision.check
+    assert check is not None and check.manifest is not None, "a hit has a manifest"
+    manifest = check.manifest
+    return {
+        "outputs": {name: ref.to_json() for name, ref in manifest.outputs.items()},
+        "metrics": manifest.metrics,
+        "dag_id": manifest.dag_id,
+        "run_id": manifest.run_id,
+        "key": check.key,
+    }

@@ -13,6 +13,7 @@ from mlpipelines.snapshot.tree import (
     copy_snapshot,
     diff_files,
     files_digest,
+    fingerprint_path,
     take_snapshot,
     tree_fingerprint,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "diff_files",
     "file_digest",
     "files_digest",
+    "fingerprint_path",
     "hash_files",
     "snapshot_files",
     "take_snapshot",

@@ -11,6 +11,7 @@ import shutil
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from mlpipelines.snapshot.digest import ALGORITHM, _hash_files, file_digest, new_hash
 from mlpipelines.snapshot.ignore import snapshot_files
@@ -94,6 +95,14 @@ def _all_files(root: str) -> list[str]:
                     files.append(prefix + entry.name)
     files.sort()
     return files
+
+
+def fingerprint_path(path: Path) -> str:
+    """Content fingerprint of a local file or folder that is read again and again (an input,
+    a cached output): a stat cache of its own keeps unchanged files from being re-read.
+    One cache per path keeps each small, where one per datastore would grow with every run
+    and be loaded by every task."""
+    return tree_fingerprint(path, StatCache.for_root(path))
 
 
 def tree_fingerprint(path: str | os.PathLike[str], cache: StatCache | None = None) -> str:

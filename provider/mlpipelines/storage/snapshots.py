@@ -20,9 +20,10 @@ from typing import Any
 
 from mlpipelines._naming import path_safe
 from mlpipelines.errors import UserErrorException
+from mlpipelines.records.reserved import INTERNAL_FOLDER
 from mlpipelines.storage.location import StoreLocation
 
-SNAPSHOT_FILES = ".mlpipelines/snapshot-files"
+SNAPSHOT_FILES = f"{INTERNAL_FOLDER}/snapshot-files"
 LISTING_SUFFIX = ".json"
 
 

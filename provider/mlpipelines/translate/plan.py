@@ -19,9 +19,22 @@ from mlpipelines.model.datastore import clean_relative_path
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.pipeline import step_upstreams
 from mlpipelines.model.steps import Step
+from mlpipelines.records import (
+    ArgumentToken,
+    ComputeSettings,
+    DataPathInput,
+    DataReferenceInput,
+    DataReferenceOutput,
+    DatasetInput,
+    DatastoreSpec,
+    PipelineDataInput,
+    PipelineDataOutput,
+    StepDefinition,
+    StepInput,
+    StepOutput,
+)
+from mlpipelines.records.reserved import REGENERATE_PARAM
 from mlpipelines.translate.step_docs import step_doc_md
-
-REGENERATE_PARAM = "regenerate_outputs"
 
 if TYPE_CHECKING:
     from mlpipelines.model.pipeline import Pipeline
@@ -38,12 +51,12 @@ class ParamSpec:
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """One task: its id, the step kind (which picks the operator), the step's definition
-    as JSON-able data, the ids of the tasks before it, and its documentation."""
+    """One task: its id, the step kind (which picks the operator), the step's definition,
+    the ids of the tasks before it, and its documentation."""
 
     task_id: str
     kind: str
-    definition: dict[str, Any]
+    definition: StepDefinition
     upstream: tuple[str, ...]
     doc_md: str
 
@@ -62,7 +75,7 @@ class PipelinePlan:
 def plan_pipeline(pipeline: Pipeline, dag_id: str | None = None) -> PipelinePlan:
     """Validate a pipeline, then describe each step as a TaskSpec; raises on any problem."""
     pipeline.validate(dag_id)
-    default_store = pipeline.default_datastore.spec.to_dict()
+    default_store = pipeline.default_datastore.spec
     params = (
         *(
             ParamSpec(p.name, p.json_default, p.param_type or "string")
@@ -72,156 +85,148 @@ def plan_pipeline(pipeline: Pipeline, dag_id: str | None = None) -> PipelinePlan
     )
     tasks = []
     for step in pipeline.steps:
-        definition = step_definition(step, default_store)
-        record = registered_target(definition["compute_target"], pipeline.workspace)
-        if record is not None:
-            definition["compute"] = compute_settings(record)
+        record = registered_target(step.compute_target_name, pipeline.workspace)
+        compute = compute_settings(record) if record is not None else None
+        definition = step_definition(step, default_store, compute)
         upstream = tuple(task_id_for(u.name) for u in step_upstreams(step))
         tasks.append(
-            TaskSpec(
-                definition["task_id"], step.kind, definition, upstream, step_doc_md(definition)
-            )
+            TaskSpec(definition.task_id, step.kind, definition, upstream, step_doc_md(definition))
         )
-    reuse = any(t.definition["allow_reuse"] for t in tasks)
+    reuse = any(t.definition.allow_reuse for t in tasks)
     return PipelinePlan(params, tuple(tasks), pipeline.description, reuse)
 
 
-def compute_settings(record: dict[str, Any]) -> dict[str, Any]:
-    """What a task needs of its registered target: the pool that caps its cluster's nodes;
-    for a cluster, where its steps run (a pod or container backend and its image); for an
-    analytics target on a Databricks SQL warehouse, the connection and the warehouse."""
-    compute: dict[str, Any] = {"type": record["type"], "pool": record.get("pool")}
+def compute_settings(record: dict[str, Any]) -> ComputeSettings:
+    """What a task needs of its registered target (a compute-target record): the pool that
+    caps its cluster's nodes; for a cluster, where its steps run (a pod or container backend
+    and its image); for an analytics target on a Databricks SQL warehouse, the connection
+    and the warehouse."""
     settings = record.get("settings") or {}
+    pool = record.get("pool")
     if record["type"] == AmlCompute.type_name:
-        compute["backend"] = settings.get("backend") or "local"
-        if compute["backend"] in CONTAINER_BACKENDS:
-            compute.update(
-                image=settings.get("image"),
-                namespace=settings.get("namespace"),
-                docker_url=settings.get("docker_url"),
-                env_from_secrets=list(settings.get("env_from_secrets") or ()),
-            )
-    elif record["type"] == AdlaCompute.type_name and settings.get("engine") == "databricks_sql":
-        compute.update(
+        backend = settings.get("backend") or "local"
+        if backend not in CONTAINER_BACKENDS:
+            return ComputeSettings(record["type"], pool, backend)
+        return ComputeSettings(
+            record["type"],
+            pool,
+            backend,
+            image=settings.get("image"),
+            namespace=settings.get("namespace"),
+            docker_url=settings.get("docker_url"),
+            env_from_secrets=tuple(settings.get("env_from_secrets") or ()),
+        )
+    if record["type"] == AdlaCompute.type_name and settings.get("engine") == "databricks_sql":
+        return ComputeSettings(
+            record["type"],
+            pool,
             engine="databricks_sql",
             conn_id=settings["databricks_compute"],
             warehouse_id=settings["warehouse_id"],
             catalog=settings.get("catalog"),
         )
-    return compute
+    return ComputeSettings(record["type"], pool)
 
 
-def step_definition(step: Step, default_store: dict[str, Any]) -> dict[str, Any]:
-    """A step as JSON-able data: everything the operator needs at run time."""
-    inputs = [_input_spec(item) for item in step.inputs]
-    outputs = [_output_spec(data, default_store) for data in step.outputs]
+def step_definition(
+    step: Step, default_store: DatastoreSpec, compute: ComputeSettings | None = None
+) -> StepDefinition:
+    """A step as a definition: everything the operator needs at run time."""
     names = {
         id(underlying(item)): item[0].name if data_path_input(item) else item.name
         for item in step.inputs
     }
     output_names = {id(data): data.name for data in step.outputs}
-    definition: dict[str, Any] = {
-        "kind": step.kind,
-        "name": step.name,
-        "task_id": task_id_for(step.name),
-        "inputs": inputs,
-        "outputs": outputs,
-        "arguments": [_token(v, names, output_names) for v in step.argument_values],
-        "params": {k: _token(v, names, output_names) for k, v in step.param_values.items()},
-        "compute_target": step.compute_target_name,
-        "allow_reuse": bool(step.allow_reuse),
-        "version": step.version,
-        "default_datastore": default_store,
-    }
+    source: dict[str, Any] = {}
     if step.script_name is not None:
-        definition["script_name"] = step.script_name.replace("\\", "/")
-        definition["source_directory"] = str(step.resolved_source_directory)
-    definition.update(step.definition_extras())
-    return definition
+        source = {
+            "script_name": step.script_name.replace("\\", "/"),
+            "source_directory": str(step.resolved_source_directory),
+        }
+    return StepDefinition(
+        kind=step.kind,
+        name=step.name,
+        task_id=task_id_for(step.name),
+        inputs=tuple(_input_spec(item) for item in step.inputs),
+        outputs=tuple(_output_spec(data, default_store) for data in step.outputs),
+        arguments=tuple(_token(v, names, output_names) for v in step.argument_values),
+        params={k: _token(v, names, output_names) for k, v in step.param_values.items()},
+        compute_target=step.compute_target_name,
+        allow_reuse=bool(step.allow_reuse),
+        version=step.version,
+        default_datastore=default_store,
+        compute=compute,
+        **source,
+        **step.definition_extras(),
+    )
 
 
-def _token(value: Any, inputs: dict[int, str], outputs: dict[int, str]) -> dict[str, Any]:
+def _token(value: Any, inputs: dict[int, str], outputs: dict[int, str]) -> ArgumentToken:
     data = underlying(value)
     if isinstance(value, PipelineParameter):
-        return {"parameter": value.name}
+        return ArgumentToken("parameter", value.name)
     if id(data) in outputs:
-        return {"output": outputs[id(data)]}
+        return ArgumentToken("output", outputs[id(data)])
     if id(data) in inputs:
-        return {"input": inputs[id(data)]}
-    return {"value": str(value)}
+        return ArgumentToken("input", inputs[id(data)])
+    return ArgumentToken.literal(value)
 
 
-def _input_spec(item: Any) -> dict[str, Any]:
+def _input_spec(item: Any) -> StepInput:
     if data_path_input(item):
         param, binding = item
         default_store = param.default_value.datastore
         stores = {}
-        if not isinstance(default_store, str) and default_store.spec.kind == "local":
-            stores[default_store.name] = default_store.spec.to_dict()
-        return {
-            "name": param.name,
-            "kind": "data_path",
-            "parameter": param.name,
-            "mode": binding.mode,
-            "path_on_compute": binding.path_on_compute,
-            "stores": stores,
-        }
+        if not isinstance(default_store, str) and default_store.spec.is_local:
+            stores[default_store.name] = default_store.spec
+        return DataPathInput(param.name, param.name, binding.mode, binding.path_on_compute, stores)
     if isinstance(item, DatasetConsumptionConfig):
-        return {
-            "name": item.name,
-            "kind": "dataset",
-            "consumption": item.to_dict(),
-            "mode": item.mode,
-            "path_on_compute": item.path_on_compute,
-            "stores": _dataset_stores(item.dataset),
-        }
+        return DatasetInput(
+            item.name,
+            item.to_dict(),
+            item.mode,
+            item.path_on_compute,
+            _dataset_stores(item.dataset),
+        )
     if isinstance(item, DataReference):
-        return {
-            "name": item.name,
-            "kind": "data_reference",
-            "datastore": item.datastore.spec.to_dict(),
-            "path_on_datastore": clean_relative_path(item.path_on_datastore),
-            "mode": item.mode,
-            "path_on_compute": item.path_on_compute,
-        }
+        return DataReferenceInput(
+            item.name,
+            item.datastore.spec,
+            clean_relative_path(item.path_on_datastore),
+            item.mode,
+            item.path_on_compute,
+        )
     data: PipelineData = underlying(item)
-    return {
-        "name": item.name,
-        "kind": "pipeline_data",
-        "data": data.name,
-        "producer": task_id_for(data._producers[0].name),
-        "mode": item.mode if isinstance(item, DataInput) else "mount",
-        "path_on_compute": item.path_on_compute if isinstance(item, DataInput) else None,
-    }
+    return PipelineDataInput(
+        item.name,
+        data.name,
+        task_id_for(data._producers[0].name),
+        item.mode if isinstance(item, DataInput) else "mount",
+        item.path_on_compute if isinstance(item, DataInput) else None,
+    )
 
 
-def _dataset_stores(dataset: Any) -> dict[str, Any]:
+def _dataset_stores(dataset: Any) -> dict[str, DatastoreSpec]:
     """The local folders a dataset's sources name, as registered in its workspace: a task's
     own workspace knows only the default datastores and Airflow connections."""
     ws = dataset.workspace
-    stores: dict[str, Any] = {}
+    stores: dict[str, DatastoreSpec] = {}
     for source in dataset.definition()["sources"]:
         spec = ws.datastore_specs.get(source.get("datastore")) if ws is not None else None
-        if spec is not None and spec.kind == "local" and spec.path:
-            stores[spec.name] = spec.to_dict()
+        if spec is not None and spec.is_local and spec.path:
+            stores[spec.name] = spec
     return stores
 
 
-def _output_spec(data: Any, default_store: dict[str, Any]) -> dict[str, Any]:
+def _output_spec(data: Any, default_store: DatastoreSpec) -> StepOutput:
     if isinstance(data, DataReference):
         # A fixed place the step's files are uploaded to once it succeeds (as_upload).
-        return {
-            "name": data.name,
-            "kind": "data_reference",
-            "datastore": data.datastore.spec.to_dict(),
-            "path_on_datastore": clean_relative_path(data.path_on_datastore),
-            "mode": "upload",
-            "path_on_compute": data.path_on_compute,
-        }
-    store = data.datastore.spec.to_dict() if data.datastore is not None else default_store
-    return {
-        "name": data.name,
-        "datastore": store,
-        "mode": data.output_mode,
-        "path_on_compute": data.output_path_on_compute,
-    }
+        return DataReferenceOutput(
+            data.name,
+            data.datastore.spec,
+            clean_relative_path(data.path_on_datastore),
+            "upload",
+            data.path_on_compute,
+        )
+    store = data.datastore.spec if data.datastore is not None else default_store
+    return PipelineDataOutput(data.name, store, data.output_mode, data.output_path_on_compute)

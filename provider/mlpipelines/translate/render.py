@@ -9,19 +9,11 @@ from typing import Any
 from airflow.sdk import DAG, Param, TaskGroup
 
 from mlpipelines._naming import REUSE_TASK_ID
-from mlpipelines.operators.analytics import AnalyticsStepOperator
-from mlpipelines.operators.data_transfer import DataTransferStepOperator
-from mlpipelines.operators.databricks import DatabricksStepOperator
-from mlpipelines.operators.python_script import PythonScriptStepOperator
+from mlpipelines.records import StepDefinition
+from mlpipelines.records.step_kinds import step_kind
 from mlpipelines.sensors.reuse import ReuseSensor
 from mlpipelines.translate.plan import PipelinePlan, TaskSpec
 
-OPERATORS: dict[str, type] = {
-    "python_script": PythonScriptStepOperator,
-    "analytics": AnalyticsStepOperator,
-    "databricks": DatabricksStepOperator,
-    "data_transfer": DataTransferStepOperator,
-}
 STEP_TRIGGER_RULE = "none_failed"
 TAG = "mlpipelines"
 
@@ -79,16 +71,9 @@ def render_task_group(
     return group
 
 
-def _qualified(spec: TaskSpec, qualify: Callable[[str], str] | None) -> dict[str, Any]:
+def _qualified(spec: TaskSpec, qualify: Callable[[str], str] | None) -> StepDefinition:
     """The step's definition with the task ids it names as they are inside a TaskGroup."""
-    definition = spec.definition
-    if not qualify:
-        return definition
-    inputs = [
-        {**i, "producer": qualify(i["producer"])} if "producer" in i else i
-        for i in definition["inputs"]
-    ]
-    return {**definition, "task_id": qualify(definition["task_id"]), "inputs": inputs}
+    return spec.definition.qualified(qualify) if qualify else spec.definition
 
 
 def _render_tasks(plan: PipelinePlan, qualify: Callable[[str], str] | None) -> dict[str, Any]:
@@ -107,8 +92,8 @@ def _render_tasks(plan: PipelinePlan, qualify: Callable[[str], str] | None) -> d
     tasks: dict[str, Any] = {}
     later: list[TaskSpec] = []
     for spec in plan.tasks:
-        pool = (spec.definition.get("compute") or {}).get("pool")
-        task = tasks[spec.task_id] = OPERATORS[spec.kind](
+        pool = spec.definition.pool
+        task = tasks[spec.task_id] = step_kind(spec.kind).operator_class()(
             task_id=spec.task_id,
             step=definitions[spec.task_id],
             reuse_task_id=reuse_task_id,

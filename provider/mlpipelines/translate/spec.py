@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from mlpipelines.model.workspace import Workspace
+from mlpipelines.records import StepDefinition
+from mlpipelines.records.reserved import INTERNAL_FOLDER
 from mlpipelines.translate.plan import ParamSpec, PipelinePlan, TaskSpec
 
 SPEC_VERSION = 1
-SPECS_FOLDER = ".mlpipelines/specs"
-SPECS_BY_DIGEST_FOLDER = ".mlpipelines/specs-by-digest"
+SPECS_FOLDER = f"{INTERNAL_FOLDER}/specs"
+SPECS_BY_DIGEST_FOLDER = f"{INTERNAL_FOLDER}/specs-by-digest"
 LOADER_DAG_ID = "mlpipelines_specs"
 LOADER_DAG_FILE = "mlpipelines_specs.py"
 # The loader DAG file as the repository ships it (dags/mlpipelines_specs.py; a test keeps
@@ -56,7 +58,7 @@ def plan_to_spec(plan: PipelinePlan, dag_id: str, **dag_settings: Any) -> dict[s
             {
                 "task_id": t.task_id,
                 "kind": t.kind,
-                "definition": t.definition,
+                "definition": t.definition.to_json(),
                 "upstream": list(t.upstream),
                 "doc_md": t.doc_md,
             }
@@ -76,7 +78,13 @@ def spec_to_plan(spec: dict[str, Any]) -> PipelinePlan:
     return PipelinePlan(
         params=tuple(ParamSpec(p["name"], p["default"], p["type"]) for p in spec["params"]),
         tasks=tuple(
-            TaskSpec(t["task_id"], t["kind"], t["definition"], tuple(t["upstream"]), t["doc_md"])
+            TaskSpec(
+                t["task_id"],
+                t["kind"],
+                StepDefinition.from_json(t["definition"]),
+                tuple(t["upstream"]),
+                t["doc_md"],
+            )
             for t in spec["tasks"]
         ),
         description=spec.get("description"),

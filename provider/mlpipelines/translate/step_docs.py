@@ -4,58 +4,56 @@ from __future__ import annotations
 
 from typing import Any
 
-_KIND_TITLES = {
-    "python_script": "PythonScriptStep",
-    "analytics": "AdlaStep",
-    "databricks": "DatabricksStep",
-    "data_transfer": "DataTransferStep",
-}
+from mlpipelines.records import (
+    ArgumentToken,
+    DataPathInput,
+    DataReferenceInput,
+    DataReferenceOutput,
+    DatasetInput,
+    PipelineDataInput,
+    StepDefinition,
+    StepInput,
+)
+from mlpipelines.records.step_kinds import step_kind
 
 
-def _show_token(token: dict[str, Any]) -> str:
-    if "parameter" in token:
-        return f"`<parameter {token['parameter']}>`"
-    if "input" in token:
-        return f"`<input {token['input']}>`"
-    if "output" in token:
-        return f"`<output {token['output']}>`"
-    return f"`{token['value']}`"
+def _show_token(token: ArgumentToken) -> str:
+    return f"`{token.describe()}`"
 
 
-def step_doc_md(definition: dict[str, Any]) -> str:
+def step_doc_md(definition: StepDefinition) -> str:
     """Markdown for one step: what it runs, with which data and parameters."""
-    title = _KIND_TITLES.get(definition["kind"], definition["kind"])
-    lines = [f"### {title} `{definition['name']}`", ""]
-    if "script_name" in definition:
-        lines.append(
-            f"- **script**: `{definition['script_name']}` in `{definition['source_directory']}`"
-        )
-    if definition["arguments"]:
-        lines.append(
-            "- **arguments**: " + " ".join(_show_token(t) for t in definition["arguments"])
-        )
-    for key, token in definition["params"].items():
+    title = step_kind(definition.kind).title
+    lines = [f"### {title} `{definition.name}`", ""]
+    if definition.script_name is not None:
+        lines.append(f"- **script**: `{definition.script_name}` in `{definition.source_directory}`")
+    if definition.arguments:
+        lines.append("- **arguments**: " + " ".join(_show_token(t) for t in definition.arguments))
+    for key, token in definition.params.items():
         lines.append(f"- **param** `{key}` = {_show_token(token)}")
-    for spec in definition["inputs"]:
-        if spec["kind"] == "data_reference":
-            source = f"`{spec['datastore']['name']}/{spec['path_on_datastore']}`"
-        elif spec["kind"] == "data_path":
-            source = f"the place named by parameter `{spec['parameter']}`"
-        elif spec["kind"] == "dataset":
-            source = _show_dataset(spec["consumption"]["dataset"])
-        else:
-            source = f"`{spec['data']}` from step `{spec['producer']}`"
-        lines.append(f"- **input** `{spec['name']}` ({spec['mode']}): {source}")
-    for spec in definition["outputs"]:
-        where = spec["datastore"]["name"]
-        if spec.get("kind") == "data_reference":
-            where = f"{where}/{spec['path_on_datastore']}` (uploaded after success) `"
-        lines.append(f"- **output** `{spec['name']}` on `{where}`")
+    for spec in definition.inputs:
+        lines.append(f"- **input** `{spec.name}` ({spec.mode}): {_input_source(spec)}")
+    for output in definition.outputs:
+        where = output.datastore.name
+        if isinstance(output, DataReferenceOutput):
+            where = f"{where}/{output.path_on_datastore}` (uploaded after success) `"
+        lines.append(f"- **output** `{output.name}` on `{where}`")
     lines.append(
-        f"- **compute target**: `{definition['compute_target']}`; "
-        f"**allow_reuse**: {definition['allow_reuse']}"
+        f"- **compute target**: `{definition.compute_target}`; "
+        f"**allow_reuse**: {definition.allow_reuse}"
     )
     return "\n".join(lines)
+
+
+def _input_source(spec: StepInput) -> str:
+    if isinstance(spec, DataReferenceInput):
+        return f"`{spec.datastore.name}/{spec.path_on_datastore}`"
+    if isinstance(spec, DataPathInput):
+        return f"the place named by parameter `{spec.parameter}`"
+    if isinstance(spec, DatasetInput):
+        return _show_dataset(spec.dataset)
+    assert isinstance(spec, PipelineDataInput)
+    return f"`{spec.data}` from step `{spec.producer}`"
 
 
 def _show_dataset(dataset: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ from typing import Any, TypedDict
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from mlpipelines.records import DatastoreSpec
 from mlpipelines.runtime.heartbeat import HEARTBEAT_SECONDS
 
 _CANCEL = ("POST", "2.2/jobs/runs/cancel")
@@ -146,7 +147,9 @@ class DatabricksStepRunTrigger(BaseTrigger):
         from mlpipelines.reuse.store import Holder, ReuseStore
 
         me = Holder(held["dag_id"], held["run_id"], held["task_id"])
-        await asyncio.to_thread(ReuseStore(held["store"]).heartbeat, held["key"], me)
+        await asyncio.to_thread(
+            ReuseStore(DatastoreSpec.from_json(held["store"])).heartbeat, held["key"], me
+        )
 
     async def on_kill(self) -> None:
         """The user killed the deferred task: cancel the run, remove what it had written to
@@ -159,7 +162,9 @@ class DatabricksStepRunTrigger(BaseTrigger):
             from mlpipelines.reuse.store import Holder, ReuseStore
 
             me = Holder(held["dag_id"], held["run_id"], held["task_id"])
-            await asyncio.to_thread(ReuseStore(held["store"]).release, held["key"], me)
+            await asyncio.to_thread(
+                ReuseStore(DatastoreSpec.from_json(held["store"])).release, held["key"], me
+            )
 
     def _discard_outputs(self) -> None:
         work = self.resume.get("work")

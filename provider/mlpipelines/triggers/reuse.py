@@ -22,6 +22,8 @@ from typing import Any, TypedDict
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from mlpipelines.records import DatastoreSpec
+
 POLL_SECONDS = 1.0
 WAIT_IN_PROCESS_SECONDS = 30.0
 IN_PROCESS_POLL_SECONDS = 0.5
@@ -73,7 +75,11 @@ class HolderGoneTrigger(BaseTrigger):
         """The watched keys some live run still holds."""
         from mlpipelines.reuse.store import ReuseStore
 
-        return [h["key"] for h in self.held if ReuseStore(h["store"]).holder_of(h["key"])]
+        return [
+            h["key"]
+            for h in self.held
+            if ReuseStore(DatastoreSpec.from_json(h["store"])).holder_of(h["key"])
+        ]
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         if self.not_before is not None:

@@ -21,10 +21,10 @@ from mlpipelines import (
     Workspace,
 )
 from mlpipelines.errors import StepRunError
-from mlpipelines.runtime import datastores
+from mlpipelines.records import DatastoreSpec
 from mlpipelines.runtime.data_transfer import run_data_transfer_step
 from mlpipelines.runtime.step_context import StepContext
-from mlpipelines.storage import StoreLocation
+from mlpipelines.storage import StoreLocation, datastores
 from mlpipelines.storage.registration import environment_name, environment_value
 from mlpipelines.translate import plan_pipeline
 
@@ -81,10 +81,10 @@ def test_local_to_blob_to_s3_verified_and_reused(stores):
     run = f"r{uuid.uuid4().hex[:8]}"
     first = run_data_transfer_step(steps["to_blob"], _ctx(run, "to_blob"))
     ref = first.outputs["staged"]
-    assert ref["path"] == f"pipelinedata/xfer/{run}/to_blob/staged"
+    assert ref.path == f"pipelinedata/xfer/{run}/to_blob/staged"
     assert first.metrics["files"] == 5 and first.metrics["bytes"] == 4 * SIZE + len("four parts")
-    blob = datastores.location_of(ref["store"])
-    assert _files(blob, ref["path"]) == {
+    blob = datastores.location_of(ref.store)
+    assert _files(blob, ref.path) == {
         **{f"part-{i}.bin": SIZE for i in range(4)},
         "README": len("four parts"),
     }
@@ -92,11 +92,11 @@ def test_local_to_blob_to_s3_verified_and_reused(stores):
     second = run_data_transfer_step(
         steps["to_s3"], _ctx(run, "to_s3", {("to_blob", "staged"): ref})
     )
-    s3 = datastores.location_of({"name": "xfer_s3", "kind": "connection", "path": None})
+    s3 = datastores.location_of(DatastoreSpec("xfer_s3", "connection"))
     assert _files(s3, "release/models")["part-3.bin"] == SIZE
     assert (s3.fs.cat_file(s3.path("release/models/README"))) == b"four parts"
     assert not [p for p in s3.fs.find(s3.path("release")) if ".partial-" in p]
-    assert second.outputs["destination"]["uri"].startswith("s3://")
+    assert second.outputs["destination"].uri.startswith("s3://")
 
     again = run_data_transfer_step(steps["to_blob"], _ctx(f"{run}b", "to_blob"))
     assert again.reused is not None and again.reused.run_id == run
@@ -131,7 +131,7 @@ def test_s3_stopped_mid_copy_fails_shows_nothing_and_the_retry_completes(
         allow_reuse=False,
     )
     (definition,) = [t.definition for t in plan_pipeline(Pipeline(ws, [step])).tasks]
-    real = datastores.location_of({"name": "xfer_s3", "kind": "connection", "path": None})
+    real = datastores.location_of(DatastoreSpec("xfer_s3", "connection"))
     quick = StoreLocation(
         real.datastore, real.kind, real.root, (*real.options, ("max_attempts", 2), ("retries", 1))
     )

@@ -16,7 +16,7 @@ import pytest
 
 from mlpipelines import Datastore, Pipeline, PipelineData, PythonScriptStep, Workspace
 from mlpipelines.azureml.core.compute import AmlCompute, ComputeTarget
-from mlpipelines.runtime import datastores
+from mlpipelines.records import OutputReference, StepDefinition
 from mlpipelines.runtime.container_step import (
     ENVELOPE_ENV,
     build_envelope,
@@ -24,6 +24,7 @@ from mlpipelines.runtime.container_step import (
     with_shipped_source,
 )
 from mlpipelines.runtime.step_context import StepContext
+from mlpipelines.storage import datastores
 from mlpipelines.storage.registration import environment_name, environment_value
 from mlpipelines.translate import plan_pipeline
 from support.storage_fixtures import location_of
@@ -59,7 +60,7 @@ def lake(azurite, monkeypatch):
     datastores._opened.cache_clear()
 
 
-def _definitions(tmp_path: Path) -> dict[str, dict]:
+def _definitions(tmp_path: Path) -> dict[str, StepDefinition]:
     ws = Workspace(home=str(tmp_path / "client-home"))
     ComputeTarget.create(
         ws, "k8s", AmlCompute.provisioning_configuration(backend="kubernetes", image="step:1")
@@ -91,9 +92,9 @@ def _definitions(tmp_path: Path) -> dict[str, dict]:
     return {t.task_id: t.definition for t in plan.tasks}
 
 
-def _pod(tmp_path: Path, name: str, definition: dict, run_id: str, inputs: dict) -> dict:
+def _pod(tmp_path: Path, name: str, definition: StepDefinition, run_id: str, inputs: dict) -> dict:
     """Run the entrypoint as a pod would: its own (empty) home and temp folder."""
-    ctx = StepContext("pods", run_id, definition["task_id"], {}, lambda *_: None)
+    ctx = StepContext("pods", run_id, definition.task_id, {}, lambda *_: None)
     envelope = build_envelope(definition, ctx, inputs)
     home, tmp = tmp_path / name / "home", tmp_path / name / "tmp"
     tmp.mkdir(parents=True)
@@ -121,14 +122,16 @@ def _pod(tmp_path: Path, name: str, definition: dict, run_id: str, inputs: dict)
 def test_pods_fetch_the_shipped_code_and_keep_everything_on_the_datastore(tmp_path, lake, azurite):
     definitions = _definitions(tmp_path)
     shipped = {name: with_shipped_source(d) for name, d in definitions.items()}
-    assert shipped["prep"]["source_ref"]["store"]["name"] == "lake"
-    assert shipped["prep"]["source_ref"] == shipped["train"]["source_ref"], "one snapshot"
+    assert shipped["prep"].source_ref is not None
+    assert shipped["prep"].source_ref.store.name == "lake"
+    assert shipped["prep"].source_ref == shipped["train"].source_ref, "one snapshot"
     shutil.rmtree(tmp_path / "src")  # the pods can only get the code from the datastore
 
     prep = _pod(tmp_path, "pod-prep", shipped["prep"], "r1", {})
     rows = prep["outputs"]["rows"]
     assert rows["uri"].startswith("az://")
-    train = _pod(tmp_path, "pod-train", shipped["train"], "r1", {("prep", "rows"): rows})
+    pulled = {("prep", "rows"): OutputReference.from_json(rows)}
+    train = _pod(tmp_path, "pod-train", shipped["train"], "r1", pulled)
     assert train["metrics"] == {"rows": 3}
     assert train["reused_run_id"] is None
 
@@ -138,6 +141,6 @@ def test_pods_fetch_the_shipped_code_and_keep_everything_on_the_datastore(tmp_pa
     assert location.fs.exists(location.path("artifacts/pods/r1/train/metrics.json"))
     assert location.fs.exists(location.path(f".mlpipelines/reuse/{train['key']}.json"))
 
-    again = _pod(tmp_path, "pod-again", shipped["train"], "r2", {("prep", "rows"): rows})
+    again = _pod(tmp_path, "pod-again", shipped["train"], "r2", pulled)
     assert again["reused_run_id"] == "r1"
     assert again["outputs"] == train["outputs"]

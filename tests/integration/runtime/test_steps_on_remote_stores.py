@@ -18,9 +18,10 @@ from mlpipelines import (
     Workspace,
 )
 from mlpipelines.errors import StepRunError
-from mlpipelines.runtime import datastores
+from mlpipelines.records import DatastoreSpec, StepDefinition
 from mlpipelines.runtime.python_script import run_python_script_step
 from mlpipelines.runtime.step_context import StepContext
+from mlpipelines.storage import datastores
 from mlpipelines.storage.registration import environment_name, environment_value
 from mlpipelines.translate import plan_pipeline
 
@@ -109,24 +110,24 @@ def test_inputs_on_blob_outputs_on_s3_and_reuse(stores, tmp_path):
     run = f"run_{uuid.uuid4().hex[:8]}"
     scored = run_python_script_step(steps["score"], _ctx(run, "score", {}))
     ref = scored.outputs["scores"]
-    assert ref["datastore"] == "s3_out"
-    assert ref["path"] == f"pipelinedata/remote_dag/{run}/score/scores"
-    assert ref["uri"].startswith("s3://") and ref["uri"].endswith(ref["path"])
+    assert ref.datastore == "s3_out"
+    assert ref.path == f"pipelinedata/remote_dag/{run}/score/scores"
+    assert ref.uri.startswith("s3://") and ref.uri.endswith(ref.path)
 
-    s3 = datastores.location_of(ref["store"])
-    written = json.loads(s3.fs.cat_file(s3.path(f"{ref['path']}/part/scores.json")))
+    s3 = datastores.location_of(ref.store)
+    written = json.loads(s3.fs.cat_file(s3.path(f"{ref.path}/part/scores.json")))
     assert written["rows"] == 3
     assert written["uri"].startswith("az://") and written["uri"].endswith("raw/data.csv")
 
     pushed = {("score", "scores"): ref}
     reported = run_python_script_step(steps["report"], _ctx(run, "report", pushed))
-    folder = ws.get_default_datastore().root / reported.outputs["report"]["path"]
+    folder = ws.get_default_datastore().root / reported.outputs["report"].path
     assert json.loads((folder / "report.json").read_text()) == {"seen": 3}
 
     again = run_python_script_step(steps["score"], _ctx(f"{run}_b", "score", {}))
     assert again.reused is not None and again.reused.run_id == run
 
-    s3.fs.rm(s3.path(f"{ref['path']}/part/scores.json"))
+    s3.fs.rm(s3.path(f"{ref.path}/part/scores.json"))
     s3.fs.invalidate_cache()
     third = run_python_script_step(steps["score"], _ctx(f"{run}_c", "score", {}))
     assert third.reused is None, "a reused output that is gone must not be handed on"
@@ -139,7 +140,7 @@ def test_a_failed_script_leaves_nothing_on_the_remote_store(stores, tmp_path, mo
     run = f"run_{uuid.uuid4().hex[:8]}"
     with pytest.raises(StepRunError, match="exited with code 3"):
         run_python_script_step(steps["score"], _ctx(run, "score", {}))
-    s3 = datastores.location_of({"name": "s3_out", "kind": "connection", "path": None})
+    s3 = datastores.location_of(DatastoreSpec("s3_out", "connection"))
     s3.fs.invalidate_cache()
     assert not s3.fs.exists(s3.path(f"pipelinedata/remote_dag/{run}"))
 
@@ -156,9 +157,11 @@ def test_an_unknown_datastore_fails_before_the_script_runs(stores, tmp_path):
 def test_missing_input_path_is_named(stores, tmp_path):
     ws, _, _ = stores
     steps = _pipeline(ws, tmp_path / "src")
-    steps["score"]["inputs"][0]["path_on_datastore"] = "nothing/here"
+    score = steps["score"].to_json()
+    score["inputs"][0]["path_on_datastore"] = "nothing/here"
+    moved = StepDefinition.from_json(score)
     with pytest.raises(StepRunError, match=r"input 'raw': 'blob_in/nothing/here' does not exist"):
-        run_python_script_step(steps["score"], _ctx("run_missing", "score", {}))
+        run_python_script_step(moved, _ctx("run_missing", "score", {}))
 
 
 WRITE = """
@@ -190,7 +193,7 @@ def test_an_upload_reference_fills_its_fixed_place_only_on_success(
         allow_reuse=False,
     )
     (definition,) = [t.definition for t in plan_pipeline(Pipeline(ws, [step])).tasks]
-    location = datastores.location_of(definition["outputs"][0]["datastore"])
+    location = datastores.location_of(definition.outputs[0].datastore)
 
     monkeypatch.setenv("FAIL_AFTER_WRITE", "1")
     with pytest.raises(StepRunError, match="exited with code 4"):
@@ -200,7 +203,7 @@ def test_an_upload_reference_fills_its_fixed_place_only_on_success(
 
     monkeypatch.delenv("FAIL_AFTER_WRITE")
     result = run_python_script_step(definition, _ctx("run_up_2", "write", {}))
-    assert result.outputs["report"]["path"] == place
+    assert result.outputs["report"].path == place
     location.fs.invalidate_cache()
     assert location.fs.cat_file(location.path(f"{place}/deep/result.txt")) == b"done"
     assert location.fs.cat_file(location.path(f"{place}/summary.txt")) == b"ok"

@@ -4,6 +4,7 @@ the worker first, so a reused or held step starts no container."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from types import SimpleNamespace
 
@@ -12,15 +13,20 @@ from airflow.sdk.exceptions import AirflowSkipException
 
 from mlpipelines.operators import step_containers
 from mlpipelines.operators.python_script import PythonScriptStepOperator
+from mlpipelines.records import DatastoreSpec, OutputReference, StepDefinition
 
-DEFINITION = {
-    "name": "train",
-    "kind": "python_script",
-    "allow_reuse": False,  # the container decides; here it only reports
-    "inputs": [],
-    "compute_target": "box",
-    "compute": {"type": "AmlCompute", "pool": "box", "backend": "docker", "image": "step:1"},
-}
+DEFINITION = StepDefinition.from_json(
+    {
+        "name": "train",
+        "task_id": "train",
+        "kind": "python_script",
+        "allow_reuse": False,  # the container decides; here it only reports
+        "inputs": [],
+        "compute_target": "box",
+        "compute": {"type": "AmlCompute", "pool": "box", "backend": "docker", "image": "step:1"},
+        "default_datastore": {"name": "workspaceblobstore"},
+    }
+)
 
 
 class _Ti:
@@ -54,11 +60,9 @@ def _run(monkeypatch, lines: list[str]) -> _Ti:
 
 
 def test_outputs_and_metrics_are_pushed(monkeypatch):
-    ref = {"datastore": "s", "path": "p"}
-    line = (
-        'MLPIPELINES_RESULT {"outputs": {"model": {"datastore": "s", "path": "p"}}, '
-        '"metrics": {"acc": 0.9}, "reused_run_id": null, "key": "k"}'
-    )
+    ref = OutputReference("s", "p", "file:///s/p", DatastoreSpec("s"), "sha256:1").to_json()
+    result = {"outputs": {"model": ref}, "metrics": {"acc": 0.9}, "reused_run_id": None}
+    line = "MLPIPELINES_RESULT " + json.dumps({**result, "key": "k"})
     ti = _run(monkeypatch, ["INFO running", line])
     assert ti.pushed == {"output_model": ref, "metrics": {"acc": 0.9}}
 
@@ -69,7 +73,7 @@ def test_a_reused_result_is_pushed_then_skipped(monkeypatch):
         _run(monkeypatch, [line])
 
 
-def _planned_on_docker(tmp_path) -> dict:
+def _planned_on_docker(tmp_path):
     from mlpipelines import Pipeline, PipelineData, PythonScriptStep, Workspace
     from mlpipelines.azureml.core.compute import AmlCompute, ComputeTarget
     from mlpipelines.translate import plan_pipeline
@@ -112,7 +116,7 @@ def test_a_reused_key_starts_no_container(monkeypatch, tmp_path):
     with pytest.raises(AirflowSkipException, match="reused from run r0"):
         operator.execute({"ti": ti, "params": {}})
     assert built == []
-    assert ti.pushed["output_model"] == first.outputs["model"]
+    assert ti.pushed["output_model"] == first.outputs["model"].to_json()
 
 
 def test_a_held_key_waits_deferred_without_a_container(monkeypatch, tmp_path):
@@ -130,7 +134,7 @@ def test_a_held_key_waits_deferred_without_a_container(monkeypatch, tmp_path):
     definition = _planned_on_docker(tmp_path)
     ctx = StepContext("d", "other", "train", {}, lambda *_: None)
     assert look_before_running(definition, ctx) is None, "nothing made, nobody holds it"
-    store = ReuseStore(definition["default_datastore"])
+    store = ReuseStore(definition.default_datastore)
     key = check_reuse(definition, {}, {}, store, "d", "train").key
     assert store.claim(key, Holder("d", "other", "train")) is None
     built = _no_container(monkeypatch)

@@ -19,6 +19,7 @@ from mlpipelines import (
 from mlpipelines.azureml.core.compute import AmlCompute, ComputeTarget
 from mlpipelines.model.workspace import DatastoreSpec, local_datastore_root
 from mlpipelines.operators.step_containers import docker_operator_for, pod_operator_for
+from mlpipelines.records import OutputReference, StepDefinition
 from mlpipelines.runtime.container_step import ENVELOPE_ENV, build_envelope
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.translate import plan_pipeline
@@ -57,10 +58,14 @@ def _pipeline(ws, tmp_path, target: str, store: Datastore | None = None) -> Pipe
     return Pipeline(ws, [prep, train], default_datastore=store)
 
 
-def _train(ws, tmp_path, target: str, store: Datastore | None = None) -> tuple[dict, dict]:
+def _train(
+    ws, tmp_path, target: str, store: Datastore | None = None
+) -> tuple[StepDefinition, dict]:
     plan = plan_pipeline(_pipeline(ws, tmp_path, target, store))
     definition = {t.task_id: t.definition for t in plan.tasks}["train"]
-    ref = {"datastore": "workspaceblobstore", "path": "pipelinedata/d/r/prep/prepared"}
+    ref = OutputReference.from_json(
+        {"datastore": "workspaceblobstore", "path": "pipelinedata/d/r/prep/prepared"}
+    )
     ctx = StepContext("d", "r1", "train", {"lr": 0.1}, lambda producer, name: ref, try_number=2)
     return definition, build_envelope(definition, ctx, {("prep", "prepared"): ref})
 
@@ -82,7 +87,7 @@ def test_kubernetes_cluster_steps_render_in_its_pool_with_its_settings(ws, tmp_p
     dag = _pipeline(ws, tmp_path, "k8s", Datastore(ws, "lake")).to_dag("on_k8s")
     steps = {t.task_id: t for t in dag.tasks if t.task_id in {"prep", "train"}}
     assert {tid: t.pool for tid, t in steps.items()} == {"prep": "k8s", "train": "k8s"}
-    assert steps["train"].step["compute"] == {
+    assert steps["train"].step.to_json()["compute"] == {
         "type": "AmlCompute",
         "pool": "k8s",
         "backend": "kubernetes",
@@ -111,7 +116,11 @@ def test_pod_steps_on_local_folder_datastores_are_refused_at_definition(ws, tmp_
 def test_a_local_backend_cluster_plans_no_container_settings(ws, tmp_path):
     ComputeTarget.create(ws, "cpu", AmlCompute.provisioning_configuration(max_nodes=2))
     definition, _ = _train(ws, tmp_path, "cpu")
-    assert definition["compute"] == {"type": "AmlCompute", "pool": "cpu", "backend": "local"}
+    assert definition.to_json()["compute"] == {
+        "type": "AmlCompute",
+        "pool": "cpu",
+        "backend": "local",
+    }
 
 
 def test_the_pod_runs_the_entrypoint_with_the_envelope_and_the_target_secrets(ws, tmp_path):
@@ -143,7 +152,13 @@ def test_the_pod_runs_the_entrypoint_with_the_envelope_and_the_target_secrets(ws
         {
             "producer": "prep",
             "output": "prepared",
-            "ref": {"datastore": "workspaceblobstore", "path": "pipelinedata/d/r/prep/prepared"},
+            "ref": {
+                "datastore": "workspaceblobstore",
+                "path": "pipelinedata/d/r/prep/prepared",
+                "uri": "",
+                "store": {"name": "workspaceblobstore", "kind": "local", "path": None},
+                "fingerprint": None,
+            },
         }
     ]
     assert sent["definition"]["script_name"] == "run.py"

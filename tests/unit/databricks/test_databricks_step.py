@@ -26,6 +26,7 @@ from mlpipelines.azureml.core.compute import DatabricksCompute
 from mlpipelines.errors import ComputeTargetException, StepRunError
 from mlpipelines.model.databricks import databricks_connection_fields
 from mlpipelines.operators.databricks import RUN_PAGE_URL_XCOM_KEY, DatabricksStepOperator
+from mlpipelines.records import StepDefinition
 from mlpipelines.runtime.databricks import run_databricks_step
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.snapshot import take_snapshot
@@ -40,7 +41,7 @@ def _store() -> Path:
     return Workspace.current().datastore_root("workspaceblobstore")
 
 
-def _definitions(*steps: DatabricksStep) -> dict[str, dict[str, Any]]:
+def _definitions(*steps: DatabricksStep) -> dict[str, StepDefinition]:
     plan = plan_pipeline(Pipeline(Workspace.current(), list(steps)))
     return {task.task_id: task.definition for task in plan.tasks}
 
@@ -64,8 +65,9 @@ def _notebook_step(name: str, **kwargs: Any) -> DatabricksStep:
     return DatabricksStep(name=name, notebook_path="/Shared/train", **kwargs)
 
 
-def _run(definition: dict[str, Any], ctx: StepContext, **kwargs: Any) -> Any:
-    hook = DatabricksHook(definition["databricks"]["conn_id"], retry_limit=1)
+def _run(definition: StepDefinition, ctx: StepContext, **kwargs: Any) -> Any:
+    assert definition.databricks is not None
+    hook = DatabricksHook(definition.databricks.conn_id, retry_limit=1)
     return run_databricks_step(definition, ctx, hook, polling_period_seconds=0.1, **kwargs)
 
 
@@ -149,7 +151,7 @@ def test_plan_holds_cluster_task_and_connection(tmp_path):
         name="jar", main_class_name="com.x.Main", jar_params=["a"], existing_cluster_id="c-1"
     )
     definitions = _definitions(autoscaled, on_cluster)
-    script = definitions["script"]
+    script = definitions["script"].to_json()
     assert script["kind"] == "databricks"
     assert script["script_name"] == "job.py"
     assert script["source_directory"] == str(tmp_path)
@@ -168,7 +170,7 @@ def test_plan_holds_cluster_task_and_connection(tmp_path):
         "timeout_seconds": 600,
         "permit_cluster_restart": None,
     }
-    jar = definitions["jar"]["databricks"]
+    jar = definitions["jar"].to_json()["databricks"]
     assert jar["conn_id"] == "databricks_default"
     assert jar["existing_cluster_id"] == "c-1"
     assert jar["new_cluster"] is None
@@ -176,9 +178,9 @@ def test_plan_holds_cluster_task_and_connection(tmp_path):
 
 
 def test_pipeline_renders_a_databricks_operator():
-    from mlpipelines.translate.render import OPERATORS
+    from mlpipelines.records.step_kinds import step_kind
 
-    assert OPERATORS["databricks"] is DatabricksStepOperator
+    assert step_kind("databricks").operator_class() is DatabricksStepOperator
 
 
 # --- runs against the stand-in ----------------------------------------------------------
@@ -236,7 +238,7 @@ def test_success_fills_in_parameters_and_data_uris(jobs_api: JobsApiStandIn):
     assert submitted[0][1].endswith(f"/run/{run_id}")
     assert result.metrics == {"databricks_run_id": run_id, "result_state": "SUCCESS"}
     ref = result.outputs["model"]
-    assert (_store() / ref["path"]).is_dir()
+    assert (_store() / ref.path).is_dir()
     assert jobs_api.cancelled == []
 
 

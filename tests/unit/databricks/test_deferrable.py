@@ -19,6 +19,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowSkipException, TaskD
 
 from mlpipelines import DatabricksStep, Pipeline, PipelineData, UserErrorException, Workspace
 from mlpipelines.operators.databricks import RUN_PAGE_URL_XCOM_KEY, DatabricksStepOperator
+from mlpipelines.records import StepDefinition
 from mlpipelines.reuse.store import Holder, ReuseStore
 from mlpipelines.translate import plan_pipeline
 from mlpipelines.triggers.databricks import DatabricksStepRunTrigger
@@ -43,7 +44,7 @@ class _TaskInstance:
         return None
 
 
-def _definition(name: str, run_name: str, **kwargs: Any) -> dict[str, Any]:
+def _definition(name: str, run_name: str, **kwargs: Any) -> StepDefinition:
     kwargs.setdefault("outputs", [PipelineData("model")])
     step = DatabricksStep(
         name=name,
@@ -59,10 +60,10 @@ def _definition(name: str, run_name: str, **kwargs: Any) -> dict[str, Any]:
     return plan.tasks[0].definition
 
 
-def _operator(definition: dict[str, Any], **kwargs: Any) -> DatabricksStepOperator:
+def _operator(definition: StepDefinition, **kwargs: Any) -> DatabricksStepOperator:
     kwargs.setdefault("deferrable", True)
     return DatabricksStepOperator(
-        task_id=definition["name"], step=definition, polling_period_seconds=0.05, **kwargs
+        task_id=definition.name, step=definition, polling_period_seconds=0.05, **kwargs
     )
 
 
@@ -74,7 +75,7 @@ def _roundtrip(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
-def _defer(definition: dict[str, Any], ti: _TaskInstance) -> TaskDeferred:
+def _defer(definition: StepDefinition, ti: _TaskInstance) -> TaskDeferred:
     with pytest.raises(TaskDeferred) as deferred:
         _operator(definition).execute(_context(ti))
     assert deferred.value.method_name == "execute_complete"
@@ -104,7 +105,7 @@ def _first_event(trigger: DatabricksStepRunTrigger) -> dict[str, Any]:
 
 
 def _resume(
-    definition: dict[str, Any], ti: _TaskInstance, deferred: TaskDeferred, event: dict[str, Any]
+    definition: StepDefinition, ti: _TaskInstance, deferred: TaskDeferred, event: dict[str, Any]
 ) -> None:
     """``execute_complete`` on a new operator, as a resumed task runs in a new process."""
     _operator(definition).execute_complete(_context(ti), event=event)
@@ -115,8 +116,8 @@ def _resume_state(deferred: TaskDeferred) -> dict[str, Any]:
     return deferred.trigger.serialize()[1]["resume"]
 
 
-def _marker(definition: dict[str, Any], key: str) -> Path:
-    return Path(ReuseStore(definition["default_datastore"]).docs.path(f"reuse/{key}.inprogress"))
+def _marker(definition: StepDefinition, key: str) -> Path:
+    return Path(ReuseStore(definition.default_datastore).docs.path(f"reuse/{key}.inprogress"))
 
 
 def _run_id() -> str:
@@ -148,8 +149,8 @@ def test_success_publishes_outputs_and_records_the_manifest(jobs_api: JobsApiSta
     assert ti.pushed["metrics"] == {"databricks_run_id": run_id, "result_state": "SUCCESS"}
     ref = ti.pushed["output_model"]
     assert (Workspace.current().datastore_root("workspaceblobstore") / ref["path"]).is_dir()
-    manifest, _ = ReuseStore(definition["default_datastore"]).load_manifest(key)
-    assert manifest is not None and manifest.outputs["model"]["path"] == ref["path"]
+    manifest, _ = ReuseStore(definition.default_datastore).load_manifest(key)
+    assert manifest is not None and manifest.outputs["model"].path == ref["path"]
     assert not _marker(definition, key).exists()
     assert [call for call in jobs_api.calls if call[1] == "runs/submit"] == [
         ("POST", "runs/submit")
@@ -179,7 +180,7 @@ def test_failure_raises_with_the_runs_error_and_leaves_no_manifest(jobs_api: Job
     assert "ended TERMINATED with result FAILED" in message
     assert "ValueError: bad row" in message
     assert ("GET", "runs/get-output") in jobs_api.calls
-    store = ReuseStore(definition["default_datastore"])
+    store = ReuseStore(definition.default_datastore)
     assert store.load_manifest(key) == (None, None)
     assert not _marker(definition, key).exists()
     temp = Path(_resume_state(deferred)["work"]["pending"][0]["temp"])
@@ -230,7 +231,7 @@ def test_the_deferred_key_holds_off_another_run_until_killed(
     assert len(jobs_api.cancelled) == 1
     assert not output_folder.exists(), "what the killed run wrote is removed"
     assert not _marker(definition, key).exists()
-    assert ReuseStore(definition["default_datastore"]).holder_of(key) is None
+    assert ReuseStore(definition.default_datastore).holder_of(key) is None
     assert asyncio.run(asyncio.wait_for(_next_payload(wait), 5)) == {"released": [key]}
 
 

@@ -4,16 +4,16 @@ writes its outputs there itself, and a failed run leaves nothing behind."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import pytest
 from airflow.providers.databricks.hooks.databricks import DatabricksHook
 
 from mlpipelines import DatabricksStep, DataReference, Datastore, Pipeline, PipelineData, Workspace
 from mlpipelines.errors import StepRunError
-from mlpipelines.runtime import datastores
+from mlpipelines.records import DatastoreSpec, StepDefinition
 from mlpipelines.runtime.databricks import run_databricks_step
 from mlpipelines.runtime.step_context import StepContext
+from mlpipelines.storage import datastores
 from mlpipelines.storage.registration import environment_name, environment_value
 from mlpipelines.translate import plan_pipeline
 from support.databricks_jobs_api import JobsApiStandIn, Outcome
@@ -27,13 +27,13 @@ def lake(moto_s3, monkeypatch):
     body = moto_s3.connection_body("dbx_lake")
     monkeypatch.setenv(environment_name("dbx_lake"), environment_value(body))
     datastores._opened.cache_clear()
-    location = datastores.location_of({"name": "dbx_lake", "kind": "s3", "path": None})
+    location = datastores.location_of(DatastoreSpec("dbx_lake", "s3"))
     location.fs.pipe_file(location.path("raw/part-0.csv"), b"a,b\n1,2\n")
     yield location
     datastores._opened.cache_clear()
 
 
-def _definition(name: str) -> dict[str, Any]:
+def _definition(name: str) -> StepDefinition:
     ws = Workspace.current()
     raw = DataReference(Datastore(ws, "dbx_lake"), "raw", "raw")
     scored = PipelineData("scored", datastore=Datastore(ws, "dbx_lake"))
@@ -75,9 +75,9 @@ def test_spark_writes_the_output_in_its_final_place(jobs_api, lake):
     jobs_api.script("scores", Outcome(polls=2))
     _, result = _run(jobs_api, lake, "scores")
     ref = result.outputs["scored"]
-    assert ref["uri"].startswith("s3://") and ref["store_fingerprint"]
+    assert ref.uri.startswith("s3://") and ref.store_fingerprint
     lake.fs.invalidate_cache()
-    assert lake.fs.cat_file(lake.path(f"{ref['path']}/part-0.parquet")) == b"PAR1..."
+    assert lake.fs.cat_file(lake.path(f"{ref.path}/part-0.parquet")) == b"PAR1..."
 
 
 def test_a_failed_run_leaves_no_output(jobs_api, lake):

@@ -26,6 +26,7 @@ from mlpipelines import (
 from mlpipelines.azureml.core.compute import AdlaCompute, ComputeTarget
 from mlpipelines.errors import ComputeTargetException, StepRunError
 from mlpipelines.operators.analytics import AnalyticsStepOperator
+from mlpipelines.records import StepDefinition
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.translate import plan_pipeline
 from support.databricks_jobs_api import JobsApiStandIn
@@ -85,7 +86,7 @@ def _step(ws: Workspace, tmp_path: Path, sql: str, **kwargs: Any) -> AnalyticsSt
     )
 
 
-def _definition(ws: Workspace, step: AnalyticsStep) -> dict[str, Any]:
+def _definition(ws: Workspace, step: AnalyticsStep) -> StepDefinition:
     (task,) = plan_pipeline(Pipeline(ws, [step])).tasks
     return task.definition
 
@@ -121,7 +122,7 @@ ORDER BY region;
 
 def test_the_plan_names_the_connection_and_the_warehouse(ws, tmp_path):
     definition = _definition(ws, _step(ws, tmp_path, REPORT))
-    assert definition["compute"] == {
+    assert definition.to_json()["compute"] == {
         "type": "ADLAnalytics",
         "pool": None,
         "engine": "databricks_sql",
@@ -151,7 +152,7 @@ def test_inputs_become_views_and_parameters_travel_as_markers(ws, tmp_path, jobs
     view = next(b for b in jobs_api.warehouse.bodies if "read_files" in b["statement"])
     assert "format => 'csv', header => true" in view["statement"]
     assert result.metrics == {"rows_big": 2}
-    folder = _store() / result.outputs["big"]["path"]
+    folder = _store() / result.outputs["big"].path
     table = pq.read_table(next(folder.rglob("*.parquet"))).to_pydict()
     assert table == {"region": ["south", "west"], "total": [70, 50]}
     assert jobs_api.warehouse.schemas(WAREHOUSE) == [], "the step's schema is dropped"

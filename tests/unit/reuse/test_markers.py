@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from mlpipelines.records import DatastoreSpec
 from mlpipelines.reuse.store import Holder, ReuseStore
 
 
 def test_a_live_holder_keeps_the_key_and_a_dead_one_yields(tmp_path):
-    store = ReuseStore({"name": "markers", "kind": "local", "path": str(tmp_path)})
+    store = ReuseStore(DatastoreSpec("markers", "local", str(tmp_path)))
     me = Holder("dag", "run1", "step")
     assert store.claim("k", me) is None
     other = store.claim("k", Holder("dag", "run2", "step"))
@@ -22,7 +23,7 @@ def test_a_live_holder_keeps_the_key_and_a_dead_one_yields(tmp_path):
 def test_threads_racing_for_a_key_get_one_winner(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
-    store = ReuseStore({"name": "markers", "kind": "local", "path": str(tmp_path)})
+    store = ReuseStore(DatastoreSpec("markers", "local", str(tmp_path)))
     for round_number in range(20):
         key = f"k{round_number}"
         with ThreadPoolExecutor(8) as pool:
@@ -38,7 +39,7 @@ def test_the_wait_trigger_fires_once_the_holder_releases_or_dies(tmp_path):
     from mlpipelines.triggers.reuse import HolderGoneTrigger
 
     spec = {"name": "markers", "kind": "local", "path": str(tmp_path)}
-    store = ReuseStore(spec)
+    store = ReuseStore(DatastoreSpec.from_json(spec))
     me = Holder("dag", "run1", "step")
     dead = Holder("dag", "run2", "step", pid=2**22 + 12345)
     assert store.claim("live", me) is None
@@ -73,7 +74,7 @@ def test_a_short_wait_stays_in_process_and_a_deferred_one_fires_not_too_soon(tmp
     )
 
     spec = {"name": "markers", "kind": "local", "path": str(tmp_path)}
-    store = ReuseStore(spec)
+    store = ReuseStore(DatastoreSpec.from_json(spec))
     holder = Holder("dag", "run1", "step")
     assert store.claim("k", holder) is None
     held = [{"store": spec, "key": "k"}]

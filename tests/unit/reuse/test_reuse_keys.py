@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from mlpipelines import Pipeline, PipelineData, PipelineParameter, PythonScriptStep, Workspace
+from mlpipelines.records import StepDefinition
 from mlpipelines.reuse.decision import check_reuse
 from mlpipelines.reuse.explain import explain_changes
 from mlpipelines.reuse.keys import reuse_components, reuse_key
@@ -17,7 +18,7 @@ from mlpipelines.snapshot import take_snapshot
 from mlpipelines.translate import plan_pipeline
 
 
-def _definition(source: Path, arguments: list, params: dict | None = None) -> dict:
+def _definition(source: Path, arguments: list, params: dict | None = None) -> StepDefinition:
     ws = Workspace.current()
     out = PipelineData("out", datastore=ws.get_default_datastore())
     step = PythonScriptStep(
@@ -40,8 +41,8 @@ def checkout(tmp_path: Path) -> Path:
     return folder
 
 
-def _key(definition: dict, params: dict, fingerprints: dict | None = None) -> str:
-    snapshot = take_snapshot(definition["source_directory"])
+def _key(definition: StepDefinition, params: dict, fingerprints: dict | None = None) -> str:
+    snapshot = take_snapshot(definition.source_directory)
     return reuse_key(reuse_components(definition, params, snapshot.digest, fingerprints or {}))
 
 
@@ -51,7 +52,7 @@ def test_same_code_in_two_checkouts_gives_the_same_key(checkout, tmp_path):
     alpha = PipelineParameter("alpha", 0.5)
     first = _definition(checkout, ["--alpha", alpha])
     second = _definition(other, ["--alpha", alpha])
-    assert first["source_directory"] != second["source_directory"]
+    assert first.source_directory != second.source_directory
     assert _key(first, {"alpha": 0.5}) == _key(second, {"alpha": 0.5})
     components = reuse_components(first, {"alpha": 0.5}, "d", {})
     assert str(tmp_path) not in repr(components)
@@ -88,7 +89,7 @@ def test_explanation_names_the_changed_file_argument_and_input(checkout):
 
 def test_check_reuse_explains_a_first_run_and_then_finds_nothing_without_manifest(checkout):
     definition = _definition(checkout, [])
-    store = ReuseStore(definition["default_datastore"])
+    store = ReuseStore(definition.default_datastore)
     dag = f"dag-{uuid.uuid4().hex[:8]}"  # step records are per DAG: no other test's
     check = check_reuse(definition, {}, {}, store, dag, "s")
     assert not check.reused

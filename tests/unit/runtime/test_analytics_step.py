@@ -22,6 +22,7 @@ from mlpipelines import (
     Workspace,
 )
 from mlpipelines.errors import StepRunError
+from mlpipelines.records import OutputReference, StepDefinition
 from mlpipelines.runtime.analytics import run_analytics_step
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.translate import plan_pipeline
@@ -75,7 +76,7 @@ def _step(src: Path, sql: str, script: str = "summarize.sql", **kwargs: Any) -> 
     return AdlaStep(script_name=script, source_directory=str(src), **kwargs)
 
 
-def _definitions(*steps: AdlaStep) -> dict[str, dict[str, Any]]:
+def _definitions(*steps: AdlaStep) -> dict[str, StepDefinition]:
     plan = plan_pipeline(Pipeline(Workspace.current(), list(steps)))
     return {task.task_id: task.definition for task in plan.tasks}
 
@@ -84,7 +85,7 @@ def _context(
     run_id: str | None = None,
     task_id: str = "summarize",
     params: dict[str, Any] | None = None,
-    produced: dict[str, dict[str, Any]] | None = None,
+    produced: dict[str, OutputReference] | None = None,
 ) -> StepContext:
     return StepContext(
         "analytics",
@@ -95,8 +96,8 @@ def _context(
     )
 
 
-def _read_output(ref: dict[str, Any], name: str) -> list[tuple[Any, ...]]:
-    folder = _store() / ref["path"]
+def _read_output(ref: OutputReference, name: str) -> list[tuple[Any, ...]]:
+    folder = _store() / ref.path
     assert sorted(os.listdir(folder)) == [f"{name}.parquet"]
     file = str(folder / f"{name}.parquet")
     return duckdb.sql(f"SELECT * FROM read_parquet('{file}') ORDER BY ALL").fetchall()
@@ -205,7 +206,7 @@ def test_params_are_variables_and_a_hostile_value_arrives_as_data(src):
         degree_of_parallelism=1,
     )
     definition = _definitions(step)["summarize"]
-    assert definition["threads"] == 1
+    assert definition.threads == 1
     ctx = _context(params={"min_amount": 3, "label": hostile})
     result = run_analytics_step(definition, ctx)
     assert _read_output(result.outputs["seen"], "seen") == [(3, "INTEGER", hostile, hostile, 1, 1)]
@@ -309,7 +310,7 @@ def test_a_second_run_reuses_and_regenerate_outputs_runs_again(src, data_dir):
     assert second.metrics == first.metrics == {"rows_totals": 4}
     again = run_analytics_step(definition, _context(params={"regenerate_outputs": True}))
     assert again.reused is None
-    assert again.outputs["totals"]["path"] != first.outputs["totals"]["path"]
+    assert again.outputs["totals"].path != first.outputs["totals"].path
     assert _read_output(again.outputs["totals"], "totals") == _expected_totals(rows)
 
 
@@ -324,12 +325,8 @@ def test_analytics_step_is_adla_step_planned_with_its_threads(src):
     (src / "q.sql").write_text("SELECT 1;")
     definition = _definitions(step)["q.sql"]
     assert isinstance(step, AdlaStep)
-    assert (definition["kind"], definition["threads"], definition["arguments"]) == (
-        "analytics",
-        4,
-        [],
-    )
-    assert definition["script_name"] == "q.sql"
+    assert (definition.kind, definition.threads, definition.arguments) == ("analytics", 4, ())
+    assert definition.script_name == "q.sql"
 
 
 def test_a_missing_sql_script_is_refused_at_definition(src):

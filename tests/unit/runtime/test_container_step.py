@@ -10,14 +10,15 @@ import sys
 from pathlib import Path
 
 from mlpipelines import Pipeline, PipelineData, PythonScriptStep, Workspace
+from mlpipelines.records import OutputReference, StepDefinition
 from mlpipelines.runtime.container_step import (
     ENVELOPE_ENV,
     RESULT_PREFIX,
     build_envelope,
     parse_result_line,
 )
-from mlpipelines.runtime.data_locations import reference_location
 from mlpipelines.runtime.step_context import StepContext
+from mlpipelines.storage.data_locations import reference_location
 from mlpipelines.translate import plan_pipeline
 
 SCRIPT = """
@@ -35,7 +36,7 @@ print("trained")
 """
 
 
-def _definition(tmp_path: Path, fail: bool = False) -> dict:
+def _definition(tmp_path: Path, fail: bool = False) -> StepDefinition:
     ws = Workspace.current()
     src = tmp_path / "src"
     src.mkdir(exist_ok=True)
@@ -57,16 +58,18 @@ def _definition(tmp_path: Path, fail: bool = False) -> dict:
     return {t.task_id: t.definition for t in plan.tasks}["train"]
 
 
-def _input_ref(tmp_path: Path) -> dict:
+def _input_ref(tmp_path: Path) -> OutputReference:
     """What the producer would have pushed to XCom: its output on the default datastore."""
     root = Workspace.current().datastore_root("workspaceblobstore")
     path = "pipelinedata/containers/r0/prep/prepared"
     (root / path).mkdir(parents=True, exist_ok=True)
     (root / path / "rows.txt").write_text("a\nb\nc\n")
-    return {"datastore": "workspaceblobstore", "path": path}
+    return OutputReference.from_json({"datastore": "workspaceblobstore", "path": path})
 
 
-def _run(definition: dict, ref: dict, run_id: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    definition: StepDefinition, ref: OutputReference, run_id: str
+) -> subprocess.CompletedProcess[str]:
     ctx = StepContext("containers", run_id, "train", {}, lambda *_: None)
     envelope = build_envelope(definition, ctx, {("prep", "prepared"): ref})
     env = {**os.environ, ENVELOPE_ENV: json.dumps(envelope)}
@@ -92,7 +95,8 @@ def test_the_entrypoint_runs_the_step_reports_its_result_then_reuses_it(tmp_path
     assert set(report["outputs"]) == {"model"}
     assert report["metrics"] == {"rows": 3}
     assert report["reused_run_id"] is None
-    model = reference_location(report["outputs"]["model"]).local_path / "model.txt"
+    model_ref = OutputReference.from_json(report["outputs"]["model"])
+    model = reference_location(model_ref).local_path / "model.txt"
     assert model.read_text() == "model of a\nb\nc\n"
 
     second = _run(definition, ref, "r2")

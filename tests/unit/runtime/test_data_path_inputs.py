@@ -59,7 +59,7 @@ def _run(plan, params):
         "dp", f"r{uuid.uuid4().hex[:6]}", "count", params=params, pull_output=lambda *_: None
     )
     result = run_python_script_step(plan.tasks[0].definition, ctx)
-    folder = Workspace.current().get_default_datastore().root / result.outputs["out"]["path"]
+    folder = Workspace.current().get_default_datastore().root / result.outputs["out"].path
     return result, json.loads((folder / "seen.json").read_text())
 
 

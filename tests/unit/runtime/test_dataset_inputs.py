@@ -80,7 +80,7 @@ def _step_definition(datastore, data: Path, tmp_path: Path) -> dict:
 
 def _seen(datastore, result) -> dict:
     ref = result.outputs["out"]
-    return json.loads((datastore.root / ref["path"] / "seen.json").read_text())
+    return json.loads((datastore.root / ref.path / "seen.json").read_text())
 
 
 def test_script_reads_named_datasets_and_reuse_sees_changed_files(store, tmp_path):
@@ -132,7 +132,7 @@ def test_sql_step_sees_a_tabular_dataset_as_a_view(store, tmp_path):
     result = run_analytics_step(definition, _ctx("manual__1"))
     import duckdb
 
-    folder = datastore.root / result.outputs["totals"]["path"]
+    folder = datastore.root / result.outputs["totals"].path
     rows = duckdb.sql(f"SELECT * FROM read_parquet('{folder}/*.parquet') ORDER BY region")
     assert rows.fetchall() == [("north", 6), ("south", 60)]
 
@@ -170,9 +170,9 @@ def test_a_dataset_on_a_registered_local_folder_reaches_the_script(tmp_path):
         outputs=[out],
     )
     definition = plan_pipeline(Pipeline(ws, [step])).tasks[0].definition
-    assert definition["inputs"][0]["stores"] == {
+    assert definition.inputs[0].to_json()["stores"] == {
         "lake": {"name": "lake", "kind": "local", "path": str(folder)}
     }
     result = run_python_script_step(definition, _ctx("lake_1"))
-    written = Workspace.current().get_default_datastore().root / result.outputs["out"]["path"]
+    written = Workspace.current().get_default_datastore().root / result.outputs["out"].path
     assert (written / "total.txt").read_text() == "5"

@@ -64,7 +64,7 @@ def test_runs_with_the_interpreter_and_environment_of_its_run_configuration(sour
     config.environment.environment_variables = {"COLOR": "teal"}
     definition, _ = _definition(source, [], config)
     result = run_python_script_step(definition, _context())
-    final = Workspace.current().datastore_root("workspaceblobstore") / result.outputs["out"]["path"]
+    final = Workspace.current().datastore_root("workspaceblobstore") / result.outputs["out"].path
     seen = json.loads((final / "seen.json").read_text())
     assert seen["executable"] == str(python)
     assert seen["color"] == "teal"

@@ -11,7 +11,6 @@ import pytest
 import mlpipelines
 from mlpipelines.azureml.core import Run as OldPathRun
 from mlpipelines.runtime.metrics import read_metrics
-from mlpipelines.runtime.python_script import render_token
 from mlpipelines.runtime.run_context import OfflineRun, Run
 
 STEP_ENV = (
@@ -149,19 +148,3 @@ def test_read_metrics_without_file(tmp_path: Path) -> None:
 
 def test_old_path_run_is_the_same_class() -> None:
     assert OldPathRun is mlpipelines.Run is Run
-
-
-# -- parameter values into argv --------------------------------------------------------------
-
-
-@pytest.mark.parametrize("value", ["; rm -rf /", "$(id)", "{{ 7*7 }}", "`id` && echo 'x'"])
-def test_render_token_passes_parameter_values_verbatim(value: str) -> None:
-    assert render_token({"parameter": "p"}, {"p": value}, {}, {}) == value
-    assert render_token({"value": value}, {}, {}, {}) == value
-
-
-def test_render_token_data_paths(tmp_path: Path) -> None:
-    inputs, outputs = {"raw": tmp_path / "in"}, {"model": tmp_path / "out"}
-    assert render_token({"input": "raw"}, {}, inputs, outputs) == str(tmp_path / "in")
-    assert render_token({"output": "model"}, {}, inputs, outputs) == str(tmp_path / "out")
-    assert render_token({"parameter": "n"}, {"n": 3}, {}, {}) == "3"

@@ -90,7 +90,7 @@ def test_plan_task_ids_and_upstreams(pipeline: Pipeline) -> None:
 
 def test_plan_argument_and_params_tokens(pipeline: Pipeline) -> None:
     tasks = _by_id(plan_pipeline(pipeline).tasks)
-    assert tasks["prep_data"].definition["arguments"] == [
+    assert tasks["prep_data"].definition.to_json()["arguments"] == [
         {"value": "--raw"},
         {"input": "raw"},
         {"value": "--out"},
@@ -98,7 +98,7 @@ def test_plan_argument_and_params_tokens(pipeline: Pipeline) -> None:
         {"value": "--mode"},
         {"parameter": "mode"},
     ]
-    train = tasks["train"].definition
+    train = tasks["train"].definition.to_json()
     assert train["arguments"] == [
         {"value": "--data"},
         {"input": "feats"},
@@ -117,7 +117,7 @@ def test_plan_argument_and_params_tokens(pipeline: Pipeline) -> None:
 
 def test_plan_definition_describes_data_and_script(pipeline: Pipeline, src: Path) -> None:
     tasks = _by_id(plan_pipeline(pipeline).tasks)
-    prep = tasks["prep_data"].definition
+    prep = tasks["prep_data"].definition.to_json()
     assert prep["script_name"] == "prep.py"
     assert prep["source_directory"] == str(src)
     (raw,) = prep["inputs"]
@@ -125,7 +125,7 @@ def test_plan_definition_describes_data_and_script(pipeline: Pipeline, src: Path
     assert raw["path_on_datastore"] == "datasets/iris"
     assert raw["datastore"]["name"] == "workspaceblobstore"
     assert [o["name"] for o in prep["outputs"]] == ["features"]
-    (feats,) = tasks["train"].definition["inputs"]
+    (feats,) = tasks["train"].definition.to_json()["inputs"]
     assert (feats["kind"], feats["data"], feats["producer"]) == (
         "pipeline_data",
         "features",
@@ -192,12 +192,12 @@ def test_to_dag_builds_one_task_per_step(pipeline: Pipeline) -> None:
     assert dag.get_task("report").upstream_task_ids == {"prep_data"}
     assert dag.get_task("notify").upstream_task_ids == {"train"}
     steps = [t for t in dag.tasks if t.task_id != "mlpipelines_reuse"]
-    assert [d["task_id"] for d in dag.get_task("mlpipelines_reuse").steps] == [
+    assert [d.task_id for d in dag.get_task("mlpipelines_reuse").steps] == [
         t.task_id for t in steps
     ]
     for task in steps:
         assert task.trigger_rule == "none_failed"
-        assert task.doc_md and f"`{task.step['name']}`" in task.doc_md
+        assert task.doc_md and f"`{task.step.name}`" in task.doc_md
     assert "mlpipelines" in dag.tags
     assert dag.description == "iris pipeline"
 
@@ -256,9 +256,9 @@ def test_to_task_group_inside_a_dag(pipeline: Pipeline) -> None:
     assert [t.task_id for t in group.get_leaves()] == ["grp.done"]
     assert after.upstream_task_ids == {"grp.done"}
 
-    (feats,) = dag.get_task("grp.train").step["inputs"]
+    (feats,) = dag.get_task("grp.train").step.to_json()["inputs"]
     assert feats["producer"] == "grp.prep_data"
-    assert dag.get_task("grp.train").step["task_id"] == "grp.train"
+    assert dag.get_task("grp.train").step.to_json()["task_id"] == "grp.train"
     assert dag.get_task("grp.train").reuse_task_id == "grp.mlpipelines_reuse"
     for name in PARAM_DEFAULTS:
         assert dag.params.get_param(name).schema["type"] == SCHEMA_TYPES[name]
@@ -278,9 +278,9 @@ def test_producer_ids_in_step_match_real_task_ids(
                 pipeline.to_task_group("grp", **group_kwargs)
         else:
             pipeline.to_task_group("grp", **group_kwargs)
-    consumers = [t for t in dag.tasks if getattr(t, "step", {}).get("name") == "train"]
+    consumers = [t for t in dag.tasks if getattr(getattr(t, "step", None), "name", None) == "train"]
     (train,) = consumers
-    (feats,) = train.step["inputs"]
+    (feats,) = train.step.to_json()["inputs"]
     assert feats["producer"] in dag.task_ids
     assert feats["producer"] in train.upstream_task_ids
 

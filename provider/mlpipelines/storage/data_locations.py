@@ -4,13 +4,23 @@ to, and how it becomes a local path (mount on local folders, a download from rem
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlpipelines.runtime.datastores import location_of, store_of
-from mlpipelines.storage import StoreLocation
-from mlpipelines.storage.location import DatastoreAccessError
+from mlpipelines.errors import UserErrorException
+from mlpipelines.records import (
+    CONNECTION_KIND,
+    DataPathInput,
+    DataReferenceInput,
+    DatastoreSpec,
+    OutputReference,
+    StepInput,
+)
+from mlpipelines.records.paths import clean_relative_path
+from mlpipelines.storage.datastores import location_of
+from mlpipelines.storage.location import DatastoreAccessError, StoreLocation
 
 
 @dataclass(frozen=True)
@@ -43,16 +53,6 @@ class DataLocation:
             raise
         except Exception as exc:
             raise self.location.error("cannot be read", exc, self.relative) from None
-
-    def fingerprint(self, content: bool = True) -> str:
-        """A content hash (local, with a stat cache), else what the store says of the files
-        (remote: etags and sizes; local with ``content=False``: sizes and mtimes)."""
-        from mlpipelines.reuse.fingerprints import fingerprint_path
-
-        local = self.local_path
-        if local is not None and content:
-            return fingerprint_path(local)
-        return self.store_fingerprint()
 
     def store_fingerprint(self) -> str:
         """What the store says of the files, without reading them: cheap to compare later."""
@@ -94,29 +94,42 @@ class DataLocation:
         return target / name
 
 
-def data_reference_location(spec: dict[str, Any]) -> DataLocation:
+@dataclass
+class LocatedInput:
+    """Where one input's data is, and the reference it came with (PipelineData only).
+    A dataset input has no single location: its fingerprint is taken when it is located."""
+
+    spec: StepInput
+    data: DataLocation | None
+    ref: OutputReference | None = None
+    fingerprint: str | None = None
+
+    @property
+    def path(self) -> Path | None:
+        """The input's path on this machine (data on a local folder), else None."""
+        return self.data.local_path if self.data is not None else None
+
+
+def data_reference_location(spec: DataReferenceInput) -> DataLocation:
     """Where a DataReference input points."""
-    return DataLocation(location_of(spec["datastore"]), spec["path_on_datastore"])
+    return DataLocation(location_of(spec.datastore), spec.path_on_datastore)
 
 
-def reference_location(ref: dict[str, Any]) -> DataLocation:
+def reference_location(ref: OutputReference) -> DataLocation:
     """Where an XCom reference (a PipelineData output) points."""
-    return DataLocation(location_of(store_of(ref)), ref["path"])
+    return DataLocation(location_of(ref.store), ref.path)
 
 
-def data_path_location(spec: dict[str, Any], params: dict[str, Any]) -> DataLocation:
+def data_path_location(spec: DataPathInput, params: Mapping[str, Any]) -> DataLocation:
     """Where a DataPath parameter input points in this run: the parameter's value
     (``{"datastore", "path"}``), its default unless the run named another place."""
-    from mlpipelines.errors import UserErrorException
-    from mlpipelines.model.datastore import clean_relative_path
-
-    value = params.get(spec["parameter"])
+    value = params.get(spec.parameter)
     if not isinstance(value, dict) or not isinstance(value.get("datastore"), str):
         raise UserErrorException(
-            f'parameter \'{spec["parameter"]}\' must be {{"datastore": name, "path": path}}, '
+            f'parameter \'{spec.parameter}\' must be {{"datastore": name, "path": path}}, '
             f"not {value!r}"
         )
     name = value["datastore"]
-    store = (spec.get("stores") or {}).get(name) or {"name": name, "kind": "connection"}
-    relative = clean_relative_path(value.get("path"), f"parameter '{spec['parameter']}' path")
+    store = spec.stores.get(name) or DatastoreSpec(name, CONNECTION_KIND)
+    relative = clean_relative_path(value.get("path"), f"parameter '{spec.parameter}' path")
     return DataLocation(location_of(store), relative)

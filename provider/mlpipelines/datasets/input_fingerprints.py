@@ -1,0 +1,50 @@
+"""A dataset input's fingerprint: its definition plus each file it selects, so a step that
+reads a dataset is reused only while the dataset and its files are unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from mlpipelines.errors import StepRunError, UserErrorException
+from mlpipelines.records import DatasetInput, DatastoreSpec
+from mlpipelines.snapshot import fingerprint_path
+
+
+def workspace_for(stores: dict[str, DatastoreSpec] | None) -> Any:
+    """The deployment this task runs in, knowing the local folders the pipeline registered
+    (a dataset names its datastores; only registered local folders need their path)."""
+    from mlpipelines.model.workspace import Workspace
+
+    ws = Workspace.current()
+    for name, spec in (stores or {}).items():
+        ws.datastore_specs[name] = spec
+    return ws
+
+
+def dataset_fingerprint(spec: DatasetInput) -> str:
+    """The dataset's definition plus each file it selects: a content hash for local files,
+    the store's etag (or size and mtime) for remote ones. No files is a clear error."""
+    from mlpipelines.datasets.sources import resolve_files
+
+    definition = spec.dataset
+    try:
+        files = resolve_files(definition, workspace_for(spec.stores))
+    except UserErrorException as exc:
+        raise StepRunError(f"dataset input '{spec.name}': {exc}") from None
+    digest = hashlib.sha256(json.dumps(definition, sort_keys=True, default=str).encode())
+    for file in files:
+        digest.update(f"\0{file.label}\0{_file_fingerprint(file)}".encode())
+    return f"dataset:{digest.hexdigest()}"
+
+
+def _file_fingerprint(file: Any) -> str:
+    if file.local:
+        return fingerprint_path(Path(file.path))
+    info = file.fs.info(file.path)
+    tag = info.get("etag") or info.get("ETag") or info.get("md5")
+    return (
+        str(tag) if tag else f"{info.get('size')}:{info.get('last_modified') or info.get('mtime')}"
+    )
