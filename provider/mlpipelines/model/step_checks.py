@@ -242,5 +242,5 @@ def _script_problems(
 def _data_name(item: object) -> str:
     """The name a step's input or output is known by (a DataPath pair: its parameter's)."""
     if data_path_input(item):
-        return item[0].name  # type: ignore[index]
+        return item[0].name
     return str(getattr(item, "name", item))
