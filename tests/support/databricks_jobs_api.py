@@ -152,40 +152,56 @@ class JobsApiStandIn:
 
     def _dbfs(self, method: str, endpoint: str, body: dict[str, Any]) -> tuple[int, Any]:
         path = str(body.get("path", "")).removeprefix("dbfs:")
-        if (method, endpoint) == ("GET", "dbfs/get-status"):
-            if path in self.dbfs:
-                return 200, {"path": path, "is_dir": False, "file_size": len(self.dbfs[path])}
-            if any(name.startswith(path.rstrip("/") + "/") for name in self.dbfs):
-                return 200, {"path": path, "is_dir": True, "file_size": 0}
-            return 404, {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": f"No file: {path}"}
-        if (method, endpoint) == ("POST", "dbfs/put"):
-            content = base64.b64decode(body.get("contents", ""))
-            if len(content) > DBFS_BLOCK_LIMIT:
-                return 400, {"error_code": "MAX_BLOCK_SIZE_EXCEEDED", "message": "over 1 MB"}
-            if path in self.dbfs and not body.get("overwrite"):
-                return 400, {"error_code": "RESOURCE_ALREADY_EXISTS", "message": path}
-            self.dbfs[path] = content
-            return 200, {}
-        if (method, endpoint) == ("POST", "dbfs/create"):
-            if path in self.dbfs and not body.get("overwrite"):
-                return 400, {"error_code": "RESOURCE_ALREADY_EXISTS", "message": path}
-            handle = next(self._ids)
-            self._handles[handle] = (path, bytearray())
-            return 200, {"handle": handle}
+        on_path = {
+            ("GET", "dbfs/get-status"): self._dbfs_status,
+            ("POST", "dbfs/put"): self._dbfs_put,
+            ("POST", "dbfs/create"): self._dbfs_create,
+        }.get((method, endpoint))
+        if on_path is not None:
+            return on_path(path, body)
+        # Every other DBFS call writes to a stream opened by dbfs/create.
         stream = self._handles.get(int(body.get("handle", -1)))
         if stream is None:
             return 400, {"error_code": "INVALID_PARAMETER_VALUE", "message": "no such handle"}
         if (method, endpoint) == ("POST", "dbfs/add-block"):
-            block = base64.b64decode(body.get("data", ""))
-            if len(block) > DBFS_BLOCK_LIMIT:
-                return 400, {"error_code": "MAX_BLOCK_SIZE_EXCEEDED", "message": "over 1 MB"}
-            stream[1].extend(block)
-            return 200, {}
+            return self._dbfs_add_block(stream, body)
         if (method, endpoint) == ("POST", "dbfs/close"):
             self._handles.pop(int(body["handle"]))
             self.dbfs[stream[0]] = bytes(stream[1])
             return 200, {}
         return 404, {"error_code": "ENDPOINT_NOT_FOUND", "message": f"no {method} {endpoint}"}
+
+    def _dbfs_status(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        if path in self.dbfs:
+            return 200, {"path": path, "is_dir": False, "file_size": len(self.dbfs[path])}
+        if any(name.startswith(path.rstrip("/") + "/") for name in self.dbfs):
+            return 200, {"path": path, "is_dir": True, "file_size": 0}
+        return 404, {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": f"No file: {path}"}
+
+    def _dbfs_put(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        content = base64.b64decode(body.get("contents", ""))
+        if len(content) > DBFS_BLOCK_LIMIT:
+            return 400, {"error_code": "MAX_BLOCK_SIZE_EXCEEDED", "message": "over 1 MB"}
+        if path in self.dbfs and not body.get("overwrite"):
+            return 400, {"error_code": "RESOURCE_ALREADY_EXISTS", "message": path}
+        self.dbfs[path] = content
+        return 200, {}
+
+    def _dbfs_create(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        if path in self.dbfs and not body.get("overwrite"):
+            return 400, {"error_code": "RESOURCE_ALREADY_EXISTS", "message": path}
+        handle = next(self._ids)
+        self._handles[handle] = (path, bytearray())
+        return 200, {"handle": handle}
+
+    def _dbfs_add_block(
+        self, stream: tuple[str, bytearray], body: dict[str, Any]
+    ) -> tuple[int, Any]:
+        block = base64.b64decode(body.get("data", ""))
+        if len(block) > DBFS_BLOCK_LIMIT:
+            return 400, {"error_code": "MAX_BLOCK_SIZE_EXCEEDED", "message": "over 1 MB"}
+        stream[1].extend(block)
+        return 200, {}
 
     def _submit(self, body: dict[str, Any]) -> int:
         run_id = next(self._ids)

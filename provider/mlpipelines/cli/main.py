@@ -84,9 +84,9 @@ def _airflow(args: argparse.Namespace) -> int:
     if args.action == "down":
         local.down()
         return 0
-    state = local.state()
-    print(f"running at {state['url']}, dags {state['dags']}" if state else "not running")
-    return 0 if state else 1
+    running = local.state()
+    print(f"running at {running['url']}, dags {running['dags']}" if running else "not running")
+    return 0 if running else 1
 
 
 if __name__ == "__main__":

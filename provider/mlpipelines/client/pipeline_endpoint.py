@@ -3,6 +3,7 @@ published pipelines, one of them the default."""
 
 from __future__ import annotations
 
+import builtins
 import time
 import uuid
 from dataclasses import dataclass
@@ -119,7 +120,7 @@ class PipelineEndpoint:
     def get_default_version(self) -> str:
         return str(self._reload()["default_version"])
 
-    def list_versions(self) -> list[PipelineIdVersion]:
+    def list_versions(self) -> builtins.list[PipelineIdVersion]:
         """Every version in order of addition."""
         return [
             PipelineIdVersion(e["pipeline_id"], e["version"]) for e in self._reload()["versions"]
@@ -133,7 +134,7 @@ class PipelineEndpoint:
                 return PublishedPipeline.get(self.workspace, id=entry.pipeline_id)
         raise UserErrorException(f"pipeline endpoint {self.name} has no version '{wanted}'")
 
-    def list_pipelines(self, active_only: bool = True) -> list[PublishedPipeline]:
+    def list_pipelines(self, active_only: bool = True) -> builtins.list[PublishedPipeline]:
         """The published pipelines of every version, in version order."""
         pipelines = [
             PublishedPipeline.get(self.workspace, id=e.pipeline_id) for e in self.list_versions()

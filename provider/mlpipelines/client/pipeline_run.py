@@ -40,9 +40,10 @@ CANCELED_NOTE = "Canceled by "
 
 def run_status(run: dict[str, Any]) -> str:
     """The Azure ML status of a DAG run (as the REST API gives it); a canceled run says so."""
-    if run.get("state") == "failed" and (run.get("note") or "").startswith(CANCELED_NOTE):
+    state = run.get("state") or ""
+    if state == "failed" and (run.get("note") or "").startswith(CANCELED_NOTE):
         return "Canceled"
-    return RUN_STATUS.get(run.get("state"), "Running")
+    return RUN_STATUS.get(state, "Running")
 
 
 def _api_of(workspace: Any) -> AirflowApi:

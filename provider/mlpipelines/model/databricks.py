@@ -249,14 +249,13 @@ class DatabricksStep(Step):
 
     def _notebook_data_params(self) -> dict[str, ArgumentToken]:
         """Data notebook widgets: one per input and output, plus data given in notebook_params."""
-        names = {id(underlying(i)): ("input", i.name) for i in self.inputs}
-        names.update({id(o): ("output", o.name) for o in self.outputs})
-        widgets = {name: ArgumentToken(role, name) for role, name in names.values()}
+        names = {id(underlying(i)): ArgumentToken("input", i.name) for i in self.inputs}
+        names.update({id(o): ArgumentToken("output", o.name) for o in self.outputs})
+        widgets = {token.ref: token for token in names.values()}
         for key, value in self.notebook_params.items():
             data = underlying(value)
             if isinstance(data, _DATA):
-                role, name = names[id(data)]
-                widgets[key] = ArgumentToken(role, name)
+                widgets[key] = names[id(data)]
             else:
                 widgets.pop(key, None)
         return widgets if self.notebook_path is not None else {}

@@ -182,7 +182,11 @@ class AbstractDataset:
         return DatasetConsumptionConfig(name, self)
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.to_dict() == self.to_dict()  # type: ignore[attr-defined]
+        return (
+            isinstance(other, AbstractDataset)
+            and type(other) is type(self)
+            and other.to_dict() == self.to_dict()
+        )
 
     def __hash__(self) -> int:
         return hash(json.dumps(self.to_dict(), sort_keys=True))

@@ -4,10 +4,13 @@ dataset keeps (a datastore name and path, or a URL; never a credential)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from mlpipelines.errors import UserErrorException
 from mlpipelines.model.datastore import clean_relative_path
+
+if TYPE_CHECKING:
+    from mlpipelines.model.parameter import PipelineParameter
 
 URL_SCHEMES = ("http", "https", "az", "abfs", "abfss", "s3", "gs", "gcs")
 
@@ -66,7 +69,7 @@ class DataPathComputeBinding:
         return f"DataPathComputeBinding(mode={self.mode!r})"
 
 
-def data_path_input(item: Any) -> bool:
+def data_path_input(item: Any) -> TypeGuard[tuple[PipelineParameter, DataPathComputeBinding]]:
     """Whether ``item`` is a ``(PipelineParameter with a DataPath default, binding)`` pair."""
     from mlpipelines.model.parameter import PipelineParameter, is_data_path
 

@@ -6,6 +6,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
+from types import FrameType
 from typing import Any, ClassVar
 
 from mlpipelines.errors import UserErrorException
@@ -19,13 +20,13 @@ def _defining_folder() -> str:
     Relative source directories resolve against it, so a DAG file works whatever the DAG
     processor's working directory is.
     """
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
         if module != "mlpipelines" and not module.startswith("mlpipelines."):
             file = frame.f_globals.get("__file__")
             return os.path.dirname(os.path.abspath(file)) if file else os.getcwd()
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
     return os.getcwd()
 
 

@@ -1,28 +1,26 @@
-"""Every check a pipeline must pass before it becomes a DAG, reported all at once."""
+"""Every check a pipeline must pass before it becomes a DAG, reported all at once; the checks
+of each single step are in `step_checks`."""
 
 from __future__ import annotations
 
-import os
 from collections import Counter, defaultdict
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from mlpipelines._naming import AIRFLOW_ID, IDENTIFIER, RESERVED_TASK_IDS, task_id_for
-from mlpipelines.errors import Problem, UserErrorException
-from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
+from mlpipelines.errors import Problem
+from mlpipelines.model.data import PipelineData, underlying
 from mlpipelines.model.dataset import AbstractDataset, DatasetConsumptionConfig
-from mlpipelines.model.dataset_sources import data_path_input
-from mlpipelines.model.datastore import clean_relative_path
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.pipeline import iter_parameters, step_upstreams
-from mlpipelines.model.steps import PythonScriptStep, Step
+from mlpipelines.model.step_checks import step_problems
+from mlpipelines.model.steps import Step
 from mlpipelines.records.reserved import RESERVED_PARAMETER_NAMES
+from mlpipelines.records.step_kinds import STEP_KINDS
 
 if TYPE_CHECKING:
     from mlpipelines.model.pipeline import Pipeline
 
 RESERVED_PARAMETER_PREFIX = "mlpipelines_"
-_SCALARS = (str, int, float, bool)
 
 
 def find_problems(pipeline: Pipeline, dag_id: str | None = None) -> list[Problem]:
@@ -46,7 +44,7 @@ def find_problems(pipeline: Pipeline, dag_id: str | None = None) -> list[Problem
     problems += _name_problems(steps)
     checked: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for step in steps:
-        problems += _step_problems(step, checked)
+        problems += step_problems(step, checked)
     problems += _data_problems(steps)
     problems += _parameter_problems(steps)
     problems += _cycle_problems(steps)
@@ -54,25 +52,28 @@ def find_problems(pipeline: Pipeline, dag_id: str | None = None) -> list[Problem
     return problems
 
 
-# Which registered target types each step kind can run on (besides the local process).
-_RUNS_ON = {
-    "python_script": ("AmlCompute",),
-    "analytics": ("ADLAnalytics",),
-    "data_transfer": ("AmlCompute", "ADLAnalytics"),
-}
-
-
 def _compute_problems(
     steps: list[Step], workspace: object, default_datastore: Any = None
 ) -> list[Problem]:
-    """Unknown compute targets, and targets of a kind the step cannot run on. A Databricks
-    step's target is an Airflow connection id, checked when it runs."""
+    """Step kinds the registry does not know, unknown compute targets, and targets of a kind
+    the step cannot run on (``StepKind.runs_on``). A Databricks step's target is an Airflow
+    connection id, checked when it runs."""
     from mlpipelines.model.compute import LOCAL_NAME, registered_target
 
     problems = []
     for step in steps:
+        if step.kind not in STEP_KINDS:
+            problems.append(
+                Problem(
+                    "unknown-step-kind",
+                    step.name,
+                    f"{type(step).__name__} has kind '{step.kind}', which no entry of "
+                    "mlpipelines.records.step_kinds.STEP_KINDS declares",
+                )
+            )
+            continue
         name = step.compute_target_name
-        allowed = _RUNS_ON.get(step.kind)
+        allowed = STEP_KINDS[step.kind].runs_on
         if name == LOCAL_NAME or allowed is None:
             continue
         record = registered_target(name, workspace)
@@ -203,136 +204,6 @@ def _name_problems(steps: list[Step]) -> list[Problem]:
                 )
             )
     return problems
-
-
-def _step_problems(
-    step: Step, checked: dict[tuple[str, str], list[tuple[str, str]]]
-) -> list[Problem]:
-    problems: list[Problem] = []
-
-    def add(kind: str, message: str) -> None:
-        problems.append(Problem(kind, step.name, message))
-
-    inputs, outputs = [], []
-    for item in step.inputs:
-        if isinstance(
-            item, (DataReference, PipelineData, DataInput, DatasetConsumptionConfig)
-        ) or data_path_input(item):
-            inputs.append(item)
-        elif isinstance(item, AbstractDataset):
-            add(
-                "bad-input",
-                f"dataset input {item!r} needs a name: pass dataset.as_named_input('name')",
-            )
-        else:
-            add(
-                "bad-input",
-                f"input {item!r} is not a DataReference, PipelineData or named dataset input",
-            )
-    for item in step.outputs:
-        if isinstance(item, (PipelineData, DataReference)):
-            outputs.append(item)
-        else:
-            add("bad-output", f"output {item!r} is not a PipelineData or DataReference")
-    for role, items in (("input", inputs), ("output", outputs)):
-        names = [_data_name(i) for i in items]
-        if len(items) > 1 and len(set(names)) < len(items):
-            for name, count in Counter(names).items():
-                if count > 1:
-                    add(f"duplicate-{role}-name", f"{count} {role}s are named '{name}'")
-    destination = getattr(step, "destination_data_reference", None)
-    if isinstance(destination, DataReference):
-        try:
-            clean_relative_path(destination.path_on_datastore)
-        except UserErrorException as exc:
-            add("path-leaves-datastore", f"destination '{destination.name}': {exc}")
-    for item in outputs:
-        if isinstance(item, DataReference):
-            try:
-                clean_relative_path(item.path_on_datastore)
-            except UserErrorException as exc:
-                add("path-leaves-datastore", f"output '{item.name}': {exc}")
-    for item in inputs:
-        data = underlying(item)
-        if isinstance(data, PipelineData) and any(data is o for o in outputs):
-            add("self-dependency", f"PipelineData '{data.name}' is both an input and an output")
-        if isinstance(data, DataReference):
-            try:
-                clean_relative_path(data.path_on_datastore)
-            except UserErrorException as exc:
-                add("path-leaves-datastore", f"input '{data.name}': {exc}")
-    declared = {id(underlying(i)) for i in inputs} | {id(o) for o in outputs}
-    for value in step.argument_values:
-        data = underlying(value)
-        if data_path_input(value):
-            if id(value) not in declared:
-                add(
-                    "data-not-declared",
-                    f"DataPath parameter '{value[0].name}' is used in arguments but is not "
-                    "in inputs (pass the same (parameter, binding) tuple to both)",
-                )
-        elif isinstance(data, (PipelineData, DataReference, DatasetConsumptionConfig)):
-            if id(data) not in declared:
-                what = type(data).__name__
-                add(
-                    "data-not-declared",
-                    f"{what} '{data.name}' is used in arguments but is in "
-                    "neither inputs nor outputs",
-                )
-        elif not isinstance(value, (*_SCALARS, PipelineParameter)):
-            add(
-                "bad-argument",
-                f"argument {value!r} is not a string, number, PipelineParameter or data reference",
-            )
-    # Script params become environment variables or SQL variables; Databricks notebook
-    # widgets take any string name.
-    names_free = step.kind == "databricks"
-    for key, value in step.param_values.items():
-        if not isinstance(key, str) or (not names_free and not IDENTIFIER.match(key)):
-            add("bad-param-name", f"params key {key!r} cannot be an environment variable name")
-        if not isinstance(value, (*_SCALARS, PipelineParameter)):
-            add(
-                "bad-param-value",
-                f"params value {value!r} for '{key}' is not a string, number or PipelineParameter",
-            )
-    for other in step._run_after:
-        if not isinstance(other, Step):
-            add("bad-run-after", f"run_after({other!r}) needs a step")
-    if step.script_name is not None or isinstance(step, PythonScriptStep):
-        problems += [Problem(k, step.name, m) for k, m in _script_problems(step, checked)]
-    return problems
-
-
-def _script_problems(
-    step: Step, checked: dict[tuple[str, str], list[tuple[str, str]]]
-) -> list[tuple[str, str]]:
-    """Problems of a step's script; ``checked`` remembers folders and scripts already looked
-    at in this validation, since many steps share one source folder."""
-    script = step.script_name
-    if not isinstance(script, str) or not script.strip():
-        return [("bad-script-name", f"script_name {script!r} must name a file")]
-    pure = PurePosixPath(script.replace("\\", "/"))
-    if pure.is_absolute() or ".." in pure.parts:
-        return [
-            (
-                "script-outside-source",
-                f"script '{script}' is outside source_directory; give a path relative to it",
-            )
-        ]
-    folder = str(step.resolved_source_directory)
-    key = (folder, script)
-    if key not in checked:
-        if not os.path.isdir(folder):
-            checked[key] = [
-                ("missing-source-directory", f"source_directory '{folder}' does not exist")
-            ]
-        elif not os.path.isfile(os.path.join(folder, script)):
-            checked[key] = [
-                ("missing-script", f"script '{script}' is not in source_directory '{folder}'")
-            ]
-        else:
-            checked[key] = []
-    return checked[key]
 
 
 def _data_problems(steps: list[Step]) -> list[Problem]:
@@ -474,10 +345,3 @@ def _cycle_problems(steps: list[Step]) -> list[Problem]:
         names = [by_id[a].name for a, _ in cycle] + [by_id[cycle[0][0]].name]
         problems.append(Problem("cycle", names[0], "steps form a cycle: " + " -> ".join(names)))
     return problems
-
-
-def _data_name(item: object) -> str:
-    """The name a step's input or output is known by (a DataPath pair: its parameter's)."""
-    if data_path_input(item):
-        return item[0].name  # type: ignore[index]
-    return str(getattr(item, "name", item))

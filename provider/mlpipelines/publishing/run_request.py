@@ -8,6 +8,7 @@ a misspelt parameter would otherwise run the pipeline with its default.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,39 +121,65 @@ def check_data_paths(assignments: Any, params: list[dict[str, Any]]) -> dict[str
 def _typed(name: str, value: Any, kind: str) -> Any:
     """``value`` as the parameter's JSON type; numeric and boolean text is accepted because
     the old service's REST clients often sent every value as a string."""
-    if kind == "boolean":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-    elif kind == "integer":
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str):
-            try:
-                return int(value.strip())
-            except ValueError:
-                pass
-    elif kind == "number":
-        # NaN and infinity are not JSON numbers: Airflow could not store them in the conf.
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if math.isfinite(value):
-                return value
-        elif isinstance(value, str):
-            try:
-                number = float(value.strip())
-            except ValueError:
-                pass
-            else:
-                if math.isfinite(number):
-                    return number
-    elif kind == "string":
-        if isinstance(value, str):
-            return value
-    else:
+    convert = _CONVERTERS.get(kind)
+    if convert is None:
         return value
-    raise RunRequestError(
-        f"parameter '{name}' must be of type {kind}, got {type(value).__name__} {value!r}"
-    )
+    typed = convert(value)
+    if typed is None:
+        raise RunRequestError(
+            f"parameter '{name}' must be of type {kind}, got {type(value).__name__} {value!r}"
+        )
+    return typed
+
+
+def _as_boolean(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
+def _as_integer(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _as_number(value: Any) -> int | float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        number: int | float = value
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    # NaN and infinity are not JSON numbers: Airflow could not store them in the conf.
+    return number if math.isfinite(number) else None
+
+
+def _as_string(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+# Each parameter type's converter; it returns None for a value that is not of the type (no
+# parameter of these types can be null). Other types (DataPath objects) pass as they are.
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "boolean": _as_boolean,
+    "integer": _as_integer,
+    "number": _as_number,
+    "string": _as_string,
+}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Any
 
 from mlpipelines.errors import StepRunError, UserErrorException
-from mlpipelines.records import StepDefinition
+from mlpipelines.records import OutputReference, StepDefinition, TransferSettings
 from mlpipelines.reuse.decision import ReuseCheck
 from mlpipelines.runtime.outputs import discard_outputs, publish_output
 from mlpipelines.runtime.promotion import promote, staging_path
@@ -41,8 +42,6 @@ def _copy_once(
     located: dict[str, LocatedInput],
     show_progress: bool,
 ) -> StepResult:
-    from mlpipelines.storage.transfer import copy
-
     spec = definition.transfer
     assert spec is not None
     source = located[spec.source].data
@@ -62,51 +61,13 @@ def _copy_once(
             dest_rel = spec.destination.path
         if not is_dir and (spec.destination is None or spec.destination_type == "directory"):
             dest_rel = "/".join(p for p in (dest_rel, source.relative.rsplit("/", 1)[-1]) if p)
-        started = time.perf_counter()
-        if pending and pending[0].location is not None:
-            pending[0].uploading = True
-        if pending or not is_dir:
-            # A fresh place per run that no one can name before the XCom reference exists; or
-            # one file, which every store shows whole or not at all (temp + rename locally,
-            # a committed block list or PUT remotely).
-            result = copy(source.location, source.relative, dest, dest_rel, True, show_progress)
-        else:
-            staging = staging_path(dest_rel, ctx)
-            result = copy(source.location, source.relative, dest, staging, True, show_progress)
-            if result.files:
-                promote(dest, staging, dest_rel)
-            elif dest.is_local:  # an empty folder copies to an empty folder
-                os.makedirs(dest.path(dest_rel), exist_ok=True)
-        seconds = time.perf_counter() - started
-        ctx.log.info(
-            "copied %d file(s), %d bytes, from %s to %s in %.2f s (%d already in place)",
-            result.copied,
-            result.bytes,
-            source.uri(),
-            dest.uri(dest_rel),
-            seconds,
-            result.skipped,
-        )
-        metrics = {"files": result.files, "bytes": result.bytes, "seconds": round(seconds, 3)}
+        metrics = _copy(source, dest, dest_rel, is_dir, pending, ctx, show_progress)
         recorded = located[spec.source].ref
         # The copy holds the source's bytes: its identity is the source's, however measured.
         known = recorded.fingerprint if recorded is not None else None
         identity = f"copy:{known or source.store_fingerprint()}"
-        if pending:
-            output = pending[0]
-            if output.location is None:
-                ref = publish_output(output)
-            else:
-                ref = reference(output.store, output.relative_path)
-                output.uploading = False
-            final = DataLocation(location_of(output.store), output.relative_path)
-            name = output.name
-            pending = []
-        else:
-            assert spec.destination is not None
-            ref = reference(spec.destination.datastore, spec.destination.path)
-            final = DataLocation(dest, spec.destination.path)
-            name = "destination"
+        name, ref, final = _finished(spec, dest, pending)
+        pending = []
         outputs = {name: ref.with_fingerprint(identity, final.store_fingerprint())}
         return StepResult(outputs, metrics)
     except StepRunError:
@@ -120,6 +81,63 @@ def _copy_once(
         ) from None
     finally:
         discard_outputs(pending)
+
+
+def _copy(
+    source: DataLocation,
+    dest: StoreLocation,
+    dest_rel: str,
+    is_dir: bool,
+    pending: list[PendingOutput],
+    ctx: StepContext,
+    show_progress: bool,
+) -> dict[str, Any]:
+    """Copy the source to its destination, whole or not at all; the copy's metrics."""
+    from mlpipelines.storage.transfer import copy
+
+    started = time.perf_counter()
+    if pending and pending[0].location is not None:
+        pending[0].uploading = True
+    if pending or not is_dir:
+        # A fresh place per run that no one can name before the XCom reference exists; or
+        # one file, which every store shows whole or not at all (temp + rename locally,
+        # a committed block list or PUT remotely).
+        result = copy(source.location, source.relative, dest, dest_rel, True, show_progress)
+    else:
+        staging = staging_path(dest_rel, ctx)
+        result = copy(source.location, source.relative, dest, staging, True, show_progress)
+        if result.files:
+            promote(dest, staging, dest_rel)
+        elif dest.is_local:  # an empty folder copies to an empty folder
+            os.makedirs(dest.path(dest_rel), exist_ok=True)
+    seconds = time.perf_counter() - started
+    ctx.log.info(
+        "copied %d file(s), %d bytes, from %s to %s in %.2f s (%d already in place)",
+        result.copied,
+        result.bytes,
+        source.uri(),
+        dest.uri(dest_rel),
+        seconds,
+        result.skipped,
+    )
+    return {"files": result.files, "bytes": result.bytes, "seconds": round(seconds, 3)}
+
+
+def _finished(
+    spec: TransferSettings, dest: StoreLocation, pending: list[PendingOutput]
+) -> tuple[str, OutputReference, DataLocation]:
+    """The copy in its final place: its output's name, its reference, and its location."""
+    if pending:
+        output = pending[0]
+        if output.location is None:
+            ref = publish_output(output)
+        else:
+            ref = reference(output.store, output.relative_path)
+            output.uploading = False
+        return output.name, ref, DataLocation(location_of(output.store), output.relative_path)
+    assert spec.destination is not None
+    ref = reference(spec.destination.datastore, spec.destination.path)
+    return "destination", ref, DataLocation(dest, spec.destination.path)
 
 
 def _check_type(definition: StepDefinition, source: DataLocation, wanted: str | None) -> bool:

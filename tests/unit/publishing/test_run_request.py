@@ -83,3 +83,47 @@ def test_pipeline_version_is_refused_by_a_published_pipeline():
     with pytest.raises(RunRequestError, match="PipelineVersion is for pipeline endpoints"):
         parse_run_request({"PipelineVersion": "1"}, PARAMS, for_endpoint=False)
     assert parse_run_request({}, PARAMS, for_endpoint=False).pipeline_version is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("n_estimators", 3.0, 3),
+        ("n_estimators", " 12 ", 12),
+        ("C", 2, 2),
+        ("C", "1e3", 1000.0),
+        ("regenerate_outputs", "FALSE", False),
+        ("regenerate_outputs", True, True),
+        ("word", "", ""),
+    ],
+)
+def test_accepted_values_take_the_parameter_type(name, value, expected):
+    conf = parse_run_request({"ParameterAssignments": {name: value}}, PARAMS).conf
+    assert conf == {name: expected}
+    assert type(conf[name]) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "kind"),
+    [
+        ("n_estimators", 2.5, "integer"),
+        ("n_estimators", None, "integer"),
+        ("C", True, "number"),
+        ("C", None, "number"),
+        ("word", None, "string"),
+        ("regenerate_outputs", 1, "boolean"),
+    ],
+)
+def test_refused_values_name_the_parameter_and_its_type(name, value, kind):
+    with pytest.raises(RunRequestError) as raised:
+        parse_run_request({"ParameterAssignments": {name: value}}, PARAMS)
+    assert str(raised.value) == (
+        f"parameter '{name}' must be of type {kind}, got {type(value).__name__} {value!r}"
+    )
+
+
+def test_data_path_values_pass_as_they_are():
+    params = [*PARAMS, {"name": "sales", "default": {}, "type": "object"}]
+    value = {"datastore": "lake", "path": "sales/2024"}
+    conf = parse_run_request({"ParameterAssignments": {"sales": value}}, params).conf
+    assert conf == {"sales": value}

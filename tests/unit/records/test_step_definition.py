@@ -121,3 +121,17 @@ def test_every_registered_operator_and_runner_imports() -> None:
     for kind in STEP_KINDS.values():
         assert kind.operator_class().__name__.endswith("Operator")
         assert callable(kind.runner_function())
+
+
+def test_a_step_of_a_kind_nobody_registered_is_refused_at_definition(tmp_path: Path) -> None:
+    from mlpipelines.errors import PipelineValidationError
+
+    class HalfAddedStep(PythonScriptStep):
+        kind = "half_added"
+
+    (tmp_path / "a.py").write_text("print(1)\n")
+    step = HalfAddedStep(name="new", script_name="a.py", source_directory=str(tmp_path))
+    with pytest.raises(PipelineValidationError) as err:
+        Pipeline(Workspace.current(), [step]).validate()
+    assert "unknown-step-kind" in err.value.kinds
+    assert "HalfAddedStep has kind 'half_added'" in str(err.value)
