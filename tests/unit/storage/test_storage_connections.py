@@ -10,7 +10,8 @@ from types import SimpleNamespace
 import pytest
 
 from mlpipelines.errors import UserErrorException
-from mlpipelines.hooks.connection_forms import FORMS, ui_field_behaviour
+from mlpipelines.datastore_kinds import KINDS
+from mlpipelines.hooks.connection_forms import ui_field_behaviour
 from mlpipelines.provider_info import get_provider_info
 from mlpipelines.storage import StoreLocation
 from mlpipelines.storage.connections import location_from_connection
@@ -172,6 +173,6 @@ def test_importing_storage_and_building_locations_loads_no_sdk_nor_airflow():
 def test_provider_info_declares_the_four_connection_types():
     info = get_provider_info()
     types = {c["connection-type"]: c["hook-class-name"] for c in info["connection-types"]}
-    assert types == {t: FORMS[t]["hook-class-name"] for t in FORMS}
+    assert types == {k.conn_type: f"mlpipelines.hooks.datastore.{k.hook_class_name}" for k in KINDS}
     assert info["hooks"][0]["python-modules"] == ["mlpipelines.hooks.datastore"]
     assert "password" in ui_field_behaviour("mlpipelines_local")["hidden_fields"]
