@@ -35,9 +35,9 @@ from mlpipelines import (  # noqa: E402
 from mlpipelines.runtime.data_transfer import run_data_transfer_step  # noqa: E402
 from mlpipelines.runtime.step_context import StepContext  # noqa: E402
 from mlpipelines.storage.registration import (  # noqa: E402
-    azure_blob_body,
     environment_name,
     environment_value,
+    registration_body,
 )
 from mlpipelines.translate import plan_pipeline  # noqa: E402
 from support.storage_servers import (  # noqa: E402
@@ -143,7 +143,8 @@ def azurite_ratio(src: Path, work: Path, runs: int) -> tuple[float, float]:
             if container.get_blob_client(name).exists():
                 container.delete_blob(name)
 
-        body = azure_blob_body(
+        body = registration_body(
+            "azure_blob",
             "bench_blob",
             container="bench",
             account_name=AZURITE_ACCOUNT,

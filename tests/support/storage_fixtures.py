@@ -16,7 +16,7 @@ import pytest
 
 from mlpipelines.storage import StoreLocation
 from mlpipelines.storage.connections import location_from_connection
-from mlpipelines.storage.registration import azure_blob_body, azure_file_body, s3_body
+from mlpipelines.storage.registration import registration_body
 from support.storage_servers import (
     AZURITE_ACCOUNT,
     AZURITE_KEY,
@@ -56,7 +56,8 @@ class AzuriteStore:
         """A connection for a fresh (created) container, by account name, key and endpoint."""
         container = container or unique("c")
         self.server.create_container(container)
-        return azure_blob_body(
+        return registration_body(
+            "azure_blob",
             name,
             container=container,
             account_name=AZURITE_ACCOUNT,
@@ -80,7 +81,8 @@ class MotoStore:
         """A connection for a fresh (created) bucket."""
         bucket = bucket or unique("b")
         self.server.create_bucket(bucket)
-        return s3_body(
+        return registration_body(
+            "s3",
             name,
             bucket=bucket,
             access_key_id=S3_KEY,
@@ -101,7 +103,8 @@ class SambaStore:
     def connection_body(self, name: str = "filestore", prefix: str | None = None) -> dict[str, Any]:
         """A connection to the share below a fresh folder (the prefix)."""
         prefix = prefix or unique("p")
-        return azure_file_body(
+        return registration_body(
+            "azure_file",
             name,
             share="datastore",
             account_name=SMB_ACCOUNT,

@@ -8,6 +8,8 @@ from typing import Any
 from urllib.parse import quote
 
 from mlpipelines.client.airflow_api import AirflowApi, AirflowApiError
+from mlpipelines.datastore_kinds import KINDS
+from mlpipelines.datastore_kinds.base import CONNECTION_FIELDS
 from mlpipelines.errors import UserErrorException
 
 
@@ -57,14 +59,14 @@ def _same_settings(existing: dict[str, Any], body: dict[str, Any]) -> bool:
 
 
 def _without_secret(text: str, body: dict[str, Any]) -> str:
-    """``text`` with the body's password and secret extras (SAS token, connection string)
-    replaced by ***."""
-    secrets = [body.get("password")]
+    """``text`` with the body's secret fields and extras (password, SAS token, connection
+    string: what any datastore kind declares secret) replaced by ***."""
     try:
         extra = json.loads(body.get("extra") or "{}")
     except ValueError:
         extra = {}
-    secrets += [extra.get(k) for k in ("sas_token", "connection_string", "account_key")]
+    keys = set().union(*(kind.secret_fields for kind in KINDS))
+    secrets = [body.get(k) if k in CONNECTION_FIELDS else extra.get(k) for k in sorted(keys)]
     for secret in secrets:
         if isinstance(secret, str) and secret:
             text = text.replace(secret, "***")

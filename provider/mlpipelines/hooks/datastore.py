@@ -1,5 +1,10 @@
 """Airflow hooks for datastores: a connection whose conn_id is the datastore's name becomes a
-``StoreLocation`` and its fsspec filesystem, built on first use."""
+``StoreLocation`` and its fsspec filesystem, built on first use.
+
+``DatastoreHook`` reads any datastore connection; each registered datastore kind gets a
+subclass named by its ``hook_class_name`` (e.g. ``S3DatastoreHook``) that reads only
+connections of its type.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 from airflow.sdk import BaseHook
 from fsspec import AbstractFileSystem
 
+from mlpipelines.datastore_kinds import KINDS, DatastoreKind
 from mlpipelines.errors import UserErrorException
 from mlpipelines.hooks.connection_forms import ui_field_behaviour
 from mlpipelines.storage.connections import location_from_connection
@@ -69,31 +75,24 @@ class DatastoreHook(BaseHook):
         return f"{type(self).__name__}(datastore_conn_id={self.datastore_conn_id!r})"
 
 
-class LocalFolderDatastoreHook(DatastoreHook):
-    """A folder every worker sees at the same path (extra ``path``)."""
-
-    conn_type = "mlpipelines_local"
-    hook_name = "ML pipelines datastore: local folder"
-
-
-class AzureBlobDatastoreHook(DatastoreHook):
-    """An Azure Blob container (account name and key, SAS token or connection string)."""
-
-    conn_type = "mlpipelines_azure_blob"
-    hook_name = "ML pipelines datastore: Azure Blob container"
-
-
-class AzureFileDatastoreHook(DatastoreHook):
-    """An Azure Files share over SMB (account name and key as SMB user and password)."""
-
-    conn_type = "mlpipelines_azure_file"
-    default_conn_name = "workspacefilestore"
-    hook_name = "ML pipelines datastore: Azure Files share (SMB)"
+def _hook_class(kind: type[DatastoreKind]) -> type[DatastoreHook]:
+    """The hook of one datastore kind: its connection type, names and docstring are the kind's."""
+    return type(
+        kind.hook_class_name,
+        (DatastoreHook,),
+        {
+            "__module__": __name__,
+            "__qualname__": kind.hook_class_name,
+            "__doc__": kind.__doc__,
+            "conn_type": kind.conn_type,
+            "hook_name": kind.hook_name,
+            "default_conn_name": kind.default_conn_name,
+        },
+    )
 
 
-class S3DatastoreHook(DatastoreHook):
-    """An S3 bucket (or an S3-compatible server through ``endpoint_url``)."""
-
-    conn_type = "mlpipelines_s3"
-    default_conn_name = "s3datastore"
-    hook_name = "ML pipelines datastore: S3 bucket"
+# One hook per registered kind, named as the kind declares (``S3DatastoreHook``, ...), so a
+# new kind gets its hook, and the provider info can name it, without an edit here.
+HOOKS: dict[str, type[DatastoreHook]] = {kind.conn_type: _hook_class(kind) for kind in KINDS}
+globals().update({hook.__name__: hook for hook in HOOKS.values()})
+__all__ = ["HOOKS", "DatastoreHook", *(hook.__name__ for hook in HOOKS.values())]

@@ -13,20 +13,21 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from mlpipelines.datastore_kinds import (
+    AzureBlobKind,
+    AzureFilesKind,
+    LocalFolderKind,
+    S3Kind,
+    UnknownDatastoreKind,
+    datastore_kind,
+    kind_of_conn_type,
+)
 from mlpipelines.errors import UserErrorException
-from mlpipelines.model.workspace import DatastoreSpec
+from mlpipelines.model.workspace import CONNECTION_KIND, DatastoreSpec
 
 if TYPE_CHECKING:
     from mlpipelines.model.data import DataReference
     from mlpipelines.model.workspace import Workspace
-
-DATASTORE_TYPES = {
-    "local": "LocalFolder",
-    "azure_blob": "AzureBlob",
-    "azure_file": "AzureFile",
-    "s3": "S3",
-    "connection": "AirflowConnection",
-}
 
 
 def clean_relative_path(path: str | None, what: str = "path_on_datastore") -> str:
@@ -49,7 +50,7 @@ class Datastore:
         self.workspace = workspace
         self.name = name
         self.spec: DatastoreSpec = spec
-        self.datastore_type = DATASTORE_TYPES.get(spec.kind, spec.kind)
+        self.datastore_type = _datastore_type(spec.kind)
 
     @classmethod
     def get(cls, workspace: Workspace, datastore_name: str) -> Datastore:
@@ -73,10 +74,12 @@ class Datastore:
         folder = os.path.abspath(os.path.expanduser(path))
         if workspace.airflow_url:
             from mlpipelines.client.connections import store_connection
-            from mlpipelines.storage.registration import local_folder_body
+            from mlpipelines.storage.registration import registration_body
 
-            store_connection(workspace, local_folder_body(datastore_name, folder), overwrite)
-        workspace.datastore_specs[datastore_name] = DatastoreSpec(datastore_name, "local", folder)
+            body = registration_body(LocalFolderKind.name, datastore_name, path=folder)
+            store_connection(workspace, body, overwrite)
+        spec = DatastoreSpec(datastore_name, LocalFolderKind.name, folder)
+        workspace.datastore_specs[datastore_name] = spec
         return Datastore(workspace, datastore_name)
 
     @staticmethod
@@ -97,9 +100,10 @@ class Datastore:
         **_: Any,
     ) -> Datastore:
         """An Azure Blob container as a datastore: an Airflow connection holds its secret."""
-        from mlpipelines.storage.registration import azure_blob_body
+        from mlpipelines.storage.registration import registration_body
 
-        body = azure_blob_body(
+        body = registration_body(
+            AzureBlobKind.name,
             datastore_name,
             container=container_name,
             account_name=account_name,
@@ -112,7 +116,7 @@ class Datastore:
         )
         if create_if_not_exists:
             _create_container(datastore_name, body)
-        return _register(workspace, body, "azure_blob", overwrite, skip_validation)
+        return _register(workspace, body, overwrite, skip_validation)
 
     @staticmethod
     def register_azure_file_share(
@@ -133,14 +137,15 @@ class Datastore:
         **_: Any,
     ) -> Datastore:
         """An Azure file share (SMB 3) as a datastore; the account key is the SMB password."""
-        from mlpipelines.storage.registration import azure_file_body
+        from mlpipelines.storage.registration import registration_body
 
         if account_key is None:
             raise UserErrorException(
                 f"datastore '{datastore_name}': Azure Files is reached over SMB, which needs "
                 "account_key (a SAS token cannot open an SMB session)"
             )
-        body = azure_file_body(
+        body = registration_body(
+            AzureFilesKind.name,
             datastore_name,
             share=file_share_name,
             account_name=account_name,
@@ -149,7 +154,7 @@ class Datastore:
             port=port,
             prefix=prefix,
         )
-        return _register(workspace, body, "azure_file", overwrite, skip_validation)
+        return _register(workspace, body, overwrite, skip_validation)
 
     @staticmethod
     def register_s3_bucket(
@@ -165,9 +170,10 @@ class Datastore:
         skip_validation: bool = False,
     ) -> Datastore:
         """An S3 (or S3-compatible) bucket as a datastore."""
-        from mlpipelines.storage.registration import s3_body
+        from mlpipelines.storage.registration import registration_body
 
-        body = s3_body(
+        body = registration_body(
+            S3Kind.name,
             datastore_name,
             bucket=bucket_name,
             access_key_id=access_key_id,
@@ -176,7 +182,7 @@ class Datastore:
             region_name=region_name,
             prefix=prefix,
         )
-        return _register(workspace, body, "s3", overwrite, skip_validation)
+        return _register(workspace, body, overwrite, skip_validation)
 
     # -- data references ----------------------------------------------------------------------
     def path(
@@ -215,7 +221,7 @@ class Datastore:
         body = self.workspace.registered_connections.get(self.name)
         if body is not None:
             return location_from_connection(self.name, SimpleNamespace(**body))
-        if self.spec.kind == "local":
+        if self.spec.kind == LocalFolderKind.name:
             return StoreLocation.local(self.root, datastore=self.name)
         return open_datastore(self.name, self.workspace)
 
@@ -276,8 +282,18 @@ class Datastore:
         return f"Datastore(name={self.name!r}, type={self.datastore_type!r})"
 
 
+def _datastore_type(kind: str) -> str:
+    """Azure ML's name for a datastore kind (``AzureBlob``, ...)."""
+    if kind == CONNECTION_KIND:
+        return "AirflowConnection"
+    try:
+        return datastore_kind(kind).datastore_type
+    except UnknownDatastoreKind:
+        return kind
+
+
 def _register(
-    workspace: Workspace, body: dict[str, Any], kind: str, overwrite: bool, skip_validation: bool
+    workspace: Workspace, body: dict[str, Any], overwrite: bool, skip_validation: bool
 ) -> Datastore:
     """Check the datastore can be reached, store its connection in Airflow (through the REST
     API when the workspace names one), and remember it for this process."""
@@ -293,6 +309,7 @@ def _register(
 
         store_connection(workspace, body, overwrite)
     workspace.registered_connections[name] = body
+    kind = kind_of_conn_type(body["conn_type"]).name
     workspace.datastore_specs[name] = DatastoreSpec(name, kind, None)
     return Datastore(workspace, name)
 

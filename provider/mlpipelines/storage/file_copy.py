@@ -1,12 +1,11 @@
 """One file from one datastore to another, never visible half-written.
 
 How each destination kind gets a whole file or nothing:
-- local folder and SMB share (Azure Files): the bytes go to a hidden ``.<name>.partial-<id>``
-  next to the target, which is then renamed over it (``os.replace`` / SMB replace).
-- Azure Blob: blocks are staged and the blob appears only when its block list is committed
-  (one Put Block List); S3: a single PUT, or a multipart upload that appears only on
-  CompleteMultipartUpload. Both are atomic, so these are written in place; on failure the
-  staged blocks / the multipart upload are abandoned, never committed.
+- a kind with ``atomic_create`` (Azure Blob: a committed block list; S3: a single PUT or a
+  completed multipart upload) is written in place; on failure the staged blocks / the
+  multipart upload are abandoned, never committed.
+- any other kind (a local folder, an SMB share): the bytes go to a hidden
+  ``.<name>.partial-<id>`` next to the target, which the kind's ``replace`` renames over it.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
 
 CHUNK = 8 * 1024 * 1024
 PARTIAL_MARK = ".partial-"
-ATOMIC_WRITE_KINDS = ("azure_blob", "s3")
 
 
 class ProgressCallback(Callback):
@@ -69,7 +67,7 @@ def copy_file(
     callback = ProgressCallback(progress)
     if src.is_local and dst.is_local:
         _local_to_local(src_path, dst_path)
-    elif src.is_local and dst.kind in ATOMIC_WRITE_KINDS:
+    elif src.is_local and dst.datastore_kind.atomic_create:
         dst.fs.put_file(src_path, dst_path, callback=callback)
     elif src.is_local:
         dst.fs.makedirs(_parent(dst_path), exist_ok=True)
@@ -113,7 +111,7 @@ def _stream(
                 raise
             writer.close()
 
-    if dst.kind in ATOMIC_WRITE_KINDS:
+    if dst.datastore_kind.atomic_create:
         write(dst_path)
     else:
         dst.fs.makedirs(_parent(dst_path), exist_ok=True)
@@ -139,16 +137,9 @@ def _via_partial(dst: StoreLocation, dst_path: str, write: Any) -> None:
 
 def _promote(dst: StoreLocation, tmp: str, dst_path: str) -> None:
     if dst.is_local:
-        os.replace(tmp, dst_path)
-    elif dst.kind == "azure_file":
-        import smbclient
-        from fsspec.implementations.smb import _as_unc_path
-
-        fs = dst.fs
-        source, target = _as_unc_path(fs.host, tmp), _as_unc_path(fs.host, dst_path)
-        smbclient.replace(source, target, port=fs._port)
-    else:  # pragma: no cover - blob/S3 writes are atomic and never take this path
-        raise NotImplementedError(dst.kind)
+        os.replace(tmp, dst_path)  # no filesystem object needed for a local folder
+    else:
+        dst.datastore_kind.replace(dst.fs, tmp, dst_path)
 
 
 def _abandon(writer: Any) -> None:

@@ -18,22 +18,21 @@ from pathlib import Path
 from typing import Any
 
 from mlpipelines._json_files import write_json_atomic
+from mlpipelines.datastore_kinds import KINDS
 from mlpipelines.errors import UserErrorException
 from mlpipelines.storage.location import StoreLocation
-
-# Kinds whose writes replace a whole object in one request and can create exclusively.
-OBJECT_STORE_KINDS = ("azure_blob", "s3")
 
 
 class JsonDocuments:
     """JSON documents under ``folder`` of one datastore (``folder`` relative to its root)."""
 
     def __init__(self, location: StoreLocation, folder: str) -> None:
-        if not location.is_local and location.kind not in OBJECT_STORE_KINDS:
+        if not location.is_local and not location.datastore_kind.atomic_create:
+            fit = [k.name for k in KINDS if k.is_local or k.atomic_create]
             raise UserErrorException(
                 f"datastore '{location.datastore}' is of kind {location.kind}; the reuse cache "
-                "and run artifacts need a local folder, Azure Blob or S3 (writes there are "
-                "atomic); make one of those the default datastore"
+                f"and run artifacts need one of kind {', '.join(fit[:-1])} or {fit[-1]} (writes "
+                "there are atomic); make one of those the default datastore"
             )
         self.location = location
         self.folder = folder.strip("/")
@@ -95,10 +94,7 @@ class JsonDocuments:
                 tmp.unlink(missing_ok=True)
         fs, path_ = self.location.fs, self.path(relative)
         try:
-            if self.location.kind == "s3":
-                fs.pipe_file(path_, body, mode="create")
-            else:
-                fs.pipe_file(path_, body, overwrite=False)
+            self.location.datastore_kind.create_exclusive(fs, path_, body)
         except Exception as exc:
             if _exists_already(exc):
                 return False

@@ -8,15 +8,19 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlpipelines.datastore_kinds import (
+    DatastoreKind,
+    LocalFolderKind,
+    UnknownDatastoreKind,
+    conn_types,
+    datastore_kind,
+)
 from mlpipelines.errors import UserErrorException
 from mlpipelines.model.datastore import clean_relative_path
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
-KINDS = ("local", "azure_blob", "azure_file", "s3")
-SECRET_OPTIONS = frozenset({"password", "secret", "account_key", "sas_token", "connection_string"})
-_URI_SCHEMES = {"azure_blob": "az", "azure_file": "smb", "s3": "s3"}
 _SECRET_PARTS = re.compile(r"(AccountKey|SharedAccessSignature|sig)=([^;&\s'\"]+)", re.IGNORECASE)
 
 
@@ -40,25 +44,27 @@ class StoreLocation:
     options: tuple[tuple[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise UserErrorException(
-                f"datastore '{self.datastore}': unknown kind '{self.kind}' "
-                f"(known: {', '.join(KINDS)})"
-            )
+        try:
+            datastore_kind(self.kind)
+        except UnknownDatastoreKind as exc:
+            raise UserErrorException(f"datastore '{self.datastore}': {exc}") from None
 
     @classmethod
     def local(cls, folder: str | Path, datastore: str | None = None) -> StoreLocation:
         """A local folder as a location (``datastore`` defaults to the folder's path)."""
         root = str(Path(folder).expanduser().resolve())
-        return cls(datastore=datastore or root, kind="local", root=root)
+        return cls(datastore=datastore or root, kind=LocalFolderKind.name, root=root)
+
+    @property
+    def datastore_kind(self) -> type[DatastoreKind]:
+        """What this location's kind declares and how it builds and names things."""
+        return datastore_kind(self.kind)
 
     @cached_property
     def fs(self) -> AbstractFileSystem:
         """The filesystem, built on first use so nothing connects or imports SDKs at parse time."""
-        from mlpipelines.storage.filesystems import build_filesystem
-
         try:
-            return build_filesystem(self.kind, dict(self.options))
+            return self.datastore_kind.filesystem(dict(self.options))
         except Exception as exc:
             raise self.error("cannot be opened", exc) from None
 
@@ -80,26 +86,17 @@ class StoreLocation:
     def uri(self, relative: str | None = "") -> str:
         """A URI naming ``relative`` on this datastore (``file://``, ``az://``, ``s3://``,
         ``smb://host:port/share/...``); it carries no credentials."""
-        if self.kind == "local":
-            return Path(self.path(relative)).resolve().as_uri()
-        if self.kind == "azure_file":
-            opts = dict(self.options)
-            return f"smb://{opts.get('host')}:{opts.get('port', 445)}{self.path(relative)}"
-        return f"{_URI_SCHEMES[self.kind]}://{self.path(relative)}"
+        return self.datastore_kind.uri(self.path(relative), dict(self.options))
 
     @property
     def is_local(self) -> bool:
         """True when paths on this datastore are paths on this machine."""
-        return self.kind == "local"
+        return self.datastore_kind.is_local
 
     @property
     def top(self) -> str:
         """The container, bucket or share (the folder itself for a local datastore)."""
-        if self.kind == "local":
-            return self.root
-        if self.kind == "azure_file":
-            return "/" + self.root.lstrip("/").split("/", 1)[0]
-        return self.root.split("/", 1)[0]
+        return self.datastore_kind.top(self.root)
 
     def describe(self, relative: str | None = "") -> str:
         """``datastore 'name' path 'rel'``, for messages."""
@@ -109,7 +106,7 @@ class StoreLocation:
     def scrub(self, text: str) -> str:
         """``text`` with every secret of this location (and any key/signature) replaced by ***."""
         for key, value in self.options:
-            if key in SECRET_OPTIONS and value:
+            if key in self.datastore_kind.secret_options and value:
                 text = text.replace(str(value), "***")
         return _SECRET_PARTS.sub(lambda m: f"{m.group(1)}=***", text)
 
@@ -126,14 +123,11 @@ class StoreLocation:
         after the datastore, instead of as an SDK traceback in the middle of a step.
         """
         try:
-            if self.kind == "local":
+            if self.is_local:
                 Path(self.root).mkdir(parents=True, exist_ok=True)
             self.fs.invalidate_cache()
             self.fs.ls(self.top, detail=False)
-            if self.kind == "azure_file":
-                from mlpipelines.storage.filesystems import probe_smb
-
-                probe_smb(dict(self.options), self.top)
+            self.datastore_kind.probe(dict(self.options), self.top)
         except DatastoreAccessError:
             raise
         except Exception as exc:
@@ -153,27 +147,25 @@ def open_datastore(name: str, workspace: Any = None) -> StoreLocation:
     whose conn_id is ``name``; for the default datastores, ``<AIRFLOW_HOME>/mlpipelines/<name>``.
     """
     from mlpipelines.model.workspace import Workspace, local_datastore_root
-    from mlpipelines.storage.connections import (
-        CONN_TYPES,
-        location_from_connection,
-        read_connection,
-    )
+    from mlpipelines.storage.connections import location_from_connection, read_connection
 
     ws = workspace or Workspace.current()
     spec = ws.datastore_specs.get(name)
-    if spec is not None and spec.kind == "local" and spec.path:
-        return StoreLocation(datastore=name, kind="local", root=str(local_datastore_root(spec)))
+    if spec is not None and spec.kind == LocalFolderKind.name and spec.path:
+        return StoreLocation(
+            datastore=name, kind=LocalFolderKind.name, root=str(local_datastore_root(spec))
+        )
     conn = read_connection(name)
     if conn is not None:
         return location_from_connection(name, conn)
-    if spec is not None and spec.kind == "local":
+    if spec is not None and spec.kind == LocalFolderKind.name:
         root = local_datastore_root(spec, ws.home)
-        return StoreLocation(datastore=name, kind="local", root=str(root))
+        return StoreLocation(datastore=name, kind=LocalFolderKind.name, root=str(root))
     env = "AIRFLOW_CONN_" + name.upper()  # what Airflow reads: the conn_id, upper-cased
     raise UserErrorException(
         f"no datastore named '{name}': it is neither a local folder registered in workspace "
         f"'{ws.name}' nor an Airflow connection with conn_id '{name}'. Register it with "
         f"Datastore.register_local_folder(ws, '{name}', path), or create an Airflow connection "
-        f"'{name}' of type {', '.join(CONN_TYPES)} (UI, `airflow connections add`, or the "
+        f"'{name}' of type {', '.join(conn_types())} (UI, `airflow connections add`, or the "
         f"environment variable {env})"
     )

@@ -154,9 +154,8 @@ def run_jobs(
         return result
     remote = any(not (j.src.is_local and j.dst.is_local) for j in jobs)
     workers = max(1, parallelism or (REMOTE_PARALLELISM if remote else LOCAL_PARALLELISM))
-    if any("azure_file" in (j.src.kind, j.dst.kind) for j in jobs):
-        # smbprotocol shares one connection per server and fails a request ("requires N
-        # credits but only 0 are available") instead of waiting when threads race for credits.
+    kinds = {j.src.datastore_kind for j in jobs} | {j.dst.datastore_kind for j in jobs}
+    if not all(kind.parallel_copies for kind in kinds):
         workers = 1
     lock = threading.Lock()
     for dst in {id(j.dst): j.dst for j in jobs}.values():

@@ -9,18 +9,13 @@ from types import SimpleNamespace
 
 import pytest
 
+from mlpipelines.datastore_kinds import KINDS
 from mlpipelines.errors import UserErrorException
-from mlpipelines.hooks.connection_forms import FORMS, ui_field_behaviour
+from mlpipelines.hooks.connection_forms import ui_field_behaviour
 from mlpipelines.provider_info import get_provider_info
 from mlpipelines.storage import StoreLocation
 from mlpipelines.storage.connections import location_from_connection
-from mlpipelines.storage.registration import (
-    azure_blob_body,
-    azure_file_body,
-    environment_value,
-    local_folder_body,
-    s3_body,
-)
+from mlpipelines.storage.registration import environment_value, registration_body
 
 KEY = "c2VjcmV0LWFjY291bnQta2V5LXZhbHVl=="
 SECRET = "s3-secret-Value/With+Chars"
@@ -37,10 +32,16 @@ def parse(body: dict) -> StoreLocation:
 
 def test_bodies_have_the_rest_api_shape_and_parse_back(tmp_path):
     bodies = [
-        local_folder_body("loc", str(tmp_path)),
-        azure_blob_body("blob", container="data", account_name="acct", account_key=KEY),
-        azure_file_body("files", share="data", account_name="acct", account_key=KEY),
-        s3_body("s3", bucket="bkt", access_key_id="AKIA1", secret_access_key=SECRET),
+        registration_body("local", "loc", path=str(tmp_path)),
+        registration_body(
+            "azure_blob", "blob", container="data", account_name="acct", account_key=KEY
+        ),
+        registration_body(
+            "azure_file", "files", share="data", account_name="acct", account_key=KEY
+        ),
+        registration_body(
+            "s3", "s3", bucket="bkt", access_key_id="AKIA1", secret_access_key=SECRET
+        ),
     ]
     for body in bodies:
         assert set(body) == {
@@ -54,21 +55,23 @@ def test_bodies_have_the_rest_api_shape_and_parse_back(tmp_path):
 
 def test_each_kind_maps_fields_to_root_and_options(tmp_path):
     blob = parse(
-        azure_blob_body(
-            "blob", container="data", account_name="acct", account_key=KEY, prefix="a/b",
-            endpoint="http://127.0.0.1:1/acct", protocol="http",
+        registration_body(
+            "azure_blob", "blob", container="data", account_name="acct", account_key=KEY,
+            prefix="a/b", endpoint="http://127.0.0.1:1/acct", protocol="http",
         )
     )  # fmt: skip
     assert (blob.root, blob.uri("x.csv")) == ("data/a/b", "az://data/a/b/x.csv")
-    files = parse(azure_file_body("files", share="data", account_name="acct", account_key=KEY))
+    files = parse(
+        registration_body("azure_file", "files", share="data", account_name="acct", account_key=KEY)
+    )
     assert files.root == "/data"
     assert dict(files.options)["host"] == "acct.file.core.windows.net"
     assert dict(files.options)["port"] == 445
     assert files.uri("d/f") == "smb://acct.file.core.windows.net:445/data/d/f"
-    s3 = parse(s3_body("s3", bucket="bkt", region_name="eu-west-1", prefix="p"))
+    s3 = parse(registration_body("s3", "s3", bucket="bkt", region_name="eu-west-1", prefix="p"))
     assert (s3.root, s3.uri()) == ("bkt/p", "s3://bkt/p")
     assert "key" not in dict(s3.options)
-    local = parse(local_folder_body("loc", str(tmp_path)))
+    local = parse(registration_body("local", "loc", path=str(tmp_path)))
     assert local.is_local and local.root == str(tmp_path.resolve())
 
 
@@ -109,12 +112,14 @@ def test_ui_style_prefixed_and_blank_extra_keys_are_accepted():
 
 def test_secrets_stay_out_of_repr_str_and_messages():
     loc = parse(
-        azure_blob_body(
-            "blob", container="data", account_name="acct", account_key=KEY,
+        registration_body(
+            "azure_blob", "blob", container="data", account_name="acct", account_key=KEY,
             endpoint="http://127.0.0.1:1/acct", protocol="http",
         )
     )  # fmt: skip
-    s3 = parse(s3_body("s3", bucket="bkt", access_key_id="AKIA1", secret_access_key=SECRET))
+    s3 = parse(
+        registration_body("s3", "s3", bucket="bkt", access_key_id="AKIA1", secret_access_key=SECRET)
+    )
     for location, secret in ((loc, KEY), (s3, SECRET)):
         assert secret not in repr(location)
         assert secret not in str(location)
@@ -127,7 +132,9 @@ def test_secrets_stay_out_of_repr_str_and_messages():
 
 
 def test_environment_value_is_what_airflow_reads():
-    body = s3_body("s3", bucket="bkt", access_key_id="AKIA1", secret_access_key=SECRET)
+    body = registration_body(
+        "s3", "s3", bucket="bkt", access_key_id="AKIA1", secret_access_key=SECRET
+    )
     value = json.loads(environment_value(body))
     assert value["conn_type"] == "mlpipelines_s3"
     assert value["extra"] == {"bucket": "bkt"}
@@ -136,9 +143,9 @@ def test_environment_value_is_what_airflow_reads():
 
 def test_bad_registration_fails_before_it_is_sent():
     with pytest.raises(UserErrorException, match="exactly one"):
-        azure_blob_body("blob", container="data", account_name="acct")
+        registration_body("azure_blob", "blob", container="data", account_name="acct")
     with pytest.raises(UserErrorException, match="conn_id"):
-        local_folder_body("bad name!", "/tmp")
+        registration_body("local", "bad name!", path="/tmp")
 
 
 def test_dotdot_is_refused_in_every_relative_path(tmp_path):
@@ -155,7 +162,7 @@ def test_importing_storage_and_building_locations_loads_no_sdk_nor_airflow():
         "from types import SimpleNamespace\n"
         "from mlpipelines.storage import StoreLocation, open_datastore\n"
         "from mlpipelines.storage import transfer, fingerprint, registration\n"
-        "body = registration.s3_body('s', bucket='b', access_key_id='k', "
+        "body = registration.registration_body('s3', 's', bucket='b', access_key_id='k', "
         "secret_access_key='sssss', endpoint_url='http://127.0.0.1:9')\n"
         "loc = registration.location_from_connection('s', SimpleNamespace(**body))\n"
         "loc.path('x'); loc.uri('x'); repr(loc)\n"
@@ -172,6 +179,6 @@ def test_importing_storage_and_building_locations_loads_no_sdk_nor_airflow():
 def test_provider_info_declares_the_four_connection_types():
     info = get_provider_info()
     types = {c["connection-type"]: c["hook-class-name"] for c in info["connection-types"]}
-    assert types == {t: FORMS[t]["hook-class-name"] for t in FORMS}
+    assert types == {k.conn_type: f"mlpipelines.hooks.datastore.{k.hook_class_name}" for k in KINDS}
     assert info["hooks"][0]["python-modules"] == ["mlpipelines.hooks.datastore"]
     assert "password" in ui_field_behaviour("mlpipelines_local")["hidden_fields"]

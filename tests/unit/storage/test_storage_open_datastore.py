@@ -14,8 +14,7 @@ from mlpipelines.storage import DatastoreAccessError, open_datastore
 from mlpipelines.storage.registration import (
     environment_name,
     environment_value,
-    local_folder_body,
-    s3_body,
+    registration_body,
 )
 
 
@@ -24,15 +23,16 @@ def test_a_local_folder_registered_in_the_workspace_comes_first(tmp_path, monkey
     Datastore.register_local_folder(ws, "mystore", str(tmp_path / "folder"))
     other = tmp_path / "from-connection"
     monkeypatch.setenv(
-        environment_name("mystore"), environment_value(local_folder_body("mystore", str(other)))
+        environment_name("mystore"),
+        environment_value(registration_body("local", "mystore", path=str(other))),
     )
     loc = open_datastore("mystore", ws)
     assert (loc.kind, loc.root) == ("local", str(tmp_path / "folder"))
 
 
 def test_an_airflow_connection_in_json_form(tmp_path, monkeypatch):
-    body = s3_body(
-        "lake", bucket="bkt", access_key_id="AKIA1", secret_access_key="very-secret-value",
+    body = registration_body(
+        "s3", "lake", bucket="bkt", access_key_id="AKIA1", secret_access_key="very-secret-value",
         endpoint_url="http://127.0.0.1:9", region_name="eu-west-1", prefix="runs",
     )  # fmt: skip
     monkeypatch.setenv(environment_name("lake"), environment_value(body))
@@ -58,7 +58,7 @@ def test_default_datastores_fall_back_to_the_airflow_home(monkeypatch, tmp_path)
 
 
 def test_a_connection_overrides_a_default_datastore(monkeypatch, tmp_path):
-    body = local_folder_body("workspaceblobstore", str(tmp_path / "shared"))
+    body = registration_body("local", "workspaceblobstore", path=str(tmp_path / "shared"))
     monkeypatch.setenv(environment_name("workspaceblobstore"), environment_value(body))
     assert open_datastore("workspaceblobstore").root == str(tmp_path / "shared")
 
@@ -90,7 +90,7 @@ def test_an_unreachable_local_root_is_a_clear_error(tmp_path):
 def test_hooks_read_the_same_connections(monkeypatch, tmp_path):
     from mlpipelines.hooks.datastore import LocalFolderDatastoreHook, S3DatastoreHook
 
-    body = local_folder_body("handy", str(tmp_path / "handy"))
+    body = registration_body("local", "handy", path=str(tmp_path / "handy"))
     monkeypatch.setenv(environment_name("handy"), environment_value(body))
     hook = LocalFolderDatastoreHook("handy")
     assert hook.location.root == str(tmp_path / "handy")

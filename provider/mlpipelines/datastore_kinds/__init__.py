@@ -1,0 +1,34 @@
+"""Datastore kinds (local folder, Azure Blob, Azure Files, S3): one class per kind, and a
+registry by name and connection type. Importing this imports no storage SDK and no Airflow."""
+
+from __future__ import annotations
+
+from mlpipelines.datastore_kinds.azure_blob import AzureBlobKind
+from mlpipelines.datastore_kinds.azure_files import AzureFilesKind
+from mlpipelines.datastore_kinds.base import ConnectionForm, DatastoreKind, FormField
+from mlpipelines.datastore_kinds.local import LocalFolderKind
+from mlpipelines.datastore_kinds.registry import (
+    KINDS,
+    UnknownDatastoreKind,
+    conn_types,
+    datastore_kind,
+    kind_names,
+    kind_of_conn_type,
+)
+from mlpipelines.datastore_kinds.s3 import S3Kind
+
+__all__ = [
+    "KINDS",
+    "AzureBlobKind",
+    "AzureFilesKind",
+    "ConnectionForm",
+    "DatastoreKind",
+    "FormField",
+    "LocalFolderKind",
+    "S3Kind",
+    "UnknownDatastoreKind",
+    "conn_types",
+    "datastore_kind",
+    "kind_names",
+    "kind_of_conn_type",
+]
