@@ -57,7 +57,7 @@ def cheap_md5(info: dict[str, Any]) -> str | None:
     S3's ETag is the MD5 of a single-PUT object (a multipart ETag has a ``-N`` suffix and is
     not); Azure stores Content-MD5 for blobs uploaded in one request or with one given.
     """
-    settings = info.get("content_settings")
+    settings: Any = info.get("content_settings")
     md5 = settings.get("content_md5") if hasattr(settings, "get") else None
     md5 = md5 or info.get("content_md5")
     if md5:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -50,7 +51,7 @@ class StoreLocation:
             raise UserErrorException(f"datastore '{self.datastore}': {exc}") from None
 
     @classmethod
-    def local(cls, folder: str | Path, datastore: str | None = None) -> StoreLocation:
+    def local(cls, folder: str | os.PathLike[str], datastore: str | None = None) -> StoreLocation:
         """A local folder as a location (``datastore`` defaults to the folder's path)."""
         root = str(Path(folder).expanduser().resolve())
         return cls(datastore=datastore or root, kind=LocalFolderKind.name, root=root)
