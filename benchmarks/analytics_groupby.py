@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "provider"))
 import duckdb  # noqa: E402
 
 from mlpipelines import AdlaStep, DataReference, Pipeline, PipelineData, Workspace  # noqa: E402
+from mlpipelines.model.planning import plan_pipeline  # noqa: E402
 from mlpipelines.runtime.analytics import run_analytics_step  # noqa: E402
 from mlpipelines.runtime.step_context import StepContext  # noqa: E402
-from mlpipelines.translate import plan_pipeline  # noqa: E402
 
 ROWS = 10_000_000
 QUERY = "SELECT k, sum(v) AS total, count(*) AS n FROM {source} GROUP BY k"

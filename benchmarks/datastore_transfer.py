@@ -32,6 +32,7 @@ from mlpipelines import (  # noqa: E402
     Pipeline,
     Workspace,
 )
+from mlpipelines.model.planning import plan_pipeline  # noqa: E402
 from mlpipelines.runtime.data_transfer import run_data_transfer_step  # noqa: E402
 from mlpipelines.runtime.step_context import StepContext  # noqa: E402
 from mlpipelines.storage.registration import (  # noqa: E402
@@ -39,7 +40,6 @@ from mlpipelines.storage.registration import (  # noqa: E402
     environment_value,
     registration_body,
 )
-from mlpipelines.translate import plan_pipeline  # noqa: E402
 from support.storage_servers import (  # noqa: E402
     AZURITE_ACCOUNT,
     AZURITE_KEY,

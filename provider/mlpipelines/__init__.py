@@ -33,7 +33,7 @@ from mlpipelines.model.dataset import (
     FileDataset,
     TabularDataset,
 )
-from mlpipelines.runtime.run_context import Run
+from mlpipelines.model.run import Run
 
 __version__ = "0.1.0"
 

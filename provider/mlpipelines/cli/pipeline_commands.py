@@ -68,12 +68,11 @@ def add_commands(commands: Any) -> None:
 
 def _render(args: argparse.Namespace) -> int:
     from mlpipelines.cli.pipeline_module import find_pipeline
-    from mlpipelines.translate.plan import plan_pipeline
     from mlpipelines.translate.spec import plan_to_spec
 
     pipeline = find_pipeline(args.file, args.pipeline)
     dag_id = args.dag_id or args.file.stem
-    spec = plan_to_spec(plan_pipeline(pipeline, dag_id), dag_id)
+    spec = plan_to_spec(pipeline.plan(dag_id), dag_id)
     target = args.output or Path(f"{dag_id}.py")
     target.parent.mkdir(parents=True, exist_ok=True)
     body = json.dumps(spec, sort_keys=True)

@@ -28,9 +28,9 @@ class _AirflowAuthentication:
         self._workspace = workspace
 
     def _api(self) -> AirflowApi:
-        from mlpipelines.model.workspace import Workspace
+        from mlpipelines.storage.deployment import Deployment
 
-        ws = self._workspace or Workspace.from_config()
+        ws = self._workspace or Deployment.from_config()
         if not ws.airflow_url:
             raise UserErrorException(NO_URL)
         if self._token or self._username:

@@ -13,9 +13,9 @@ from mlpipelines.client.git_info import git_info, git_note
 from mlpipelines.client.pipeline_run import PipelineRun
 from mlpipelines.publishing.run_request import check_parameters
 from mlpipelines.records import SourceRef
+from mlpipelines.records.plan import PipelinePlan, TaskSpec
 from mlpipelines.records.reserved import REGENERATE_PARAM
 from mlpipelines.snapshot import take_snapshot
-from mlpipelines.translate.plan import PipelinePlan, TaskSpec, plan_pipeline
 from mlpipelines.translate.spec import (
     LOADER_DAG_ID,
     plan_to_spec,
@@ -49,7 +49,7 @@ class Experiment:
         Airflow would store a misspelt name in the conf and run with the default.
         """
         api = AirflowApi.from_workspace(self.workspace)
-        planned = plan_pipeline(config, self.name)
+        planned = config.plan(self.name)
         params = check_parameters(
             dict(pipeline_parameters or {}),
             [{"name": p.name, "default": p.default, "type": p.type} for p in planned.params],

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from mlpipelines._naming import REUSE_TASK_ID
 from mlpipelines.client.airflow_api import AirflowApi, AirflowApiError
+from mlpipelines.client.run_states import TERMINAL
 from mlpipelines.errors import ActivityFailedException
 
 RUN_STATUS = {
@@ -33,7 +34,6 @@ STEP_STATUS = {
     "upstream_failed": "Failed",
     "removed": "Canceled",
 }
-TERMINAL = frozenset({"Finished", "Failed", "Canceled"})
 # Airflow has no canceled state: cancel() fails the run and opens its note with this.
 CANCELED_NOTE = "Canceled by "
 

@@ -20,7 +20,6 @@ from mlpipelines.client.experiment import (
 from mlpipelines.client.pipeline_run import PipelineRun
 from mlpipelines.errors import UserErrorException
 from mlpipelines.publishing.records import ACTIVE, DISABLED, RecordStore
-from mlpipelines.translate.plan import plan_pipeline
 from mlpipelines.translate.spec import (
     plan_to_spec,
     spec_digest,
@@ -66,7 +65,7 @@ class PublishedPipeline:
         ws = workspace or pipeline.workspace
         version = choose_version(ws, name, version)
         dag_id = _published_dag_id(name, version)
-        plan = upload_snapshots(plan_pipeline(pipeline, dag_id), ws)
+        plan = upload_snapshots(pipeline.plan(dag_id), ws)
         spec = plan_to_spec(
             plan,
             dag_id,

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mlpipelines.client.airflow_api import AirflowApiError
+from mlpipelines.client.run_states import TERMINAL
 
 if TYPE_CHECKING:
     from mlpipelines.client.pipeline_run import PipelineRun, StepRun
@@ -107,7 +108,6 @@ def watch_run(
 ) -> str:
     """Show the run until it ends; the final status (Azure ML names). TimeoutError past the
     deadline. Logs of running and just-ended steps are streamed above the table."""
-    from mlpipelines.client.pipeline_run import TERMINAL
 
     console = console or Console()
     tail = LogTail()

@@ -14,14 +14,11 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mlpipelines.datasets.row_selection import row_steps, select
-from mlpipelines.datasets.sources import GLOB_CHARS, ResolvedFile, resolve_files
+from mlpipelines.datasets.sources import GLOB_CHARS, DefinedDataset, ResolvedFile, resolve_files
 from mlpipelines.errors import UserErrorException
-
-if TYPE_CHECKING:
-    from mlpipelines.model.dataset import FileDataset
 
 REMOTE_DOWNLOAD_THREADS = 8
 
@@ -43,12 +40,12 @@ def selected_files(definition: dict[str, Any], workspace: Any = None) -> list[Re
     return chosen
 
 
-def relative_paths(dataset: FileDataset) -> list[str]:
+def relative_paths(dataset: DefinedDataset) -> list[str]:
     """Each file's path below the dataset's base folder."""
     return [f.name for f in selected_files(dataset.definition(), dataset.workspace)]
 
 
-def download(dataset: FileDataset, target_path: str | None, overwrite: bool) -> list[str]:
+def download(dataset: DefinedDataset, target_path: str | None, overwrite: bool) -> list[str]:
     """Copy the dataset's files below ``target_path`` (a new temp folder if None)."""
     target = target_path or tempfile.mkdtemp(prefix="mlpipelines-dataset-")
     files = selected_files(dataset.definition(), dataset.workspace)
@@ -93,7 +90,7 @@ def _copy(file: ResolvedFile, dest: Path) -> None:
 
 def local_folder(definition: dict[str, Any], workspace: Any = None) -> str | None:
     """The datastore folder a dataset is exactly, when it is one folder of a local datastore."""
-    from mlpipelines.storage.location import open_datastore
+    from mlpipelines.storage.connections import open_datastore
 
     sources = definition["sources"]
     if len(sources) != 1 or "datastore" not in sources[0] or definition.get("steps"):
@@ -132,7 +129,7 @@ class MountContext:
     Used as a context manager it yields itself, a path-like of the mount point.
     """
 
-    def __init__(self, dataset: FileDataset, mount_point: str | None = None) -> None:
+    def __init__(self, dataset: DefinedDataset, mount_point: str | None = None) -> None:
         self._dataset = dataset
         self._requested = mount_point
         self._mount_point: str | None = None

@@ -16,9 +16,9 @@ from mlpipelines.snapshot import fingerprint_path
 def workspace_for(stores: dict[str, DatastoreSpec] | None) -> Any:
     """The deployment this task runs in, knowing the local folders the pipeline registered
     (a dataset names its datastores; only registered local folders need their path)."""
-    from mlpipelines.model.workspace import Workspace
+    from mlpipelines.storage.deployment import Deployment
 
-    ws = Workspace.current()
+    ws = Deployment.current()
     for name, spec in (stores or {}).items():
         ws.datastore_specs[name] = spec
     return ws

@@ -22,7 +22,7 @@ from mlpipelines.errors import UserErrorException
 from mlpipelines.records.reserved import INTERNAL_FOLDER
 
 if TYPE_CHECKING:
-    from mlpipelines.model.workspace import Workspace
+    from mlpipelines.storage.deployment import Deployment
     from mlpipelines.storage.location import StoreLocation
 
 REGISTRY = f"{INTERNAL_FOLDER}/datasets"
@@ -31,15 +31,15 @@ VERSION_FILE = re.compile(r"^(\d+)\.json$")
 ATTEMPTS = 50
 
 
-def registry_store(workspace: Workspace) -> StoreLocation:
+def registry_store(workspace: Deployment) -> StoreLocation:
     """The datastore that holds the workspace's dataset registry (its default datastore)."""
-    from mlpipelines.storage.location import open_datastore
+    from mlpipelines.storage.connections import open_datastore
 
     return open_datastore(workspace.default_datastore_name, workspace)
 
 
 def register_dataset(
-    workspace: Workspace,
+    workspace: Deployment,
     name: str,
     definition: dict[str, Any],
     description: str | None = None,
@@ -92,7 +92,7 @@ def register_on(
 
 
 def read_registration(
-    workspace: Workspace, name: str, version: int | str = "latest"
+    workspace: Deployment, name: str, version: int | str = "latest"
 ) -> dict[str, Any]:
     """The record of ``name`` at ``version`` (a number or ``"latest"``)."""
     store = registry_store(workspace)
@@ -109,7 +109,7 @@ def read_registration(
     return read_version(store, name, number)
 
 
-def find_registration(workspace: Workspace, dataset_id: str) -> dict[str, Any]:
+def find_registration(workspace: Deployment, dataset_id: str) -> dict[str, Any]:
     """The record whose registration id is ``dataset_id``."""
     store = registry_store(workspace)
     for name in list_names(store):
@@ -120,7 +120,7 @@ def find_registration(workspace: Workspace, dataset_id: str) -> dict[str, Any]:
     raise UserErrorException(f"no registered dataset has id '{dataset_id}'")
 
 
-def dataset_names(workspace: Workspace) -> list[str]:
+def dataset_names(workspace: Deployment) -> list[str]:
     """The names of every registered dataset, sorted."""
     return list_names(registry_store(workspace))
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mlpipelines.errors import UserErrorException
-from mlpipelines.model.dataset import describe_source
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -16,6 +15,16 @@ if TYPE_CHECKING:
     from mlpipelines.storage.location import StoreLocation
 
 GLOB_CHARS = frozenset("*?[")
+
+
+class DefinedDataset(Protocol):
+    """What the engine reads of a dataset object: its definition and the workspace that
+    resolves its datastores (the facade's datasets are these)."""
+
+    @property
+    def workspace(self) -> Any: ...
+
+    def definition(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,7 @@ def _relative(path: str, prefix: str) -> str:
 
 
 def _open(source: dict[str, Any], workspace: Any, stores: dict[str, StoreLocation]) -> Any:
-    from mlpipelines.storage.location import open_datastore
+    from mlpipelines.storage.connections import open_datastore
 
     name = source["datastore"]
     if name not in stores:
@@ -167,3 +176,10 @@ def _common_base(bases: list[str]) -> str:
             break
         common.append(column[0])
     return "/".join(common)
+
+
+def describe_source(source: dict[str, Any]) -> str:
+    """How a source is named in messages: ``datastore 'x' path 'p'`` or the URL."""
+    if "url" in source:
+        return f"URL '{source['url']}'"
+    return f"datastore '{source['datastore']}' path '{source['path'] or '/'}'"

@@ -1,4 +1,4 @@
-"""What a step's script gets for a dataset input: the dataset itself, or a local folder."""
+"""What a step's script gets for a dataset input in download or mount mode: a local folder."""
 
 from __future__ import annotations
 
@@ -9,40 +9,37 @@ from typing import Any
 from mlpipelines.datasets.file_access import download_files, link_or_copy, local_folder
 from mlpipelines.datasets.file_access import selected_files as _selected
 from mlpipelines.errors import UserErrorException
-from mlpipelines.model.dataset import DatasetConsumptionConfig
 
 
-def materialize_input(consumption: dict[str, Any], work_dir: str, workspace: Any = None) -> object:
-    """Turn a ``DatasetConsumptionConfig.to_dict()`` record into what the step reads.
+def materialize_input(consumption: dict[str, Any], work_dir: str, workspace: Any = None) -> str:
+    """Turn a ``DatasetConsumptionConfig.to_dict()`` record in ``download`` or ``mount`` mode
+    into the folder the step reads (a ``direct`` input is the dataset itself, which only the
+    facade's classes build).
 
-    ``direct``: the TabularDataset or FileDataset (read through ``workspace``, default: the
-    deployment this process runs in). ``download``: the files copied below
-    ``<work_dir>/<input name>`` (or ``path_on_compute``: absolute as given, relative below
-    ``work_dir``); returns that folder. ``mount``: the datastore folder itself when the
-    dataset is exactly one folder of a local datastore, else a folder laid out like a download
-    (symlinks to local files); returns that folder.
+    ``download``: the files copied below ``<work_dir>/<input name>`` (or ``path_on_compute``:
+    absolute as given, relative below ``work_dir``); returns that folder. ``mount``: the
+    datastore folder itself when the dataset is exactly one folder of a local datastore, else
+    a folder laid out like a download (symlinks to local files); returns that folder.
     """
-    config = DatasetConsumptionConfig.from_dict(consumption, workspace)
-    if config.mode == "direct":
-        return config.dataset
-    definition = config.dataset.definition()
-    if config.mode == "mount" and config.path_on_compute is None:
+    name, mode = consumption["name"], consumption.get("mode", "direct")
+    where = consumption.get("path_on_compute")
+    definition = consumption["dataset"]
+    if mode == "mount" and where is None:
         folder = local_folder(definition, workspace)
         if folder is not None:
             return folder
-    target = _target(config, work_dir)
+    if mode not in ("download", "mount"):
+        raise UserErrorException(f"dataset input '{name}': mode '{mode}' has no folder")
+    target = _target(where or name, work_dir)
     files = _selected(definition, workspace)
-    if config.mode == "download":
+    if mode == "download":
         download_files(files, target, overwrite=True)
-    elif config.mode == "mount":
-        link_or_copy(files, target)
     else:
-        raise UserErrorException(f"dataset input '{config.name}': unknown mode '{config.mode}'")
+        link_or_copy(files, target)
     return target
 
 
-def _target(config: DatasetConsumptionConfig, work_dir: str) -> str:
-    where = config.path_on_compute or config.name
+def _target(where: str, work_dir: str) -> str:
     target = Path(where) if os.path.isabs(where) else Path(work_dir) / where
     target.mkdir(parents=True, exist_ok=True)
     return str(target)

@@ -5,19 +5,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mlpipelines.datasets.row_selection import is_everything, leading_window, row_steps, select
-from mlpipelines.datasets.sources import ResolvedFile, resolve_files
+from mlpipelines.datasets.sources import (
+    DefinedDataset,
+    ResolvedFile,
+    describe_source,
+    resolve_files,
+)
 from mlpipelines.errors import UserErrorException
-from mlpipelines.model.dataset import describe_source
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from mlpipelines.model.dataset import TabularDataset
-
 PATH_COLUMN = "Path"
 
 
-def read_table(dataset: TabularDataset) -> pa.Table:
+def read_table(dataset: DefinedDataset) -> pa.Table:
     """The rows of a tabular dataset, its steps applied, as a pyarrow Table."""
     return read_definition(dataset.definition(), dataset.workspace)
 

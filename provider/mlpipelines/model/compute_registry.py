@@ -12,19 +12,19 @@ import os
 from pathlib import Path
 from typing import Any
 
-from mlpipelines.model.workspace import Workspace
 from mlpipelines.records.reserved import INTERNAL_FOLDER
+from mlpipelines.storage.deployment import Deployment
 
 COMPUTE_FOLDER = f"{INTERNAL_FOLDER}/compute"
 _cache: dict[Path, tuple[int, dict[str, Any]]] = {}
 
 
-def records_folder(workspace: Workspace | None = None) -> Path:
+def records_folder(workspace: Deployment | None = None) -> Path:
     """Where compute target records live (the workspace's specs datastore)."""
-    return (workspace or Workspace.current()).specs_root() / COMPUTE_FOLDER
+    return (workspace or Deployment.current()).specs_root() / COMPUTE_FOLDER
 
 
-def read_record(name: str, workspace: Workspace | None = None) -> dict[str, Any] | None:
+def read_record(name: str, workspace: Deployment | None = None) -> dict[str, Any] | None:
     """The record of target ``name``, or None; cached by mtime (DAG files parse often)."""
     path = records_folder(workspace) / f"{name}.json"
     try:
@@ -42,20 +42,20 @@ def read_record(name: str, workspace: Workspace | None = None) -> dict[str, Any]
     return record
 
 
-def list_records(workspace: Workspace | None = None) -> list[dict[str, Any]]:
+def list_records(workspace: Deployment | None = None) -> list[dict[str, Any]]:
     """Every record, by name."""
     folder = records_folder(workspace)
     names = sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
     return [r for r in (read_record(n, workspace) for n in names) if r is not None]
 
 
-def write_record(record: dict[str, Any], workspace: Workspace | None = None) -> None:
+def write_record(record: dict[str, Any], workspace: Deployment | None = None) -> None:
     from mlpipelines._json_files import write_json_atomic
 
     write_json_atomic(records_folder(workspace) / f"{record['name']}.json", record)
 
 
-def delete_record(name: str, workspace: Workspace | None = None) -> None:
+def delete_record(name: str, workspace: Deployment | None = None) -> None:
     path = records_folder(workspace) / f"{name}.json"
     if path.exists():
         os.unlink(path)

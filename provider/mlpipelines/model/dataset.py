@@ -13,12 +13,12 @@ import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from mlpipelines.datasets.sources import describe_source
 from mlpipelines.errors import UserErrorException
 from mlpipelines.model.dataset_sources import (
     DataPath,
     DataType,
     column_type,
-    describe_source,
     parse_sources,
 )
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from mlpipelines.errors import UserErrorException
-from mlpipelines.model.datastore import clean_relative_path
+from mlpipelines.records.paths import clean_relative_path
 
 if TYPE_CHECKING:
     from mlpipelines.model.parameter import PipelineParameter
@@ -155,10 +155,3 @@ def parse_sources(path: Any) -> tuple[list[dict[str, Any]], Any]:
     parsed = [_source(item) for item in items]
     workspace = next((ws for _, ws in parsed if ws is not None), None)
     return [record for record, _ in parsed], workspace
-
-
-def describe_source(source: dict[str, Any]) -> str:
-    """How a source is named in messages: ``datastore 'x' path 'p'`` or the URL."""
-    if "url" in source:
-        return f"URL '{source['url']}'"
-    return f"datastore '{source['datastore']}' path '{source['path'] or '/'}'"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlpipelines.datastore_kinds import (
@@ -23,22 +23,12 @@ from mlpipelines.datastore_kinds import (
     kind_of_conn_type,
 )
 from mlpipelines.errors import UserErrorException
-from mlpipelines.model.workspace import CONNECTION_KIND, DatastoreSpec
+from mlpipelines.records.datastore import CONNECTION_KIND, DatastoreSpec
+from mlpipelines.records.paths import clean_relative_path
 
 if TYPE_CHECKING:
     from mlpipelines.model.data import DataReference
     from mlpipelines.model.workspace import Workspace
-
-
-def clean_relative_path(path: str | None, what: str = "path_on_datastore") -> str:
-    """A datastore-relative POSIX path; refuses paths that leave the datastore."""
-    if path in (None, "", ".", "/"):
-        return ""
-    pure = PurePosixPath(str(path).replace("\\", "/"))
-    parts = [p for p in pure.parts if p not in ("/", ".")]
-    if ".." in parts:
-        raise UserErrorException(f"{what} '{path}' leaves the datastore ('..' is not allowed)")
-    return "/".join(parts)
 
 
 class Datastore:
@@ -215,8 +205,8 @@ class Datastore:
         connection of this name."""
         from types import SimpleNamespace
 
-        from mlpipelines.storage.connections import location_from_connection
-        from mlpipelines.storage.location import StoreLocation, open_datastore
+        from mlpipelines.storage.connections import location_from_connection, open_datastore
+        from mlpipelines.storage.location import StoreLocation
 
         body = self.workspace.registered_connections.get(self.name)
         if body is not None:

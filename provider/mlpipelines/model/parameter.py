@@ -40,7 +40,7 @@ def is_data_path(value: Any) -> bool:
 
 def data_path_value(value: Any) -> dict[str, str]:
     """A DataPath as a run's parameter value."""
-    from mlpipelines.model.datastore import clean_relative_path
+    from mlpipelines.records.paths import clean_relative_path
 
     return {
         "datastore": value.datastore_name,

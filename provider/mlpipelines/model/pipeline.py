@@ -1,4 +1,7 @@
-"""A pipeline: the steps to run and the data between them; translates into an Airflow DAG."""
+"""A pipeline: the steps to run and the data between them; translates into an Airflow DAG.
+
+Part of the Azure-ML-named facade: ``to_dag`` and ``publish`` reach the translator and the
+client (imported when called)."""
 
 from __future__ import annotations
 
@@ -7,12 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from mlpipelines.errors import PipelineValidationError
 from mlpipelines.model.data import DataReference, PipelineData, underlying
+from mlpipelines.model.graph import iter_parameters, step_upstreams
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.steps import Step
 from mlpipelines.model.workspace import Workspace
 
 if TYPE_CHECKING:
     from mlpipelines.model.datastore import Datastore
+    from mlpipelines.records.plan import PipelinePlan
 
 
 class StepSequence:
@@ -37,17 +42,6 @@ def _flatten(items: Iterable[Any]) -> Iterable[Any]:
             yield from item.steps
         else:
             yield item
-
-
-def step_upstreams(step: Step) -> list[Step]:
-    """The steps that must finish before ``step``: producers of its inputs, then run_after."""
-    upstream: list[Step] = []
-    for item in step.inputs:
-        data = underlying(item)
-        if isinstance(data, PipelineData):
-            upstream += [p for p in data._producers if p is not step and p not in upstream]
-    upstream += [s for s in step._run_after if isinstance(s, Step) and s not in upstream]
-    return upstream
 
 
 class Pipeline:
@@ -93,17 +87,24 @@ class Pipeline:
             raise PipelineValidationError(problems)
         return []
 
+    def plan(self, dag_id: str | None = None) -> PipelinePlan:
+        """Validate this pipeline, then describe each step as a task record; raises on any
+        problem."""
+        from mlpipelines.model.planning import plan_pipeline
+
+        return plan_pipeline(self, dag_id)
+
     def to_dag(self, dag_id: str, **dag_kwargs: Any) -> Any:
         """This pipeline as an ``airflow.sdk.DAG``: one task per step."""
-        from mlpipelines.translate import pipeline_to_dag
+        from mlpipelines.translate.render import render_dag
 
-        return pipeline_to_dag(self, dag_id, **dag_kwargs)
+        return render_dag(self.plan(dag_id), dag_id, **dag_kwargs)
 
     def to_task_group(self, group_id: str, **group_kwargs: Any) -> Any:
         """This pipeline as a TaskGroup inside the DAG being defined (``with DAG(...):``)."""
-        from mlpipelines.translate import pipeline_to_task_group
+        from mlpipelines.translate.render import render_task_group
 
-        return pipeline_to_task_group(self, group_id, **group_kwargs)
+        return render_task_group(self.plan(group_id), group_id, **group_kwargs)
 
     def publish(
         self,
@@ -139,18 +140,6 @@ def _closure(given: list[Any]) -> list[Any]:
     return ordered
 
 
-def iter_parameters(steps: Iterable[Any]) -> Iterable[tuple[Step, PipelineParameter]]:
-    """Each (step, parameter) use in arguments and params, in order."""
-    for step in steps:
-        if not isinstance(step, Step):
-            continue
-        for value in [*step.argument_values, *step.param_values.values(), *step.inputs]:
-            if isinstance(value, PipelineParameter):
-                yield step, value
-            elif isinstance(value, tuple) and value and isinstance(value[0], PipelineParameter):
-                yield step, value[0]  # a (DataPath parameter, binding) input
-
-
 def iter_data(step: Step) -> Iterable[tuple[str, Any]]:
     """Each (role, data) a step names: 'input', 'output', 'argument'."""
     for item in step.inputs:
@@ -160,3 +149,6 @@ def iter_data(step: Step) -> Iterable[tuple[str, Any]]:
     for item in step.argument_values:
         if isinstance(underlying(item), (PipelineData, DataReference)):
             yield "argument", item
+
+
+__all__ = ["Pipeline", "StepSequence", "iter_data", "iter_parameters", "step_upstreams"]

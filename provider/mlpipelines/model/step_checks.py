@@ -15,9 +15,9 @@ from mlpipelines.errors import Problem, UserErrorException
 from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
 from mlpipelines.model.dataset import AbstractDataset, DatasetConsumptionConfig
 from mlpipelines.model.dataset_sources import data_path_input
-from mlpipelines.model.datastore import clean_relative_path
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.steps import PythonScriptStep, Step
+from mlpipelines.records.paths import clean_relative_path
 
 _SCALARS = (str, int, float, bool)
 

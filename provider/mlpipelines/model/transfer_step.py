@@ -6,9 +6,9 @@ from typing import Any, ClassVar
 
 from mlpipelines.errors import UserErrorException
 from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
-from mlpipelines.model.datastore import clean_relative_path
 from mlpipelines.model.steps import Step
 from mlpipelines.records import TransferDestination, TransferSettings
+from mlpipelines.records.paths import clean_relative_path
 
 REFERENCE_TYPES = (None, "file", "directory")
 

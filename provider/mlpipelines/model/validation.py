@@ -10,8 +10,8 @@ from mlpipelines._naming import AIRFLOW_ID, IDENTIFIER, RESERVED_TASK_IDS, task_
 from mlpipelines.errors import Problem
 from mlpipelines.model.data import PipelineData, underlying
 from mlpipelines.model.dataset import AbstractDataset, DatasetConsumptionConfig
+from mlpipelines.model.graph import iter_parameters, step_upstreams
 from mlpipelines.model.parameter import PipelineParameter
-from mlpipelines.model.pipeline import iter_parameters, step_upstreams
 from mlpipelines.model.step_checks import step_problems
 from mlpipelines.model.steps import Step
 from mlpipelines.records.reserved import RESERVED_PARAMETER_NAMES

@@ -1,147 +1,40 @@
-"""The workspace: one Airflow deployment, its datastores and compute targets."""
+"""The workspace: one Airflow deployment seen as an Azure ML workspace, with its datastores
+and compute targets.
+
+Part of the Azure-ML-named facade: its methods reach the datastore and compute-target
+classes of this package (imported when called).
+"""
 
 from __future__ import annotations
 
-import json
-import os
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from mlpipelines.errors import UserErrorException
-from mlpipelines.records.datastore import CONNECTION_KIND, DatastoreSpec
+from mlpipelines.records.datastore import DatastoreSpec
+from mlpipelines.storage.deployment import (
+    CONFIG_FILE_NAMES,
+    DEFAULT_DATASTORES,
+    Deployment,
+    airflow_home,
+    local_datastore_root,
+)
 
-DEFAULT_DATASTORES = ("workspaceblobstore", "workspacefilestore")
-CONFIG_FILE_NAMES = ("config.json", ".azureml/config.json", "mlpipelines.json")
-_IGNORED_AZURE_KEYS = ("subscription_id", "resource_group", "workspace_name", "location")
+__all__ = [
+    "CONFIG_FILE_NAMES",
+    "DEFAULT_DATASTORES",
+    "DatastoreSpec",
+    "Workspace",
+    "airflow_home",
+    "local_datastore_root",
+]
 
 
-def airflow_home() -> Path:
-    """The Airflow home this process belongs to: $AIRFLOW_HOME, else ~/airflow as Airflow does."""
-    return Path(os.environ.get("AIRFLOW_HOME") or Path.home() / "airflow").expanduser()
-
-
-@dataclass
-class Workspace:
+class Workspace(Deployment):
     """An Airflow deployment seen as an Azure ML workspace.
 
     ``Workspace.current()`` is the deployment the code runs in (for DAG files);
     ``Workspace.from_config()`` reads a JSON file such as the one ``mlpipelines airflow up``
     writes.
     """
-
-    name: str = "airflow"
-    airflow_url: str | None = None
-    username: str | None = None
-    password: str | None = None
-    token: str | None = None
-    home: str | None = None
-    default_datastore_name: str = "workspaceblobstore"
-    datastore_specs: dict[str, DatastoreSpec] = field(default_factory=dict)
-    config_path: str | None = None
-    specs_datastore_name: str | None = None
-    auth: Any = field(default=None, repr=False)
-    # Connections registered by this process (secrets included): memory only, never written.
-    registered_connections: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
-
-    def __post_init__(self) -> None:
-        # Every URL the client builds is airflow_url + "/path": one trailing "/" would make
-        # them "//path", which Airflow routes elsewhere.
-        if self.airflow_url:
-            self.airflow_url = self.airflow_url.rstrip("/")
-        for name in DEFAULT_DATASTORES:
-            self.datastore_specs.setdefault(name, DatastoreSpec(name, "local", None))
-
-    @classmethod
-    def current(cls) -> Workspace:
-        """The deployment this process runs in; reads only the environment (safe in DAG files)."""
-        return cls(
-            name=os.environ.get("MLPIPELINES_WORKSPACE", "airflow"),
-            default_datastore_name=os.environ.get(
-                "MLPIPELINES_DEFAULT_DATASTORE", "workspaceblobstore"
-            ),
-            specs_datastore_name=os.environ.get("MLPIPELINES_SPECS_DATASTORE") or None,
-        )
-
-    @classmethod
-    def from_config(
-        cls,
-        path: str | os.PathLike[str] | None = None,
-        auth: Any = None,
-        _file_name: str | None = None,
-    ) -> Workspace:
-        """Read a workspace config: the given file or folder, else search upwards from the cwd.
-
-        Values the file leaves out come from the environment (``MLPIPELINES_AIRFLOW_URL``,
-        ``MLPIPELINES_AIRFLOW_TOKEN``, ``MLPIPELINES_AIRFLOW_USERNAME``/``_PASSWORD``), so a
-        committed config need not hold a secret; ``auth`` (an authentication object) wins.
-        """
-        found = _find_config(Path(path) if path is not None else None, _file_name)
-        try:
-            data = json.loads(found.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise UserErrorException(f"cannot read workspace config {found}: {exc}") from exc
-        if not isinstance(data, dict):
-            raise UserErrorException(f"workspace config {found} must hold a JSON object")
-        workspace = cls._from_dict(data, str(found))
-        workspace.auth = auth
-        return workspace
-
-    @classmethod
-    def _from_dict(cls, data: dict[str, Any], config_path: str | None = None) -> Workspace:
-        specs: dict[str, DatastoreSpec] = {}
-        for name, spec in (data.get("datastores") or {}).items():
-            specs[name] = DatastoreSpec(name, spec.get("kind", "local"), spec.get("path"))
-        known = {
-            "name",
-            "airflow_url",
-            "username",
-            "password",
-            "token",
-            "home",
-            "default_datastore",
-            "specs_datastore",
-            "datastores",
-            *_IGNORED_AZURE_KEYS,
-        }
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise UserErrorException(f"unknown keys in workspace config: {', '.join(unknown)}")
-        env = os.environ.get
-        return cls(
-            name=data.get("name") or data.get("workspace_name") or "airflow",
-            airflow_url=data.get("airflow_url") or env("MLPIPELINES_AIRFLOW_URL"),
-            username=data.get("username") or env("MLPIPELINES_AIRFLOW_USERNAME"),
-            password=data.get("password") or env("MLPIPELINES_AIRFLOW_PASSWORD"),
-            token=data.get("token") or env("MLPIPELINES_AIRFLOW_TOKEN"),
-            home=data.get("home"),
-            default_datastore_name=data.get("default_datastore", "workspaceblobstore"),
-            datastore_specs=specs,
-            config_path=config_path,
-            specs_datastore_name=data.get("specs_datastore"),
-        )
-
-    def write_config(
-        self, path: str | os.PathLike[str] | None = None, file_name: str | None = None
-    ) -> Path:
-        """Write this workspace's config as JSON (the old SDK's ``ws.write_config``)."""
-        target = Path(path or ".") / (file_name or "config.json")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        body = {
-            "name": self.name,
-            "airflow_url": self.airflow_url,
-            "username": self.username,
-            "password": self.password,
-            "token": self.token,
-            "home": self.home,
-            "default_datastore": self.default_datastore_name,
-            "specs_datastore": self.specs_datastore_name,
-            "datastores": {n: s.to_dict() for n, s in self.datastore_specs.items() if s.path},
-        }
-        body = {k: v for k, v in body.items() if v not in (None, {})}
-        target.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
-        target.chmod(0o600)
-        return target
 
     # -- datastores ---------------------------------------------------------------------------
     @property
@@ -162,30 +55,6 @@ class Workspace:
         self.datastore_spec(name)
         self.default_datastore_name = name
 
-    def datastore_spec(self, name: str) -> DatastoreSpec:
-        """The spec of a datastore: a registered one, else one resolved when a task runs from
-        the Airflow connection named ``name`` (so DAG files never reach the network)."""
-        spec = self.datastore_specs.get(name)
-        if spec is not None:
-            return spec
-        if not isinstance(name, str) or not name:
-            raise UserErrorException(f"a datastore name must be a non-empty string, not {name!r}")
-        return DatastoreSpec(name, CONNECTION_KIND, None)
-
-    def datastore_root(self, name: str) -> Path:
-        """The local folder of a local-folder datastore, as seen from this process."""
-        return local_datastore_root(self.datastore_spec(name), self.home)
-
-    def specs_root(self) -> Path:
-        """The folder where submitted and published pipelines are kept (specs, records):
-        ``specs_datastore`` if the config names one, else the default datastore when it is a
-        local folder, else ``workspaceblobstore``. The loader DAG file reads them while Airflow
-        parses it, so they stay in a local folder (no network at parse time)."""
-        name = self.specs_datastore_name or self.default_datastore_name
-        if self.datastore_spec(name).kind != "local" and not self.specs_datastore_name:
-            name = DEFAULT_DATASTORES[0]
-        return self.datastore_root(name)
-
     @property
     def compute_targets(self) -> dict[str, Any]:
         """Compute targets by name; ``local`` (a process on the Airflow worker) always exists."""
@@ -204,34 +73,3 @@ class Workspace:
 
     def __repr__(self) -> str:
         return f"Workspace(name={self.name!r}, airflow_url={self.airflow_url!r})"
-
-
-def local_datastore_root(spec: DatastoreSpec, home: str | None = None) -> Path:
-    """The folder of a local datastore: its own path, else <Airflow home>/mlpipelines/<name>."""
-    if spec.kind != "local":
-        raise UserErrorException(
-            f"datastore '{spec.name}' is a {spec.kind} store, not a local folder"
-        )
-    if spec.path:
-        return Path(spec.path).expanduser()
-    base = Path(home).expanduser() if home else airflow_home()
-    return base / "mlpipelines" / spec.name
-
-
-def _find_config(path: Path | None, file_name: str | None) -> Path:
-    names = (file_name,) if file_name else CONFIG_FILE_NAMES
-    if path is not None:
-        if path.is_file():
-            return path
-        candidates = [path / n for n in names]
-    else:
-        here = Path.cwd()
-        candidates = [folder / n for folder in (here, *here.parents) for n in names]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    where = path if path is not None else Path.cwd()
-    raise UserErrorException(
-        f"no workspace config found from {where} (looked for {', '.join(names)}); "
-        "run `mlpipelines airflow up` to create one"
-    )

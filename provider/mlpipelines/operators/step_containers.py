@@ -11,7 +11,6 @@ import json
 import os
 from typing import Any
 
-from mlpipelines.model.workspace import local_datastore_root
 from mlpipelines.records import (
     ComputeSettings,
     DataPathInput,
@@ -23,6 +22,7 @@ from mlpipelines.records import (
 from mlpipelines.records.engines import STEP_IMAGE_ENV, default_step_image
 from mlpipelines.runtime.container_step import ENVELOPE_ENV
 from mlpipelines.storage.datastores import source_of
+from mlpipelines.storage.deployment import local_datastore_root
 
 ENTRYPOINT = ["python", "-m", "mlpipelines.runtime.container_step"]
 # The step image's AIRFLOW_HOME (apache/airflow's): where a local datastore without a path of

@@ -9,8 +9,8 @@ from typing import Any
 
 from mlpipelines._json_files import write_json_atomic
 from mlpipelines.errors import UserErrorException
-from mlpipelines.model.workspace import Workspace
 from mlpipelines.records.reserved import INTERNAL_FOLDER
+from mlpipelines.storage.deployment import Deployment
 
 PUBLISHED_FOLDER = f"{INTERNAL_FOLDER}/published"
 ENDPOINTS_FOLDER = f"{INTERNAL_FOLDER}/endpoints"
@@ -27,15 +27,15 @@ class RecordStore:
         self.kind = kind
 
     @classmethod
-    def published(cls, workspace: Workspace | None = None) -> RecordStore:
+    def published(cls, workspace: Deployment | None = None) -> RecordStore:
         return cls(_root(workspace) / PUBLISHED_FOLDER, "published pipeline")
 
     @classmethod
-    def schedules(cls, workspace: Workspace | None = None) -> RecordStore:
+    def schedules(cls, workspace: Deployment | None = None) -> RecordStore:
         return cls(_root(workspace) / SCHEDULES_FOLDER, "schedule")
 
     @classmethod
-    def endpoints(cls, workspace: Workspace | None = None) -> RecordStore:
+    def endpoints(cls, workspace: Deployment | None = None) -> RecordStore:
         return cls(_root(workspace) / ENDPOINTS_FOLDER, "pipeline endpoint")
 
     def all(self) -> list[dict[str, Any]]:
@@ -65,5 +65,5 @@ class RecordStore:
         write_json_atomic(self.folder / f"{record['id']}.json", record)
 
 
-def _root(workspace: Workspace | None) -> Path:
-    return (workspace or Workspace.current()).specs_root()
+def _root(workspace: Deployment | None) -> Path:
+    return (workspace or Deployment.current()).specs_root()

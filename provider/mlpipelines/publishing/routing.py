@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from mlpipelines.errors import UserErrorException
-from mlpipelines.model.workspace import Workspace
 from mlpipelines.publishing.records import ACTIVE, RecordStore
+from mlpipelines.storage.deployment import Deployment
 
 
 class DisabledError(UserErrorException):
@@ -25,7 +25,7 @@ def active_pipeline(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def endpoint_pipeline(
-    endpoint: dict[str, Any], version: str | None, workspace: Workspace | None = None
+    endpoint: dict[str, Any], version: str | None, workspace: Deployment | None = None
 ) -> dict[str, Any]:
     """The published pipeline an endpoint runs for ``version`` (default: its default)."""
     if endpoint["status"] != ACTIVE:
@@ -40,7 +40,7 @@ def endpoint_pipeline(
     )
 
 
-def spec_params(dag_id: str, workspace: Workspace | None = None) -> list[dict[str, Any]]:
+def spec_params(dag_id: str, workspace: Deployment | None = None) -> list[dict[str, Any]]:
     """The parameters (name, default, type) of a stored pipeline spec."""
     from mlpipelines.translate.spec import specs_folder
 

@@ -21,6 +21,14 @@ INTERNAL_FOLDER = ".mlpipelines"
 PIPELINE_DATA_FOLDER = "pipelinedata"
 ARTIFACTS_FOLDER = "artifacts"
 
+# What a step's script process finds in its environment (read by ``Run.get_context()``).
+ENV_RUN_ID = "MLPIPELINES_RUN_ID"
+ENV_PARENT_RUN_ID = "MLPIPELINES_PARENT_RUN_ID"
+ENV_EXPERIMENT = "MLPIPELINES_EXPERIMENT"
+ENV_STEP_NAME = "MLPIPELINES_STEP_NAME"
+ENV_METRICS_FILE = "MLPIPELINES_METRICS_FILE"
+ENV_INPUT_DATASETS = "MLPIPELINES_INPUT_DATASETS"
+
 
 def output_xcom_key(output_name: str) -> str:
     """The XCom key under which a step pushes the reference to one of its outputs."""

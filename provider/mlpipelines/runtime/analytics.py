@@ -234,17 +234,17 @@ def _dataset_view(
     summary: list[str],
 ) -> None:
     """A view over a named tabular dataset input, read through its own definition."""
-    from mlpipelines.model.dataset import Dataset, TabularDataset
+    from mlpipelines.datasets.input_fingerprints import workspace_for
+    from mlpipelines.datasets.tabular_reading import read_definition
 
     assert isinstance(spec, DatasetInput)
-    dataset = Dataset.from_dict(spec.dataset)
-    if not isinstance(dataset, TabularDataset) or spec.mode != "direct":
+    if spec.dataset.get("kind") != "tabular" or spec.mode != "direct":
         raise StepRunError(
             f"step '{step}': dataset input '{name}' must be a TabularDataset used directly "
             "(as_named_input('name')) to be read as a view"
         )
     try:
-        table = dataset.to_arrow_table()
+        table = read_definition(spec.dataset, workspace_for(spec.stores))
     except UserErrorException as exc:
         raise StepRunError(f"step '{step}': dataset input '{name}': {exc}") from None
     con.from_arrow(table).create_view(name)

@@ -1,5 +1,5 @@
-"""Named dataset inputs of a step: how the script finds them
-(``Run.get_context().input_datasets``)."""
+"""Named dataset inputs of a step: what the script is given for each, and the file
+``Run.get_context().input_datasets`` reads them from."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ from typing import Any
 
 from mlpipelines.datasets.input_fingerprints import workspace_for
 from mlpipelines.errors import StepRunError, UserErrorException
-from mlpipelines.records import DatasetInput, DatastoreSpec
-
-ENV_INPUT_DATASETS = "MLPIPELINES_INPUT_DATASETS"
+from mlpipelines.records import DatasetInput
 
 
 def materialize(spec: DatasetInput, work_dir: Path) -> tuple[str, dict[str, Any]]:
@@ -35,24 +33,3 @@ def write_input_datasets(records: dict[str, dict[str, Any]], work_dir: Path) -> 
     path = work_dir / "input_datasets.json"
     path.write_text(json.dumps(records), encoding="utf-8")
     return path
-
-
-def read_input_datasets(path: str | None) -> dict[str, Any]:
-    """Named inputs by name: a TabularDataset/FileDataset (direct) or a local folder path."""
-    if not path:
-        return {}
-    from mlpipelines.model.dataset import Dataset
-
-    records = json.loads(Path(path).read_text(encoding="utf-8"))
-    return {
-        name: (
-            Dataset.from_dict(r["dataset"], workspace_for(_stores(r.get("stores"))))
-            if r["mode"] == "direct"
-            else r["path"]
-        )
-        for name, r in records.items()
-    }
-
-
-def _stores(data: dict[str, Any] | None) -> dict[str, DatastoreSpec]:
-    return {name: DatastoreSpec.from_json(spec) for name, spec in (data or {}).items()}

@@ -12,12 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from mlpipelines.errors import StepRunError
-from mlpipelines.records import StepDefinition
+from mlpipelines.records import StepDefinition, reserved
+from mlpipelines.records.metrics import read_metrics
 from mlpipelines.reuse.decision import ReuseCheck
-from mlpipelines.runtime import run_context
 from mlpipelines.runtime.artifacts import save_artifacts
-from mlpipelines.runtime.dataset_inputs import ENV_INPUT_DATASETS
-from mlpipelines.runtime.metrics import read_metrics
 from mlpipelines.runtime.outputs import discard_outputs
 from mlpipelines.runtime.process import run_process
 from mlpipelines.runtime.staging import (
@@ -86,7 +84,7 @@ def _run_once(
         metrics_file = work_dir / "metrics.jsonl"
         env = _script_env(definition, ctx, inputs, output_paths, metrics_file, extra_env)
         if staged.datasets_file is not None:
-            env[ENV_INPUT_DATASETS] = str(staged.datasets_file)
+            env[reserved.ENV_INPUT_DATASETS] = str(staged.datasets_file)
         ctx.log.info("running %s in %s", argv, source)
         logs_dir = work_dir / "logs"
         result = run_process(argv, source, env, ctx.log, logs_dir, on_start)
@@ -123,11 +121,11 @@ def _script_env(
         env[f"AZUREML_DATAREFERENCE_{name}"] = str(path)
     env.update(
         {
-            run_context.ENV_RUN_ID: ctx.step_run_id,
-            run_context.ENV_PARENT_RUN_ID: ctx.parent_run_id,
-            run_context.ENV_EXPERIMENT: ctx.dag_id,
-            run_context.ENV_STEP_NAME: definition.name,
-            run_context.ENV_METRICS_FILE: str(metrics_file),
+            reserved.ENV_RUN_ID: ctx.step_run_id,
+            reserved.ENV_PARENT_RUN_ID: ctx.parent_run_id,
+            reserved.ENV_EXPERIMENT: ctx.dag_id,
+            reserved.ENV_STEP_NAME: definition.name,
+            reserved.ENV_METRICS_FILE: str(metrics_file),
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -14,14 +14,13 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from mlpipelines.snapshot.algorithm import ALGORITHM
 from mlpipelines.snapshot.stat_cache import StatCache
 
 try:
     import blake3 as _blake3
 except ImportError:  # pragma: no cover - exercised only where blake3 is missing
     _blake3 = None  # type: ignore[assignment]
-
-ALGORITHM: str = "blake3" if _blake3 is not None else "sha256"
 
 _BUFFER_SIZE = 1 << 20
 _PARALLEL_MIN = 8 << 20

@@ -34,7 +34,7 @@ def default_cache_dir() -> str:
 
 
 def _algorithm() -> str:
-    from mlpipelines.snapshot.digest import ALGORITHM
+    from mlpipelines.snapshot.algorithm import ALGORITHM
 
     return ALGORITHM
 

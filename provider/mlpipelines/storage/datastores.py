@@ -6,9 +6,10 @@ import functools
 from pathlib import Path
 
 from mlpipelines.errors import UserErrorException
-from mlpipelines.model.workspace import local_datastore_root
 from mlpipelines.records import DatastoreSpec, OutputReference, SourceRef, StepDefinition
-from mlpipelines.storage.location import StoreLocation, open_datastore
+from mlpipelines.storage.connections import open_datastore
+from mlpipelines.storage.deployment import local_datastore_root
+from mlpipelines.storage.location import StoreLocation
 
 
 def location_of(spec: DatastoreSpec) -> StoreLocation:

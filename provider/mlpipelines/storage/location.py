@@ -13,11 +13,10 @@ from mlpipelines.datastore_kinds import (
     DatastoreKind,
     LocalFolderKind,
     UnknownDatastoreKind,
-    conn_types,
     datastore_kind,
 )
 from mlpipelines.errors import UserErrorException
-from mlpipelines.model.datastore import clean_relative_path
+from mlpipelines.records.paths import clean_relative_path
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -139,34 +138,3 @@ class StoreLocation:
         return f"StoreLocation(datastore={name!r}, kind={kind!r}, root={root!r})"
 
     __str__ = __repr__
-
-
-def open_datastore(name: str, workspace: Any = None) -> StoreLocation:
-    """Open the datastore ``name`` of ``workspace`` (default: the one this process runs in).
-
-    Looked up in order: a local folder registered in the workspace; the Airflow connection
-    whose conn_id is ``name``; for the default datastores, ``<AIRFLOW_HOME>/mlpipelines/<name>``.
-    """
-    from mlpipelines.model.workspace import Workspace, local_datastore_root
-    from mlpipelines.storage.connections import location_from_connection, read_connection
-
-    ws = workspace or Workspace.current()
-    spec = ws.datastore_specs.get(name)
-    if spec is not None and spec.kind == LocalFolderKind.name and spec.path:
-        return StoreLocation(
-            datastore=name, kind=LocalFolderKind.name, root=str(local_datastore_root(spec))
-        )
-    conn = read_connection(name)
-    if conn is not None:
-        return location_from_connection(name, conn)
-    if spec is not None and spec.kind == LocalFolderKind.name:
-        root = local_datastore_root(spec, ws.home)
-        return StoreLocation(datastore=name, kind=LocalFolderKind.name, root=str(root))
-    env = "AIRFLOW_CONN_" + name.upper()  # what Airflow reads: the conn_id, upper-cased
-    raise UserErrorException(
-        f"no datastore named '{name}': it is neither a local folder registered in workspace "
-        f"'{ws.name}' nor an Airflow connection with conn_id '{name}'. Register it with "
-        f"Datastore.register_local_folder(ws, '{name}', path), or create an Airflow connection "
-        f"'{name}' of type {', '.join(conn_types())} (UI, `airflow connections add`, or the "
-        f"environment variable {env})"
-    )

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mlpipelines.errors import UserErrorException
-from mlpipelines.model.datastore import clean_relative_path
+from mlpipelines.records.paths import clean_relative_path
 from mlpipelines.storage.file_copy import copy_file
 from mlpipelines.storage.fingerprint import cheap_md5, list_files, local_md5
 from mlpipelines.storage.location import DatastoreAccessError, StoreLocation

@@ -10,9 +10,9 @@ from airflow.sdk import DAG, Param, TaskGroup
 
 from mlpipelines._naming import REUSE_TASK_ID
 from mlpipelines.records import StepDefinition
+from mlpipelines.records.plan import PipelinePlan, TaskSpec
 from mlpipelines.records.step_kinds import step_kind
 from mlpipelines.sensors.reuse import ReuseSensor
-from mlpipelines.translate.plan import PipelinePlan, TaskSpec
 
 STEP_TRIGGER_RULE = "none_failed"
 TAG = "mlpipelines"

@@ -12,10 +12,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mlpipelines.model.workspace import Workspace
 from mlpipelines.records import StepDefinition
+from mlpipelines.records.plan import ParamSpec, PipelinePlan, TaskSpec
 from mlpipelines.records.reserved import INTERNAL_FOLDER
-from mlpipelines.translate.plan import ParamSpec, PipelinePlan, TaskSpec
+from mlpipelines.storage.deployment import Deployment
 
 SPEC_VERSION = 1
 SPECS_FOLDER = f"{INTERNAL_FOLDER}/specs"
@@ -36,14 +36,14 @@ load_spec_dags(globals())
 '''
 
 
-def specs_folder(workspace: Workspace | None = None) -> Path:
+def specs_folder(workspace: Deployment | None = None) -> Path:
     """Where submitted and published specs are kept (the workspace's specs datastore)."""
-    return (workspace or Workspace.current()).specs_root() / SPECS_FOLDER
+    return (workspace or Deployment.current()).specs_root() / SPECS_FOLDER
 
 
-def specs_by_digest_folder(workspace: Workspace | None = None) -> Path:
+def specs_by_digest_folder(workspace: Deployment | None = None) -> Path:
     """Where each submitted spec is also kept under its digest (the loader does not read it)."""
-    return (workspace or Workspace.current()).specs_root() / SPECS_BY_DIGEST_FOLDER
+    return (workspace or Deployment.current()).specs_root() / SPECS_BY_DIGEST_FOLDER
 
 
 def plan_to_spec(plan: PipelinePlan, dag_id: str, **dag_settings: Any) -> dict[str, Any]:

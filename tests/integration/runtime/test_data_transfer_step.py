@@ -21,12 +21,12 @@ from mlpipelines import (
     Workspace,
 )
 from mlpipelines.errors import StepRunError
+from mlpipelines.model.planning import plan_pipeline
 from mlpipelines.records import DatastoreSpec
 from mlpipelines.runtime.data_transfer import run_data_transfer_step
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.storage import StoreLocation, datastores
 from mlpipelines.storage.registration import environment_name, environment_value
-from mlpipelines.translate import plan_pipeline
 
 pytestmark = pytest.mark.integration
 SIZE = 6 * 1024 * 1024

@@ -16,6 +16,7 @@ import pytest
 
 from mlpipelines import Datastore, Pipeline, PipelineData, PythonScriptStep, Workspace
 from mlpipelines.azureml.core.compute import AmlCompute, ComputeTarget
+from mlpipelines.model.planning import plan_pipeline
 from mlpipelines.records import OutputReference, StepDefinition
 from mlpipelines.runtime.container_step import (
     ENVELOPE_ENV,
@@ -26,7 +27,6 @@ from mlpipelines.runtime.container_step import (
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.storage import datastores
 from mlpipelines.storage.registration import environment_name, environment_value
-from mlpipelines.translate import plan_pipeline
 from support.storage_fixtures import location_of
 
 pytestmark = pytest.mark.integration

@@ -18,12 +18,12 @@ from mlpipelines import (
     Workspace,
 )
 from mlpipelines.errors import StepRunError
+from mlpipelines.model.planning import plan_pipeline
 from mlpipelines.records import DatastoreSpec, StepDefinition
 from mlpipelines.runtime.python_script import run_python_script_step
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.storage import datastores
 from mlpipelines.storage.registration import environment_name, environment_value
-from mlpipelines.translate import plan_pipeline
 
 pytestmark = pytest.mark.integration
 

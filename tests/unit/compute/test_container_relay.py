@@ -76,7 +76,7 @@ def test_a_reused_result_is_pushed_then_skipped(monkeypatch):
 def _planned_on_docker(tmp_path):
     from mlpipelines import Pipeline, PipelineData, PythonScriptStep, Workspace
     from mlpipelines.azureml.core.compute import AmlCompute, ComputeTarget
-    from mlpipelines.translate import plan_pipeline
+    from mlpipelines.model.planning import plan_pipeline
 
     ws = Workspace(home=str(tmp_path / "client"))
     config = AmlCompute.provisioning_configuration(backend="docker", image="step:1")

@@ -17,12 +17,12 @@ from mlpipelines import (
     Workspace,
 )
 from mlpipelines.azureml.core.compute import AmlCompute, ComputeTarget
+from mlpipelines.model.planning import plan_pipeline
 from mlpipelines.model.workspace import DatastoreSpec, local_datastore_root
 from mlpipelines.operators.step_containers import docker_operator_for, pod_operator_for
 from mlpipelines.records import OutputReference, StepDefinition
 from mlpipelines.runtime.container_step import ENVELOPE_ENV, build_envelope
 from mlpipelines.runtime.step_context import StepContext
-from mlpipelines.translate import plan_pipeline
 
 ENTRYPOINT = ["python", "-m", "mlpipelines.runtime.container_step"]
 

@@ -25,12 +25,12 @@ from mlpipelines import (
 from mlpipelines.azureml.core.compute import DatabricksCompute
 from mlpipelines.errors import ComputeTargetException, StepRunError
 from mlpipelines.model.databricks import databricks_connection_fields
+from mlpipelines.model.planning import plan_pipeline
 from mlpipelines.operators.databricks import RUN_PAGE_URL_XCOM_KEY, DatabricksStepOperator
 from mlpipelines.records import StepDefinition
 from mlpipelines.runtime.databricks import run_databricks_step
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.snapshot import take_snapshot
-from mlpipelines.translate import plan_pipeline
 from support.databricks_jobs_api import JobsApiStandIn, Outcome
 
 CONN_ID = "databricks_test"

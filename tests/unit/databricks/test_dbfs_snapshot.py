@@ -12,11 +12,11 @@ from airflow.providers.databricks.hooks.databricks import DatabricksHook
 
 from mlpipelines import DatabricksStep, Pipeline, Workspace
 from mlpipelines.errors import StepRunError
+from mlpipelines.model.planning import plan_pipeline
 from mlpipelines.runtime.databricks import run_databricks_step
 from mlpipelines.runtime.dbfs_snapshot import snapshot_folder, upload_snapshot
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.snapshot import take_snapshot
-from mlpipelines.translate import plan_pipeline
 from support.databricks_jobs_api import JobsApiStandIn
 
 CONN_ID = "databricks_test"

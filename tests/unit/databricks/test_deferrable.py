@@ -18,10 +18,10 @@ import pytest
 from airflow.sdk.exceptions import AirflowException, AirflowSkipException, TaskDeferred
 
 from mlpipelines import DatabricksStep, Pipeline, PipelineData, UserErrorException, Workspace
+from mlpipelines.model.planning import plan_pipeline
 from mlpipelines.operators.databricks import RUN_PAGE_URL_XCOM_KEY, DatabricksStepOperator
 from mlpipelines.records import StepDefinition
 from mlpipelines.reuse.store import Holder, ReuseStore
-from mlpipelines.translate import plan_pipeline
 from mlpipelines.triggers.databricks import DatabricksStepRunTrigger
 from support.databricks_jobs_api import JobsApiStandIn, Outcome
 

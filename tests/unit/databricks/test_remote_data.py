@@ -10,12 +10,12 @@ from airflow.providers.databricks.hooks.databricks import DatabricksHook
 
 from mlpipelines import DatabricksStep, DataReference, Datastore, Pipeline, PipelineData, Workspace
 from mlpipelines.errors import StepRunError
+from mlpipelines.model.planning import plan_pipeline
 from mlpipelines.records import DatastoreSpec, StepDefinition
 from mlpipelines.runtime.databricks import run_databricks_step
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.storage import datastores
 from mlpipelines.storage.registration import environment_name, environment_value
-from mlpipelines.translate import plan_pipeline
 from support.databricks_jobs_api import JobsApiStandIn, Outcome
 
 pytestmark = pytest.mark.integration

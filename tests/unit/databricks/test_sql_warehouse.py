@@ -25,10 +25,10 @@ from mlpipelines import (
 )
 from mlpipelines.azureml.core.compute import AdlaCompute, ComputeTarget
 from mlpipelines.errors import ComputeTargetException, StepRunError
+from mlpipelines.model.planning import plan_pipeline
 from mlpipelines.operators.analytics import AnalyticsStepOperator
 from mlpipelines.records import StepDefinition
 from mlpipelines.runtime.step_context import StepContext
-from mlpipelines.translate import plan_pipeline
 from support.databricks_jobs_api import JobsApiStandIn
 from support.databricks_sql_warehouse import NEVER_ENDS
 

@@ -129,10 +129,11 @@ def test_materialize_input(
     work = tmp_path / "work"
     ws = store.workspace
     table = Dataset.Tabular.from_delimited_files((store, "data/*.csv")).take(4)
-    got = materialize_input(
-        json.loads(json.dumps(table.as_named_input("t").to_dict())), str(work), ws
-    )
+    record = json.loads(json.dumps(table.as_named_input("t").to_dict()))
+    got = DatasetConsumptionConfig.from_dict(record, ws).dataset
     assert isinstance(got, TabularDataset)
+    with pytest.raises(UserErrorException, match="mode 'direct' has no folder"):
+        materialize_input(record, str(work), ws)
     assert got.to_pandas_dataframe()["id"].tolist() == [0, 1, 2, 3]
 
     files = Dataset.File.from_files((store, "images"))

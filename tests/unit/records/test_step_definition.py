@@ -10,6 +10,7 @@ from mlpipelines import Pipeline, PipelineData, PipelineParameter, PythonScriptS
 from mlpipelines.model.analytics import AdlaStep
 from mlpipelines.model.data import DataReference
 from mlpipelines.model.databricks import DatabricksStep
+from mlpipelines.model.planning import plan_pipeline
 from mlpipelines.model.transfer_step import DataTransferStep
 from mlpipelines.records import (
     DataReferenceInput,
@@ -19,7 +20,6 @@ from mlpipelines.records import (
 )
 from mlpipelines.records.step_kinds import STEP_KINDS, step_kind
 from mlpipelines.reuse.keys import reuse_components
-from mlpipelines.translate import plan_pipeline
 
 
 @pytest.fixture

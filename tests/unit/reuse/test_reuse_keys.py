@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from mlpipelines import Pipeline, PipelineData, PipelineParameter, PythonScriptStep, Workspace
+from mlpipelines.model.planning import plan_pipeline
 from mlpipelines.records import StepDefinition
 from mlpipelines.reuse.decision import check_reuse
 from mlpipelines.reuse.explain import explain_changes
 from mlpipelines.reuse.keys import reuse_components, reuse_key
 from mlpipelines.reuse.store import ReuseStore
 from mlpipelines.snapshot import take_snapshot
-from mlpipelines.translate import plan_pipeline
 
 
 def _definition(source: Path, arguments: list, params: dict | None = None) -> StepDefinition:

@@ -22,10 +22,10 @@ from mlpipelines import (
     Workspace,
 )
 from mlpipelines.errors import StepRunError
+from mlpipelines.model.planning import plan_pipeline
 from mlpipelines.records import OutputReference, StepDefinition
 from mlpipelines.runtime.analytics import run_analytics_step
 from mlpipelines.runtime.step_context import StepContext
-from mlpipelines.translate import plan_pipeline
 
 SALES = [("north", 10.0), ("south", 2.5), ("north", 7.5), ("east", 1.0), ("south", 4.0)]
 TOTALS_SQL = """

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from mlpipelines import Pipeline, PipelineData, PythonScriptStep, Workspace
+from mlpipelines.model.planning import plan_pipeline
 from mlpipelines.records import OutputReference, StepDefinition
 from mlpipelines.runtime.container_step import (
     ENVELOPE_ENV,
@@ -19,7 +20,6 @@ from mlpipelines.runtime.container_step import (
 )
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.storage.data_locations import reference_location
-from mlpipelines.translate import plan_pipeline
 
 SCRIPT = """
 import os, sys

@@ -19,10 +19,10 @@ from mlpipelines import (
 )
 from mlpipelines.azureml.data.datapath import DataPath, DataPathComputeBinding
 from mlpipelines.errors import StepRunError
+from mlpipelines.model.planning import plan_pipeline
 from mlpipelines.publishing.run_request import RunRequestError, parse_run_request
 from mlpipelines.runtime.python_script import run_python_script_step
 from mlpipelines.runtime.step_context import StepContext
-from mlpipelines.translate import plan_pipeline
 
 SCRIPT = """import json, os, sys
 folder = sys.argv[1]

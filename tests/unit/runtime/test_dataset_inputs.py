@@ -20,10 +20,10 @@ from mlpipelines import (
     Workspace,
 )
 from mlpipelines.errors import StepRunError
+from mlpipelines.model.planning import plan_pipeline
 from mlpipelines.runtime.analytics import run_analytics_step
 from mlpipelines.runtime.python_script import run_python_script_step
 from mlpipelines.runtime.step_context import StepContext
-from mlpipelines.translate import plan_pipeline
 
 SCRIPT = """
 import json, os, sys

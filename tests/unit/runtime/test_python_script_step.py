@@ -12,9 +12,9 @@ import pytest
 from mlpipelines import Pipeline, PipelineData, PythonScriptStep, Workspace
 from mlpipelines.azureml.core.runconfig import RunConfiguration
 from mlpipelines.errors import StepRunError
+from mlpipelines.model.planning import plan_pipeline
 from mlpipelines.runtime.python_script import run_python_script_step
 from mlpipelines.runtime.step_context import StepContext
-from mlpipelines.translate import plan_pipeline
 
 SCRIPT = """
 import json, os, sys

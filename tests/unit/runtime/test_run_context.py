@@ -10,8 +10,8 @@ import pytest
 
 import mlpipelines
 from mlpipelines.azureml.core import Run as OldPathRun
-from mlpipelines.runtime.metrics import read_metrics
-from mlpipelines.runtime.run_context import OfflineRun, Run
+from mlpipelines.model.run import OfflineRun, Run
+from mlpipelines.records.metrics import read_metrics
 
 STEP_ENV = (
     "MLPIPELINES_RUN_ID",

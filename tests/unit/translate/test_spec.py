@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mlpipelines import Pipeline, PipelineData, PipelineParameter, PythonScriptStep, Workspace
-from mlpipelines.translate.plan import plan_pipeline
+from mlpipelines.model.planning import plan_pipeline
 from mlpipelines.translate.spec import plan_to_spec, spec_digest, spec_to_plan
 from mlpipelines.translate.spec_loader import LOADER_DAG_ID, load_spec_dags
 

@@ -21,8 +21,8 @@ from mlpipelines import (
     PythonScriptStep,
     Workspace,
 )
+from mlpipelines.model.planning import TaskSpec, plan_pipeline
 from mlpipelines.sensors.reuse import ReuseSensor
-from mlpipelines.translate.plan import TaskSpec, plan_pipeline
 
 PARAM_DEFAULTS = {"epochs": 3, "lr": 0.01, "shuffle": True, "mode": "fast"}
 SCHEMA_TYPES = {"epochs": "integer", "lr": "number", "shuffle": "boolean", "mode": "string"}
@@ -162,7 +162,7 @@ def test_plan_needs_no_airflow(pipeline: Pipeline, src: Path, tmp_path: Path) ->
     script.write_text(
         "import sys\n"
         "from mlpipelines import Pipeline, PipelineData, PythonScriptStep\n"
-        "from mlpipelines.translate.plan import plan_pipeline\n"
+        "from mlpipelines.model.planning import plan_pipeline\n"
         "data = PipelineData('d')\n"
         f"a = PythonScriptStep('prep.py', name='a', outputs=[data], source_directory={where})\n"
         f"b = PythonScriptStep('train.py', name='b', inputs=[data], source_directory={where})\n"

@@ -5,8 +5,8 @@ from mlpipelines.model.compute import ComputeTarget
 from mlpipelines.model.dataset import Dataset
 from mlpipelines.model.datastore import Datastore
 from mlpipelines.model.environment import Environment, RunConfiguration
+from mlpipelines.model.run import Run
 from mlpipelines.model.workspace import Workspace
-from mlpipelines.runtime.run_context import Run
 
 __all__ = [
     "ComputeTarget",

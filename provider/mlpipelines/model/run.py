@@ -1,4 +1,7 @@
-"""``Run.get_context()`` for scripts: the step run inside a pipeline, an offline run elsewhere."""
+"""``Run.get_context()`` for scripts: the step run inside a pipeline, an offline run elsewhere.
+
+Part of the Azure-ML-named facade; it runs in a step's script process, so it imports
+nothing of Airflow."""
 
 from __future__ import annotations
 
@@ -7,11 +10,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-ENV_RUN_ID = "MLPIPELINES_RUN_ID"
-ENV_PARENT_RUN_ID = "MLPIPELINES_PARENT_RUN_ID"
-ENV_EXPERIMENT = "MLPIPELINES_EXPERIMENT"
-ENV_STEP_NAME = "MLPIPELINES_STEP_NAME"
-ENV_METRICS_FILE = "MLPIPELINES_METRICS_FILE"
+from mlpipelines.records import DatastoreSpec
+from mlpipelines.records.reserved import (
+    ENV_EXPERIMENT,
+    ENV_INPUT_DATASETS,
+    ENV_METRICS_FILE,
+    ENV_PARENT_RUN_ID,
+    ENV_RUN_ID,
+    ENV_STEP_NAME,
+)
 
 
 def _plain(value: Any) -> Any:
@@ -78,8 +85,6 @@ class Run:
     def input_datasets(self) -> dict[str, Any]:
         """The step's named dataset inputs: a TabularDataset/FileDataset (direct mode) or the
         local folder of a File dataset used ``as_download()``/``as_mount()``."""
-        from mlpipelines.runtime.dataset_inputs import ENV_INPUT_DATASETS, read_input_datasets
-
         return read_input_datasets(os.environ.get(ENV_INPUT_DATASETS))
 
     def log(self, name: str, value: Any, description: str = "") -> None:
@@ -100,7 +105,7 @@ class Run:
 
     def get_metrics(self, name: str | None = None) -> dict[str, Any]:
         """The metrics logged so far by this run."""
-        from mlpipelines.runtime.metrics import read_metrics
+        from mlpipelines.records.metrics import read_metrics
 
         return _select(read_metrics(self._metrics_file) if self._metrics_file else {}, name)
 
@@ -130,7 +135,7 @@ class OfflineRun(Run):
         print(f"[offline run] {name}: {value}")
 
     def get_metrics(self, name: str | None = None) -> dict[str, Any]:
-        from mlpipelines.runtime.metrics import fold_metrics
+        from mlpipelines.records.metrics import fold_metrics
 
         return _select(fold_metrics(self._records), name)
 
@@ -139,3 +144,30 @@ def _select(metrics: dict[str, Any], name: str | None) -> dict[str, Any]:
     if name is None:
         return metrics
     return {name: metrics[name]} if name in metrics else {}
+
+
+def read_input_datasets(path: str | None) -> dict[str, Any]:
+    """Named inputs by name: a TabularDataset/FileDataset (direct) or a local folder path."""
+    if not path:
+        return {}
+    from mlpipelines.model.dataset import Dataset
+
+    records = json.loads(Path(path).read_text(encoding="utf-8"))
+    return {
+        name: (
+            Dataset.from_dict(r["dataset"], _workspace(r.get("stores")))
+            if r["mode"] == "direct"
+            else r["path"]
+        )
+        for name, r in records.items()
+    }
+
+
+def _workspace(stores: dict[str, Any] | None) -> Any:
+    """The deployment the step runs in, knowing the local folders its pipeline registered."""
+    from mlpipelines.model.workspace import Workspace
+
+    ws = Workspace.current()
+    for name, spec in (stores or {}).items():
+        ws.datastore_specs[name] = DatastoreSpec.from_json(spec)
+    return ws

@@ -1,8 +1,9 @@
-"""Plan: a pipeline becomes plain task records (no Airflow), the one form the renderer reads."""
+"""Plan: a pipeline becomes plain task records (no Airflow), the one form the renderer reads.
+
+The model describes itself here; ``mlpipelines.translate`` renders the records."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mlpipelines._naming import task_id_for
@@ -15,9 +16,8 @@ from mlpipelines.model.compute import (
 from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
 from mlpipelines.model.dataset import DatasetConsumptionConfig
 from mlpipelines.model.dataset_sources import data_path_input
-from mlpipelines.model.datastore import clean_relative_path
+from mlpipelines.model.graph import step_upstreams
 from mlpipelines.model.parameter import PipelineParameter
-from mlpipelines.model.pipeline import step_upstreams
 from mlpipelines.model.steps import Step
 from mlpipelines.records import (
     ArgumentToken,
@@ -33,43 +33,13 @@ from mlpipelines.records import (
     StepInput,
     StepOutput,
 )
+from mlpipelines.records.paths import clean_relative_path
+from mlpipelines.records.plan import ParamSpec, PipelinePlan, TaskSpec
 from mlpipelines.records.reserved import REGENERATE_PARAM
 from mlpipelines.translate.step_docs import step_doc_md
 
 if TYPE_CHECKING:
     from mlpipelines.model.pipeline import Pipeline
-
-
-@dataclass(frozen=True)
-class ParamSpec:
-    """One DAG Param: a PipelineParameter's name, default and JSON-schema type."""
-
-    name: str
-    default: Any
-    type: str
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    """One task: its id, the step kind (which picks the operator), the step's definition,
-    the ids of the tasks before it, and its documentation."""
-
-    task_id: str
-    kind: str
-    definition: StepDefinition
-    upstream: tuple[str, ...]
-    doc_md: str
-
-
-@dataclass(frozen=True)
-class PipelinePlan:
-    """The tasks of a pipeline, its DAG params, and whether it opens with a reuse sensor
-    (it does when any step may be reused)."""
-
-    params: tuple[ParamSpec, ...]
-    tasks: tuple[TaskSpec, ...]
-    description: str | None
-    reuse: bool = False
 
 
 def plan_pipeline(pipeline: Pipeline, dag_id: str | None = None) -> PipelinePlan:
