@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from mlpipelines.errors import UserErrorException
+from mlpipelines.records.numbers import is_whole
 
 WEEK_DAYS = {
     "Sunday": 0,
@@ -40,11 +41,7 @@ class ScheduleRecurrence:
             raise UserErrorException(
                 f"frequency must be one of {', '.join(FREQUENCIES)}, not {self.frequency!r}"
             )
-        if (
-            not isinstance(self.interval, int)
-            or isinstance(self.interval, bool)
-            or self.interval < 1
-        ):
+        if not is_whole(self.interval, 1):
             raise UserErrorException(f"interval must be a positive int, not {self.interval!r}")
         for what, values, top in (("hours", self.hours, 23), ("minutes", self.minutes, 59)):
             if values and not all(isinstance(v, int) and 0 <= v <= top for v in values):

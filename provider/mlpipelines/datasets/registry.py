@@ -1,15 +1,14 @@
 """Registered datasets: immutable, numbered versions kept as JSON on the default datastore.
 
 Layout: ``<default datastore>/.mlpipelines/datasets/<name>/<version>.json``, one record per
-version, never rewritten. A version is created exclusively: on a local folder by hard-linking
-a finished temp file to its name (fails if the name exists); on object stores, which have no
-portable exclusive create, by writing a claim and checking it is the only one (then writing).
+version, never rewritten. A version is created exclusively, through the package's one
+create-once protocol (``storage.json_documents.JsonDocuments.create``): a hard link of a
+finished local file, or a conditional write on an object store.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import posixpath
 import random
 import re
@@ -85,7 +84,7 @@ def register_on(
             "registered_at": datetime.now(timezone.utc).isoformat(),
             "definition": plain,
         }
-        if _create(store, _record_path(name, version), record):
+        if _create(store, name, version, record):
             return record
         time.sleep(random.uniform(0.001, 0.02))
     raise UserErrorException(f"could not register dataset '{name}': too many concurrent writers")
@@ -162,52 +161,8 @@ def _check_name(name: str) -> None:
         )
 
 
-def _create(store: StoreLocation, rel: str, record: dict[str, Any]) -> bool:
-    """Create ``rel`` holding ``record`` unless it exists; False when another writer won."""
-    body = json.dumps(record, indent=1, sort_keys=True).encode("utf-8")
-    if store.is_local:
-        return _create_local(store.path(rel), body)
-    return _create_by_claim(store, rel, body)
+def _create(store: StoreLocation, name: str, version: int, record: dict[str, Any]) -> bool:
+    """Create a version's record unless it exists; False when another writer won."""
+    from mlpipelines.storage.json_documents import JsonDocuments
 
-
-def _create_local(path: str, body: bytes) -> bool:
-    # A hard link appears complete or not at all, and fails when the name is taken.
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{os.path.dirname(path)}/.{uuid.uuid4().hex}.tmp"
-    with open(tmp, "xb") as sink:
-        sink.write(body)
-        sink.flush()
-        os.fsync(sink.fileno())
-    try:
-        os.link(tmp, path)
-        return True
-    except FileExistsError:
-        return False
-    finally:
-        os.unlink(tmp)
-
-
-def _create_by_claim(store: StoreLocation, rel: str, body: bytes) -> bool:
-    """Write a claim, list the claims, and write the record only if ours is the only one.
-
-    Needs read-after-write listing (Azure Blob and S3 give it): two writers cannot both see
-    only their own claim. A writer that sees others withdraws and retries after a pause.
-    """
-    fs = store.fs
-    target = store.path(rel)
-    fs.invalidate_cache(target)
-    if fs.exists(target):
-        return False
-    claims = store.path(f"{posixpath.dirname(rel)}/.claims/{posixpath.basename(rel)}")
-    mine = f"{claims}/{uuid.uuid4().hex}"
-    fs.pipe_file(mine, b"")
-    try:
-        fs.invalidate_cache(claims)
-        fs.invalidate_cache(target)
-        others = [e for e in fs.ls(claims, detail=False) if str(e).rstrip("/") != mine]
-        if others or fs.exists(target):
-            return False
-        fs.pipe_file(target, body)
-        return True
-    finally:
-        fs.rm_file(mine)
+    return JsonDocuments(store, REGISTRY).create(f"{name}/{version}.json", record, durable=True)

@@ -90,6 +90,12 @@ class AzureBlobKind(DatastoreKind):
         return container, options
 
     @classmethod
+    def spark_uri(cls, path: str, options: Mapping[str, Any]) -> str | None:
+        """``wasbs://container@account.blob.core.windows.net/...``, the form Spark reads."""
+        container, _, rest = path.partition("/")
+        return f"wasbs://{container}@{_account(options)}.blob.core.windows.net/{rest}"
+
+    @classmethod
     def filesystem(cls, options: Mapping[str, Any]) -> AbstractFileSystem:
         import logging
 
@@ -130,3 +136,14 @@ def blob_connection_string(options: Mapping[str, Any]) -> str:
     else:
         parts.append("EndpointSuffix=core.windows.net")
     return ";".join(parts)
+
+
+def _account(options: Mapping[str, Any]) -> str:
+    """The storage account a connection names (its own field, or its connection string's)."""
+    if options.get("account_name"):
+        return str(options["account_name"])
+    for part in str(options.get("connection_string") or "").split(";"):
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "accountname":
+            return value.strip()
+    return "unknown-account"

@@ -102,6 +102,10 @@ class AzureFilesKind(DatastoreKind):
         return f"smb://{options.get('host')}:{options.get('port', SMB_PORT)}{path}"
 
     @classmethod
+    def spark_uri(cls, path: str, options: Mapping[str, Any]) -> str | None:
+        return None  # Databricks mounts no SMB share
+
+    @classmethod
     def top(cls, root: str) -> str:
         return "/" + root.lstrip("/").split("/", 1)[0]
 

@@ -141,6 +141,11 @@ class DatastoreKind:
         return f"{cls.uri_scheme}://{path}"
 
     @classmethod
+    def spark_uri(cls, path: str, options: Mapping[str, Any]) -> str | None:
+        """The URI Spark on Databricks reads ``path`` by; None where Spark cannot read it."""
+        return cls.uri(path, options)
+
+    @classmethod
     def top(cls, root: str) -> str:
         """The container, bucket or share of a root path (the folder itself when local)."""
         return root.split("/", 1)[0]

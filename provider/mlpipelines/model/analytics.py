@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from mlpipelines.errors import UserErrorException
 from mlpipelines.model.steps import Step, warn_ignored_hash_paths
+from mlpipelines.records.numbers import is_whole
 
 
 class AdlaStep(Step):
@@ -44,11 +45,7 @@ class AdlaStep(Step):
             allow_reuse=allow_reuse,
             version=version,
         )
-        if degree_of_parallelism is not None and (
-            isinstance(degree_of_parallelism, bool)
-            or not isinstance(degree_of_parallelism, int)
-            or degree_of_parallelism < 1
-        ):
+        if degree_of_parallelism is not None and not is_whole(degree_of_parallelism, 1):
             raise UserErrorException(
                 f"step '{self.name}': degree_of_parallelism must be a positive integer, "
                 f"got {degree_of_parallelism!r}"

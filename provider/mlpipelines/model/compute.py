@@ -21,6 +21,7 @@ from mlpipelines.records.engines import (
     STEP_IMAGE_ENV,
     default_step_image,
 )
+from mlpipelines.records.numbers import is_whole
 
 __all__ = ["BACKENDS", "CONTAINER_BACKENDS", "LOCAL_NAME", "STEP_IMAGE_ENV", "default_step_image"]
 
@@ -203,7 +204,7 @@ class AmlComputeProvisioningConfiguration:
 
     def validate(self, name: str) -> None:
         for what, value in (("min_nodes", self.min_nodes), ("max_nodes", self.max_nodes)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            if not is_whole(value):
                 raise ComputeTargetException(f"compute target '{name}': {what} must be >= 0")
         if self.max_nodes < 1 or self.min_nodes > self.max_nodes:
             raise ComputeTargetException(

@@ -12,6 +12,7 @@ from mlpipelines.model.compute import ComputeTarget
 from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
 from mlpipelines.model.steps import Step
 from mlpipelines.records import ArgumentToken, DatabricksSettings, DatabricksTask
+from mlpipelines.records.numbers import is_whole
 
 DEFAULT_DATABRICKS_CONN_ID = "databricks_default"
 _DATA = (DataReference, PipelineData, DataInput)
@@ -172,11 +173,7 @@ class DatabricksStep(Step):
             raise UserErrorException(
                 f"DatabricksStep '{name}': source_directory goes with python_script_name"
             )
-        if timeout_seconds is not None and (
-            isinstance(timeout_seconds, bool)
-            or not isinstance(timeout_seconds, int)
-            or timeout_seconds < 1
-        ):
+        if timeout_seconds is not None and not is_whole(timeout_seconds, 1):
             raise UserErrorException(
                 f"DatabricksStep '{name}': timeout_seconds must be a positive integer, "
                 f"got {timeout_seconds!r}"

@@ -21,6 +21,7 @@ from mlpipelines.model.dataset_sources import (
     column_type,
     parse_sources,
 )
+from mlpipelines.records.numbers import is_whole
 
 if TYPE_CHECKING:
     from mlpipelines.datasets.file_access import MountContext
@@ -34,13 +35,13 @@ def _seed(seed: int | None) -> int:
     """A fixed seed, drawn now if not given, so a built dataset always selects the same rows."""
     if seed is None:
         return secrets.randbelow(2**31)
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+    if not is_whole(seed):
         raise UserErrorException(f"seed must be a non-negative int, not {seed!r}")
     return seed
 
 
 def _count(n: Any, what: str) -> int:
-    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+    if not is_whole(n):
         raise UserErrorException(f"{what} needs a non-negative int count, not {n!r}")
     return n
 

@@ -231,28 +231,15 @@ def output_uri(output: PendingOutput) -> str:
 
 
 def spark_uri(location: StoreLocation, relative: str) -> str:
-    """A URI Spark on Databricks reads: ``wasbs://container@account.blob.core.windows.net/...``
-    for Azure Blob, ``s3://bucket/...`` for S3, ``file://`` for a local folder (a stand-in)."""
-    if location.kind == "azure_blob":
-        container, _, path = location.path(relative).partition("/")
-        account = _blob_account(dict(location.options))
-        return f"wasbs://{container}@{account}.blob.core.windows.net/{path}"
-    if location.kind == "azure_file":
+    """A URI Spark on Databricks reads (its datastore kind says which), ``file://`` for a
+    local folder (a stand-in); a kind Spark cannot read is a clear error."""
+    uri = location.datastore_kind.spark_uri(location.path(relative), dict(location.options))
+    if uri is None:
         raise StepRunError(
-            f"datastore '{location.datastore}' is an Azure Files share, which Databricks "
+            f"datastore '{location.datastore}' is of kind {location.kind}, which Databricks "
             "cannot read; copy the data to Blob or S3 with a DataTransferStep first"
         )
-    return location.uri(relative)
-
-
-def _blob_account(options: dict[str, Any]) -> str:
-    if options.get("account_name"):
-        return str(options["account_name"])
-    for part in str(options.get("connection_string") or "").split(";"):
-        key, _, value = part.partition("=")
-        if key.strip().lower() == "accountname":
-            return value.strip()
-    return "unknown-account"
+    return uri
 
 
 def _from_source(spec: DatabricksSettings) -> bool:

@@ -77,14 +77,23 @@ class JsonDocuments:
         body = json.dumps(data, indent=1, default=str).encode()
         self.location.fs.pipe_file(self.path(relative), body)
 
-    def create(self, relative: str, data: Any) -> bool:
-        """Create the document holding ``data`` in one atomic step; False if it exists."""
-        body = json.dumps(data).encode()
+    def create(self, relative: str, data: Any, durable: bool = False) -> bool:
+        """Create the document holding ``data`` in one atomic step; False if it exists.
+
+        The one create-once protocol of the package (reuse markers, dataset versions).
+        ``durable`` syncs a local file to disk before it appears, for documents that must
+        outlive a crash (a marker need not: a lost one only lets another run compute).
+        """
+        body = json.dumps(data, indent=1, sort_keys=True).encode()
         if self.is_local:
             path = Path(self.path(relative))
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-            tmp.write_bytes(body)
+            with open(tmp, "xb") as sink:
+                sink.write(body)
+                if durable:
+                    sink.flush()
+                    os.fsync(sink.fileno())
             try:
                 os.link(tmp, path)
                 return True
