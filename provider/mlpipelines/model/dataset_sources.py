@@ -71,11 +71,12 @@ class DataPathComputeBinding:
 
 def data_path_input(item: Any) -> TypeGuard[tuple[PipelineParameter, DataPathComputeBinding]]:
     """Whether ``item`` is a ``(PipelineParameter with a DataPath default, binding)`` pair."""
+    if not isinstance(item, tuple):  # most items: checked before the import below
+        return False
     from mlpipelines.model.parameter import PipelineParameter, is_data_path
 
     return (
-        isinstance(item, tuple)
-        and len(item) == 2
+        len(item) == 2
         and isinstance(item[0], PipelineParameter)
         and is_data_path(item[0].default_value)
         and isinstance(item[1], DataPathComputeBinding)

@@ -111,7 +111,7 @@ def step_definition(
     if step.script_name is not None:
         source = {
             "script_name": step.script_name.replace("\\", "/"),
-            "source_directory": str(step.resolved_source_directory),
+            "source_directory": step.source_folder,
         }
     return StepDefinition(
         kind=step.kind,
@@ -132,6 +132,8 @@ def step_definition(
 
 
 def _token(value: Any, inputs: dict[int, str], outputs: dict[int, str]) -> ArgumentToken:
+    if isinstance(value, str):  # most arguments: flags and literals
+        return ArgumentToken("value", value)
     data = underlying(value)
     if isinstance(value, PipelineParameter):
         return ArgumentToken("parameter", value.name)

@@ -74,7 +74,10 @@ def _duplicate_data_names(data: _StepData) -> _Found:
     """Two inputs (or two outputs) known by one name, which a script could not tell apart."""
     found: _Found = []
     for role, items in (("input", data.inputs), ("output", data.outputs)):
-        counts = Counter(_data_name(i) for i in items)
+        names = [_data_name(i) for i in items]
+        if len(set(names)) == len(names):  # the usual case, without a Counter per step
+            continue
+        counts = Counter(names)
         found += [
             (f"duplicate-{role}-name", f"{count} {role}s are named '{name}'")
             for name, count in counts.items()
@@ -215,6 +218,10 @@ def _script_problems(
     script = step.script_name
     if not isinstance(script, str) or not script.strip():
         return [("bad-script-name", f"script_name {script!r} must name a file")]
+    folder = step.source_folder
+    key = (folder, script)
+    if key in checked:  # many steps share one folder and script: no path work again
+        return checked[key]
     pure = PurePosixPath(script.replace("\\", "/"))
     if pure.is_absolute() or ".." in pure.parts:
         return [
@@ -223,19 +230,14 @@ def _script_problems(
                 f"script '{script}' is outside source_directory; give a path relative to it",
             )
         ]
-    folder = str(step.resolved_source_directory)
-    key = (folder, script)
-    if key not in checked:
-        if not os.path.isdir(folder):
-            checked[key] = [
-                ("missing-source-directory", f"source_directory '{folder}' does not exist")
-            ]
-        elif not os.path.isfile(os.path.join(folder, script)):
-            checked[key] = [
-                ("missing-script", f"script '{script}' is not in source_directory '{folder}'")
-            ]
-        else:
-            checked[key] = []
+    if not os.path.isdir(folder):
+        checked[key] = [("missing-source-directory", f"source_directory '{folder}' does not exist")]
+    elif not os.path.isfile(os.path.join(folder, script)):
+        checked[key] = [
+            ("missing-script", f"script '{script}' is not in source_directory '{folder}'")
+        ]
+    else:
+        checked[key] = []
     return checked[key]
 
 

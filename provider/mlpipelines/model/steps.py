@@ -102,7 +102,21 @@ class Step:
     def resolved_source_directory(self) -> Path:
         """The absolute source folder: as given, else relative to the defining file's folder
         (or the cwd, where only that holds it, as the old SDK resolved it)."""
-        return Path(_resolve_source(self.source_directory, self._defined_in))
+        return Path(self.source_folder)
+
+    @property
+    def source_folder(self) -> str:
+        """``resolved_source_directory`` as a string, worked out once per value of
+        ``source_directory`` (validation and planning both ask, at every DAG parse)."""
+        cached = self.__dict__.get("_source_folder")
+        if cached is None or cached[0] != self.source_directory:
+            cached = (
+                self.source_directory,
+                _resolve_source(self.source_directory, self._defined_in),
+            )
+            self.__dict__["_source_folder"] = cached
+        folder: str = cached[1]
+        return folder
 
     @property
     def param_values(self) -> dict[str, Any]:

@@ -27,7 +27,8 @@ T = TypeVar("T")
 class StepOperator(BaseOperator):
     """Runs one step of a pipeline; subclasses say how in ``run_step``.
 
-    Outputs go to XCom (``output_<name>``) and metrics to ``metrics``. A step whose reuse key
+    Outputs go to XCom (``output_<name>``) and metrics, where the step logged any, to
+    ``metrics``. A step whose reuse key
     has a manifest hands those outputs on instead and shows as skipped; while another run
     computes the same key, the task waits deferred, holding no worker slot.
 
@@ -134,7 +135,8 @@ class StepOperator(BaseOperator):
         step then shows skipped."""
         for name, ref in outputs.items():
             ti.xcom_push(key=output_xcom_key(name), value=ref.to_json())
-        ti.xcom_push(key=METRICS_XCOM_KEY, value=metrics)
+        if metrics:  # each push is a round trip to the API server; no metrics, no XCom
+            ti.xcom_push(key=METRICS_XCOM_KEY, value=metrics)
         if reused_run_id is not None:
             raise AirflowSkipException(f"reused from run {reused_run_id} (key {key})")
 

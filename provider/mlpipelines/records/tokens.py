@@ -88,8 +88,9 @@ class ArgumentToken:
         return str(self.resolve(params, inputs, outputs))
 
     def describe(self) -> str:
-        """The token as a reader sees it: the literal, or ``<parameter x>`` and the like."""
-        return self.render(PLACEHOLDER_PARAMS, PLACEHOLDER_INPUTS, PLACEHOLDER_OUTPUTS)
+        """The token as a reader sees it: the literal, or ``<parameter x>`` and the like
+        (what ``render`` gives with the placeholder mappings, without their lookups)."""
+        return self.ref if self.kind == "value" else f"<{self.kind} {self.ref}>"
 
     def to_json(self) -> dict[str, str]:
         return {self.kind: self.ref}

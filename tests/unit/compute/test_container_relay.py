@@ -67,6 +67,15 @@ def test_outputs_and_metrics_are_pushed(monkeypatch):
     assert ti.pushed == {"output_model": ref, "metrics": {"acc": 0.9}}
 
 
+def test_a_step_that_logged_no_metrics_pushes_no_metrics_xcom(monkeypatch):
+    ref = OutputReference("s", "p", "file:///s/p", DatastoreSpec("s"), "sha256:1").to_json()
+    line = "MLPIPELINES_RESULT " + json.dumps(
+        {"outputs": {"model": ref}, "metrics": {}, "reused_run_id": None, "key": "k"}
+    )
+    ti = _run(monkeypatch, [line])
+    assert ti.pushed == {"output_model": ref}
+
+
 def test_a_reused_result_is_pushed_then_skipped(monkeypatch):
     line = 'MLPIPELINES_RESULT {"outputs": {}, "metrics": {}, "reused_run_id": "r0", "key": "k"}'
     with pytest.raises(AirflowSkipException, match="reused from run r0"):
