@@ -17,7 +17,7 @@ def _stores_from(data: dict[str, Any] | None) -> dict[str, DatastoreSpec]:
     return {name: DatastoreSpec.from_json(spec) for name, spec in (data or {}).items()}
 
 
-@dataclass(frozen=True)
+@dataclass
 class PipelineDataInput:
     """Data another step of the same run produces: its XCom reference names the place."""
 
@@ -52,7 +52,7 @@ class PipelineDataInput:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class DataReferenceInput:
     """A fixed path on a datastore, named when the pipeline was defined."""
 
@@ -84,7 +84,7 @@ class DataReferenceInput:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class DataPathInput:
     """A place a pipeline parameter names in each run (``{"datastore", "path"}``);
     ``stores`` are the local folders its default names, as registered where it was defined."""
@@ -117,7 +117,7 @@ class DataPathInput:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class DatasetInput:
     """A Tabular or File dataset: ``consumption`` is its DatasetConsumptionConfig's document
     (the dataset's own JSON, read by ``mlpipelines.datasets``)."""

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from mlpipelines.records.datastore import DatastoreSpec
 
 
-@dataclass(frozen=True)
+@dataclass
 class PipelineDataOutput:
     """A PipelineData the step produces: a per-run folder on ``datastore``."""
 
@@ -33,7 +33,7 @@ class PipelineDataOutput:
         }
 
 
-@dataclass(frozen=True)
+@dataclass
 class DataReferenceOutput:
     """A fixed place on a datastore the step's files are uploaded to once it succeeds."""
 
@@ -78,7 +78,7 @@ def output_from_json(data: dict[str, Any]) -> StepOutput:
     )
 
 
-@dataclass(frozen=True)
+@dataclass
 class OutputReference:
     """Where a finished output is: what a producer pushes to XCom (``output_<name>``), a
     manifest records, and a consumer follows. ``fingerprint`` identifies its content (the

@@ -17,7 +17,7 @@ from mlpipelines.records.tokens import ArgumentToken
 DEFINITION_SCHEMA = 1
 
 
-@dataclass(frozen=True)
+@dataclass
 class SourceRef:
     """A step's submitted source folder: a snapshot at ``path`` on ``store``."""
 
@@ -32,7 +32,7 @@ class SourceRef:
         return cls(DatastoreSpec.from_json(data["store"]), data["path"])
 
 
-@dataclass(frozen=True)
+@dataclass
 class StepDefinition:
     """One planned step. ``kind`` names its entry in the step-kind registry; the fields
     after ``default_datastore`` belong to some kinds only (None or empty elsewhere)."""

@@ -52,7 +52,7 @@ class ParameterValues(Mapping[str, Any]):
         return len(self.params)
 
 
-@dataclass(frozen=True)
+@dataclass
 class ArgumentToken:
     """A literal ``value``, a pipeline ``parameter``, or the path of an ``input`` or
     ``output``, named by ``ref``. JSON: ``{"<kind>": ref}``."""
