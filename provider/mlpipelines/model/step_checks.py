@@ -130,6 +130,8 @@ def _argument_problems(data: _StepData) -> _Found:
 
 
 def _argument_problem(value: Any, declared: set[int]) -> tuple[str, str] | None:
+    if isinstance(value, str):  # most arguments: flags and literals
+        return None
     source = underlying(value)
     if data_path_input(value):
         if id(value) in declared:

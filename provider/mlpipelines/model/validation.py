@@ -212,11 +212,12 @@ def _data_problems(steps: list[Step]) -> list[Problem]:
     seen: dict[int, PipelineData] = {}
     consumers: dict[int, Step] = {}
     for step in steps:
+        read = {id(underlying(i)) for i in step.inputs}
         for item in [*step.inputs, *step.outputs]:
             data = underlying(item)
             if isinstance(data, PipelineData):
                 seen.setdefault(id(data), data)
-                if any(underlying(i) is data for i in step.inputs):
+                if id(data) in read:
                     consumers.setdefault(id(data), step)
     for key, data in seen.items():
         owner = consumers.get(key)
