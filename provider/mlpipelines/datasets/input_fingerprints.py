@@ -9,19 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from mlpipelines.errors import StepRunError, UserErrorException
-from mlpipelines.records import DatasetInput, DatastoreSpec
+from mlpipelines.records import DatasetInput
 from mlpipelines.snapshot import fingerprint_path
-
-
-def workspace_for(stores: dict[str, DatastoreSpec] | None) -> Any:
-    """The deployment this task runs in, knowing the local folders the pipeline registered
-    (a dataset names its datastores; only registered local folders need their path)."""
-    from mlpipelines.storage.deployment import Deployment
-
-    ws = Deployment.current()
-    for name, spec in (stores or {}).items():
-        ws.datastore_specs[name] = spec
-    return ws
+from mlpipelines.storage.deployment import Deployment
 
 
 def dataset_fingerprint(spec: DatasetInput) -> str:
@@ -31,7 +21,7 @@ def dataset_fingerprint(spec: DatasetInput) -> str:
 
     definition = spec.dataset
     try:
-        files = resolve_files(definition, workspace_for(spec.stores))
+        files = resolve_files(definition, Deployment.current_knowing(spec.stores))
     except UserErrorException as exc:
         raise StepRunError(f"dataset input '{spec.name}': {exc}") from None
     digest = hashlib.sha256(json.dumps(definition, sort_keys=True, default=str).encode())

@@ -151,23 +151,18 @@ def read_input_datasets(path: str | None) -> dict[str, Any]:
     if not path:
         return {}
     from mlpipelines.model.dataset import Dataset
+    from mlpipelines.model.workspace import Workspace
+
+    def workspace(stores: dict[str, Any] | None) -> Workspace:
+        known = {n: DatastoreSpec.from_json(spec) for n, spec in (stores or {}).items()}
+        return Workspace.current_knowing(known)
 
     records = json.loads(Path(path).read_text(encoding="utf-8"))
     return {
         name: (
-            Dataset.from_dict(r["dataset"], _workspace(r.get("stores")))
+            Dataset.from_dict(r["dataset"], workspace(r.get("stores")))
             if r["mode"] == "direct"
             else r["path"]
         )
         for name, r in records.items()
     }
-
-
-def _workspace(stores: dict[str, Any] | None) -> Any:
-    """The deployment the step runs in, knowing the local folders its pipeline registered."""
-    from mlpipelines.model.workspace import Workspace
-
-    ws = Workspace.current()
-    for name, spec in (stores or {}).items():
-        ws.datastore_specs[name] = DatastoreSpec.from_json(spec)
-    return ws

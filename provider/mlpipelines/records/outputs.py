@@ -18,11 +18,6 @@ class PipelineDataOutput:
     mode: str = "mount"
     path_on_compute: str | None = None
 
-    @property
-    def fixed(self) -> bool:
-        """Whether the output goes to a place the user named (not a per-run folder)."""
-        return False
-
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -43,10 +38,6 @@ class DataReferenceOutput:
     path_on_datastore: str
     mode: str = "upload"
     path_on_compute: str | None = None
-
-    @property
-    def fixed(self) -> bool:
-        return True
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -7,7 +7,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mlpipelines.records.datastore import DatastoreSpec
-from mlpipelines.records.engines import ComputeSettings, DatabricksSettings, TransferSettings
+from mlpipelines.records.engines import (
+    LOCAL_NAME,
+    ComputeSettings,
+    DatabricksSettings,
+    TransferSettings,
+)
 from mlpipelines.records.inputs import PipelineDataInput, StepInput, input_from_json
 from mlpipelines.records.outputs import StepOutput, output_from_json
 from mlpipelines.records.tokens import ArgumentToken
@@ -63,9 +68,6 @@ class StepDefinition:
     def pool(self) -> str | None:
         """The Airflow pool of the step's compute target, if it has one."""
         return self.compute.pool if self.compute is not None else None
-
-    def input_named(self, name: str) -> StepInput:
-        return next(i for i in self.inputs if i.name == name)
 
     def qualified(self, qualify: Any) -> StepDefinition:
         """This definition with its own and its producers' task ids mapped by ``qualify``
@@ -132,7 +134,7 @@ class StepDefinition:
             outputs=tuple(output_from_json(o) for o in data.get("outputs") or ()),
             arguments=tuple(ArgumentToken.from_json(t) for t in data.get("arguments") or ()),
             params={k: ArgumentToken.from_json(t) for k, t in (data.get("params") or {}).items()},
-            compute_target=data.get("compute_target") or "local",
+            compute_target=data.get("compute_target") or LOCAL_NAME,
             allow_reuse=bool(data.get("allow_reuse", True)),
             version=data.get("version"),
             default_datastore=DatastoreSpec.from_json(data["default_datastore"]),

@@ -107,6 +107,5 @@ class ArgumentToken:
         return cls("value", str(value))
 
 
-PLACEHOLDER_PARAMS = Placeholders("parameter")
 PLACEHOLDER_INPUTS = Placeholders("input")
 PLACEHOLDER_OUTPUTS = Placeholders("output")

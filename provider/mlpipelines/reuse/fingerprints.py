@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from mlpipelines.snapshot import fingerprint_path
 from mlpipelines.storage.data_locations import LocatedInput
 
-__all__ = ["fingerprint_path", "input_fingerprints"]
-
 
 def input_fingerprints(located: Mapping[str, LocatedInput], content: bool) -> dict[str, str]:
     """Each input's fingerprint: the one recorded for it (by its producer, or a dataset's

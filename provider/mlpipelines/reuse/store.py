@@ -19,7 +19,7 @@ from mlpipelines._naming import path_safe
 from mlpipelines.errors import UserErrorException
 from mlpipelines.records import DatastoreSpec, OutputReference
 from mlpipelines.records.reserved import INTERNAL_FOLDER
-from mlpipelines.reuse.fingerprints import fingerprint_path
+from mlpipelines.snapshot import fingerprint_path
 from mlpipelines.storage.datastores import location_of
 from mlpipelines.storage.json_documents import JsonDocuments
 

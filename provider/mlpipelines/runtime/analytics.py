@@ -234,8 +234,8 @@ def _dataset_view(
     summary: list[str],
 ) -> None:
     """A view over a named tabular dataset input, read through its own definition."""
-    from mlpipelines.datasets.input_fingerprints import workspace_for
     from mlpipelines.datasets.tabular_reading import read_definition
+    from mlpipelines.storage.deployment import Deployment
 
     assert isinstance(spec, DatasetInput)
     if spec.dataset.get("kind") != "tabular" or spec.mode != "direct":
@@ -244,7 +244,7 @@ def _dataset_view(
             "(as_named_input('name')) to be read as a view"
         )
     try:
-        table = read_definition(spec.dataset, workspace_for(spec.stores))
+        table = read_definition(spec.dataset, Deployment.current_knowing(spec.stores))
     except UserErrorException as exc:
         raise StepRunError(f"step '{step}': dataset input '{name}': {exc}") from None
     con.from_arrow(table).create_view(name)

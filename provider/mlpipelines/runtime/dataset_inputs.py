@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mlpipelines.datasets.input_fingerprints import workspace_for
 from mlpipelines.errors import StepRunError, UserErrorException
 from mlpipelines.records import DatasetInput
+from mlpipelines.storage.deployment import Deployment
 
 
 def materialize(spec: DatasetInput, work_dir: Path) -> tuple[str, dict[str, Any]]:
@@ -21,7 +21,7 @@ def materialize(spec: DatasetInput, work_dir: Path) -> tuple[str, dict[str, Any]
         stores = {name: store.to_dict() for name, store in spec.stores.items()}
         return spec.name, {"mode": "direct", "dataset": spec.dataset, "stores": stores}
     try:
-        workspace = workspace_for(spec.stores)
+        workspace = Deployment.current_knowing(spec.stores)
         folder = materialize_input(spec.consumption, str(work_dir / "datasets"), workspace)
     except UserErrorException as exc:
         raise StepRunError(f"dataset input '{spec.name}': {exc}") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -66,6 +67,14 @@ class Deployment:
             ),
             specs_datastore_name=os.environ.get("MLPIPELINES_SPECS_DATASTORE") or None,
         )
+
+    @classmethod
+    def current_knowing(cls: type[D], stores: Mapping[str, DatastoreSpec] | None) -> D:
+        """``current()``, also knowing the local folders a pipeline registered where it was
+        defined (a step's datasets name datastores; only registered folders need a path)."""
+        deployment = cls.current()
+        deployment.datastore_specs.update(stores or {})
+        return deployment
 
     @classmethod
     def from_config(
