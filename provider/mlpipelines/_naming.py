@@ -5,17 +5,6 @@ from __future__ import annotations
 import functools
 import re
 
-from mlpipelines.records.reserved import RESERVED_TASK_IDS, REUSE_TASK_ID
-
-__all__ = [
-    "AIRFLOW_ID",
-    "IDENTIFIER",
-    "RESERVED_TASK_IDS",
-    "REUSE_TASK_ID",
-    "path_safe",
-    "task_id_for",
-]
-
 AIRFLOW_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,250}$")
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")

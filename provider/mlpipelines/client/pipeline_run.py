@@ -8,10 +8,10 @@ import warnings
 from typing import Any
 from urllib.parse import quote
 
-from mlpipelines._naming import REUSE_TASK_ID
 from mlpipelines.client.airflow_api import AirflowApi, AirflowApiError
 from mlpipelines.client.run_states import TERMINAL
 from mlpipelines.errors import ActivityFailedException
+from mlpipelines.records.reserved import REUSE_TASK_ID
 
 RUN_STATUS = {
     "queued": "NotStarted",

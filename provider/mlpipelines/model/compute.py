@@ -23,7 +23,24 @@ from mlpipelines.records.engines import (
 )
 from mlpipelines.records.numbers import is_whole
 
-__all__ = ["BACKENDS", "CONTAINER_BACKENDS", "LOCAL_NAME", "STEP_IMAGE_ENV", "default_step_image"]
+__all__ = [
+    "ANALYTICS_ENGINES",
+    "BACKENDS",
+    "CONTAINER_BACKENDS",
+    "LOCAL_COMPUTE",
+    "LOCAL_NAME",
+    "STEP_IMAGE_ENV",
+    "AdlaAttachConfiguration",
+    "AdlaCompute",
+    "AmlCompute",
+    "AmlComputeProvisioningConfiguration",
+    "ComputeStatus",
+    "ComputeTarget",
+    "LocalCompute",
+    "compute_name",
+    "default_step_image",
+    "registered_target",
+]
 
 
 class ComputeTarget:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 
-from mlpipelines._naming import AIRFLOW_ID, IDENTIFIER, RESERVED_TASK_IDS, task_id_for
+from mlpipelines._naming import AIRFLOW_ID, IDENTIFIER, task_id_for
 from mlpipelines.errors import Problem
 from mlpipelines.model.data import PipelineData, underlying
 from mlpipelines.model.dataset import AbstractDataset, DatasetConsumptionConfig
@@ -14,7 +14,7 @@ from mlpipelines.model.graph import iter_parameters, step_upstreams
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.step_checks import step_problems
 from mlpipelines.model.steps import Step
-from mlpipelines.records.reserved import RESERVED_PARAMETER_NAMES
+from mlpipelines.records.reserved import RESERVED_PARAMETER_NAMES, RESERVED_TASK_IDS
 from mlpipelines.records.step_kinds import STEP_KINDS
 
 if TYPE_CHECKING:

@@ -10,13 +10,8 @@ from airflow.sdk.exceptions import AirflowException, AirflowSkipException
 
 from mlpipelines.errors import StepRunError
 from mlpipelines.records import OutputReference, StepDefinition
-from mlpipelines.runtime.step_context import (
-    METRICS_XCOM_KEY,
-    REUSE_XCOM_KEY,
-    StepContext,
-    output_xcom_key,
-    reused_output,
-)
+from mlpipelines.records.reserved import METRICS_XCOM_KEY, REUSE_XCOM_KEY, output_xcom_key
+from mlpipelines.runtime.step_context import StepContext, reused_output
 
 if TYPE_CHECKING:
     from mlpipelines.runtime.step_run import StepResult

@@ -10,7 +10,6 @@ from typing import Any
 from mlpipelines.datasets.input_fingerprints import dataset_fingerprint
 from mlpipelines.errors import StepRunError
 from mlpipelines.records import (
-    DataPathInput,
     DatasetInput,
     OutputReference,
     PipelineDataInput,
@@ -20,11 +19,7 @@ from mlpipelines.reuse.decision import ReuseCheck, check_reuse, reuse_disabled_r
 from mlpipelines.reuse.fingerprints import input_fingerprints
 from mlpipelines.reuse.keys import reads_content
 from mlpipelines.reuse.store import Holder, ReuseStore
-from mlpipelines.storage.data_locations import (
-    LocatedInput,
-    data_path_location,
-    data_reference_location,
-)
+from mlpipelines.storage.data_locations import LocatedInput, input_location
 
 
 @dataclass
@@ -117,10 +112,7 @@ def _locate(
             if isinstance(spec, DatasetInput):
                 located[spec.name] = LocatedInput(spec, None, None, dataset_fingerprint(spec))
                 continue
-            if isinstance(spec, DataPathInput):
-                data = data_path_location(spec, params)
-            else:
-                data = data_reference_location(spec)
+            data = input_location(spec, params)
             if not data.exists():
                 return located, f"input {spec.name} is missing; the step will say so"
             located[spec.name] = LocatedInput(spec, data)

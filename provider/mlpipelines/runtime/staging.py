@@ -13,10 +13,10 @@ from mlpipelines.datasets.input_fingerprints import dataset_fingerprint
 from mlpipelines.errors import StepRunError, UserErrorException
 from mlpipelines.records import (
     DataPathInput,
-    DataReferenceInput,
     DataReferenceOutput,
     DatasetInput,
     DatastoreSpec,
+    PipelineDataInput,
     StepDefinition,
 )
 from mlpipelines.records.reserved import PIPELINE_DATA_FOLDER
@@ -26,8 +26,7 @@ from mlpipelines.snapshot import Snapshot, copy_snapshot
 from mlpipelines.storage import StoreLocation
 from mlpipelines.storage.data_locations import (
     LocatedInput,
-    data_path_location,
-    data_reference_location,
+    input_location,
     reference_location,
 )
 from mlpipelines.storage.datastores import location_of
@@ -55,13 +54,7 @@ def locate_inputs(definition: StepDefinition, ctx: StepContext) -> dict[str, Loc
             continue
         ref = None
         try:
-            if isinstance(spec, DataReferenceInput):
-                data = data_reference_location(spec)
-                origin = data.describe()
-            elif isinstance(spec, DataPathInput):
-                data = data_path_location(spec, ctx.params)
-                origin = f"{data.describe()} (parameter '{spec.parameter}')"
-            else:
+            if isinstance(spec, PipelineDataInput):
                 ref = ctx.pull_output(spec.producer, spec.data)
                 if not ref:
                     raise StepRunError(
@@ -70,6 +63,11 @@ def locate_inputs(definition: StepDefinition, ctx: StepContext) -> dict[str, Loc
                     )
                 data = reference_location(ref)
                 origin = f"'{spec.data}' from step '{spec.producer}'"
+            else:
+                data = input_location(spec, ctx.params)
+                origin = data.describe()
+                if isinstance(spec, DataPathInput):
+                    origin += f" (parameter '{spec.parameter}')"
             exists = data.exists()
         except (UserErrorException, DatastoreAccessError) as exc:
             raise StepRunError(f"input '{name}': {exc}") from None

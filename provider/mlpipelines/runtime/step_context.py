@@ -9,22 +9,6 @@ from typing import Any, Protocol
 
 from mlpipelines._naming import path_safe
 from mlpipelines.records import OutputReference
-from mlpipelines.records.reserved import (
-    METRICS_XCOM_KEY,
-    OUTPUT_XCOM_PREFIX,
-    REUSE_XCOM_KEY,
-    output_xcom_key,
-)
-
-__all__ = [
-    "METRICS_XCOM_KEY",
-    "OUTPUT_XCOM_PREFIX",
-    "REUSE_XCOM_KEY",
-    "StepContext",
-    "StepLog",
-    "output_xcom_key",
-    "reused_output",
-]
 
 
 class StepLog(Protocol):

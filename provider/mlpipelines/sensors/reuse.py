@@ -10,9 +10,8 @@ from airflow.sdk import BaseSensorOperator
 from airflow.sdk.exceptions import DownstreamTasksSkipped
 from airflow.sdk.execution_time.xcom import XCom
 
-from mlpipelines._naming import REUSE_TASK_ID
 from mlpipelines.records import PipelineDataInput
-from mlpipelines.runtime.step_context import REUSE_XCOM_KEY, output_xcom_key
+from mlpipelines.records.reserved import REUSE_TASK_ID, REUSE_XCOM_KEY, output_xcom_key
 
 if TYPE_CHECKING:
     from mlpipelines.records import StepDefinition
@@ -37,7 +36,6 @@ class ReuseSensor(BaseSensorOperator):
         kwargs.setdefault("timeout", timedelta(hours=6).total_seconds())
         super().__init__(**kwargs)
         self.steps = steps
-        self._decisions: RunDecisions | None = None
 
     def poke(self, context: Any) -> bool:
         return not self._decide(context).waiting
@@ -52,7 +50,6 @@ class ReuseSensor(BaseSensorOperator):
                 self.log.warning("%s: %s", decision.task_id, warning)
         if decisions.waiting:
             self.log.info("waiting for other runs:\n%s", decisions.table())
-        self._decisions = decisions
         return decisions
 
     def execute(self, context: Any) -> None:

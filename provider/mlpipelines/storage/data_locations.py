@@ -133,3 +133,13 @@ def data_path_location(spec: DataPathInput, params: Mapping[str, Any]) -> DataLo
     store = spec.stores.get(name) or DatastoreSpec(name, CONNECTION_KIND)
     relative = clean_relative_path(value.get("path"), f"parameter '{spec.parameter}' path")
     return DataLocation(location_of(store), relative)
+
+
+def input_location(
+    spec: DataReferenceInput | DataPathInput, params: Mapping[str, Any]
+) -> DataLocation:
+    """Where an input named when the pipeline was defined points in this run: a
+    DataReference's fixed place, or the place a DataPath parameter names."""
+    if isinstance(spec, DataPathInput):
+        return data_path_location(spec, params)
+    return data_reference_location(spec)

@@ -8,9 +8,9 @@ from typing import Any
 
 from airflow.sdk import DAG, Param, TaskGroup
 
-from mlpipelines._naming import REUSE_TASK_ID
 from mlpipelines.records import StepDefinition
 from mlpipelines.records.plan import PipelinePlan, TaskSpec
+from mlpipelines.records.reserved import REUSE_TASK_ID
 from mlpipelines.records.step_kinds import step_kind
 from mlpipelines.sensors.reuse import ReuseSensor
 
