@@ -10,6 +10,7 @@ import pytest
 from mlpipelines.azureml.core import Experiment, Workspace
 from mlpipelines.azureml.exceptions import ActivityFailedException
 from mlpipelines.azureml.pipeline.core import PipelineRun
+from mlpipelines.client.airflow_api import AirflowApiError
 
 pytestmark = pytest.mark.e2e
 
@@ -36,6 +37,11 @@ def test_wait_for_completion_then_steps_metrics_logs(airflow, capsys):
     assert "SERVUS, WORLD!" in shout.get_logs()
     (greet,) = run.find_step_run("greet")
     assert set(greet.get_outputs()) == {"message"}
+    # greet logs nothing: no metrics XCom is pushed for it, and its step run reads {}.
+    with pytest.raises(AirflowApiError) as missing:
+        airflow.api.xcom("hello_pipeline", run.id, "greet", "metrics")
+    assert missing.value.status_code == 404
+    assert greet.get_metrics() == {}
     assert run.get_metrics()["shout"] == {"message_length": 13}
     assert run.get_details()["properties"]["conf"]["greeting"] == "Servus"
 
