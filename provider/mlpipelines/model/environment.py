@@ -219,8 +219,6 @@ class RunConfiguration:
 
 
 def _registry(workspace: Any) -> Any:
-    from mlpipelines.storage.connections import open_datastore
-    from mlpipelines.storage.versioned_records import VersionedRecords
+    from mlpipelines.storage.versioned_records import VersionedRecords, default_store
 
-    store = open_datastore(workspace.default_datastore_name, workspace)
-    return VersionedRecords(store, REGISTRY, "environment")
+    return VersionedRecords(default_store(workspace), REGISTRY, "environment")

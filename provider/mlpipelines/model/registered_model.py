@@ -23,9 +23,9 @@ from mlpipelines.storage.registered_models import (
 
 def model_store(workspace: Any) -> Any:
     """The datastore that holds the workspace's models: its default datastore."""
-    from mlpipelines.storage.connections import open_datastore
+    from mlpipelines.storage.versioned_records import default_store
 
-    return open_datastore(workspace.default_datastore_name, workspace)
+    return default_store(workspace)
 
 
 class Model:

@@ -36,16 +36,15 @@ def upload_step_file(
     """Store a local file (or the bytes of an open stream) as the step's artifact ``name``;
     the artifact's URI."""
     from mlpipelines.model.workspace import Workspace
-    from mlpipelines.storage.connections import open_datastore
     from mlpipelines.storage.location import StoreLocation
     from mlpipelines.storage.transfer import copy
+    from mlpipelines.storage.versioned_records import default_store
 
     relative = clean_relative_path(name, "artifact name")
     if not relative:
         raise UserErrorException("upload_file: the artifact name must not be empty")
     target = f"{artifact_folder(step_run_id)}/{relative}"
-    ws = Workspace.current()
-    store = open_datastore(ws.default_datastore_name, ws)
+    store = default_store(Workspace.current())
     with tempfile.TemporaryDirectory(prefix="mlpipelines-upload-") as tmp:
         source = _local_file(path_or_stream, Path(tmp), name)
         copy(

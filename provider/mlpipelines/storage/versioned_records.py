@@ -14,15 +14,30 @@ import random
 import re
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlpipelines.errors import UserErrorException
 from mlpipelines.storage.json_documents import JsonDocuments
 from mlpipelines.storage.location import StoreLocation
 
+if TYPE_CHECKING:
+    from mlpipelines.storage.deployment import Deployment
+
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,254}$")
 VERSION_FILE = re.compile(r"^(\d+)\.json$")
 ATTEMPTS = 50
+
+
+def default_store(deployment: Deployment) -> StoreLocation:
+    """The deployment's default datastore opened for I/O. A local folder is final, as a task
+    sees it (``storage.datastores.location_of``): a step's script then never looks up an
+    Airflow connection, and so never imports Airflow."""
+    from mlpipelines.storage.connections import open_datastore
+
+    spec = deployment.datastore_spec(deployment.default_datastore_name)
+    if spec.is_local:
+        return StoreLocation.local(deployment.datastore_root(spec.name), datastore=spec.name)
+    return open_datastore(spec.name, deployment)
 
 
 class VersionedRecords:
