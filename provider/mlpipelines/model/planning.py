@@ -18,6 +18,7 @@ from mlpipelines.model.dataset import DatasetConsumptionConfig
 from mlpipelines.model.dataset_sources import data_path_input
 from mlpipelines.model.graph import step_upstreams
 from mlpipelines.model.parameter import PipelineParameter
+from mlpipelines.model.step_environment import step_compute
 from mlpipelines.model.steps import Step
 from mlpipelines.records import (
     ArgumentToken,
@@ -57,7 +58,7 @@ def plan_pipeline(pipeline: Pipeline, dag_id: str | None = None) -> PipelinePlan
     for step in pipeline.steps:
         record = registered_target(step.compute_target_name, pipeline.workspace)
         compute = compute_settings(record) if record is not None else None
-        definition = step_definition(step, default_store, compute)
+        definition = step_definition(step, default_store, step_compute(step, compute))
         upstream = tuple(task_id_for(u.name) for u in step_upstreams(step))
         tasks.append(
             TaskSpec(definition.task_id, step.kind, definition, upstream, step_doc_md(definition))

@@ -122,6 +122,21 @@ class Run:
     def __repr__(self) -> str:
         return f"Run(id={self.id!r}, experiment={self.experiment.name!r})"
 
+    def upload_file(self, name: str, path_or_stream: Any, datastore_name: str | None = None) -> str:
+        """Keep a local file (or an open stream's bytes) as this step's artifact ``name``, next
+        to its logs on the default datastore; the artifact's URI."""
+        from mlpipelines.model.run_uploads import upload_step_file
+
+        return upload_step_file(self.id, name, path_or_stream)
+
+    def register_model(self, model_name: str, model_path: str | None = None, **details: Any) -> Any:
+        """Register the step's file or folder ``model_path`` (relative to the script's working
+        folder, e.g. "outputs/model.pkl") as the next version of ``model_name``: a ``Model``.
+        ``tags``, ``properties`` and ``description`` are kept; other arguments are accepted."""
+        from mlpipelines.model.run_uploads import register_step_model
+
+        return register_step_model(self.id, model_name, model_path or model_name, **details)
+
 
 class OfflineRun(Run):
     """A run outside any pipeline: metrics are printed and kept in memory."""

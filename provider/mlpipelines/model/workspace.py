@@ -7,8 +7,11 @@ classes of this package (imported when called).
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from typing import Any
 
+from mlpipelines.errors import UserErrorException
 from mlpipelines.records.datastore import DatastoreSpec
 from mlpipelines.storage.deployment import (
     CONFIG_FILE_NAMES,
@@ -17,6 +20,13 @@ from mlpipelines.storage.deployment import (
     airflow_home,
     local_datastore_root,
 )
+
+# What Azure named a workspace by, where a config file does not say (stable, obviously fake).
+PLACEHOLDER_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+PLACEHOLDER_RESOURCE_GROUP = "mlpipelines"
+PLACEHOLDER_LOCATION = "local"
+# Workspace() arguments that only meant something to Azure: accepted, not kept.
+_AZURE_ONLY_ARGUMENTS = ("_disable_service_check", "_workspace_id", "sku", "tags", "_cloud")
 
 __all__ = [
     "CONFIG_FILE_NAMES",
@@ -28,13 +38,105 @@ __all__ = [
 ]
 
 
+@dataclasses.dataclass(init=False, repr=False, eq=False)
 class Workspace(Deployment):
     """An Airflow deployment seen as an Azure ML workspace.
 
     ``Workspace.current()`` is the deployment the code runs in (for DAG files);
     ``Workspace.from_config()`` reads a JSON file such as the one ``mlpipelines airflow up``
-    writes.
+    writes. ``Workspace(subscription_id, resource_group, workspace_name)`` and
+    ``Workspace.get(name, ...)`` are the configured deployment (``from_config()`` where a
+    config file is found, else ``current()``), under the names given.
     """
+
+    subscription_id: str = PLACEHOLDER_SUBSCRIPTION
+    resource_group: str = PLACEHOLDER_RESOURCE_GROUP
+    location: str = PLACEHOLDER_LOCATION
+
+    def __init__(
+        self,
+        subscription_id: str | None = None,
+        resource_group: str | None = None,
+        workspace_name: str | None = None,
+        auth: Any = None,
+        _location: str | None = None,
+        *_azure: Any,
+        location: str | None = None,
+        **fields: Any,
+    ) -> None:
+        for azure_only in _AZURE_ONLY_ARGUMENTS:
+            fields.pop(azure_only, None)
+        if workspace_name is not None and "name" in fields:
+            raise UserErrorException("pass workspace_name= or name=, not both")
+        azure_names = subscription_id, resource_group, workspace_name
+        if any(v is not None for v in azure_names) and not fields:
+            configured = Workspace._configured(auth)
+            fields = {f.name: getattr(configured, f.name) for f in dataclasses.fields(Deployment)}
+            location = location or _location or configured.location
+            subscription_id = subscription_id or configured.subscription_id
+            resource_group = resource_group or configured.resource_group
+        if workspace_name is not None:
+            fields["name"] = workspace_name
+        if auth is not None:
+            fields["auth"] = auth
+        Deployment.__init__(self, **fields)
+        self.subscription_id = subscription_id or PLACEHOLDER_SUBSCRIPTION
+        self.resource_group = resource_group or PLACEHOLDER_RESOURCE_GROUP
+        self.location = location or _location or PLACEHOLDER_LOCATION
+
+    @staticmethod
+    def _configured(auth: Any = None) -> Workspace:
+        """The deployment this code works with: a config file found from the cwd, else the
+        environment's."""
+        try:
+            return Workspace.from_config(auth=auth)
+        except UserErrorException as exc:
+            if "no workspace config found" not in str(exc):
+                raise
+            return Workspace.current()
+
+    @staticmethod
+    def get(
+        name: str,
+        auth: Any = None,
+        subscription_id: str | None = None,
+        resource_group: str | None = None,
+        location: str | None = None,
+        **_: Any,
+    ) -> Workspace:
+        """``Workspace.get(name, subscription_id=..., resource_group=...)``: the configured
+        deployment, under these names."""
+        return Workspace(subscription_id, resource_group, name, auth, location)
+
+    @classmethod
+    def _from_dict(cls, data: dict[str, Any], config_path: str | None = None) -> Any:
+        workspace = super()._from_dict(data, config_path)
+        workspace.subscription_id = data.get("subscription_id") or PLACEHOLDER_SUBSCRIPTION
+        workspace.resource_group = data.get("resource_group") or PLACEHOLDER_RESOURCE_GROUP
+        workspace.location = data.get("location") or PLACEHOLDER_LOCATION
+        return workspace
+
+    def get_details(self) -> dict[str, Any]:
+        """The workspace as Azure ML describes one, plus its Airflow URL and default
+        datastore (never a credential)."""
+        arm_id = (
+            f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
+            f"/providers/Microsoft.MachineLearningServices/workspaces/{self.name}"
+        )
+        return {
+            "id": arm_id,
+            "name": self.name,
+            "friendlyName": self.name,
+            "location": self.location,
+            "resourceGroup": self.resource_group,
+            "subscriptionId": self.subscription_id,
+            "type": "Microsoft.MachineLearningServices/workspaces",
+            "workspaceid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.airflow_url}{arm_id}")),
+            "sku": "Basic",
+            "tags": {},
+            "airflowUrl": self.airflow_url,
+            "defaultDatastore": self.default_datastore_name,
+        }
 
     # -- datastores ---------------------------------------------------------------------------
     @property

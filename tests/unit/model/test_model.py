@@ -93,7 +93,7 @@ def test_from_config_searches_upwards_from_cwd(
     assert Path(ws.config_path) == tmp_path / ".azureml" / "config.json"
 
 
-def test_from_config_accepts_and_ignores_old_azure_keys(tmp_path: Path) -> None:
+def test_from_config_keeps_old_azure_keys_as_names_only(tmp_path: Path) -> None:
     body = {
         "subscription_id": "00000000-0000-0000-0000-000000000000",
         "resource_group": "rg",
@@ -103,8 +103,7 @@ def test_from_config_accepts_and_ignores_old_azure_keys(tmp_path: Path) -> None:
     }
     ws = Workspace.from_config(_write(tmp_path / "config.json", json.dumps(body)))
     assert (ws.name, ws.airflow_url) == ("dev", "http://af")
-    assert not hasattr(ws, "subscription_id")
-    assert not hasattr(ws, "resource_group")
+    assert (ws.subscription_id, ws.resource_group) == ("00000000-0000-0000-0000-000000000000", "rg")
 
 
 def test_from_config_refuses_unknown_key(tmp_path: Path) -> None:

@@ -1,0 +1,17 @@
+"""``azureml.core.environment``."""
+
+from mlpipelines.model.environment import (
+    DEFAULT_CPU_IMAGE,
+    DEFAULT_GPU_IMAGE,
+    DockerSection,
+    Environment,
+    PythonSection,
+)
+
+__all__ = [
+    "DEFAULT_CPU_IMAGE",
+    "DEFAULT_GPU_IMAGE",
+    "DockerSection",
+    "Environment",
+    "PythonSection",
+]

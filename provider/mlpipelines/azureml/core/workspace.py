@@ -1,0 +1,5 @@
+"""``azureml.core.workspace``."""
+
+from mlpipelines.model.workspace import Workspace
+
+__all__ = ["Workspace"]
