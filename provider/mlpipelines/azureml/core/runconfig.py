@@ -1,5 +1,19 @@
 """``azureml.core.runconfig``."""
 
+from mlpipelines.model.databricks_libraries import (
+    EggLibrary,
+    JarLibrary,
+    MavenLibrary,
+    PyPiLibrary,
+    RCranLibrary,
+)
 from mlpipelines.model.environment import RunConfiguration
 
-__all__ = ["RunConfiguration"]
+__all__ = [
+    "EggLibrary",
+    "JarLibrary",
+    "MavenLibrary",
+    "PyPiLibrary",
+    "RCranLibrary",
+    "RunConfiguration",
+]
