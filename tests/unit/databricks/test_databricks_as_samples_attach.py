@@ -173,3 +173,10 @@ def test_attach_without_any_host_names_both_ways_to_give_one(monkeypatch):
     assert "DATABRICKS_HOST" in message
     assert "'db-nohost' or 'databricks_default'" in message
     assert "dapi-sample" not in message
+
+
+def test_runconfig_libraries_are_refused_with_the_arguments_to_use():
+    from mlpipelines.azureml.core.runconfig import RunConfiguration
+
+    with pytest.raises(UserErrorException, match="pass them as jar_libraries=, pypi_libraries="):
+        _jar_step(runconfig=RunConfiguration())
