@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -39,7 +39,7 @@ class DatabricksAttachConfiguration:
     """
 
     host: str | None
-    access_token: str
+    access_token: str = field(repr=False)  # a notebook that prints the config shows no token
     resource_group: str | None = None
     workspace_name: str | None = None
     resource_id: str | None = None

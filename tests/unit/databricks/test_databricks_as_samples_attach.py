@@ -180,3 +180,11 @@ def test_runconfig_libraries_are_refused_with_the_arguments_to_use():
 
     with pytest.raises(UserErrorException, match="pass them as jar_libraries=, pypi_libraries="):
         _jar_step(runconfig=RunConfiguration())
+
+
+def test_printing_the_configuration_shows_no_token():
+    config = DatabricksCompute.attach_configuration(
+        resource_group="my-rg", workspace_name="my-dbx", access_token="dapi-do-not-print"
+    )
+    assert "dapi-do-not-print" not in repr(config)
+    assert "my-dbx" in repr(config)
