@@ -52,3 +52,8 @@ class StepRunError(MlPipelinesError, RuntimeError):
 
 class ActivityFailedException(MlPipelinesError, RuntimeError):
     """A pipeline run ended failed (the old SDK's name, raised by wait_for_completion)."""
+
+
+class AzureOnlyServiceError(UserErrorException):
+    """An Azure-only service (AutoML, HyperDrive, Kusto, Batch, Data Factory, Open Datasets)
+    was used; the message names the Airflow-native way to do the same."""

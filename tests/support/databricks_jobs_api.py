@@ -5,7 +5,8 @@ Serves ``runs/submit``, ``runs/get``, ``runs/get-output`` and ``runs/cancel`` un
 and plays a scripted outcome per run name (else the default one). Also the DBFS API 2.0
 (``put``, ``create``/``add-block``/``close``, ``get-status``) over files kept in memory, with
 DBFS's 1 MB limit per ``put`` and per block. And a SQL warehouse's Statement Execution API
-(``sql/statements``), played by ``WarehouseStandIn`` on DuckDB.
+(``sql/statements``), played by ``WarehouseStandIn`` on DuckDB. A submit whose tasks'
+``libraries`` are not shaped as the public Jobs API 2.1/2.2 says is refused with 400.
 """
 
 from __future__ import annotations
@@ -130,6 +131,9 @@ class JobsApiStandIn:
             if endpoint.startswith("sql/statements"):
                 return self.warehouse.handle(method, endpoint, body)
             if (method, endpoint) == ("POST", "runs/submit"):
+                refused = libraries_problem(body)
+                if refused:
+                    return 400, {"error_code": "INVALID_PARAMETER_VALUE", "message": refused}
                 return 200, {"run_id": self._submit(body)}
             run = self._run(body)
             if run is None:
@@ -232,6 +236,53 @@ class JobsApiStandIn:
                 {"run_id": run.task_run_id, "task_key": task.get("task_key"), "state": state}
             ],
         }
+
+
+# The Jobs API 2.1/2.2 ``Library`` object: exactly one of these keys; a string for the file
+# kinds, an object with these fields (the first required) for the package kinds.
+_LIBRARY_FILES = ("jar", "egg", "whl", "requirements")
+_LIBRARY_PACKAGES = {
+    "pypi": ("package", "repo"),
+    "maven": ("coordinates", "repo", "exclusions"),
+    "cran": ("package", "repo"),
+}
+
+
+def libraries_problem(body: dict[str, Any]) -> str | None:
+    """What is wrong with the ``libraries`` of a runs/submit body's tasks, as Databricks
+    would refuse it (None when they are well formed). Libraries belong to a task, not the run."""
+    if "libraries" in body:
+        return "libraries is a field of each task in runs/submit, not of the run"
+    for task in body.get("tasks") or []:
+        libraries = task.get("libraries", [])
+        if not isinstance(libraries, list):
+            return f"task {task.get('task_key')}: libraries must be an array"
+        for library in libraries:
+            problem = _library_problem(library)
+            if problem:
+                return f"task {task.get('task_key')}: library {library!r}: {problem}"
+    return None
+
+
+def _library_problem(library: Any) -> str | None:
+    if not isinstance(library, dict) or len(library) != 1:
+        return "a library is an object with exactly one of " + ", ".join(
+            [*_LIBRARY_FILES, *_LIBRARY_PACKAGES]
+        )
+    ((kind, value),) = library.items()
+    if kind in _LIBRARY_FILES:
+        return None if isinstance(value, str) and value else f"{kind} must be a path"
+    if kind not in _LIBRARY_PACKAGES:
+        return f"unknown library type {kind!r}"
+    fields = _LIBRARY_PACKAGES[kind]
+    if not isinstance(value, dict) or set(value) - set(fields):
+        return f"{kind} takes the fields {', '.join(fields)}"
+    if not isinstance(value.get(fields[0]), str) or not value[fields[0]]:
+        return f"{kind}.{fields[0]} is required"
+    exclusions = value.get("exclusions", [])
+    if not isinstance(exclusions, list) or not all(isinstance(e, str) for e in exclusions):
+        return f"{kind}.exclusions must be an array of strings"
+    return None
 
 
 def _handler(api: JobsApiStandIn) -> type[BaseHTTPRequestHandler]:

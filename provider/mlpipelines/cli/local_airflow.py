@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from mlpipelines.model.workspace import Workspace
+from mlpipelines.translate.dag_discovery import DAG_DISCOVERY_CALLABLE
 from mlpipelines.translate.spec import LOADER_DAG_FILE, LOADER_DAG_SOURCE
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
@@ -117,6 +118,8 @@ class LocalAirflow:
                 "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
                 "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "5",
                 "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
+                # Also parse pipeline files that never mention Airflow (migrated AML code).
+                "AIRFLOW__CORE__MIGHT_CONTAIN_DAG_CALLABLE": DAG_DISCOVERY_CALLABLE,
             }
         )
         return env

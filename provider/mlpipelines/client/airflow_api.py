@@ -1,8 +1,17 @@
-"""A small client for Airflow's REST API v2: auth, DAG runs, task instances, XCom, logs."""
+"""A small client for Airflow's REST API v2: auth, DAG runs, task instances, XCom, logs.
+
+Calls ride out a busy or restarting Airflow: a call that times out, cannot connect or is
+answered 429/5xx is sent again with exponential backoff when sending it twice does no harm
+(reads, PUT/PATCH/DELETE, and a trigger whose run id the client chose: a repeat that finds
+the run made answers 409, and the client reads that run).
+"""
 
 from __future__ import annotations
 
+import random
+import secrets
 import time
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
@@ -15,6 +24,15 @@ NO_URL = (
     "add airflow_url to the config or set MLPIPELINES_AIRFLOW_URL"
 )
 FINISHED_RUN_STATES = frozenset({"success", "failed"})
+# Answers that mean "not now": a retried call may succeed (a busy SQLite writer lock comes
+# back as 500 or as a slow answer).
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+# Long enough for a local Airflow whose four processes queue on one SQLite writer.
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+DEFAULT_ATTEMPTS = 5
+DEFAULT_BACKOFF_SECONDS = 0.5
+MAX_BACKOFF_SECONDS = 8.0
 
 
 class AirflowApiError(MlPipelinesError, RuntimeError):
@@ -30,6 +48,16 @@ class AirflowApiError(MlPipelinesError, RuntimeError):
             f"{response.request.method} {response.request.url.path} -> "
             f"{response.status_code}: {self.detail}"
         )
+
+
+class AirflowUnavailableError(MlPipelinesError, ConnectionError):
+    """Airflow did not answer (timeouts, refused connections, 5xx) on any try of a call."""
+
+
+def new_dag_run_id() -> str:
+    """A run id the client chooses before triggering, so a trigger sent twice makes one run."""
+    now = datetime.now(timezone.utc).isoformat()
+    return f"manual__{now}_{secrets.token_hex(3)}"
 
 
 def _q(value: str) -> str:
@@ -54,12 +82,16 @@ class AirflowApi:
         username: str | None = None,
         password: str | None = None,
         token: str | None = None,
-        timeout: float = 30.0,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        attempts: int = DEFAULT_ATTEMPTS,
+        backoff: float = DEFAULT_BACKOFF_SECONDS,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._username = username
         self._password = password
         self._token = token
+        self._attempts = max(1, attempts)
+        self._backoff = backoff
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout)
 
     @classmethod
@@ -79,29 +111,60 @@ class AirflowApi:
     # -- plumbing -----------------------------------------------------------------------------
     def token(self) -> str | None:
         if self._token is None and self._username is not None:
-            response = self._http.post(
-                "/auth/token", json={"username": self._username, "password": self._password}
+            # Asking for a token twice is harmless: retried like a read.
+            response = self._send(
+                "POST",
+                "/auth/token",
+                retry=True,
+                json={"username": self._username, "password": self._password},
             )
             if response.status_code >= 400:
                 raise AirflowApiError(response)
             self._token = response.json()["access_token"]
         return self._token
 
-    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """One call with the bearer token; a 401 refreshes the token once."""
+    def request(
+        self, method: str, path: str, retry: bool | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """One call with the bearer token; a 401 refreshes the token once. ``retry`` (by
+        default: for methods that may safely be sent twice) retries timeouts and 429/5xx."""
         for attempt in (1, 2):
             token = self.token()
             headers = {
                 **kwargs.pop("headers", {}),
                 **({"Authorization": f"Bearer {token}"} if token else {}),
             }
-            response = self._http.request(method, path, headers=headers, **kwargs)
+            response = self._send(method, path, retry=retry, headers=headers, **kwargs)
             if response.status_code == 401 and attempt == 1 and self._username is not None:
                 self._token = None
                 kwargs["headers"] = {k: v for k, v in headers.items() if k != "Authorization"}
                 continue
             return response
         return response
+
+    def _send(self, method: str, path: str, retry: bool | None, **kwargs: Any) -> httpx.Response:
+        """Send, and again after a pause (doubling, with jitter) while Airflow is busy: for
+        a call that may be repeated, on a timeout, a dropped connection or 429/5xx; for any
+        call, when the connection was refused (nothing reached Airflow)."""
+        repeatable = method.upper() in IDEMPOTENT_METHODS if retry is None else retry
+        pause = self._backoff
+        for attempt in range(1, self._attempts + 1):
+            last = attempt == self._attempts
+            try:
+                response = self._http.request(method, path, **kwargs)
+            except httpx.TransportError as exc:
+                if last or not (repeatable or isinstance(exc, httpx.ConnectError)):
+                    raise AirflowUnavailableError(
+                        f"Airflow at {self.base_url} did not answer {method} {path} "
+                        f"({attempt} tr{'y' if attempt == 1 else 'ies'}): "
+                        f"{type(exc).__name__} {exc}".rstrip()
+                    ) from exc
+            else:
+                if last or not repeatable or response.status_code not in RETRY_STATUSES:
+                    return response
+            time.sleep(min(pause, MAX_BACKOFF_SECONDS) * random.uniform(0.75, 1.25))
+            pause *= 2
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """A call whose error status raises AirflowApiError; returns the JSON body."""
@@ -138,13 +201,26 @@ class AirflowApi:
         note: str | None = None,
         run_id: str | None = None,
     ) -> dict[str, Any]:
-        """Start a DAG run with ``conf``; Airflow refuses params of the wrong type (400)."""
-        body: dict[str, Any] = {"logical_date": None, "conf": conf or {}}
+        """Start a DAG run with ``conf``; Airflow refuses params of the wrong type (400).
+
+        The run id is chosen here (``run_id`` or a new one) before the first try, so a
+        trigger retried after Airflow made the run (its answer lost to a timeout or a 5xx)
+        is answered 409 and the run made is returned: one run, however many tries.
+        """
+        run_id = run_id or new_dag_run_id()
+        body: dict[str, Any] = {"logical_date": None, "conf": conf or {}, "dag_run_id": run_id}
         if note:
             body["note"] = note
-        if run_id:
-            body["dag_run_id"] = run_id
-        return self.call("POST", f"/api/v2/dags/{_q(dag_id)}/dagRuns", json=body)
+        path = f"/api/v2/dags/{_q(dag_id)}/dagRuns"
+        response = self.request("POST", path, retry=True, json=body)
+        if response.status_code == 409:
+            run = self.get_run(dag_id, run_id)
+            if (run.get("conf") or {}) == (conf or {}):
+                return run
+        if response.status_code >= 400:
+            raise AirflowApiError(response)
+        result: dict[str, Any] = response.json()
+        return result
 
     def get_run(self, dag_id: str, run_id: str) -> dict[str, Any]:
         return self.call("GET", f"/api/v2/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}")

@@ -57,3 +57,18 @@ def remove_airflow_objects(workspace: Any, record: dict[str, Any]) -> None:
                 f"compute target '{record['name']}': Airflow refused to delete {path} "
                 f"({response.status_code}): {response.text}"
             )
+
+
+def read_connection(workspace: Any, conn_id: str) -> dict[str, Any] | None:
+    """An Airflow connection's fields (its secrets hidden by Airflow), None if it is absent."""
+    api = AirflowApi.from_workspace(workspace)
+    response = api.request("GET", f"/api/v2/connections/{quote(conn_id, safe='')}")
+    if response.status_code == 404:
+        return None
+    if response.status_code >= 400:
+        raise ComputeTargetException(
+            f"could not read the Airflow connection '{conn_id}' "
+            f"({response.status_code}): {response.text}"
+        )
+    result: dict[str, Any] = response.json()
+    return result

@@ -3,27 +3,43 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from mlpipelines.errors import ComputeTargetException, UserErrorException
 from mlpipelines.model.compute import ComputeTarget
 from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
-from mlpipelines.model.steps import Step
+from mlpipelines.model.databricks_libraries import (
+    EggLibrary,
+    JarLibrary,
+    MavenLibrary,
+    PyPiLibrary,
+    RCranLibrary,
+    jobs_api_libraries,
+)
+from mlpipelines.model.steps import Step, warn_ignored_hash_paths
 from mlpipelines.records import ArgumentToken, DatabricksSettings, DatabricksTask
 from mlpipelines.records.numbers import is_whole
 
 DEFAULT_DATABRICKS_CONN_ID = "databricks_default"
+DATABRICKS_HOST_ENV = "DATABRICKS_HOST"
+# The old SDK's new-cluster defaults (an old runtime: name a current one for a real workspace).
+DEFAULT_SPARK_VERSION = "4.0.x-scala2.11"
+DEFAULT_NODE_TYPE = "Standard_D3_v2"
 _DATA = (DataReference, PipelineData, DataInput)
 
 
 @dataclass(frozen=True)
 class DatabricksAttachConfiguration:
-    """What attaching a Databricks workspace needs: where it is and the token to call it with."""
+    """What attaching a Databricks workspace needs: where it is and the token to call it with.
 
-    host: str
-    access_token: str
+    ``host`` None means: found when attached (``DATABRICKS_HOST``, else the host of an
+    Airflow connection already named after the target or ``databricks_default``).
+    """
+
+    host: str | None
+    access_token: str = field(repr=False)  # a notebook that prints the config shows no token
     resource_group: str | None = None
     workspace_name: str | None = None
     resource_id: str | None = None
@@ -33,7 +49,12 @@ class DatabricksAttachConfiguration:
         target's record (without the token)."""
         from mlpipelines.model.compute import _new_record, _register
 
-        connection = {"connection_id": name, **databricks_connection_fields(self)}
+        where = self.host or os.environ.get(DATABRICKS_HOST_ENV) or None
+        if where is not None:
+            fields = databricks_connection_fields(where, self.access_token)
+        else:
+            fields = _fields_of_existing_connection(workspace, name, self.access_token)
+        connection = {"connection_id": name, **fields}
         record = _new_record(name, "Databricks", {"host": connection["host"]}, pool=None)
         record["conn_id"] = name
         return _register(workspace, record, slots=None, connection=connection)
@@ -57,42 +78,67 @@ class DatabricksCompute(ComputeTarget):
     ) -> DatabricksAttachConfiguration:
         """The configuration ``ComputeTarget.attach`` turns into a ``databricks`` connection.
 
-        ``host`` is the workspace URL (``https://adb-1.azuredatabricks.net``); the old SDK
-        found it from the Azure resource, which does not exist here.
+        ``host`` is the workspace URL (``https://adb-1.azuredatabricks.net``). The old SDK
+        found it from ``resource_group`` and ``workspace_name`` in Azure; here, without
+        ``host``, it comes from ``DATABRICKS_HOST`` (the Databricks SDK's convention) or an
+        Airflow connection that already names the workspace.
         """
         if not access_token:
             raise ComputeTargetException(
                 "DatabricksCompute.attach_configuration needs access_token (a personal "
                 "access token of the workspace)"
             )
-        if not host:
-            raise ComputeTargetException(
-                "DatabricksCompute.attach_configuration needs host, the workspace URL "
-                "(e.g. https://adb-1234.5.azuredatabricks.net)"
-            )
         return DatabricksAttachConfiguration(
             host, access_token, resource_group, workspace_name, resource_id
         )
 
 
-def databricks_connection_fields(config: DatabricksAttachConfiguration) -> dict[str, Any]:
-    """The Airflow connection fields for an attach configuration.
+def databricks_connection_fields(host: str, access_token: str) -> dict[str, Any]:
+    """The Airflow connection fields for a workspace URL and token.
 
     The provider's hook keeps only the hostname of a host given with a scheme, and builds its
     URLs from ``schema`` and ``port``: so scheme and port must go to their own fields.
     """
-    given = config.host.strip()
+    given = host.strip()
     parts = urlsplit(given if "://" in given else f"https://{given}")
     if not parts.hostname:
-        raise ComputeTargetException(f"Databricks host {config.host!r} has no host name")
+        raise ComputeTargetException(f"Databricks host {host!r} has no host name")
     return {
         "conn_type": "databricks",
         "host": parts.hostname,
         "port": parts.port,
         "schema": parts.scheme or "https",
         "login": "",
-        "password": config.access_token,
+        "password": access_token,
     }
+
+
+def _fields_of_existing_connection(workspace: Any, name: str, token: str) -> dict[str, Any]:
+    """Where an Airflow connection named ``name`` (or ``databricks_default``) points, with
+    the new token; a clear error naming both ways when there is none."""
+    candidates = (
+        [name] if name == DEFAULT_DATABRICKS_CONN_ID else [name, DEFAULT_DATABRICKS_CONN_ID]
+    )
+    if workspace.airflow_url:
+        from mlpipelines.client.compute_admin import read_connection
+
+        for conn_id in candidates:
+            existing = read_connection(workspace, conn_id)
+            if existing and existing.get("host"):
+                return {
+                    "conn_type": "databricks",
+                    "host": existing["host"],
+                    "port": existing.get("port"),
+                    "schema": existing.get("schema") or "https",
+                    "login": "",
+                    "password": token,
+                }
+    raise ComputeTargetException(
+        f"Databricks compute '{name}': no workspace URL; set {DATABRICKS_HOST_ENV} (e.g. "
+        "https://adb-1234.5.azuredatabricks.net), or create the Airflow connection "
+        f"{' or '.join(repr(c) for c in candidates)} with the workspace's host first, "
+        "or pass host= to DatabricksCompute.attach_configuration"
+    )
 
 
 def databricks_conn_id(compute_target: Any) -> str:
@@ -108,7 +154,8 @@ class DatabricksStep(Step):
     """A one-time run of a notebook, a Python script or a jar on a Databricks workspace.
 
     The run uses a new job cluster (``spark_version``, ``node_type`` and ``num_workers`` or
-    ``min_workers``/``max_workers``) or the cluster ``existing_cluster_id``. Each input and
+    ``min_workers``/``max_workers``; the first two default to the old SDK's values) or the
+    cluster ``existing_cluster_id``, with the ``*_libraries`` installed on it. Each input and
     output is passed to a notebook as a widget named after it (as the old SDK did); data may
     also stand in ``notebook_params``, ``python_script_params`` or ``jar_params``, and is
     passed as a URI.
@@ -147,6 +194,13 @@ class DatabricksStep(Step):
         version: str | None = None,
         permit_cluster_restart: bool | None = None,
         deferrable: bool | None = None,
+        maven_libraries: list[MavenLibrary] | None = None,
+        pypi_libraries: list[PyPiLibrary] | None = None,
+        egg_libraries: list[EggLibrary] | None = None,
+        jar_libraries: list[JarLibrary] | None = None,
+        rcran_libraries: list[RCranLibrary] | None = None,
+        hash_paths: list[str] | None = None,
+        runconfig: Any = None,
     ) -> None:
         super().__init__(
             name=name,
@@ -211,6 +265,24 @@ class DatabricksStep(Step):
         self.run_name = run_name
         self.timeout_seconds = timeout_seconds
         self.permit_cluster_restart = permit_cluster_restart
+        if runconfig is not None:
+            raise UserErrorException(
+                f"DatabricksStep '{name}': runconfig is not read for Databricks libraries; "
+                "pass them as jar_libraries=, pypi_libraries=, maven_libraries=, "
+                "egg_libraries= or rcran_libraries="
+            )
+        if hash_paths:
+            warn_ignored_hash_paths(name)
+        self.libraries = jobs_api_libraries(
+            name,
+            {
+                "jar_libraries": jar_libraries,
+                "egg_libraries": egg_libraries,
+                "pypi_libraries": pypi_libraries,
+                "maven_libraries": maven_libraries,
+                "rcran_libraries": rcran_libraries,
+            },
+        )
         self._check_notebook_data()
 
     @property
@@ -276,6 +348,7 @@ class DatabricksStep(Step):
                 run_name=self.run_name,
                 timeout_seconds=self.timeout_seconds,
                 permit_cluster_restart=self.permit_cluster_restart,
+                libraries=self.libraries,
             ),
             # How the task waits, not what the run makes: outside "databricks", which is
             # part of the reuse key.
@@ -313,11 +386,8 @@ def _new_cluster(
                 f"({', '.join(spec_given)}), not both"
             )
         return None
-    if spark_version is None or node_type is None:
-        raise UserErrorException(
-            f"DatabricksStep '{step}': no cluster; give existing_cluster_id, or spark_version, "
-            "node_type and num_workers (or min_workers and max_workers) for a new job cluster"
-        )
+    spark_version = spark_version or DEFAULT_SPARK_VERSION
+    node_type = node_type or DEFAULT_NODE_TYPE
     autoscale = min_workers is not None or max_workers is not None
     if num_workers is not None and autoscale:
         raise UserErrorException(

@@ -17,6 +17,7 @@ from mlpipelines.model.dataset import AbstractDataset, DatasetConsumptionConfig
 from mlpipelines.model.dataset_sources import data_path_input
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.steps import PythonScriptStep, Step
+from mlpipelines.model.usql_checks import usql_problems
 from mlpipelines.records.paths import clean_relative_path
 
 _SCALARS = (str, int, float, bool)
@@ -209,6 +210,7 @@ def step_problems(
     found = [problem for check in _STEP_CHECKS for problem in check(data)]
     if step.script_name is not None or isinstance(step, PythonScriptStep):
         found += _script_problems(step, checked)
+    found += usql_problems(step)
     return [Problem(kind, step.name, message) for kind, message in found]
 
 

@@ -125,9 +125,11 @@ class DatabricksSettings:
     run_name: str | None = None
     timeout_seconds: int | None = None
     permit_cluster_restart: bool | None = None
+    # Jobs API ``libraries`` entries ({"jar": ...}, {"pypi": {...}}, ...), in the order given.
+    libraries: tuple[dict[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "conn_id": self.conn_id,
             "existing_cluster_id": self.existing_cluster_id,
             "new_cluster": self.new_cluster,
@@ -136,6 +138,10 @@ class DatabricksSettings:
             "timeout_seconds": self.timeout_seconds,
             "permit_cluster_restart": self.permit_cluster_restart,
         }
+        # Only when there are some: the reuse keys of steps without libraries stay as they were.
+        if self.libraries:
+            data["libraries"] = [dict(library) for library in self.libraries]
+        return data
 
     def reuse_component(self) -> dict[str, Any]:
         """What decides the run's result: all but the connection (the compute target, a
@@ -152,6 +158,7 @@ class DatabricksSettings:
             data.get("run_name"),
             data.get("timeout_seconds"),
             data.get("permit_cluster_restart"),
+            tuple(dict(library) for library in data.get("libraries") or ()),
         )
 
 

@@ -15,6 +15,7 @@ import duckdb
 
 from mlpipelines.errors import StepRunError, UserErrorException
 from mlpipelines.records import ArgumentToken, DatasetInput, StepDefinition, StepInput
+from mlpipelines.records.usql import find_usql
 from mlpipelines.reuse.decision import ReuseCheck
 from mlpipelines.runtime.artifacts import save_summary
 from mlpipelines.runtime.outputs import discard_outputs
@@ -31,32 +32,6 @@ FOLDER_CSV_SUFFIXES = (".csv", ".tsv")
 _LEADING_SPACE_AND_COMMENTS = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
 _DUCKDB_LINE = re.compile(r"^LINE (\d+):", re.M)
 _GETVARIABLE = re.compile(r"getvariable\s*\(\s*'([^']*)'\s*\)", re.I)
-
-# (pattern, the U-SQL construct, what to write instead); {inputs}, {outputs} and {params}
-# are filled with the step's own names.
-_USQL = (
-    (
-        re.compile(r"\bEXTRACT\b[^;]*?\bUSING\s+Extractors\s*\.", re.I),
-        "EXTRACT ... USING Extractors",
-        "each input is already a view named after it (here: {inputs}); SELECT ... FROM it",
-    ),
-    (
-        re.compile(r"\bOUTPUT\b[^;]*?\bTO\b[^;]*?\bUSING\s+Outputters\s*\.", re.I),
-        "OUTPUT ... TO ... USING Outputters",
-        "create a view or table named after each output (here: {outputs}), "
-        "CREATE VIEW <output> AS SELECT ...; it is written as Parquet",
-    ),
-    (
-        re.compile(r"^[ \t]*@\w+\s*=", re.M),
-        "@rowset = ...",
-        "name an intermediate result with CREATE VIEW <name> AS SELECT ...",
-    ),
-    (
-        re.compile(r"\bDECLARE\s+(?:EXTERNAL\s+)?@\w+", re.I),
-        "DECLARE @name",
-        "read a parameter with getvariable('name') (params here: {params})",
-    ),
-)
 
 
 def run_analytics_step(definition: StepDefinition, ctx: StepContext) -> StepResult:
@@ -118,22 +93,17 @@ def read_script(definition: StepDefinition, check: ReuseCheck) -> str:
 
 def refuse_usql(definition: StepDefinition, sql: str, dialect: str = "DuckDB SQL") -> None:
     """Raise StepRunError saying what to write instead when the script is U-SQL."""
-    found = []
-    names = {
-        "inputs": ", ".join(s.name for s in definition.inputs) or "none",
-        "outputs": ", ".join(s.name for s in definition.outputs) or "none",
-        "params": ", ".join(definition.params) or "none",
-    }
-    for pattern, construct, instead in _USQL:
-        match = pattern.search(sql)
-        if match:
-            line = sql.count("\n", 0, match.start()) + 1
-            found.append((line, f"  - line {line}, {construct}: {instead.format(**names)}"))
+    found = find_usql(
+        sql,
+        ", ".join(s.name for s in definition.inputs),
+        ", ".join(s.name for s in definition.outputs),
+        ", ".join(definition.params),
+    )
     if found:
         raise StepRunError(
             f"step '{definition.name}': {definition.script_name} is U-SQL, which this "
             f"step does not run; write {dialect} instead:\n"
-            + "\n".join(advice for _, advice in sorted(found))
+            + "\n".join(f"  - line {c.line}, {c.construct}: {c.instead}" for c in found)
         )
 
 

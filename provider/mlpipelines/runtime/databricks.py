@@ -270,6 +270,8 @@ def submit_body(
         task["existing_cluster_id"] = spec.existing_cluster_id
     else:
         task["new_cluster"] = spec.new_cluster
+    if spec.libraries:
+        task["libraries"] = [dict(library) for library in spec.libraries]
     arguments = [value(t) for t in definition.arguments]
     if task_spec.kind == "notebook_task":
         params = {k: value(t) for k, t in definition.params.items()}

@@ -79,7 +79,7 @@ def _run(definition: StepDefinition, ctx: StepContext, **kwargs: Any) -> Any:
     [
         ({**CLUSTER}, "none of them given"),
         ({**CLUSTER, "notebook_path": "/a", "python_script_path": "dbfs:/b.py"}, "and"),
-        ({"notebook_path": "/a"}, "no cluster"),
+        ({"notebook_path": "/a"}, "num_workers"),
         ({"notebook_path": "/a", "spark_version": "15.4", "node_type": "x"}, "num_workers"),
         ({**CLUSTER, "notebook_path": "/a", "existing_cluster_id": "c-1"}, "not both"),
         ({**CLUSTER, "notebook_path": "/a", "min_workers": 1, "max_workers": 3}, "not both"),
@@ -99,8 +99,7 @@ def test_notebook_data_must_be_declared():
 
 
 def test_host_with_scheme_and_port_becomes_separate_connection_fields():
-    local = DatabricksCompute.attach_configuration(host="http://127.0.0.1:8555", access_token="t")
-    assert databricks_connection_fields(local) == {
+    assert databricks_connection_fields("http://127.0.0.1:8555", "t") == {
         "conn_type": "databricks",
         "host": "127.0.0.1",
         "port": 8555,
@@ -108,26 +107,19 @@ def test_host_with_scheme_and_port_becomes_separate_connection_fields():
         "login": "",
         "password": "t",
     }
-    azure = DatabricksCompute.attach_configuration(
-        host="https://adb-1.azuredatabricks.net", access_token="dapi1"
-    )
-    fields = databricks_connection_fields(azure)
+    fields = databricks_connection_fields("https://adb-1.azuredatabricks.net", "dapi1")
     assert (fields["host"], fields["port"], fields["schema"]) == (
         "adb-1.azuredatabricks.net",
         None,
         "https",
     )
-    bare = databricks_connection_fields(
-        DatabricksCompute.attach_configuration(host="adb-2.azuredatabricks.net", access_token="x")
-    )
+    bare = databricks_connection_fields("adb-2.azuredatabricks.net", "x")
     assert (bare["host"], bare["schema"]) == ("adb-2.azuredatabricks.net", "https")
 
 
-def test_attach_without_token_or_host_is_a_clear_error():
+def test_attach_without_token_is_a_clear_error():
     with pytest.raises(ComputeTargetException, match="access_token"):
         DatabricksCompute.attach_configuration(host="https://adb-1.azuredatabricks.net")
-    with pytest.raises(ComputeTargetException, match="needs host"):
-        DatabricksCompute.attach_configuration(access_token="t")
 
 
 def test_plan_holds_cluster_task_and_connection(tmp_path):

@@ -191,8 +191,11 @@ def test_an_unknown_getvariable_is_refused_before_any_statement(ws, tmp_path, jo
 
 
 def test_usql_is_refused_saying_to_write_databricks_sql(ws, tmp_path, jobs_api):
+    step = _step(ws, tmp_path, "CREATE VIEW totals AS SELECT 1 AS x;")
+    definition = _definition(ws, step)
+    # Validation refuses U-SQL first; the task refuses a script changed into U-SQL since.
     sql = '@rows = EXTRACT a int FROM "x.csv" USING Extractors.Csv();\n'
-    definition = _definition(ws, _step(ws, tmp_path, sql))
+    (Path(step.source_folder) / "report.sql").write_text(sql)
     with pytest.raises(StepRunError, match="write Databricks SQL instead"):
         _operator(definition).run_step(_context())
     assert jobs_api.warehouse.bodies == []

@@ -223,14 +223,18 @@ OUTPUT @rows TO "/totals.csv" USING Outputters.Csv();
 """
     step = _step(
         src,
-        usql,
+        "CREATE VIEW totals AS SELECT 1 AS x;\n",
         inputs=[_sales_reference(f"{data_dir}/sales.csv")],
         outputs=[PipelineData("totals")],
         params={"min_amount": 1.0},
     )
+    definition = _definitions(step)["summarize"]
+    # Validation refuses U-SQL before a run (tests/unit/model/test_usql_refused_early.py);
+    # the task still refuses a script changed into U-SQL since.
+    (src / "summarize.sql").write_text(usql, encoding="utf-8")
     ctx = _context()
     with pytest.raises(StepRunError) as refused:
-        run_analytics_step(_definitions(step)["summarize"], ctx)
+        run_analytics_step(definition, ctx)
     message = str(refused.value)
     assert "step 'summarize': summarize.sql is U-SQL" in message
     assert "line 3, EXTRACT ... USING Extractors: each input is already a view" in message

@@ -1,6 +1,13 @@
 """``azureml.core.runconfig``."""
 
 from mlpipelines.model.conda_dependencies import CondaDependencies
+from mlpipelines.model.databricks_libraries import (
+    EggLibrary,
+    JarLibrary,
+    MavenLibrary,
+    PyPiLibrary,
+    RCranLibrary,
+)
 from mlpipelines.model.environment import (
     DEFAULT_CPU_IMAGE,
     DEFAULT_GPU_IMAGE,
@@ -13,5 +20,10 @@ __all__ = [
     "DEFAULT_GPU_IMAGE",
     "CondaDependencies",
     "DockerConfiguration",
+    "EggLibrary",
+    "JarLibrary",
+    "MavenLibrary",
+    "PyPiLibrary",
+    "RCranLibrary",
     "RunConfiguration",
 ]

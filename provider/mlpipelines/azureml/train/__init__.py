@@ -1,0 +1,1 @@
+"""``azureml.train``: Azure-only training services, importable and refused on use."""
