@@ -8,6 +8,11 @@ from dataclasses import dataclass
 class MlPipelinesError(Exception):
     """Base of every error mlpipelines raises on purpose: its message is meant for the user."""
 
+    @property
+    def message(self) -> str:
+        """The message, as the old SDK's exceptions expose it (``e.message``)."""
+        return str(self)
+
 
 @dataclass(frozen=True)
 class Problem:

@@ -61,6 +61,16 @@ class DockerSection:
         self.enabled = bool(value)
 
 
+class SparkSection:
+    """``env.spark``: Spark packages and repositories a step asks for; kept with the
+    environment (a DatabricksStep takes its libraries as ``*_libraries=``)."""
+
+    def __init__(self) -> None:
+        self.repositories: list[str] = []
+        self.packages: list[Any] = []
+        self.precache_packages = True
+
+
 class DockerConfiguration:
     """``DockerConfiguration(use_docker=True)`` (``run_config.docker``): kept; the compute
     target decides whether a step runs in a container."""
@@ -86,6 +96,7 @@ class Environment:
         self.version: str | None = None
         self.python = PythonSection()
         self.docker = DockerSection()
+        self.spark = SparkSection()
         self.environment_variables: dict[str, str] = {}
         self.inferencing_stack_version: str | None = None
 
@@ -117,6 +128,38 @@ class Environment:
                 env.python.conda_dependencies.add_pip_package(text)
         if pip_version:
             env.python.conda_dependencies.add_conda_package(f"pip={pip_version}")
+        return env
+
+    @staticmethod
+    def from_docker_image(
+        name: str,
+        image: str,
+        container_registry: Any = None,
+        conda_specification: str | os.PathLike[str] | None = None,
+        pip_requirements: str | os.PathLike[str] | None = None,
+    ) -> Environment:
+        """An environment whose image is ``image`` (the step image on pod and container
+        targets), with the packages of a conda or pip file if given."""
+        env = _with_packages(name, conda_specification, pip_requirements)
+        env.docker.base_image = image
+        env.docker.base_image_registry = container_registry
+        return env
+
+    @staticmethod
+    def from_dockerfile(
+        name: str,
+        dockerfile: str | os.PathLike[str],
+        conda_specification: str | os.PathLike[str] | None = None,
+        pip_requirements: str | os.PathLike[str] | None = None,
+    ) -> Environment:
+        """An environment described by a Dockerfile (a path or its text). Nothing builds
+        images here: the Dockerfile is kept, and the step runs on its target's own image."""
+        env = _with_packages(name, conda_specification, pip_requirements)
+        text = str(dockerfile)
+        if "\n" not in text and Path(text).is_file():
+            text = Path(text).read_text(encoding="utf-8")
+        env.docker.base_image = None
+        env.docker.base_dockerfile = text
         return env
 
     def clone(self, new_name: str) -> Environment:
@@ -222,3 +265,15 @@ def _registry(workspace: Any) -> Any:
     from mlpipelines.storage.versioned_records import VersionedRecords, default_store
 
     return VersionedRecords(default_store(workspace), REGISTRY, "environment")
+
+
+def _with_packages(
+    name: str,
+    conda_specification: str | os.PathLike[str] | None,
+    pip_requirements: str | os.PathLike[str] | None,
+) -> Environment:
+    if conda_specification is not None:
+        return Environment.from_conda_specification(name, conda_specification)
+    if pip_requirements is not None:
+        return Environment.from_pip_requirements(name, pip_requirements)
+    return Environment(name)

@@ -168,6 +168,15 @@ class Workspace(Deployment):
             targets[record["name"]] = ComputeTarget(self, record["name"])
         return targets
 
+    def get_default_compute_target(self, type: str = "CPU") -> Any:
+        """The target steps run on when they name none: ``local``, a process on the Airflow
+        worker, for "CPU" and "GPU" alike (GPUs are the worker's own)."""
+        from mlpipelines.model.compute import LOCAL_COMPUTE
+
+        if str(type).upper() not in ("CPU", "GPU"):
+            raise UserErrorException(f"compute type must be 'CPU' or 'GPU', not {type!r}")
+        return LOCAL_COMPUTE
+
     @property
     def experiments(self) -> dict[str, Any]:
         """Experiments by name (filled by the client once runs are submitted)."""

@@ -1,0 +1,85 @@
+"""Small idioms the public AML v1 pipeline notebooks use, found by running their cells: the
+default compute target, ``e.message`` on SDK exceptions, environments from Docker images and
+Dockerfiles, and a run configuration's Spark section."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlpipelines.azureml.core import Environment, Workspace
+from mlpipelines.azureml.core.compute import ComputeTarget
+from mlpipelines.azureml.core.compute_target import ComputeTargetException
+from mlpipelines.azureml.core.runconfig import RunConfiguration
+from mlpipelines.azureml.pipeline.core import Pipeline
+from mlpipelines.azureml.pipeline.steps import PythonScriptStep
+from mlpipelines.errors import UserErrorException
+
+
+def test_default_compute_target_runs_steps_on_the_worker(tmp_path: Path) -> None:
+    ws = Workspace.from_config(_config(tmp_path))
+    target = ws.get_default_compute_target("CPU")
+    assert target.name == "local"
+    assert ws.get_default_compute_target(type="GPU").name == "local"
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "hello.py").write_text("print('hi')\n")
+    step = PythonScriptStep(
+        name="hello",
+        script_name="hello.py",
+        source_directory=str(tmp_path / "src"),
+        compute_target=target,
+    )
+    plan = Pipeline(workspace=ws, steps=[step]).plan()
+    assert (
+        plan.tasks[0].definition.compute is None
+        or plan.tasks[0].definition.compute.backend == "local"
+    )
+    with pytest.raises(UserErrorException, match="'CPU' or 'GPU'"):
+        ws.get_default_compute_target("TPU")
+
+
+def test_sdk_exceptions_carry_message_as_the_samples_read_it(tmp_path: Path) -> None:
+    ws = Workspace.from_config(_config(tmp_path))
+    try:
+        ComputeTarget(workspace=ws, name="adlacomp")
+    except ComputeTargetException as e:
+        assert "adlacomp" in e.message
+        assert e.message == str(e)
+    else:
+        pytest.fail("an unknown compute target must raise ComputeTargetException")
+
+
+def test_environment_from_docker_image_and_dockerfile(tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("scikit-learn\n")
+    env = Environment.from_docker_image(
+        "img", "python:3.12-slim", pip_requirements=str(requirements)
+    )
+    assert env.docker.base_image == "python:3.12-slim"
+    assert "scikit-learn" in env.python.conda_dependencies.pip_packages
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM python:3.12-slim\nRUN pip install numpy\n")
+    built = Environment.from_dockerfile("df", str(dockerfile))
+    assert built.docker.base_dockerfile.startswith("FROM python:3.12-slim")
+    assert built.docker.base_image is None
+    inline = Environment.from_dockerfile("inline", "FROM ubuntu\nRUN true\n")
+    assert inline.docker.base_dockerfile == "FROM ubuntu\nRUN true\n"
+
+
+def test_run_configuration_spark_section_is_kept() -> None:
+    run_config = RunConfiguration()
+    run_config.environment.spark.precache_packages = False
+    run_config.environment.spark.repositories.append("https://repo.example/maven")
+    assert run_config.environment.spark.repositories == ["https://repo.example/maven"]
+    assert run_config.environment.spark.precache_packages is False
+
+
+def _config(tmp_path: Path) -> str:
+    import json
+
+    home = tmp_path / "home"
+    home.mkdir()
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"home": str(home), "airflow_url": "http://127.0.0.1:9"}))
+    return str(path)
