@@ -27,6 +27,7 @@ from mlpipelines.client.schedule_specs import (
     watch_spec,
 )
 from mlpipelines.errors import UserErrorException
+from mlpipelines.publishing.experiments import note_experiment
 from mlpipelines.publishing.records import ACTIVE, DISABLED, RecordStore
 from mlpipelines.translate.spec import spec_digest, specs_folder
 
@@ -155,6 +156,8 @@ class Schedule:
             spec = watch_spec(self.workspace, self._record, published, datastore)
             if baseline:
                 _record_baseline(self.workspace, self._record, datastore)
+            # Its runs are the pipeline DAG's, started under the schedule's experiment name.
+            note_experiment(self._record["experiment_name"], published["dag_id"], self.workspace)
         api = AirflowApi.from_workspace(self.workspace)
         write_json_atomic(specs_folder(self.workspace) / f"{spec['dag_id']}.json", spec)
         wait_until_parsed(api, spec["dag_id"], f"spec:{spec_digest(spec)}")
