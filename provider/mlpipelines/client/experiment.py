@@ -95,7 +95,7 @@ class Experiment:
             conf["mlpipelines_tags"] = dict(tags)
         run = api.trigger(self.name, conf, note=git_note(git))
         note_experiment(self.name, self.name, self.workspace)
-        return PipelineRun(self, run["dag_run_id"], _api=api)
+        return PipelineRun(self, run["dag_run_id"], _api=api, _dag_id=self.name)
 
     def get_runs(self, **_: Any) -> Iterator[PipelineRun]:
         """The experiment's runs, newest first: its own DAG's, and runs of published
