@@ -45,6 +45,8 @@ _CLIENT_EXPORTS = {
     "PipelineEndpoint": "mlpipelines.client.pipeline_endpoint",
     "Schedule": "mlpipelines.client.schedule",
     "ScheduleRecurrence": "mlpipelines.client.recurrence",
+    "PipelineDraft": "mlpipelines.client.pipeline_draft",
+    "PortDataReference": "mlpipelines.client.port_data",
 }
 
 
@@ -74,10 +76,12 @@ __all__ = [
     "FileDataset",
     "Pipeline",
     "PipelineData",
+    "PipelineDraft",
     "PipelineEndpoint",
     "PipelineParameter",
     "PipelineRun",
     "PipelineValidationError",
+    "PortDataReference",
     "Problem",
     "PublishedPipeline",
     "PythonScriptStep",

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 
-from mlpipelines.azureml.core import Experiment, Workspace
+from mlpipelines.azureml.core import Experiment, Run, Workspace
 from mlpipelines.azureml.exceptions import ActivityFailedException
 from mlpipelines.azureml.pipeline.core import PipelineRun
 from mlpipelines.client.airflow_api import AirflowApiError
+from mlpipelines.errors import UserErrorException
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +24,7 @@ def _run(airflow, dag_id: str, conf: dict | None = None) -> PipelineRun:
     return PipelineRun(Experiment(ws, dag_id), run_id)
 
 
-def test_wait_for_completion_then_steps_metrics_logs(airflow, capsys):
+def test_wait_for_completion_then_steps_metrics_logs(airflow, capsys, tmp_path):
     run = _run(airflow, "hello_pipeline", {"greeting": "Servus"})
     assert run.wait_for_completion(show_output=True, timeout_seconds=300) == "Finished"
     shown = capsys.readouterr().out
@@ -44,6 +46,41 @@ def test_wait_for_completion_then_steps_metrics_logs(airflow, capsys):
     assert greet.get_metrics() == {}
     assert run.get_metrics()["shout"] == {"message_length": 13}
     assert run.get_details()["properties"]["conf"]["greeting"] == "Servus"
+    _inspect_as_the_samples_do(airflow, run, tmp_path)
+
+
+def _inspect_as_the_samples_do(airflow, first, tmp_path):
+    """What the old samples do with a finished run: look it up, read children, download an
+    output and the files it kept."""
+    ws = Workspace.from_config(airflow.home / "config.json")
+    experiment = Experiment(ws, "hello_pipeline")
+    pipeline_run = PipelineRun(experiment, first.id)
+    assert Run(experiment, first.id).get_status() == "Finished"
+    assert first.id in [r.id for r in experiment.get_runs()]
+    assert sorted(child.name for child in pipeline_run.get_children()) == ["greet", "shout"]
+
+    step_run = pipeline_run.find_step_run("greet")[0]
+    assert step_run.get_details()["status"] == "Finished"
+    port_data_reference = step_run.get_outputs()["message"].get_port_data_reference()
+    assert port_data_reference.datastore_name == "workspaceblobstore"
+    local = step_run.get_output_data("message").download(str(tmp_path / "download1"))
+    assert local == str(tmp_path / "download1" / port_data_reference.path_on_datastore)
+    assert (
+        tmp_path / "download1" / port_data_reference.path_on_datastore / "message.txt"
+    ).read_text() == "Servus, world"
+    with pytest.raises(UserErrorException, match="has no output 'nope'; it has: message"):
+        step_run.get_output_data("nope")
+
+    shout = pipeline_run.find_step_run("shout")[0]
+    assert "shout/stdout.txt" in pipeline_run.get_file_names()
+    assert {"stdout.txt", "metrics.json"} <= set(shout.get_file_names())
+    saved = shout.download_file("stdout.txt", output_file_path=str(tmp_path / "shout.txt"))
+    assert "SERVUS, WORLD!" in Path(saved).read_text(encoding="utf-8")
+    assert "SERVUS, WORLD!" in shout.get_job_log()
+    details = shout.get_details_with_logs()
+    assert details["status"] == "Finished"
+    assert "SERVUS, WORLD!" in details["logFiles"]["stdout.txt"]
+    assert details["logFiles"]["airflow_task.log"]
 
 
 def test_reused_steps_report_finished_with_the_metrics_of_the_run_that_made_them(airflow):

@@ -6,11 +6,12 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from mlpipelines.azureml.core import Workspace
+from mlpipelines.azureml.core import Experiment, Workspace
 from mlpipelines.azureml.pipeline.core import (
     Pipeline,
     PipelineEndpoint,
     PipelineParameter,
+    PipelineRun,
     PublishedPipeline,
 )
 from mlpipelines.azureml.pipeline.steps import PythonScriptStep
@@ -112,7 +113,7 @@ def test_pipeline_endpoint_versions_default_and_disable(airflow, tmp_path):
     first = _pipeline(ws, tmp_path / "a", "first").publish("ep_echo", version="1")
     second = _pipeline(ws, tmp_path / "b", "second").publish("ep_echo", version="2")
     endpoint = PipelineEndpoint.publish(ws, "echo_endpoint", "echo versions", first)
-    assert endpoint.endpoint == f"{ws.airflow_url}/mlpipelines/endpoints/{endpoint.id}"
+    assert endpoint.endpoint == f"{ws.airflow_url}/mlpipelines/endpoints/Id/{endpoint.id}"
     with pytest.raises(UserErrorException, match="exists"):
         PipelineEndpoint.publish(ws, "echo_endpoint", "again", first)
 
@@ -135,6 +136,7 @@ def test_pipeline_endpoint_versions_default_and_disable(airflow, tmp_path):
     pinned = _post(endpoint.endpoint, token, {"PipelineVersion": "1"})
     assert pinned.json()["DagId"] == "ep_echo__v2"
     assert _post(endpoint.endpoint, token, {"PipelineVersion": "7"}).status_code == 400
+    _endpoint_url_shapes_and_experiments(airflow, ws, same, token)
 
     same.set_default_version("1")
     run = PipelineEndpoint.get(ws, id=endpoint.id).submit(
@@ -153,6 +155,32 @@ def test_pipeline_endpoint_versions_default_and_disable(airflow, tmp_path):
     assert "echo_endpoint" in [e.name for e in PipelineEndpoint.list(ws)]
     assert PublishedPipeline.get(ws, id=second.id).status == "Active"
     assert _post(endpoint.endpoint, token, {}).status_code == 200
+
+
+def _endpoint_url_shapes_and_experiments(airflow, ws, pipeline_endpoint_by_name, token):
+    """The versioned-endpoints notebook's URL shapes and submits; a run's experiment is
+    listed and finds its runs whichever DAG ran them."""
+    rest_endpoint_id = pipeline_endpoint_by_name.endpoint
+    with_version = _post(rest_endpoint_id + "/" + "1", token, {"ExperimentName": "by_url"})
+    assert with_version.status_code == 200, with_version.text
+    assert with_version.json()["DagId"] == "ep_echo__v2"
+    rest_endpoint_name = rest_endpoint_id.split("Id", 1)[0] + "Name?name=" + "echo_endpoint"
+    by_name = _post(rest_endpoint_name + "&pipelineVersion=" + "0", token, {})
+    assert by_name.status_code == 200, by_name.text
+    assert by_name.json()["DagId"] == "ep_echo__v1"
+    clash = _post(rest_endpoint_id + "/0", token, {"PipelineVersion": "1"})
+    assert clash.status_code == 400 and "give one of them" in clash.json()["detail"]
+
+    pipeline_run = Experiment(ws, name="submit_from_endpoint").submit(
+        pipeline_endpoint_by_name, tags={"endpoint_tag": "1"}, pipeline_version="0"
+    )
+    assert pipeline_run.dag_id == "ep_echo__v1"
+    assert {"submit_from_endpoint", "by_url"} <= set(ws.experiments)
+    experiment = ws.experiments["submit_from_endpoint"]
+    assert [r.id for r in experiment.get_runs()] == [pipeline_run.id]
+    assert PipelineRun(experiment, pipeline_run.id).dag_id == "ep_echo__v1"
+    conf = airflow.api.get_run("ep_echo__v1", pipeline_run.id)["conf"]
+    assert conf["mlpipelines_tags"] == {"endpoint_tag": "1"}
 
 
 def test_rest_forwards_to_the_configured_base_url_not_the_callers_host(airflow, tmp_path):

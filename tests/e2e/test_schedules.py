@@ -1,14 +1,19 @@
 """Schedules of published pipelines: a DAG of their own on the recurrence's cron, with the
-schedule's parameter values; disable pauses it, enable restores it."""
+schedule's parameter values, or watching a datastore path; disable pauses it, enable
+restores it."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from mlpipelines.azureml.core import Workspace
-from mlpipelines.azureml.pipeline.core import Pipeline, PipelineParameter
+from mlpipelines.azureml.core import Datastore, Workspace
+from mlpipelines.azureml.data.datapath import DataPath, DataPathComputeBinding
+from mlpipelines.azureml.pipeline.core import Pipeline, PipelineEndpoint, PipelineParameter
 from mlpipelines.azureml.pipeline.core.schedule import Schedule, ScheduleRecurrence
 from mlpipelines.azureml.pipeline.steps import PythonScriptStep
+from mlpipelines.client.schedule_specs import TEST_POLL_SECONDS_ENV
 from mlpipelines.errors import UserErrorException
 
 pytestmark = pytest.mark.e2e
@@ -53,5 +58,86 @@ def test_a_schedule_runs_the_published_pipeline_on_its_cron(airflow, tmp_path):
             recurrence=recurrence,
             pipeline_parameters={"wrod": "x"},
         )
-    with pytest.raises(UserErrorException, match="watch a datastore"):
-        Schedule.create(ws, "watch", pipeline_id=published.id, datastore=ws.get_default_datastore())
+
+    # The schedule notebook: change the recurrence, then schedule an endpoint's default.
+    fetched_schedule = Schedule.get(ws, schedule.id)
+    fetched_schedule.update(
+        recurrence=ScheduleRecurrence(frequency="Day", interval=1, hours=[22], minutes=[30])
+    )
+    assert (fetched_schedule.recurrence.frequency, fetched_schedule.recurrence.hours) == (
+        "Day",
+        [22],
+    )
+    dag = airflow.api.call("GET", f"/api/v2/dags/{schedule.dag_id}/details")
+    assert "30 22 * * *" in dag["timetable_summary"]
+    assert dag["params"]["word"]["value"] == "scheduled"
+    endpoint = PipelineEndpoint.publish(ws, "ticker_endpoint", "ticks", published)
+    by_endpoint = Schedule.create_for_pipeline_endpoint(
+        ws, "endpoint-hourly", endpoint.id, "ticks", recurrence=recurrence
+    )
+    assert by_endpoint.pipeline_id == published.id
+    found = Schedule.get_schedules_for_pipeline_endpoint_id(ws, pipeline_endpoint_id=endpoint.id)
+    assert [s.id for s in found] == [by_endpoint.id]
+
+
+SCORE = """import os, sys
+from mlpipelines import Run
+path = sys.argv[1]
+Run.get_context().log("rows", len(open(path).read().splitlines()) if os.path.isfile(path) else -1)
+"""
+
+
+def test_a_schedule_watching_a_datastore_path_runs_once_per_new_file(
+    airflow, tmp_path, monkeypatch
+):
+    # Test-only: poll every 2 s (users poll every polling_interval minutes).
+    monkeypatch.setenv(TEST_POLL_SECONDS_ENV, "2")
+    ws = Workspace.from_config(airflow.home / "config.json")
+    inbox = airflow.blobstore / "watched" / "file" / "path"
+    inbox.mkdir(parents=True)
+    (inbox / "before.csv").write_text("there before the schedule\n")
+    (tmp_path / "score.py").write_text(SCORE)
+    datastore = Datastore(workspace=ws, name="workspaceblobstore")
+    input_data = PipelineParameter(
+        "input_data", DataPath(datastore, "watched/file/path/before.csv")
+    )
+    bound = (input_data, DataPathComputeBinding(mode="mount"))
+    step = PythonScriptStep(
+        name="score",
+        script_name="score.py",
+        source_directory=str(tmp_path),
+        arguments=[bound],
+        inputs=[bound],
+        allow_reuse=False,
+    )
+    published = Pipeline(ws, [step]).publish("watched_scoring")
+    schedule = Schedule.create(
+        workspace=ws,
+        name="on-new-data",
+        pipeline_id=published.id,
+        experiment_name="Schedule-run-sample",
+        datastore=datastore,
+        path_on_datastore="watched/file/path",
+        polling_interval=5,
+        data_path_parameter_name="input_data",
+    )
+    assert schedule.recurrence is None and schedule.polling_interval == 5
+    (inbox / "new.csv").write_text("a\nb\nc\n")
+
+    deadline = time.monotonic() + 120
+    while not (runs := airflow.api.list_runs(published.dag_id)):
+        assert time.monotonic() < deadline, "the new file started no run"
+        time.sleep(1)
+    (run,) = runs
+    assert run["conf"]["input_data"] == {
+        "datastore": "workspaceblobstore",
+        "path": "watched/file/path/new.csv",
+    }
+    airflow.api.wait_for_run(published.dag_id, run["dag_run_id"], timeout=120)
+    assert airflow.api.xcom(published.dag_id, run["dag_run_id"], "score", "metrics") == {"rows": 3}
+    runs = list(ws.experiments["Schedule-run-sample"].get_runs())
+    assert [r.id for r in runs] == [run["dag_run_id"]]
+
+    schedule.disable()
+    assert airflow.api.get_dag(schedule.dag_id)["is_paused"] is True
+    assert len(airflow.api.list_runs(published.dag_id)) == 1, "before.csv started no run"

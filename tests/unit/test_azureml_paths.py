@@ -29,6 +29,14 @@ OLD_PATHS = [
         mlpipelines.PipelineParameter,
     ),
     ("mlpipelines.azureml.pipeline.steps", "PythonScriptStep", mlpipelines.PythonScriptStep),
+    ("mlpipelines.azureml.pipeline.core", "PipelineDraft", mlpipelines.PipelineDraft),
+    ("mlpipelines.azureml.pipeline.core.run", "StepRun", mlpipelines.StepRun),
+    ("mlpipelines.azureml.pipeline.core.graph", "PortDataReference", mlpipelines.PortDataReference),
+    (
+        "mlpipelines.azureml.pipeline.core.pipeline_endpoint",
+        "PipelineEndpoint",
+        mlpipelines.PipelineEndpoint,
+    ),
     ("mlpipelines.azureml.data.data_reference", "DataReference", mlpipelines.DataReference),
     (
         "mlpipelines.azureml.exceptions",

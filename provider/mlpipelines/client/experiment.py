@@ -4,6 +4,7 @@ DAG renders it, have Airflow parse it, and trigger a run through the REST API.""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -11,6 +12,7 @@ from mlpipelines._json_files import write_json_atomic
 from mlpipelines.client.airflow_api import AirflowApi
 from mlpipelines.client.git_info import git_info, git_note
 from mlpipelines.client.pipeline_run import PipelineRun
+from mlpipelines.publishing.experiments import experiment_dag_ids, note_experiment
 from mlpipelines.publishing.run_request import check_parameters
 from mlpipelines.records import SourceRef
 from mlpipelines.records.plan import PipelinePlan, TaskSpec
@@ -43,12 +45,15 @@ class Experiment:
         **_: Any,
     ) -> PipelineRun:
         """Submit a pipeline: upload its source snapshots, store its spec, wait until Airflow
-        has parsed it, and start a run with the given parameters.
+        has parsed it, and start a run with the given parameters. A published pipeline, a
+        pipeline endpoint (``pipeline_version=``) or a draft is run through its own submit.
 
         Parameter names and types are checked first (as the REST endpoints check them):
         Airflow would store a misspelt name in the conf and run with the default.
         """
-        api = AirflowApi.from_workspace(self.workspace)
+        submit_hook = getattr(config, "_submit_as_experiment", None)
+        if submit_hook is not None:
+            return submit_hook(self, pipeline_parameters=pipeline_parameters, tags=tags, **_)
         planned = config.plan(self.name)
         params = check_parameters(
             dict(pipeline_parameters or {}),
@@ -60,6 +65,20 @@ class Experiment:
         ]
         plan = upload_snapshots(planned, self.workspace)
         spec = plan_to_spec(plan, self.name)
+        return self.submit_spec(spec, params, regenerate_outputs, tags, git_info(sources))
+
+    def submit_spec(
+        self,
+        spec: dict[str, Any],
+        params: dict[str, Any],
+        regenerate_outputs: bool = False,
+        tags: dict[str, str] | None = None,
+        git: dict[str, Any] | None = None,
+    ) -> PipelineRun:
+        """Run a stored pipeline spec (snapshots uploaded, ``params`` checked) as this
+        experiment: keep it, wait until Airflow has parsed it, trigger a run."""
+        api = AirflowApi.from_workspace(self.workspace)
+        spec = {**spec, "dag_id": self.name}
         digest = spec_digest(spec)
         # Kept by digest too, so a run can later publish exactly the spec it ran, whatever
         # was submitted under this experiment's name since.
@@ -67,7 +86,6 @@ class Experiment:
         write_json_atomic(specs_folder(self.workspace) / f"{self.name}.json", spec)
         wait_until_parsed(api, self.name, f"spec:{digest}")
         api.call("PATCH", f"/api/v2/dags/{quote(self.name, safe='')}", json={"is_paused": False})
-        git = git_info(sources)
         regenerate = bool(regenerate_outputs or params.get(REGENERATE_PARAM))
         conf: dict[str, Any] = {**params, REGENERATE_PARAM: regenerate}
         conf["mlpipelines_spec_digest"] = digest
@@ -76,7 +94,30 @@ class Experiment:
         if tags:
             conf["mlpipelines_tags"] = dict(tags)
         run = api.trigger(self.name, conf, note=git_note(git))
-        return PipelineRun(self, run["dag_run_id"], _api=api)
+        note_experiment(self.name, self.name, self.workspace)
+        return PipelineRun(self, run["dag_run_id"], _api=api, _dag_id=self.name)
+
+    def get_runs(self, **_: Any) -> Iterator[PipelineRun]:
+        """The experiment's runs, newest first: its own DAG's, and runs of published
+        pipelines started under its name (REST ``ExperimentName``)."""
+        api = AirflowApi.from_workspace(self.workspace)
+        found: list[tuple[str, PipelineRun]] = []
+        for dag_id in experiment_dag_ids(self.name, self.workspace):
+            response = api.request(
+                "GET",
+                f"/api/v2/dags/{quote(dag_id, safe='')}/dagRuns",
+                params={"order_by": "-run_after", "limit": 100},
+            )
+            if response.status_code != 200:
+                continue
+            for run in response.json()["dag_runs"]:
+                named = (run.get("conf") or {}).get("mlpipelines_experiment")
+                if dag_id == self.name or named == self.name:
+                    started = str(run.get("run_after") or run.get("start_date") or "")
+                    found.append(
+                        (started, PipelineRun(self, run["dag_run_id"], _api=api, _dag_id=dag_id))
+                    )
+        return iter(run for _, run in sorted(found, key=lambda pair: pair[0], reverse=True))
 
     def __repr__(self) -> str:
         return f"Experiment(name={self.name!r})"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -18,10 +18,18 @@ from mlpipelines.publishing.records import ACTIVE, DISABLED, RecordStore
 
 @dataclass(frozen=True)
 class PipelineIdVersion:
-    """One version of an endpoint: the version string and the published pipeline's id."""
+    """One version of an endpoint: the version string and the published pipeline's id;
+    ``pipeline`` is that published pipeline."""
 
     pipeline_id: str
     version: str
+    workspace: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def pipeline(self) -> PublishedPipeline:
+        if self.workspace is None:
+            raise UserErrorException("this PipelineIdVersion was made without a workspace")
+        return PublishedPipeline.get(self.workspace, id=self.pipeline_id)
 
 
 class PipelineEndpoint:
@@ -39,9 +47,11 @@ class PipelineEndpoint:
 
     @property
     def endpoint(self) -> str:
-        """The REST URL: a POST with an Azure ML run request runs the default version, or
-        the body's ``PipelineVersion``."""
-        return f"{self.workspace.airflow_url}{REST_PREFIX}/endpoints/{quote(self.id, safe='')}"
+        """The REST URL (``.../endpoints/Id/<id>``): a POST with an Azure ML run request runs
+        the default version, or the body's ``PipelineVersion``; ``<endpoint>/<version>`` runs
+        that version, and ``.../endpoints/Name?name=<name>&pipelineVersion=<v>`` (the old
+        samples build it with ``endpoint.split("Id", 1)[0] + "Name?name=" + name``) too."""
+        return f"{self.workspace.airflow_url}{REST_PREFIX}/endpoints/Id/{quote(self.id, safe='')}"
 
     # -- creating and finding -------------------------------------------------------------
     @classmethod
@@ -93,11 +103,11 @@ class PipelineEndpoint:
         published = _as_published(self.workspace, pipeline, self.name)
         for entry in self._record["versions"]:
             if entry["pipeline_id"] == published.id:
-                return PipelineIdVersion(published.id, entry["version"])
+                return PipelineIdVersion(published.id, entry["version"], self.workspace)
         version = str(max(int(e["version"]) for e in self._record["versions"]) + 1)
         self._record["versions"].append({"version": version, "pipeline_id": published.id})
         self._save()
-        return PipelineIdVersion(published.id, version)
+        return PipelineIdVersion(published.id, version, self.workspace)
 
     def add_default(self, pipeline: Any) -> PipelineIdVersion:
         """Add a pipeline and make it the default version."""
@@ -117,13 +127,43 @@ class PipelineEndpoint:
         self._record["default_version"] = version
         self._save()
 
+    def set_default(self, pipeline: Any) -> None:
+        """Make the version that holds ``pipeline`` (a PublishedPipeline) the default."""
+        pipeline_id = getattr(pipeline, "id", pipeline)
+        for entry in self._reload()["versions"]:
+            if entry["pipeline_id"] == pipeline_id:
+                self.set_default_version(entry["version"])
+                return
+        raise UserErrorException(
+            f"published pipeline {pipeline_id} is not a version of pipeline endpoint "
+            f"{self.name}; add it with add_default(pipeline)"
+        )
+
+    def set_name(self, name: str) -> None:
+        """Rename the endpoint (names are unique); its id and URL stay."""
+        if not isinstance(name, str) or not name.strip():
+            raise UserErrorException(
+                f"a pipeline endpoint name must be a non-empty string, not {name!r}"
+            )
+        self._reload()
+        clash = [
+            r
+            for r in RecordStore.endpoints(self.workspace).all()
+            if r["name"] == name and r["id"] != self.id
+        ]
+        if clash:
+            raise UserErrorException(f"a pipeline endpoint named '{name}' exists already")
+        self._record["name"] = name
+        self._save()
+
     def get_default_version(self) -> str:
         return str(self._reload()["default_version"])
 
     def list_versions(self) -> builtins.list[PipelineIdVersion]:
         """Every version in order of addition."""
         return [
-            PipelineIdVersion(e["pipeline_id"], e["version"]) for e in self._reload()["versions"]
+            PipelineIdVersion(e["pipeline_id"], e["version"], self.workspace)
+            for e in self._reload()["versions"]
         ]
 
     def get_pipeline(self, version: str | int | None = None) -> PublishedPipeline:
@@ -141,7 +181,36 @@ class PipelineEndpoint:
         ]
         return [p for p in pipelines if p.status == ACTIVE or not active_only]
 
+    # The old SDK's other names for these.
+    get_all_versions = list_versions
+    get_all_pipelines = list_pipelines
+
+    @classmethod
+    def get_all(
+        cls, workspace: Any, active_only: bool = True, **_: Any
+    ) -> builtins.list[PipelineEndpoint]:
+        """Every endpoint, as ``list``."""
+        return cls.list(workspace, active_only)
+
     # -- running and state --------------------------------------------------------------------
+    def _submit_as_experiment(
+        self,
+        experiment: Any,
+        pipeline_parameters: dict[str, Any] | None = None,
+        tags: dict[str, str] | None = None,
+        pipeline_version: str | int | None = None,
+        **_: Any,
+    ) -> PipelineRun:
+        """``Experiment(ws, name).submit(endpoint, pipeline_version=...)``."""
+        body = {
+            "ExperimentName": experiment.name,
+            "ParameterAssignments": pipeline_parameters or {},
+            "RunSource": "SDK",
+            "PipelineVersion": None if pipeline_version is None else str(pipeline_version),
+            "Tags": tags,
+        }
+        return post_run_request(self.workspace, self.endpoint, body)
+
     def submit(
         self,
         experiment_name: str,

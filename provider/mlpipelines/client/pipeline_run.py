@@ -9,10 +9,14 @@ from typing import Any
 from urllib.parse import quote
 
 from mlpipelines.client.airflow_api import AirflowApi, AirflowApiError
+from mlpipelines.client.port_data import PortDataReference
+from mlpipelines.client.run_files import RunFiles
 from mlpipelines.client.run_states import TERMINAL
-from mlpipelines.errors import ActivityFailedException
+from mlpipelines.errors import ActivityFailedException, UserErrorException
+from mlpipelines.publishing.experiments import experiment_dag_ids
 from mlpipelines.records.reserved import REUSE_TASK_ID
 
+LOG_FILES = ("stdout.txt", "stderr.txt")
 RUN_STATUS = {
     "queued": "NotStarted",
     "running": "Running",
@@ -48,6 +52,19 @@ def run_status(run: dict[str, Any]) -> str:
 
 def _api_of(workspace: Any) -> AirflowApi:
     return AirflowApi.from_workspace(workspace)
+
+
+def _dag_of_run(api: AirflowApi, experiment: Any, run_id: str) -> str:
+    """The DAG that ran ``run_id`` under ``experiment``: its own, unless runs of published
+    pipelines were started under its name (then the one that has the run)."""
+    dag_ids = experiment_dag_ids(experiment.name, experiment.workspace)
+    if dag_ids == [experiment.name]:
+        return str(experiment.name)
+    for dag_id in dag_ids:
+        path = f"/api/v2/dags/{quote(dag_id, safe='')}/dagRuns/{quote(run_id, safe='')}"
+        if api.request("GET", path).status_code == 200:
+            return dag_id
+    return str(experiment.name)
 
 
 class StepRun:
@@ -102,22 +119,65 @@ class StepRun:
         except AirflowApiError:
             return {}
 
-    def get_outputs(self) -> dict[str, dict[str, Any]]:
-        """A reference (datastore, path, URI) per output the step produced or reused."""
+    def get_outputs(self) -> dict[str, PortDataReference]:
+        """Each output the step produced or reused, by name: where it is, and ``download()``."""
         if self._reused is not None:
-            return dict(self._reused.get("outputs") or {})
-        found = {}
-        path = (
-            f"/api/v2/dags/{quote(self.parent.dag_id, safe='')}/dagRuns/"
-            f"{quote(self.parent.id, safe='')}/taskInstances/{quote(self.name, safe='')}"
-            "/xcomEntries"
+            found = dict(self._reused.get("outputs") or {})
+        else:
+            found = {}
+            path = (
+                f"/api/v2/dags/{quote(self.parent.dag_id, safe='')}/dagRuns/"
+                f"{quote(self.parent.id, safe='')}/taskInstances/{quote(self.name, safe='')}"
+                "/xcomEntries"
+            )
+            for entry in self.parent._api.call("GET", path).get("xcom_entries", []):
+                if entry["key"].startswith("output_"):
+                    found[entry["key"][len("output_") :]] = self.parent._api.xcom(
+                        self.parent.dag_id, self.parent.id, self.name, entry["key"]
+                    )
+        ws = self.parent.experiment.workspace
+        return {name: PortDataReference(ws, name, ref) for name, ref in found.items()}
+
+    def get_output_data(self, name: str) -> PortDataReference:
+        """The output ``name`` (a ``PipelineData``'s name): ``.download(local_path)`` etc."""
+        outputs = self.get_outputs()
+        if name not in outputs:
+            raise UserErrorException(
+                f"step {self.name} of run {self.parent.id} has no output '{name}'; it has: "
+                f"{', '.join(sorted(outputs)) or 'none (it has not finished, or it failed)'}"
+            )
+        return outputs[name]
+
+    get_output = get_output_data
+
+    def get_file_names(self) -> list[str]:
+        """The files the step kept (``stdout.txt``, ``stderr.txt``, ``metrics.json``)."""
+        return self._files().names()
+
+    def download_file(
+        self, name: str, output_file_path: str | None = None, _validate_checksum: bool = False
+    ) -> str:
+        """Copy one of ``get_file_names()`` to ``output_file_path``; returns where it went."""
+        return self._files().download(name, output_file_path)
+
+    def get_job_log(self) -> str:
+        """What the step's script printed (stdout, then stderr); the task log if it kept none."""
+        files = self._files()
+        parts = [text for name in LOG_FILES if (text := files.read_text(name))]
+        return "".join(parts) if parts else self.get_logs()
+
+    def get_details_with_logs(self) -> dict[str, Any]:
+        """``get_details()`` plus ``logFiles``: each kept log file's text, and the task log."""
+        files = self._files()
+        logs = {name: text for name in LOG_FILES if (text := files.read_text(name)) is not None}
+        if self._ti.get("state") not in (None, "skipped", "scheduled", "queued"):
+            logs["airflow_task.log"] = self.get_logs()
+        return {**self.get_details(), "logFiles": logs}
+
+    def _files(self) -> RunFiles:
+        return RunFiles(
+            self.parent.experiment.workspace, self.parent.dag_id, self.parent.id, self.name
         )
-        for entry in self.parent._api.call("GET", path).get("xcom_entries", []):
-            if entry["key"].startswith("output_"):
-                found[entry["key"][len("output_") :]] = self.parent._api.xcom(
-                    self.parent.dag_id, self.parent.id, self.name, entry["key"]
-                )
-        return found
 
     def get_logs(self) -> str:
         """The step task's log (its last try) as text."""
@@ -140,8 +200,8 @@ class PipelineRun:
     ) -> None:
         self.experiment = experiment
         self.id = run_id
-        self.dag_id = _dag_id or experiment.name
         self._api = _api or _api_of(experiment.workspace)
+        self.dag_id = _dag_id or _dag_of_run(self._api, experiment, run_id)
 
     def _run(self) -> dict[str, Any]:
         return self._api.get_run(self.dag_id, self.id)
@@ -173,6 +233,22 @@ class PipelineRun:
             for ti in tis
             if ti["task_id"].split(".")[-1] not in (REUSE_TASK_ID, "done")
         ]
+
+    def get_children(self, **_: Any) -> list[StepRun]:
+        """The step runs (``get_steps()``), as the old SDK's ``Run.get_children()`` gives them."""
+        return self.get_steps()
+
+    def get_file_names(self) -> list[str]:
+        """The files the run's steps kept, as ``<step>/<file>``."""
+        return RunFiles(self.experiment.workspace, self.dag_id, self.id, None).names()
+
+    def download_file(
+        self, name: str, output_file_path: str | None = None, _validate_checksum: bool = False
+    ) -> str:
+        """Copy one of ``get_file_names()`` to ``output_file_path``; returns where it went."""
+        return RunFiles(self.experiment.workspace, self.dag_id, self.id, None).download(
+            name, output_file_path
+        )
 
     def _reused_by_step(self, tis: list[dict[str, Any]]) -> dict[str, Any]:
         """What the run's reuse sensor(s) handed on, by step task id."""

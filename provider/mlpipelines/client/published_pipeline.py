@@ -64,7 +64,7 @@ class PublishedPipeline:
         see ``choose_version`` for the version."""
         ws = workspace or pipeline.workspace
         version = choose_version(ws, name, version)
-        dag_id = _published_dag_id(name, version)
+        dag_id = _published_dag_id(ws, name, version)
         plan = upload_snapshots(pipeline.plan(dag_id), ws)
         spec = plan_to_spec(
             plan,
@@ -103,7 +103,7 @@ class PublishedPipeline:
             )
         version = choose_version(workspace, name, version)
         spec = json.loads(source.read_text(encoding="utf-8"))
-        spec["dag_id"] = _published_dag_id(name, version)
+        spec["dag_id"] = _published_dag_id(workspace, name, version)
         spec["dag_settings"] = {
             "tags": ["published"],
             "is_paused_upon_creation": False,
@@ -177,6 +177,25 @@ class PublishedPipeline:
             },
         )
 
+    def _submit_as_experiment(
+        self,
+        experiment: Any,
+        pipeline_parameters: dict[str, Any] | None = None,
+        tags: dict[str, str] | None = None,
+        **_: Any,
+    ) -> PipelineRun:
+        """``Experiment(ws, name).submit(published_pipeline)``: a run under that name."""
+        return post_run_request(
+            experiment.workspace,
+            self.endpoint,
+            {
+                "ExperimentName": experiment.name,
+                "ParameterAssignments": pipeline_parameters or {},
+                "RunSource": "SDK",
+                "Tags": tags,
+            },
+        )
+
     def disable(self) -> None:
         """Pause the DAG and hide the pipeline from ``list``; runs are refused."""
         self._set_status(DISABLED, paused=True)
@@ -199,25 +218,28 @@ class PublishedPipeline:
 
 
 def choose_version(workspace: Any, name: str, version: str | int | None) -> str:
-    """The version to publish ``name`` as: one more than its highest numeric version when
-    none is given; a version ``name`` already has is refused (it would share that DAG)."""
+    """The version to publish ``name`` as: as given, else one more than its highest numeric
+    version. A version ``name`` already has is published again as a new pipeline (as Azure
+    ML does, so re-running a notebook works); ``get(name=, version=)`` finds the newest."""
+    if version is not None:
+        return str(version)
     taken = [
         p.version for p in PublishedPipeline.list(workspace, active_only=False) if p.name == name
     ]
-    if version is None:
-        return str(max((int(v) for v in taken if v.isdigit()), default=0) + 1)
-    if str(version) in taken:
-        raise UserErrorException(
-            f"published pipeline '{name}' already has version {version}; "
-            "publish under another version, or leave it out to get the next one"
-        )
-    return str(version)
+    return str(max((int(v) for v in taken if v.isdigit()), default=0) + 1)
 
 
-def _published_dag_id(name: str, version: str) -> str:
-    dag_id = f"{path_safe(name)}__v{path_safe(version)}"
-    if not AIRFLOW_ID.match(dag_id):
+def _published_dag_id(workspace: Any, name: str, version: str) -> str:
+    """``<name>__v<version>``; a version published again gets ``__2``, ``__3``, ... so each
+    published pipeline keeps its own DAG."""
+    base = f"{path_safe(name)}__v{path_safe(version)}"
+    if not AIRFLOW_ID.match(base):
         raise UserErrorException(f"'{name}' version '{version}' cannot name a DAG")
+    taken = {r["dag_id"] for r in RecordStore.published(workspace).all()}
+    dag_id, n = base, 1
+    while dag_id in taken:
+        n += 1
+        dag_id = f"{base}__{n}"
     return dag_id
 
 

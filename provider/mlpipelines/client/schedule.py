@@ -1,17 +1,17 @@
-"""Schedules: a published pipeline (or an endpoint's default version) run on a timetable.
+"""Schedules: a published pipeline (or an endpoint's default version) run on a timetable, or
+whenever a file under a datastore path is new or changed.
 
-On Airflow a schedule is a DAG of its own, rendered from the published pipeline's spec with
-the schedule's cron and parameter values, so the pipeline's REST runs keep their defaults;
-disabling a schedule pauses that DAG.
+On Airflow a schedule is a DAG of its own. A recurrence renders the published pipeline's
+spec with the schedule's cron and parameter values, so the pipeline's REST runs keep their
+defaults; a datastore schedule renders a watch DAG that triggers the pipeline's DAG once per
+new or changed file. Disabling a schedule pauses its DAG.
 """
 
 from __future__ import annotations
 
-import copy
-import json
+import builtins
 import time
 import uuid
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
@@ -20,14 +20,31 @@ from mlpipelines._naming import AIRFLOW_ID, path_safe
 from mlpipelines.client.airflow_api import AirflowApi
 from mlpipelines.client.experiment import wait_until_parsed
 from mlpipelines.client.recurrence import ScheduleRecurrence
+from mlpipelines.client.schedule_specs import (
+    recurrence_from_json,
+    recurrence_spec,
+    recurrence_to_json,
+    watch_spec,
+)
 from mlpipelines.errors import UserErrorException
+from mlpipelines.publishing.experiments import note_experiment
 from mlpipelines.publishing.records import ACTIVE, DISABLED, RecordStore
-from mlpipelines.publishing.run_request import check_parameters
 from mlpipelines.translate.spec import spec_digest, specs_folder
+
+# What update() may change, by the old SDK's argument names.
+_UPDATABLE = (
+    "name",
+    "description",
+    "pipeline_parameters",
+    "polling_interval",
+    "data_path_parameter_name",
+    "path_on_datastore",
+)
 
 
 class Schedule:
-    """``Schedule.create(ws, name, pipeline_id, experiment_name, recurrence=...)``."""
+    """``Schedule.create(ws, name, pipeline_id, experiment_name, recurrence=...)``, or with
+    ``datastore=``/``path_on_datastore=``/``polling_interval=`` to watch a datastore path."""
 
     def __init__(self, workspace: Any, record: dict[str, Any]) -> None:
         self.workspace = workspace
@@ -41,8 +58,18 @@ class Schedule:
     description = property(lambda self: self._record.get("description"))
     status = property(lambda self: self._record["status"])
     dag_id = property(lambda self: self._record["dag_id"])
-    cron = property(lambda self: self._record["cron"])
+    cron = property(lambda self: self._record.get("cron"))
+    datastore_name = property(lambda self: self._record.get("datastore_name"))
+    path_on_datastore = property(lambda self: self._record.get("path_on_datastore"))
+    polling_interval = property(lambda self: self._record.get("polling_interval"))
+    data_path_parameter_name = property(lambda self: self._record.get("data_path_parameter_name"))
 
+    @property
+    def recurrence(self) -> ScheduleRecurrence | None:
+        """The timetable (None for a schedule that watches a datastore path)."""
+        return recurrence_from_json(self._record.get("recurrence"))
+
+    # -- creating -----------------------------------------------------------------------------
     @classmethod
     def create(
         cls,
@@ -63,39 +90,19 @@ class Schedule:
         pipeline_endpoint_id: str | None = None,
         **_: Any,
     ) -> Schedule:
-        """Run the pipeline on ``recurrence`` with ``pipeline_parameters`` (names checked)."""
-        if datastore is not None:
+        """Run the pipeline on ``recurrence``, or for each new or changed file under
+        ``path_on_datastore`` on ``datastore`` (polled every ``polling_interval`` minutes;
+        the file goes to the DataPath parameter ``data_path_parameter_name``)."""
+        if (recurrence is None) == (datastore is None):
             raise UserErrorException(
-                "schedules that watch a datastore path are not available yet; use a "
-                "recurrence (a timetable)"
+                "Schedule.create needs either recurrence=ScheduleRecurrence(...) or "
+                "datastore= (with path_on_datastore=) to watch, not both"
             )
-        if recurrence is None:
-            raise UserErrorException("Schedule.create needs recurrence=ScheduleRecurrence(...)")
         published_id = _published_id(workspace, pipeline_id, pipeline_endpoint_id)
         published = RecordStore.published(workspace).get(published_id)
-        source = specs_folder(workspace) / f"{published['dag_id']}.json"
-        spec = copy.deepcopy(json.loads(source.read_text(encoding="utf-8")))
-        values = check_parameters(dict(pipeline_parameters or {}), spec["params"])
-        for param in spec["params"]:
-            if param["name"] in values:
-                param["default"] = values[param["name"]]
         dag_id = f"{published['dag_id']}__sched_{path_safe(name)}"
         if not AIRFLOW_ID.match(dag_id):
             raise UserErrorException(f"schedule name '{name}' cannot name a DAG")
-        cron = recurrence.cron()
-        start = recurrence.start_time or datetime.now(timezone.utc).replace(second=0, microsecond=0)
-        spec["dag_id"] = dag_id
-        spec["dag_settings"] = {
-            "tags": ["schedule", f"pipeline:{published['name']}"],
-            "schedule": cron,
-            "start_date": start if isinstance(start, str) else start.isoformat(),
-            "catchup": False,
-            "is_paused_upon_creation": False,
-            "description": (description or f"schedule {name} of {published['name']}")[:200],
-        }
-        api = AirflowApi.from_workspace(workspace)
-        write_json_atomic(specs_folder(workspace) / f"{dag_id}.json", spec)
-        wait_until_parsed(api, dag_id, f"spec:{spec_digest(spec)}")
         record = {
             "id": str(uuid.uuid4()),
             "name": name,
@@ -104,15 +111,61 @@ class Schedule:
             "experiment_name": experiment_name or published["name"],
             "description": description,
             "dag_id": dag_id,
-            "cron": cron,
+            "pipeline_parameters": dict(pipeline_parameters or {}),
+            "recurrence": None if recurrence is None else recurrence_to_json(recurrence),
+            "cron": None if recurrence is None else recurrence.cron(),
+            "datastore_name": None if datastore is None else datastore.name,
+            "path_on_datastore": (path_on_datastore or "").strip("/"),
+            "polling_interval": polling_interval,
+            "data_path_parameter_name": data_path_parameter_name,
+            "watch_id": str(uuid.uuid4()),
             "status": ACTIVE,
             "created": time.time(),
         }
-        RecordStore.schedules(workspace).put(record)
-        return cls(workspace, record)
+        schedule = cls(workspace, record)
+        schedule._deploy(datastore, baseline=True)
+        return schedule
 
     @classmethod
-    def get(cls, workspace: Any, id: str) -> Schedule:
+    def create_for_pipeline_endpoint(
+        cls,
+        workspace: Any,
+        name: str,
+        pipeline_endpoint_id: str,
+        experiment_name: str | None = None,
+        recurrence: ScheduleRecurrence | None = None,
+        **kwargs: Any,
+    ) -> Schedule:
+        """A schedule of the endpoint's default version (as it is now)."""
+        return cls.create(
+            workspace,
+            name,
+            experiment_name=experiment_name,
+            recurrence=recurrence,
+            pipeline_endpoint_id=pipeline_endpoint_id,
+            **kwargs,
+        )
+
+    def _deploy(self, datastore: Any = None, baseline: bool = False) -> None:
+        """Write the schedule's DAG spec, wait until Airflow has parsed it, save the record."""
+        published = RecordStore.published(self.workspace).get(self._record["pipeline_id"])
+        if self._record.get("recurrence") is not None:
+            spec = recurrence_spec(self.workspace, self._record, published)
+        else:
+            datastore = datastore or self.workspace.datastores[self._record["datastore_name"]]
+            spec = watch_spec(self.workspace, self._record, published, datastore)
+            if baseline:
+                _record_baseline(self.workspace, self._record, datastore)
+            # Its runs are the pipeline DAG's, started under the schedule's experiment name.
+            note_experiment(self._record["experiment_name"], published["dag_id"], self.workspace)
+        api = AirflowApi.from_workspace(self.workspace)
+        write_json_atomic(specs_folder(self.workspace) / f"{spec['dag_id']}.json", spec)
+        wait_until_parsed(api, spec["dag_id"], f"spec:{spec_digest(spec)}")
+        RecordStore.schedules(self.workspace).put(self._record)
+
+    # -- finding ------------------------------------------------------------------------------
+    @classmethod
+    def get(cls, workspace: Any, id: str, **_: Any) -> Schedule:
         return cls(workspace, RecordStore.schedules(workspace).get(id))
 
     @classmethod
@@ -135,8 +188,61 @@ class Schedule:
             )
         ]
 
+    @classmethod
+    def get_schedules_for_pipeline_id(
+        cls, workspace: Any, pipeline_id: str, **_: Any
+    ) -> builtins.list[Schedule]:
+        """Every schedule (active or not) of a published pipeline."""
+        return cls.list(workspace, active_only=False, pipeline_id=pipeline_id)
+
+    @classmethod
+    def get_schedules_for_pipeline_endpoint_id(
+        cls, workspace: Any, pipeline_endpoint_id: str, **_: Any
+    ) -> builtins.list[Schedule]:
+        """Every schedule (active or not) made for a pipeline endpoint."""
+        return cls.list(workspace, active_only=False, pipeline_endpoint_id=pipeline_endpoint_id)
+
+    # -- changing -----------------------------------------------------------------------------
+    def update(
+        self,
+        name: str | None = None,
+        description: str | None = None,
+        recurrence: ScheduleRecurrence | None = None,
+        pipeline_parameters: dict[str, Any] | None = None,
+        status: str | None = None,
+        wait_for_provisioning: bool = False,
+        wait_timeout: int = 3600,
+        datastore: Any = None,
+        polling_interval: int | None = None,
+        data_path_parameter_name: str | None = None,
+        continue_on_step_failure: bool | None = None,
+        path_on_datastore: str | None = None,
+    ) -> None:
+        """Change what is given (the DAG keeps its id); ``status`` "Active" or "Disabled"."""
+        if status not in (None, ACTIVE, DISABLED):
+            raise UserErrorException(f"status must be '{ACTIVE}' or '{DISABLED}', not {status!r}")
+        if path_on_datastore is not None:
+            path_on_datastore = path_on_datastore.strip("/")
+        values = (name, description, pipeline_parameters, polling_interval)
+        given = dict(
+            zip(_UPDATABLE, (*values, data_path_parameter_name, path_on_datastore), strict=True)
+        )
+        self._record = RecordStore.schedules(self.workspace).get(self.id)
+        self._record.update({k: v for k, v in given.items() if v is not None})
+        if recurrence is not None:
+            self._record.update(recurrence=recurrence_to_json(recurrence), cron=recurrence.cron())
+            self._record.update(datastore_name=None)
+        if datastore is not None:
+            self._record.update(recurrence=None, cron=None, datastore_name=datastore.name)
+        watched = datastore is not None or path_on_datastore is not None
+        if watched:  # a new place to watch starts from what is there now
+            self._record["watch_id"] = str(uuid.uuid4())
+        self._deploy(datastore, baseline=watched)
+        if status is not None:
+            self._set_status(status, paused=status == DISABLED)
+
     def disable(self, wait_for_provisioning: bool = False, wait_timeout: int = 3600) -> None:
-        """Stop the timetable (its DAG is paused); the pipeline itself stays as it is."""
+        """Stop the timetable or the watch (its DAG is paused); the pipeline stays as it is."""
         self._set_status(DISABLED, paused=True)
 
     def enable(self, wait_for_provisioning: bool = False, wait_timeout: int = 3600) -> None:
@@ -149,7 +255,17 @@ class Schedule:
         RecordStore.schedules(self.workspace).put(self._record)
 
     def __repr__(self) -> str:
-        return f"Schedule(name={self.name!r}, cron={self.cron!r}, status={self.status!r})"
+        what = f"cron={self.cron!r}" if self.cron else f"watch={self.path_on_datastore!r}"
+        return f"Schedule(name={self.name!r}, {what}, status={self.status!r})"
+
+
+def _record_baseline(workspace: Any, record: dict[str, Any], datastore: Any) -> None:
+    """The files already under the watched path: only files new or changed after this start
+    runs, as in Azure ML."""
+    from mlpipelines.storage.path_watch import PathWatch, folder_state
+
+    state = folder_state(datastore.location, record["path_on_datastore"])
+    PathWatch(workspace.get_default_datastore().location, record["watch_id"]).record_baseline(state)
 
 
 def _published_id(workspace: Any, pipeline_id: str | None, endpoint_id: str | None) -> str:

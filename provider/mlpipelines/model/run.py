@@ -41,7 +41,19 @@ class Experiment:
 
 
 class Run:
-    """A step run: logs metrics, knows its id and its parent pipeline run."""
+    """A step run: logs metrics, knows its id and its parent pipeline run.
+
+    ``Run(experiment, run_id)`` with a client ``Experiment`` gives that run's ``PipelineRun``
+    (the old SDK's way to look a run up by id)."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        experiment = args[0] if args else kwargs.get("experiment")
+        if hasattr(experiment, "workspace"):
+            from mlpipelines.client.pipeline_run import PipelineRun
+
+            run_id = args[1] if len(args) > 1 else kwargs["run_id"]
+            return PipelineRun(experiment, run_id)
+        return super().__new__(cls)
 
     def __init__(
         self,

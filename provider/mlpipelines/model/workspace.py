@@ -179,8 +179,12 @@ class Workspace(Deployment):
 
     @property
     def experiments(self) -> dict[str, Any]:
-        """Experiments by name (filled by the client once runs are submitted)."""
-        return {}
+        """Experiments by name: each one a run was submitted under, by ``Experiment.submit``
+        or by a REST run request's ``ExperimentName``."""
+        from mlpipelines.client.experiment import Experiment
+        from mlpipelines.publishing.experiments import experiment_names
+
+        return {name: Experiment(self, name) for name in experiment_names(self)}
 
     def __repr__(self) -> str:
         return f"Workspace(name={self.name!r}, airflow_url={self.airflow_url!r})"

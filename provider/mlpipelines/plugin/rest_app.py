@@ -18,6 +18,7 @@ from airflow.api_fastapi.core_api.security import GetUserDep
 from fastapi import Body, FastAPI, HTTPException, Request
 
 from mlpipelines.errors import UserErrorException
+from mlpipelines.publishing.experiments import note_experiment
 from mlpipelines.publishing.records import RecordStore
 from mlpipelines.publishing.routing import (
     DisabledError,
@@ -53,12 +54,40 @@ def run_pipeline(
     return _start(request, record, body, for_endpoint=False)
 
 
+@app.post("/endpoints/Name")
+def run_endpoint_by_name(
+    request: Request,
+    user: GetUserDep,
+    name: str,
+    pipelineVersion: str | None = None,  # the old service's query parameter name
+    body: Annotated[Any, Body()] = None,
+) -> dict[str, Any]:
+    """``.../endpoints/Name?name=<name>&pipelineVersion=<v>``: run an endpoint found by name."""
+    endpoint = _found(lambda: RecordStore.endpoints().find(name=name))
+    return _run_endpoint(request, endpoint, body, pipelineVersion)
+
+
+@app.get("/endpoints/Id/{endpoint_id}")
 @app.get("/endpoints/{endpoint_id}")
 def get_endpoint(endpoint_id: str, user: GetUserDep) -> dict[str, Any]:
     """A pipeline endpoint's record (versions, default version, status)."""
     return _found(lambda: RecordStore.endpoints().get(endpoint_id))
 
 
+@app.post("/endpoints/Id/{endpoint_id}/{version}")
+def run_endpoint_version(
+    endpoint_id: str,
+    version: str,
+    request: Request,
+    user: GetUserDep,
+    body: Annotated[Any, Body()] = None,
+) -> dict[str, Any]:
+    """``<endpoint>/<version>``: run that version of an endpoint."""
+    endpoint = _found(lambda: RecordStore.endpoints().get(endpoint_id))
+    return _run_endpoint(request, endpoint, body, version)
+
+
+@app.post("/endpoints/Id/{endpoint_id}")
 @app.post("/endpoints/{endpoint_id}")
 def run_endpoint(
     endpoint_id: str,
@@ -68,8 +97,24 @@ def run_endpoint(
 ) -> dict[str, Any]:
     """Start a run of an endpoint's default version, or of ``PipelineVersion``."""
     endpoint = _found(lambda: RecordStore.endpoints().get(endpoint_id))
-    version = body.get("PipelineVersion") if isinstance(body, dict) else None
+    return _run_endpoint(request, endpoint, body, None)
+
+
+def _run_endpoint(
+    request: Request, endpoint: dict[str, Any], body: Any, url_version: str | None
+) -> dict[str, Any]:
+    """A version named in the URL and one in the body must agree; either picks the version."""
+    body_version = body.get("PipelineVersion") if isinstance(body, dict) else None
+    if url_version is not None and body_version is not None and str(body_version) != url_version:
+        raise HTTPException(
+            status_code=400,
+            detail=f"the URL names version '{url_version}' but PipelineVersion is "
+            f"'{body_version}'; give one of them",
+        )
+    version = url_version if url_version is not None else body_version
     record = _refused(lambda: endpoint_pipeline(endpoint, version))
+    if url_version is not None and isinstance(body, dict):
+        body = {k: v for k, v in body.items() if k != "PipelineVersion"}
     answer = _start(request, record, body, endpoint=endpoint)
     return {**answer, "PipelineEndpointId": endpoint["id"]}
 
@@ -90,6 +135,8 @@ def _start(
     if endpoint is not None:
         conf["mlpipelines_endpoint"] = endpoint["name"]
     run = _forward_trigger(request, active["dag_id"], conf, run_request.note)
+    if run_request.experiment_name:
+        note_experiment(run_request.experiment_name, active["dag_id"])
     return {
         "Id": run["dag_run_id"],
         "DagId": active["dag_id"],

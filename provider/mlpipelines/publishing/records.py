@@ -15,6 +15,8 @@ from mlpipelines.storage.deployment import Deployment
 PUBLISHED_FOLDER = f"{INTERNAL_FOLDER}/published"
 ENDPOINTS_FOLDER = f"{INTERNAL_FOLDER}/endpoints"
 SCHEDULES_FOLDER = f"{INTERNAL_FOLDER}/schedules"
+EXPERIMENTS_FOLDER = f"{INTERNAL_FOLDER}/experiments"
+DRAFTS_FOLDER = f"{INTERNAL_FOLDER}/drafts"
 ACTIVE = "Active"
 DISABLED = "Disabled"
 
@@ -37,6 +39,14 @@ class RecordStore:
     @classmethod
     def endpoints(cls, workspace: Deployment | None = None) -> RecordStore:
         return cls(_root(workspace) / ENDPOINTS_FOLDER, "pipeline endpoint")
+
+    @classmethod
+    def experiments(cls, workspace: Deployment | None = None) -> RecordStore:
+        return cls(_root(workspace) / EXPERIMENTS_FOLDER, "experiment")
+
+    @classmethod
+    def drafts(cls, workspace: Deployment | None = None) -> RecordStore:
+        return cls(_root(workspace) / DRAFTS_FOLDER, "pipeline draft")
 
     def all(self) -> list[dict[str, Any]]:
         """Every record, oldest first."""

@@ -85,3 +85,8 @@ def _identity(info: dict[str, Any]) -> list[Any]:
 
 def _unprefixed(fs: Any, path: str) -> str:
     return fs._strip_protocol(path) if "://" in path else path
+
+
+def file_identity(info: dict[str, Any]) -> list[Any]:
+    """What a listing says of a file's content: its size and its MD5 or ETag, else mtime."""
+    return _identity(info)

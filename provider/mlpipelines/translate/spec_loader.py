@@ -14,6 +14,7 @@ from typing import Any
 
 from mlpipelines.translate.render import render_dag
 from mlpipelines.translate.spec import LOADER_DAG_ID, spec_digest, spec_to_plan, specs_folder
+from mlpipelines.translate.watch import WATCH_KIND, render_watch_dag
 
 log = logging.getLogger(__name__)
 _cache: dict[Path, tuple[int, dict[str, Any]]] = {}
@@ -62,6 +63,8 @@ def render_spec(spec: dict[str, Any]) -> Any:
     """One spec as a DAG, tagged with the spec's digest (how clients see it was parsed)."""
     settings = dict(spec.get("dag_settings") or {})
     tags = [*settings.pop("tags", []), f"spec:{spec_digest(spec)}"]
+    if spec.get("kind") == WATCH_KIND:
+        return render_watch_dag(spec, tags)
     if isinstance(settings.get("start_date"), str):  # JSON holds a schedule's start as text
         from datetime import datetime
 

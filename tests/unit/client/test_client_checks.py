@@ -1,14 +1,11 @@
-"""What the client refuses before it uploads, stores or triggers anything: misspelt parameter
-names and a published version that already exists."""
+"""What the client refuses before it uploads, stores or triggers anything (misspelt parameter
+names), and how a published version that already exists is published again."""
 
 from __future__ import annotations
-
-import json
 
 import pytest
 
 from mlpipelines import Experiment, Pipeline, PipelineParameter, PythonScriptStep, Workspace
-from mlpipelines.client.published_pipeline import PublishedPipeline
 from mlpipelines.errors import UserErrorException
 from mlpipelines.publishing.records import RecordStore
 
@@ -47,7 +44,11 @@ def test_submit_refuses_a_misspelt_parameter_before_uploading(ws, pipeline):
     assert _nothing_written(ws)
 
 
-def test_publishing_an_existing_version_again_is_refused(ws, pipeline):
+def test_publishing_an_existing_version_again_makes_a_new_pipeline_with_its_own_dag(ws):
+    # Re-running a notebook publishes the same name and version again: as in Azure ML, that
+    # is a new published pipeline, and here a DAG of its own.
+    from mlpipelines.client.published_pipeline import _published_dag_id, choose_version
+
     RecordStore.published(ws).put(
         {
             "id": "p1",
@@ -58,12 +59,9 @@ def test_publishing_an_existing_version_again_is_refused(ws, pipeline):
             "created": 1.0,
         }
     )
-    with pytest.raises(UserErrorException, match="'train_model' already has version 3"):
-        pipeline.publish("train_model", version="3")
-    specs = ws.specs_root() / ".mlpipelines" / "specs"
-    specs.mkdir(parents=True)
-    (specs / "train.json").write_text(json.dumps({"dag_id": "train"}))
-    with pytest.raises(UserErrorException, match="'train_model' already has version 3"):
-        PublishedPipeline.publish_spec_of(ws, "train", "train_model", version=3)
-    assert [p.name for p in specs.iterdir()] == ["train.json"]
-    assert [r["id"] for r in RecordStore.published(ws).all()] == ["p1"]
+    assert choose_version(ws, "train_model", "3") == "3"
+    assert _published_dag_id(ws, "train_model", "3") == "train_model__v3__2"
+    assert choose_version(ws, "train_model", None) == "4"
+    assert _published_dag_id(ws, "train_model", "4") == "train_model__v4"
+    with pytest.raises(UserErrorException, match="cannot name a DAG"):
+        _published_dag_id(ws, "x" * 300, "1")

@@ -89,7 +89,9 @@ def test_a_trailing_slash_in_airflow_url_makes_no_double_slash(tmp_path, no_env)
     ws = Workspace.from_config(write(tmp_path, {"airflow_url": "http://h:8080/"}))
     assert ws.airflow_url == "http://h:8080"
     assert PublishedPipeline(ws, {"id": "p1"}).endpoint == "http://h:8080/mlpipelines/pipelines/p1"
-    assert PipelineEndpoint(ws, {"id": "e1"}).endpoint == "http://h:8080/mlpipelines/endpoints/e1"
+    assert (
+        PipelineEndpoint(ws, {"id": "e1"}).endpoint == "http://h:8080/mlpipelines/endpoints/Id/e1"
+    )
     assert Workspace(airflow_url="http://h:8080//").airflow_url == "http://h:8080"
     no_env.setenv("MLPIPELINES_AIRFLOW_URL", "http://env:1/")
     assert Workspace.from_config(write(tmp_path, {})).airflow_url == "http://env:1"

@@ -1,7 +1,9 @@
 """``azureml.pipeline.core``: pipelines, intermediate data, parameters."""
 
+from mlpipelines.client.pipeline_draft import PipelineDraft
 from mlpipelines.client.pipeline_endpoint import PipelineEndpoint, PipelineIdVersion
 from mlpipelines.client.pipeline_run import PipelineRun, StepRun
+from mlpipelines.client.port_data import PortDataReference
 from mlpipelines.client.published_pipeline import PublishedPipeline
 from mlpipelines.client.recurrence import ScheduleRecurrence
 from mlpipelines.client.schedule import Schedule
@@ -12,10 +14,12 @@ from mlpipelines.model.pipeline import Pipeline, StepSequence
 __all__ = [
     "Pipeline",
     "PipelineData",
+    "PipelineDraft",
     "PipelineEndpoint",
     "PipelineIdVersion",
     "PipelineParameter",
     "PipelineRun",
+    "PortDataReference",
     "PublishedPipeline",
     "Schedule",
     "ScheduleRecurrence",

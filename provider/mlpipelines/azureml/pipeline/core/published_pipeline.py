@@ -1,0 +1,5 @@
+"""``azureml.pipeline.core.published_pipeline``."""
+
+from mlpipelines.client.published_pipeline import PublishedPipeline
+
+__all__ = ["PublishedPipeline"]
