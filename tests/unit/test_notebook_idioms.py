@@ -83,3 +83,11 @@ def _config(tmp_path: Path) -> str:
     path = tmp_path / "config.json"
     path.write_text(json.dumps({"home": str(home), "airflow_url": "http://127.0.0.1:9"}))
     return str(path)
+
+
+def test_listing_published_pipelines_and_schedules_by_their_older_names(tmp_path: Path) -> None:
+    from mlpipelines.azureml.pipeline.core import PublishedPipeline, Schedule
+
+    ws = Workspace.from_config(_config(tmp_path))
+    assert PublishedPipeline.get_all(ws) == PublishedPipeline.list(ws) == []
+    assert Schedule.get_all(ws, active_only=False) == Schedule.list(ws, active_only=False) == []

@@ -3,6 +3,7 @@ spec, listed, run, disabled (paused and hidden) and enabled again."""
 
 from __future__ import annotations
 
+import builtins
 import json
 import time
 import uuid
@@ -139,6 +140,13 @@ class PublishedPipeline:
             for record in RecordStore.published(workspace).all()
             if record["status"] == ACTIVE or not active_only
         ]
+
+    @classmethod
+    def get_all(
+        cls, workspace: Any, active_only: bool = True, **_: Any
+    ) -> builtins.list[PublishedPipeline]:
+        """Every published pipeline, as ``list`` (the old SDK's older name for it)."""
+        return cls.list(workspace, active_only)
 
     @classmethod
     def get(

@@ -189,6 +189,18 @@ class Schedule:
         ]
 
     @classmethod
+    def get_all(
+        cls,
+        workspace: Any,
+        active_only: bool = True,
+        pipeline_id: str | None = None,
+        pipeline_endpoint_id: str | None = None,
+        **_: Any,
+    ) -> builtins.list[Schedule]:
+        """Schedules, as ``list`` (the old SDK's older name for it)."""
+        return cls.list(workspace, active_only, pipeline_id, pipeline_endpoint_id)
+
+    @classmethod
     def get_schedules_for_pipeline_id(
         cls, workspace: Any, pipeline_id: str, **_: Any
     ) -> builtins.list[Schedule]:
