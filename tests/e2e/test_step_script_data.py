@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mlpipelines.azureml.core import Dataset, Datastore, Experiment, Workspace
+from mlpipelines.azureml.exceptions import ActivityFailedException
 from mlpipelines.azureml.pipeline.core import Pipeline
 from mlpipelines.azureml.pipeline.steps import PythonScriptStep
 from support.storage_servers import S3_KEY, S3_REGION
@@ -100,9 +101,11 @@ def test_scripts_read_datasets_on_local_and_s3_datastores_without_airflow(
     run = experiment.submit(Pipeline(ws, steps))
     try:
         status = run.wait_for_completion(show_output=False, timeout_seconds=300)
-    finally:
-        logs = {name: run.find_step_run(name)[0].get_logs() for name in ("local_iris", "s3_iris")}
+    except ActivityFailedException as exc:
+        tails = [run.find_step_run(n)[0].get_logs()[-2000:] for n in ("local_iris", "s3_iris")]
+        pytest.fail(f"{exc}\n" + "\n---\n".join(tails))
     assert status == "Finished"
+    logs = {name: run.find_step_run(name)[0].get_logs() for name in ("local_iris", "s3_iris")}
 
     for name, log in logs.items():
         assert run.find_step_run(name)[0].get_metrics() == {
