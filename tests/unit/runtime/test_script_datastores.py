@@ -5,6 +5,9 @@ reach (the task's ``airflow-db-not-allowed`` setting), and never imports Airflow
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -16,11 +19,17 @@ from mlpipelines.azureml.pipeline.steps import PythonScriptStep
 from mlpipelines.errors import UserErrorException
 from mlpipelines.model.planning import plan_pipeline
 from mlpipelines.records.reserved import ENV_DATASTORES
+from mlpipelines.runtime.container_step import ENVELOPE_ENV, build_envelope, parse_result_line
 from mlpipelines.runtime.python_script import run_python_script_step
 from mlpipelines.runtime.script_datastores import step_datastores
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.storage import StoreLocation, open_datastore
 from mlpipelines.storage.handed_datastores import hand_datastores, handed_datastores
+from mlpipelines.storage.registration import (
+    environment_name,
+    environment_value,
+    registration_body,
+)
 
 # What a task's environment holds on a real worker: the script inherits it.
 NO_DATABASE = {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "airflow-db-not-allowed:///"}
@@ -96,6 +105,51 @@ def test_a_script_reads_datasets_and_datastores_without_airflow(tmp_path):
         "airflow": [],
     }
     assert result.metrics == {"rows": 3, "petal_total": 8.0}
+
+
+CONTAINER_SCRIPT = """
+import sys
+from mlpipelines.azureml.core import Run
+run = Run.get_context()
+run.log("rows", len(run.input_datasets["iris"].to_pandas_dataframe()))
+assert "airflow" not in sys.modules, "a step's script must never import Airflow"
+"""
+
+
+def test_a_container_hands_its_script_the_connections_it_was_given(tmp_path):
+    """A pod gets datastore connections as ``AIRFLOW_CONN_*`` secrets; its entrypoint reads
+    them, its script is handed the result."""
+    name = f"lake_{uuid.uuid4().hex[:6]}"
+    (tmp_path / "lake").mkdir()
+    (tmp_path / "lake" / "a.csv").write_text("petal\n1\n2\n")
+    lake = Datastore(Workspace.current(), name)  # an Airflow connection, read when run
+    iris = Dataset.Tabular.from_delimited_files(path=[(lake, "*.csv")], validate=False)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "s.py").write_text(CONTAINER_SCRIPT)
+    step = PythonScriptStep(
+        name="s",
+        script_name="s.py",
+        source_directory=str(tmp_path / "src"),
+        inputs=[iris.as_named_input("iris")],
+    )
+    definition = plan_pipeline(Pipeline(Workspace.current(), [step])).tasks[0].definition
+    envelope = build_envelope(definition, _ctx("pod"), {})
+    connection = registration_body("local", name, path=str(tmp_path / "lake"))
+    env = {
+        **os.environ,
+        ENVELOPE_ENV: json.dumps(envelope),
+        environment_name(name): environment_value(connection),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "mlpipelines.runtime.container_step"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert parse_result_line(done.stdout)["metrics"] == {"rows": 2}
 
 
 def test_the_task_hands_every_datastore_the_step_names(tmp_path):
