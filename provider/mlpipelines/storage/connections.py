@@ -86,8 +86,8 @@ def _blank_to_none(value: Any) -> Any:
 def open_datastore(name: str, workspace: Any = None) -> StoreLocation:
     """Open the datastore ``name`` of ``workspace`` (default: the one this process runs in).
 
-    Looked up in order: what the task handed this process (a step's script: only that, or a
-    registered local folder); a local folder registered in the workspace; the Airflow
+    Looked up in order: what the task handed this process (a step's script: only that, or
+    a datastore it registered itself); a local folder registered in the workspace; the Airflow
     connection whose conn_id is ``name``; for the default datastores,
     ``<AIRFLOW_HOME>/mlpipelines/<name>``.
     """
@@ -103,12 +103,7 @@ def open_datastore(name: str, workspace: Any = None) -> StoreLocation:
             datastore=name, kind=LocalFolderKind.name, root=str(local_datastore_root(spec))
         )
     if handed is not None:
-        raise UserErrorException(
-            f"datastore '{name}' was not handed to this step's script: a script opens the "
-            "datastores its step names (inputs, outputs, datasets' sources and the default "
-            f"datastores), never Airflow connections itself; name '{name}' in the step's "
-            "inputs or outputs"
-        )
+        return _registered_in_script(name, ws)
     conn = _read_connection(name)
     if conn is not None:
         return location_from_connection(name, conn)
@@ -122,6 +117,21 @@ def open_datastore(name: str, workspace: Any = None) -> StoreLocation:
         f"Datastore.register_local_folder(ws, '{name}', path), or create an Airflow connection "
         f"'{name}' of type {', '.join(conn_types())} (UI, `airflow connections add`, or the "
         f"environment variable {env})"
+    )
+
+
+def _registered_in_script(name: str, ws: Any) -> StoreLocation:
+    """A datastore a step's script registered itself; any other was not handed to it."""
+    from types import SimpleNamespace
+
+    body = ws.registered_connections.get(name)
+    if body is not None:
+        return location_from_connection(name, SimpleNamespace(**body))
+    raise UserErrorException(
+        f"datastore '{name}' was not handed to this step's script: a script opens the "
+        "datastores its step names (inputs, outputs, datasets' sources and the default "
+        f"datastores), never Airflow connections itself; name '{name}' in the step's "
+        "inputs or outputs"
     )
 
 

@@ -189,6 +189,13 @@ def test_a_script_opens_only_what_it_was_handed(tmp_path, monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_ELSEWHERE", json.dumps({"conn_type": "mlpipelines_local"}))
     with pytest.raises(UserErrorException, match="datastore 'elsewhere' was not handed"):
         open_datastore("elsewhere")
+    # What the script registers itself it may open (no Airflow involved).
+    ws = Workspace()
+    Datastore.register_s3_bucket(
+        ws, "elsewhere", bucket_name="other", access_key_id="k", secret_access_key=secret,
+        endpoint_url="http://127.0.0.1:9", region_name="eu-west-1", skip_validation=True,
+    )  # fmt: skip
+    assert open_datastore("elsewhere", ws).root == "other"
 
 
 def test_a_broken_handed_document_is_a_clear_error_without_its_secrets(monkeypatch):
