@@ -36,6 +36,14 @@ class Experiment:
     def __init__(self, name: str) -> None:
         self.name = name
 
+    @property
+    def workspace(self) -> Any:
+        """The workspace the run belongs to (``run.experiment.workspace`` in old scripts);
+        in a step's script its datastores are the ones the task handed over."""
+        from mlpipelines.model.workspace import Workspace
+
+        return Workspace.current()
+
     def __repr__(self) -> str:
         return f"Experiment(name={self.name!r})"
 

@@ -28,6 +28,8 @@ ENV_EXPERIMENT = "MLPIPELINES_EXPERIMENT"
 ENV_STEP_NAME = "MLPIPELINES_STEP_NAME"
 ENV_METRICS_FILE = "MLPIPELINES_METRICS_FILE"
 ENV_INPUT_DATASETS = "MLPIPELINES_INPUT_DATASETS"
+# The datastores the task resolved for the script (secrets included: environment only).
+ENV_DATASTORES = "MLPIPELINES_DATASTORES"
 
 
 def output_xcom_key(output_name: str) -> str:

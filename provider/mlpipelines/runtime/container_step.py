@@ -8,6 +8,8 @@ KubernetesPodOperator's XCom sidecar folder, when it exists) and always the last
 
 The envelope holds no secret: datastore credentials come through the environment the
 compute target configures (Kubernetes secrets, or variables the worker passes through).
+This process reads them; the step's script is handed the resolved datastores, as on a
+worker (``runtime.script_datastores``), and never imports Airflow.
 """
 
 from __future__ import annotations

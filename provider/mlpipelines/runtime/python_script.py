@@ -18,6 +18,7 @@ from mlpipelines.reuse.decision import ReuseCheck
 from mlpipelines.runtime.artifacts import save_artifacts
 from mlpipelines.runtime.outputs import discard_outputs
 from mlpipelines.runtime.process import run_process
+from mlpipelines.runtime.script_datastores import script_datastores_env
 from mlpipelines.runtime.staging import (
     LocatedInput,
     PendingOutput,
@@ -83,6 +84,8 @@ def _run_once(
         ]
         metrics_file = work_dir / "metrics.jsonl"
         env = _script_env(definition, ctx, inputs, output_paths, metrics_file, extra_env)
+        # The script opens its datastores from these, never through Airflow (no database).
+        env.update(script_datastores_env(definition, located))
         if staged.datasets_file is not None:
             env[reserved.ENV_INPUT_DATASETS] = str(staged.datasets_file)
         ctx.log.info("running %s in %s", argv, source)

@@ -1,12 +1,16 @@
 """Airflow connections as datastores: a connection's type names its datastore kind, whose
 fields and extra keys are parsed strictly (``mlpipelines.datastore_kinds`` says what each
-kind takes)."""
+kind takes).
+
+A step's script imports this module and must never import Airflow: Airflow is reached only
+through ``_read_connection`` (loaded by name, see there), and never in a process its task
+handed datastores to (``storage.handed_datastores``).
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
-import os
-import sys
 from typing import Any
 
 from mlpipelines.datastore_kinds import (
@@ -18,32 +22,8 @@ from mlpipelines.datastore_kinds import (
 )
 from mlpipelines.errors import UserErrorException
 from mlpipelines.records.paths import clean_relative_path
+from mlpipelines.storage.handed_datastores import handed_datastores
 from mlpipelines.storage.location import StoreLocation
-
-
-def read_connection(name: str) -> Any | None:
-    """The Airflow connection ``name``, or None when no secrets backend knows it.
-
-    Goes through ``airflow.sdk.BaseHook.get_connection``: inside a running task it asks the
-    supervisor (API server, secrets backends); in a plain process it reads the configured
-    backends, among them ``AIRFLOW_CONN_<NAME>`` environment variables (JSON or URI form).
-    Airflow is imported only here, when a connection is looked up.
-    """
-    # Importing Airflow costs seconds: skip it where no connection can exist.
-    env = "AIRFLOW_CONN_" + name.upper()
-    if "airflow.sdk" not in sys.modules and env not in os.environ and not _airflow_configured():
-        return None
-    from airflow.sdk import BaseHook
-    from airflow.sdk.exceptions import AirflowNotFoundException
-
-    try:
-        return BaseHook.get_connection(name)
-    except AirflowNotFoundException:
-        return None
-    except Exception as exc:
-        raise UserErrorException(
-            f"datastore '{name}': reading its Airflow connection failed: {type(exc).__name__}"
-        ) from None
 
 
 def location_from_connection(name: str, conn: Any) -> StoreLocation:
@@ -103,32 +83,28 @@ def _blank_to_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-def _airflow_configured() -> bool:
-    """Whether this process could have connections other than environment variables."""
-    from mlpipelines.storage.deployment import airflow_home
-
-    return (
-        bool(os.environ.get("AIRFLOW__SECRETS__BACKEND"))
-        or bool(os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"))
-        or (airflow_home() / "airflow.cfg").is_file()
-    )
-
-
 def open_datastore(name: str, workspace: Any = None) -> StoreLocation:
     """Open the datastore ``name`` of ``workspace`` (default: the one this process runs in).
 
-    Looked up in order: a local folder registered in the workspace; the Airflow connection
-    whose conn_id is ``name``; for the default datastores, ``<AIRFLOW_HOME>/mlpipelines/<name>``.
+    Looked up in order: what the task handed this process (a step's script: only that, or
+    a datastore it registered itself); a local folder registered in the workspace; the Airflow
+    connection whose conn_id is ``name``; for the default datastores,
+    ``<AIRFLOW_HOME>/mlpipelines/<name>``.
     """
     from mlpipelines.storage.deployment import Deployment, local_datastore_root
 
+    handed = handed_datastores()
+    if handed is not None and name in handed:
+        return handed[name]
     ws = workspace or Deployment.current()
     spec = ws.datastore_specs.get(name)
     if spec is not None and spec.kind == LocalFolderKind.name and spec.path:
         return StoreLocation(
             datastore=name, kind=LocalFolderKind.name, root=str(local_datastore_root(spec))
         )
-    conn = read_connection(name)
+    if handed is not None:
+        return _registered_in_script(name, ws)
+    conn = _read_connection(name)
     if conn is not None:
         return location_from_connection(name, conn)
     if spec is not None and spec.kind == LocalFolderKind.name:
@@ -142,3 +118,29 @@ def open_datastore(name: str, workspace: Any = None) -> StoreLocation:
         f"'{name}' of type {', '.join(conn_types())} (UI, `airflow connections add`, or the "
         f"environment variable {env})"
     )
+
+
+def _registered_in_script(name: str, ws: Any) -> StoreLocation:
+    """A datastore a step's script registered itself; any other was not handed to it."""
+    from types import SimpleNamespace
+
+    body = ws.registered_connections.get(name)
+    if body is not None:
+        return location_from_connection(name, SimpleNamespace(**body))
+    raise UserErrorException(
+        f"datastore '{name}' was not handed to this step's script: a script opens the "
+        "datastores its step names (inputs, outputs, datasets' sources and the default "
+        f"datastores), never Airflow connections itself; name '{name}' in the step's "
+        "inputs or outputs"
+    )
+
+
+def _read_connection(name: str) -> Any | None:
+    """The Airflow connection ``name`` (``storage.airflow_connections.read_connection``).
+
+    Loaded by name on purpose: the modules a step's script imports (this one among them)
+    carry no import of Airflow, lazy or not, which import-linter checks; only a task, a
+    client or a DAG file gets here, since a script is handed its datastores.
+    """
+    module = importlib.import_module("mlpipelines.storage.airflow_connections")
+    return module.read_connection(name)
