@@ -4,6 +4,7 @@ Everything a pipeline author needs is importable from here; ``mlpipelines.azurem
 the same objects under the old SDK's module paths.
 """
 
+from mlpipelines._version import __version__ as __version__
 from mlpipelines.errors import (
     ActivityFailedException,
     ComputeTargetException,
@@ -35,8 +36,6 @@ from mlpipelines.model.dataset import (
 )
 from mlpipelines.model.run import Run
 
-__version__ = "0.1.0"
-
 _CLIENT_EXPORTS = {
     "PipelineRun": "mlpipelines.client.pipeline_run",
     "StepRun": "mlpipelines.client.pipeline_run",
@@ -47,12 +46,17 @@ _CLIENT_EXPORTS = {
     "ScheduleRecurrence": "mlpipelines.client.recurrence",
     "PipelineDraft": "mlpipelines.client.pipeline_draft",
     "PortDataReference": "mlpipelines.client.port_data",
+    "RunDetails": "mlpipelines.client.run_details",
+    "Model": "mlpipelines.model.registered_model",
+    "Environment": "mlpipelines.model.environment",
+    "RunConfiguration": "mlpipelines.model.environment",
+    "CondaDependencies": "mlpipelines.model.conda_dependencies",
 }
 
 
 def __getattr__(name: str) -> object:
-    """Client classes load on first use: DAG files import this package at every parse and
-    never need the REST client."""
+    """Client classes (and the environment and model registry) load on first use: DAG files
+    import this package at every parse and never need them."""
     if name in _CLIENT_EXPORTS:
         import importlib
 
@@ -66,14 +70,17 @@ __all__ = [
     "AnalyticsStep",
     "ComputeTarget",
     "ComputeTargetException",
+    "CondaDependencies",
     "DataReference",
     "DataTransferStep",
     "DatabricksStep",
     "Dataset",
     "DatasetConsumptionConfig",
     "Datastore",
+    "Environment",
     "Experiment",
     "FileDataset",
+    "Model",
     "Pipeline",
     "PipelineData",
     "PipelineDraft",
@@ -86,6 +93,8 @@ __all__ = [
     "PublishedPipeline",
     "PythonScriptStep",
     "Run",
+    "RunConfiguration",
+    "RunDetails",
     "Schedule",
     "ScheduleRecurrence",
     "StepRun",

@@ -1,6 +1,6 @@
 """``azureml.core``: workspace, datastores, compute targets, experiments, runs."""
 
-from mlpipelines import __version__
+from mlpipelines._version import __version__
 from mlpipelines.client.experiment import Experiment
 from mlpipelines.model.compute import ComputeTarget
 from mlpipelines.model.dataset import Dataset
