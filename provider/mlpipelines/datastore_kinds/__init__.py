@@ -1,4 +1,4 @@
-"""Datastore kinds (local folder, Azure Blob, Azure Files, S3): one class per kind, and a
+"""Datastore kinds (local folder, Azure Blob, Azure Files, S3, SQL databases): one class per kind, and a
 registry by name and connection type. Importing this imports no storage SDK and no Airflow."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from mlpipelines.datastore_kinds.azure_files import AzureFilesKind
 from mlpipelines.datastore_kinds.base import ConnectionForm, DatastoreKind, FormField
 from mlpipelines.datastore_kinds.local import LocalFolderKind
 from mlpipelines.datastore_kinds.registry import (
+    FILE_KINDS,
     KINDS,
     UnknownDatastoreKind,
     conn_types,
@@ -16,8 +17,10 @@ from mlpipelines.datastore_kinds.registry import (
     kind_of_conn_type,
 )
 from mlpipelines.datastore_kinds.s3 import S3Kind
+from mlpipelines.datastore_kinds.sql import MySqlKind, PostgresKind, SqlDatabaseKind, SqlServerKind
 
 __all__ = [
+    "FILE_KINDS",
     "KINDS",
     "AzureBlobKind",
     "AzureFilesKind",
@@ -25,7 +28,11 @@ __all__ = [
     "DatastoreKind",
     "FormField",
     "LocalFolderKind",
+    "MySqlKind",
+    "PostgresKind",
     "S3Kind",
+    "SqlDatabaseKind",
+    "SqlServerKind",
     "UnknownDatastoreKind",
     "conn_types",
     "datastore_kind",

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from mlpipelines.datastore_kinds import KINDS
+from mlpipelines.datastore_kinds import FILE_KINDS
 from mlpipelines.errors import UserErrorException
 from mlpipelines.hooks.connection_forms import ui_field_behaviour
 from mlpipelines.provider_info import get_provider_info
@@ -176,9 +176,11 @@ def test_importing_storage_and_building_locations_loads_no_sdk_nor_airflow():
     assert out.stdout.strip() == "[]"
 
 
-def test_provider_info_declares_the_four_connection_types():
+def test_provider_info_declares_the_file_datastore_connection_types():
     info = get_provider_info()
     types = {c["connection-type"]: c["hook-class-name"] for c in info["connection-types"]}
-    assert types == {k.conn_type: f"mlpipelines.hooks.datastore.{k.hook_class_name}" for k in KINDS}
+    assert types == {
+        k.conn_type: f"mlpipelines.hooks.datastore.{k.hook_class_name}" for k in FILE_KINDS
+    }
     assert info["hooks"][0]["python-modules"] == ["mlpipelines.hooks.datastore"]
     assert "password" in ui_field_behaviour("mlpipelines_local")["hidden_fields"]
