@@ -1,5 +1,6 @@
-"""Datastore kinds (local folder, Azure Blob, Azure Files, S3, SQL databases): one class per kind, and a
-registry by name and connection type. Importing this imports no storage SDK and no Airflow."""
+"""Datastore kinds (local folder, Azure Blob, Azure Files, S3, SQL databases): one class per
+kind, and a registry by name and connection type. Importing this imports no storage SDK and
+no Airflow."""
 
 from __future__ import annotations
 

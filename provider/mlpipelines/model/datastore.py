@@ -20,7 +20,6 @@ from mlpipelines.datastore_kinds import (
     S3Kind,
     UnknownDatastoreKind,
     datastore_kind,
-    kind_of_conn_type,
 )
 from mlpipelines.errors import UserErrorException
 from mlpipelines.model.datastore_registration import (
