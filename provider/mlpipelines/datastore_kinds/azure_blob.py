@@ -23,7 +23,8 @@ _CONTAINER = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$")
 
 
 class AzureBlobKind(DatastoreKind):
-    """An Azure Blob container (account name and key, SAS token or connection string)."""
+    """An Azure Blob container (account name and key, SAS token or connection string; none
+    of them for a public container, read anonymously)."""
 
     name = "azure_blob"
     datastore_type = "AzureBlob"
@@ -66,11 +67,10 @@ class AzureBlobKind(DatastoreKind):
                            ("extra 'sas_token'", extra.get("sas_token")),
                            ("extra 'connection_string'", extra.get("connection_string"))) if v
         ]  # fmt: skip
-        if len(credentials) != 1:
-            found = f" (found {' and '.join(credentials)})" if credentials else ""
+        if len(credentials) > 1:
             raise UserErrorException(
-                f"datastore '{name}': give exactly one of password (account key), extra "
-                f"'sas_token' or extra 'connection_string'{found}"
+                f"datastore '{name}': give one of password (account key), extra 'sas_token' or "
+                f"extra 'connection_string' (found {' and '.join(credentials)})"
             )
         if not extra.get("connection_string") and not fields["login"]:
             raise UserErrorException(
@@ -86,6 +86,7 @@ class AzureBlobKind(DatastoreKind):
             "connection_string": extra.get("connection_string"),
             "endpoint": extra.get("endpoint"),
             "protocol": protocol,
+            "anonymous": True if not credentials else None,
         }
         return container, options
 
@@ -105,7 +106,12 @@ class AzureBlobKind(DatastoreKind):
         logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(
             logging.WARNING
         )
-        return AzureBlobFileSystem(
+        cls_fs = AzureBlobFileSystem
+        if options.get("anonymous"):
+            from mlpipelines.datastore_kinds.public_blob import read_only_blob_filesystem
+
+            cls_fs = read_only_blob_filesystem()
+        return cls_fs(
             connection_string=blob_connection_string(options),
             max_concurrency=int(options.get("max_concurrency") or BLOB_MAX_CONCURRENCY),
         )
