@@ -60,7 +60,7 @@ def test_create_if_not_exists_creates_the_container_once(azurite, tmp_path):
     (tmp_path / "a.txt").write_text("x")
     store.upload_files([str(tmp_path / "a.txt")], show_progress=False)
     assert [b.name for b in client.get_container_client(name).list_blobs()] == ["a.txt"]
-    with pytest.raises(Exception, match="datastore 'missing_here'.*cannot be listed"):
+    with pytest.raises(Exception, match=r"datastore 'missing_here'.*cannot be listed"):
         Datastore.register_azure_blob_container(
             ws, "missing_here", container_name=unique("gone"), account_name=AZURITE_ACCOUNT,
             account_key=AZURITE_KEY, endpoint=azurite.server.endpoint, protocol="http",
