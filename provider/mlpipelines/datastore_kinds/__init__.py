@@ -1,9 +1,10 @@
-"""Datastore kinds (local folder, Azure Blob, Azure Files, S3, SQL databases): one class per
-kind, and a registry by name and connection type. Importing this imports no storage SDK and
-no Airflow."""
+"""Datastore kinds (local folder, Azure Blob, Azure Files, S3, ADLS Gen2, SQL databases): one
+class per kind, and a registry by name and connection type. Importing this imports no storage
+SDK and no Airflow."""
 
 from __future__ import annotations
 
+from mlpipelines.datastore_kinds.adls_gen2 import AdlsGen2Kind
 from mlpipelines.datastore_kinds.azure_blob import AzureBlobKind
 from mlpipelines.datastore_kinds.azure_files import AzureFilesKind
 from mlpipelines.datastore_kinds.base import ConnectionForm, DatastoreKind, FormField
@@ -23,6 +24,7 @@ from mlpipelines.datastore_kinds.sql import MySqlKind, PostgresKind, SqlDatabase
 __all__ = [
     "FILE_KINDS",
     "KINDS",
+    "AdlsGen2Kind",
     "AzureBlobKind",
     "AzureFilesKind",
     "ConnectionForm",

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
 BLOB_MAX_CONCURRENCY = 4
-_CONTAINER = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$")
+CONTAINER_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$")
 
 
 class AzureBlobKind(DatastoreKind):
@@ -57,7 +57,7 @@ class AzureBlobKind(DatastoreKind):
         cls, name: str, fields: Mapping[str, Any], extra: Mapping[str, Any]
     ) -> tuple[str, dict[str, Any]]:
         container = required_extra(name, extra, "container", "extra 'container'")
-        if not _CONTAINER.match(container):
+        if not CONTAINER_NAME.match(container):
             raise UserErrorException(
                 f"datastore '{name}': container '{container}' is not a valid name "
                 "(3-63 lowercase letters, digits and single hyphens)"
@@ -94,7 +94,7 @@ class AzureBlobKind(DatastoreKind):
     def spark_uri(cls, path: str, options: Mapping[str, Any]) -> str | None:
         """``wasbs://container@account.blob.core.windows.net/...``, the form Spark reads."""
         container, _, rest = path.partition("/")
-        return f"wasbs://{container}@{_account(options)}.blob.core.windows.net/{rest}"
+        return f"wasbs://{container}@{account_name_of(options)}.blob.core.windows.net/{rest}"
 
     @classmethod
     def filesystem(cls, options: Mapping[str, Any]) -> AbstractFileSystem:
@@ -144,7 +144,7 @@ def blob_connection_string(options: Mapping[str, Any]) -> str:
     return ";".join(parts)
 
 
-def _account(options: Mapping[str, Any]) -> str:
+def account_name_of(options: Mapping[str, Any]) -> str:
     """The storage account a connection names (its own field, or its connection string's)."""
     if options.get("account_name"):
         return str(options["account_name"])

@@ -22,6 +22,7 @@ dependencies. Its ``DatastoreKind`` subclass declares:
 
 from __future__ import annotations
 
+from mlpipelines.datastore_kinds.adls_gen2 import AdlsGen2Kind
 from mlpipelines.datastore_kinds.azure_blob import AzureBlobKind
 from mlpipelines.datastore_kinds.azure_files import AzureFilesKind
 from mlpipelines.datastore_kinds.base import DatastoreKind
@@ -31,7 +32,7 @@ from mlpipelines.datastore_kinds.sql import MySqlKind, PostgresKind, SqlServerKi
 from mlpipelines.errors import UserErrorException
 
 KINDS: tuple[type[DatastoreKind], ...] = (LocalFolderKind, AzureBlobKind, AzureFilesKind, S3Kind)
-KINDS += (PostgresKind, MySqlKind, SqlServerKind)
+KINDS += (AdlsGen2Kind, PostgresKind, MySqlKind, SqlServerKind)
 FILE_KINDS = tuple(kind for kind in KINDS if kind.holds_files)
 """The kinds whose connections, hooks and forms this provider declares (the SQL kinds' belong
 to their Airflow providers)."""

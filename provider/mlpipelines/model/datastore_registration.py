@@ -1,4 +1,5 @@
-"""``Datastore.register_*`` for SQL databases and retired stores, and storing a registration.
+"""``Datastore.register_*`` for ADLS Gen2, SQL databases and retired stores, and storing a
+registration.
 
 Part of the Azure-ML-named facade: storing a registration reaches the client (the Airflow
 REST API) and storage (a reachability check), both imported inside the functions.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mlpipelines.datastore_kinds import (
+    AdlsGen2Kind,
     MySqlKind,
     PostgresKind,
     SqlDatabaseKind,
@@ -23,7 +25,8 @@ if TYPE_CHECKING:
 
 
 class DatastoreRegistrations:
-    """The registrations of stores that hold tables, or that no longer exist."""
+    """The registrations of Data Lake Gen2, of stores that hold tables, and of stores that no
+    longer exist."""
 
     @classmethod
     def register_azure_sql_database(
@@ -94,6 +97,46 @@ class DatastoreRegistrations:
             workspace, MySqlKind, datastore_name, server_name, database_name, user_id,
             user_password, port_number, endpoint or "mysql.database.azure.com", overwrite,
         )  # fmt: skip
+
+    @classmethod
+    def register_azure_data_lake_gen2(
+        cls,
+        workspace: Workspace,
+        datastore_name: str,
+        filesystem: str,
+        account_name: str | None = None,
+        tenant_id: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        resource_url: str | None = None,
+        authority_url: str | None = None,
+        protocol: str | None = None,
+        endpoint: str | None = None,
+        overwrite: bool = False,
+        skip_validation: bool = False,
+        connection_string: str | None = None,
+        prefix: str | None = None,
+        **_: Any,
+    ) -> Any:
+        """An ADLS Gen2 filesystem as a datastore; the service principal's secret (or a
+        connection string) is kept in the Airflow connection only."""
+        from mlpipelines.storage.registration import registration_body
+
+        body = registration_body(
+            AdlsGen2Kind.name,
+            datastore_name,
+            filesystem=filesystem,
+            account_name=account_name,
+            tenant_id=tenant_id,
+            client_id=client_id,
+            client_secret=client_secret,
+            connection_string=connection_string,
+            endpoint=endpoint,
+            protocol=protocol,
+            prefix=prefix,
+        )
+        store_registration(workspace, body, overwrite, skip_validation)
+        return cls(workspace, datastore_name)  # type: ignore[call-arg]
 
     @classmethod
     def register_azure_data_lake(

@@ -65,6 +65,9 @@ SETTINGS: dict[str, dict[str, Any]] = {
         "region_name": "eu-west-1",
         "prefix": "runs",
     },
+    "azure_data_lake_gen2": {"filesystem": "lake", "account_name": "acct", "tenant_id": "t-1",
+                             "client_id": "c-1", "client_secret": "sp-secret", "prefix": "raw",
+                             "endpoint": "core.chinacloudapi.cn", "protocol": "https"},
     "postgres": {"host": "db.example.test", "database": "sales", "user_id": "reader",
                  "user_password": "pg-secret", "port": 5432},
     "mysql": {"host": "my.example.test", "database": "sales", "user_id": "reader",
@@ -118,6 +121,9 @@ def test_datastore_register_methods_record_the_kind(kind):
         ),
         "s3": lambda ws, s: Datastore.register_s3_bucket(ws, "store", s["bucket"],
                                                          skip_validation=True),
+        "azure_data_lake_gen2": lambda ws, s: Datastore.register_azure_data_lake_gen2(
+            ws, "store", s["filesystem"], s["account_name"], s["tenant_id"], s["client_id"],
+            s["client_secret"], skip_validation=True),
         "postgres": sql("register_azure_postgre_sql"),
         "mysql": sql("register_azure_my_sql"),
         "sqlserver": lambda ws, s: Datastore.register_azure_sql_database(
