@@ -1,6 +1,6 @@
-"""Datastore kinds (local folder, Azure Blob, Azure Files, S3, ADLS Gen2, SQL databases): one
-class per kind, and a registry by name and connection type. Importing this imports no storage
-SDK and no Airflow."""
+"""Datastore kinds (local folder, Azure Blob, Azure Files, S3, ADLS Gen2, DBFS, SQL databases):
+one class per kind, and a registry by name and connection type. Importing this imports no
+storage SDK and no Airflow."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from mlpipelines.datastore_kinds.adls_gen2 import AdlsGen2Kind
 from mlpipelines.datastore_kinds.azure_blob import AzureBlobKind
 from mlpipelines.datastore_kinds.azure_files import AzureFilesKind
 from mlpipelines.datastore_kinds.base import ConnectionForm, DatastoreKind, FormField
+from mlpipelines.datastore_kinds.dbfs import DbfsKind
 from mlpipelines.datastore_kinds.local import LocalFolderKind
 from mlpipelines.datastore_kinds.registry import (
     FILE_KINDS,
@@ -29,6 +30,7 @@ __all__ = [
     "AzureFilesKind",
     "ConnectionForm",
     "DatastoreKind",
+    "DbfsKind",
     "FormField",
     "LocalFolderKind",
     "MySqlKind",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlpipelines.datastore_kinds import (
     AdlsGen2Kind,
+    DbfsKind,
     MySqlKind,
     PostgresKind,
     SqlDatabaseKind,
@@ -136,6 +137,16 @@ class DatastoreRegistrations:
             prefix=prefix,
         )
         store_registration(workspace, body, overwrite, skip_validation)
+        return cls(workspace, datastore_name)  # type: ignore[call-arg]
+
+    @classmethod
+    def register_dbfs(cls, workspace: Workspace, datastore_name: str, **_: Any) -> Any:
+        """The Databricks File System as a datastore: only a DatabricksStep may use it, and
+        its data reach the job as ``dbfs:/`` paths."""
+        from mlpipelines.storage.registration import registration_body
+
+        body = registration_body(DbfsKind.name, datastore_name)
+        store_registration(workspace, body, overwrite=True, skip_validation=True)
         return cls(workspace, datastore_name)  # type: ignore[call-arg]
 
     @classmethod

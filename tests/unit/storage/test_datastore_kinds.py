@@ -68,6 +68,7 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "azure_data_lake_gen2": {"filesystem": "lake", "account_name": "acct", "tenant_id": "t-1",
                              "client_id": "c-1", "client_secret": "sp-secret", "prefix": "raw",
                              "endpoint": "core.chinacloudapi.cn", "protocol": "https"},
+    "dbfs": {"prefix": "raw"},
     "postgres": {"host": "db.example.test", "database": "sales", "user_id": "reader",
                  "user_password": "pg-secret", "port": 5432},
     "mysql": {"host": "my.example.test", "database": "sales", "user_id": "reader",
@@ -124,6 +125,7 @@ def test_datastore_register_methods_record_the_kind(kind):
         "azure_data_lake_gen2": lambda ws, s: Datastore.register_azure_data_lake_gen2(
             ws, "store", s["filesystem"], s["account_name"], s["tenant_id"], s["client_id"],
             s["client_secret"], skip_validation=True),
+        "dbfs": lambda ws, s: Datastore.register_dbfs(ws, "store"),
         "postgres": sql("register_azure_postgre_sql"),
         "mysql": sql("register_azure_my_sql"),
         "sqlserver": lambda ws, s: Datastore.register_azure_sql_database(
@@ -137,8 +139,8 @@ def test_datastore_register_methods_record_the_kind(kind):
 
 
 def test_unknown_kinds_and_connection_types_are_refused_by_name():
-    with pytest.raises(UnknownDatastoreKind, match=r"unknown datastore kind 'dbfs' \(known: "):
-        datastore_kind("dbfs")
+    with pytest.raises(UnknownDatastoreKind, match=r"unknown datastore kind 'hdfs' \(known: "):
+        datastore_kind("hdfs")
     with pytest.raises(UserErrorException, match="'http' is not a datastore type"):
         kind_of_conn_type("http")
     with pytest.raises(UserErrorException, match="unknown datastore kind 'sql'"):
