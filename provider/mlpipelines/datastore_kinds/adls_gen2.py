@@ -4,7 +4,7 @@ namespace, read through adlfs (``abfs://``) with a service principal or a connec
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from mlpipelines.datastore_kinds.azure_blob import CONTAINER_NAME, AzureBlobKind, account_name_of
 from mlpipelines.datastore_kinds.base import PREFIX_FIELD, ConnectionForm, FormField, required_extra
@@ -27,8 +27,10 @@ class AdlsGen2Kind(AzureBlobKind):
     hook_class_name = "AdlsGen2DatastoreHook"
     uri_scheme = "abfs"
     connection_settings = {"account_name": "login", "client_secret": "password"}
-    extra_keys = ("filesystem", "prefix", "tenant_id", "client_id", "connection_string",
-                  "endpoint", "protocol")  # fmt: skip
+    extra_keys: ClassVar[tuple[str, ...]] = (
+        "filesystem", "prefix", "tenant_id", "client_id", "connection_string", "endpoint",
+        "protocol",
+    )  # fmt: skip
     secret_fields = frozenset({"password", "connection_string"})
     secret_options = frozenset({"client_secret", "connection_string"})
     form = ConnectionForm(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from mlpipelines.datastore_kinds.base import (
     PREFIX_FIELD,
@@ -33,7 +33,14 @@ class AzureBlobKind(DatastoreKind):
     hook_class_name = "AzureBlobDatastoreHook"
     uri_scheme = "az"
     connection_settings = {"account_name": "login", "account_key": "password"}
-    extra_keys = ("container", "prefix", "sas_token", "connection_string", "endpoint", "protocol")
+    extra_keys: ClassVar[tuple[str, ...]] = (
+        "container",
+        "prefix",
+        "sas_token",
+        "connection_string",
+        "endpoint",
+        "protocol",
+    )
     secret_fields = frozenset({"password", "sas_token", "connection_string"})
     secret_options = frozenset({"account_key", "sas_token", "connection_string"})
     form = ConnectionForm(
