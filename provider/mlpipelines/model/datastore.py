@@ -318,10 +318,13 @@ def _check_known(workspace: Workspace, name: str) -> None:
     """Refuse a name that is neither registered in this process nor an Airflow connection:
     asked of the workspace's Airflow when it names one, else of this process's connections
     (``AIRFLOW_CONN_<NAME>``, Airflow's secrets backends)."""
+    from mlpipelines.records.reserved import ENV_STEP_NAME
     from mlpipelines.storage.registration import environment_name
 
     if name in workspace.registered_connections or environment_name(name) in os.environ:
         return
+    if ENV_STEP_NAME in os.environ and not workspace.airflow_url:
+        return  # a step script never imports Airflow: a missing store fails when opened
     if workspace.airflow_url:
         from mlpipelines.client.connections import connection_exists
 

@@ -178,6 +178,21 @@ def test_the_samples_try_get_except_register_idiom_registers(ws: Workspace, tmp_
     assert store.root == tmp_path / "scratch"
 
 
+def test_a_step_script_names_a_datastore_without_importing_airflow(tmp_path) -> None:
+    (tmp_path / "airflow.cfg").write_text("[core]\n")  # an Airflow home, as on a worker
+    code = (
+        "import sys\n"
+        "from mlpipelines.azureml.core import Datastore, Workspace\n"
+        "store = Datastore(Workspace.current(), 'sales_blob')\n"
+        "print(store.datastore_type, 'airflow' in sys.modules)\n"
+    )
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "MLPIPELINES_STEP_NAME": "score"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert out.stdout.split() == ["AirflowConnection", "False"], out.stderr
+
+
 def test_an_airflow_connection_is_a_datastore_opened_when_used(ws: Workspace, monkeypatch) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_VIA_ENV", '{"conn_type": "mlpipelines_s3"}')
     store = Datastore(ws, "via_env")
