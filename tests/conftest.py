@@ -12,6 +12,7 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ.pop("MLPIPELINES_DEFAULT_DATASTORE", None)
 
 # Real storage servers (Azurite, moto's S3, Samba), each started once per session on first use.
+from support.sql_servers import postgres  # noqa: E402
 from support.storage_fixtures import azurite, moto_s3, samba  # noqa: E402
 
-__all__ = ["azurite", "moto_s3", "samba"]
+__all__ = ["azurite", "moto_s3", "postgres", "samba"]

@@ -182,7 +182,7 @@ def test_a_local_folder_registered_from_the_client_is_a_connection(airflow, tmp_
         )
 
 
-def test_the_connection_form_offers_the_four_datastore_types(airflow):
+def test_the_connection_form_offers_the_file_datastore_types(airflow):
     """What the UI's connection form is built from (GET /ui/connections/hook_meta)."""
     metas = {
         m["connection_type"]: m
@@ -200,6 +200,16 @@ def test_the_connection_form_offers_the_four_datastore_types(airflow):
             "sas_token",
         ],
         "mlpipelines_azure_file": ["encrypt", "prefix", "share"],
+        "mlpipelines_adls_gen2": [
+            "client_id",
+            "connection_string",
+            "endpoint",
+            "filesystem",
+            "prefix",
+            "protocol",
+            "tenant_id",
+        ],
+        "mlpipelines_dbfs": ["prefix"],
         "mlpipelines_local": ["path"],
         "mlpipelines_s3": ["bucket", "endpoint_url", "prefix", "region_name"],
     }

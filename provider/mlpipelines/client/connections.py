@@ -44,6 +44,19 @@ def delete_connection(workspace: Any, name: str) -> None:
     )
 
 
+def connection_exists(workspace: Any, name: str) -> bool:
+    """Whether Airflow has a connection ``name`` (a registered datastore)."""
+    try:
+        AirflowApi.from_workspace(workspace).call(
+            "GET", f"/api/v2/connections/{quote(name, safe='')}"
+        )
+    except AirflowApiError as exc:
+        if exc.status_code == 404:
+            return False
+        raise
+    return True
+
+
 def _same_settings(existing: dict[str, Any], body: dict[str, Any]) -> bool:
     """Whether an existing connection has the body's settings, secrets aside (Airflow's REST
     API hides them, so they cannot be compared)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from mlpipelines.datastore_kinds.base import (
     PREFIX_FIELD,
@@ -19,11 +19,12 @@ if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
 BLOB_MAX_CONCURRENCY = 4
-_CONTAINER = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$")
+CONTAINER_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$")
 
 
 class AzureBlobKind(DatastoreKind):
-    """An Azure Blob container (account name and key, SAS token or connection string)."""
+    """An Azure Blob container (account name and key, SAS token or connection string; none
+    of them for a public container, read anonymously)."""
 
     name = "azure_blob"
     datastore_type = "AzureBlob"
@@ -32,7 +33,14 @@ class AzureBlobKind(DatastoreKind):
     hook_class_name = "AzureBlobDatastoreHook"
     uri_scheme = "az"
     connection_settings = {"account_name": "login", "account_key": "password"}
-    extra_keys = ("container", "prefix", "sas_token", "connection_string", "endpoint", "protocol")
+    extra_keys: ClassVar[tuple[str, ...]] = (
+        "container",
+        "prefix",
+        "sas_token",
+        "connection_string",
+        "endpoint",
+        "protocol",
+    )
     secret_fields = frozenset({"password", "sas_token", "connection_string"})
     secret_options = frozenset({"account_key", "sas_token", "connection_string"})
     form = ConnectionForm(
@@ -56,7 +64,7 @@ class AzureBlobKind(DatastoreKind):
         cls, name: str, fields: Mapping[str, Any], extra: Mapping[str, Any]
     ) -> tuple[str, dict[str, Any]]:
         container = required_extra(name, extra, "container", "extra 'container'")
-        if not _CONTAINER.match(container):
+        if not CONTAINER_NAME.match(container):
             raise UserErrorException(
                 f"datastore '{name}': container '{container}' is not a valid name "
                 "(3-63 lowercase letters, digits and single hyphens)"
@@ -66,11 +74,10 @@ class AzureBlobKind(DatastoreKind):
                            ("extra 'sas_token'", extra.get("sas_token")),
                            ("extra 'connection_string'", extra.get("connection_string"))) if v
         ]  # fmt: skip
-        if len(credentials) != 1:
-            found = f" (found {' and '.join(credentials)})" if credentials else ""
+        if len(credentials) > 1:
             raise UserErrorException(
-                f"datastore '{name}': give exactly one of password (account key), extra "
-                f"'sas_token' or extra 'connection_string'{found}"
+                f"datastore '{name}': give one of password (account key), extra 'sas_token' or "
+                f"extra 'connection_string' (found {' and '.join(credentials)})"
             )
         if not extra.get("connection_string") and not fields["login"]:
             raise UserErrorException(
@@ -86,6 +93,7 @@ class AzureBlobKind(DatastoreKind):
             "connection_string": extra.get("connection_string"),
             "endpoint": extra.get("endpoint"),
             "protocol": protocol,
+            "anonymous": True if not credentials else None,
         }
         return container, options
 
@@ -93,7 +101,7 @@ class AzureBlobKind(DatastoreKind):
     def spark_uri(cls, path: str, options: Mapping[str, Any]) -> str | None:
         """``wasbs://container@account.blob.core.windows.net/...``, the form Spark reads."""
         container, _, rest = path.partition("/")
-        return f"wasbs://{container}@{_account(options)}.blob.core.windows.net/{rest}"
+        return f"wasbs://{container}@{account_name_of(options)}.blob.core.windows.net/{rest}"
 
     @classmethod
     def filesystem(cls, options: Mapping[str, Any]) -> AbstractFileSystem:
@@ -105,7 +113,12 @@ class AzureBlobKind(DatastoreKind):
         logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(
             logging.WARNING
         )
-        return AzureBlobFileSystem(
+        cls_fs = AzureBlobFileSystem
+        if options.get("anonymous"):
+            from mlpipelines.datastore_kinds.public_blob import read_only_blob_filesystem
+
+            cls_fs = read_only_blob_filesystem()
+        return cls_fs(
             connection_string=blob_connection_string(options),
             max_concurrency=int(options.get("max_concurrency") or BLOB_MAX_CONCURRENCY),
         )
@@ -138,7 +151,7 @@ def blob_connection_string(options: Mapping[str, Any]) -> str:
     return ";".join(parts)
 
 
-def _account(options: Mapping[str, Any]) -> str:
+def account_name_of(options: Mapping[str, Any]) -> str:
     """The storage account a connection names (its own field, or its connection string's)."""
     if options.get("account_name"):
         return str(options["account_name"])

@@ -80,6 +80,9 @@ class DatastoreKind:
     Without it, files go to a hidden name beside the target that ``replace`` renames over it."""
     parallel_copies: ClassVar[bool] = True
     """Several files may be copied to or from it at once."""
+    holds_files: ClassVar[bool] = True
+    """It stores files (False for SQL databases: their connections belong to their Airflow
+    providers, which give the hook and the UI form)."""
 
     @classmethod
     def used_fields(cls) -> frozenset[str]:
@@ -96,10 +99,7 @@ class DatastoreKind:
     def body(cls, name: str, **settings: Any) -> dict[str, Any]:
         """The connection datastore ``name`` is registered as, shaped like
         ``POST /api/v2/connections``; ``settings`` are registration keywords and extra keys."""
-        if not _CONN_ID.match(name):
-            raise UserErrorException(
-                f"datastore name '{name}' cannot be a conn_id (letters, digits, '_', '.', '-')"
-            )
+        check_conn_id(name)
         known = (*cls.connection_settings, *cls.extra_keys)
         unknown = sorted(k for k in settings if k not in known)
         if unknown:
@@ -165,6 +165,14 @@ class DatastoreKind:
         """Write ``data`` at ``path`` only if nothing is there (kinds with ``atomic_create``);
         the store's own error when something is."""
         raise NotImplementedError(f"{cls.name} datastores cannot create exclusively")
+
+
+def check_conn_id(name: str) -> None:
+    """Refuse a datastore name that cannot be an Airflow conn_id."""
+    if not _CONN_ID.match(name):
+        raise UserErrorException(
+            f"datastore name '{name}' cannot be a conn_id (letters, digits, '_', '.', '-')"
+        )
 
 
 def required_extra(name: str, extra: Mapping[str, Any], key: str, what: str) -> str:

@@ -22,14 +22,21 @@ dependencies. Its ``DatastoreKind`` subclass declares:
 
 from __future__ import annotations
 
+from mlpipelines.datastore_kinds.adls_gen2 import AdlsGen2Kind
 from mlpipelines.datastore_kinds.azure_blob import AzureBlobKind
 from mlpipelines.datastore_kinds.azure_files import AzureFilesKind
 from mlpipelines.datastore_kinds.base import DatastoreKind
+from mlpipelines.datastore_kinds.dbfs import DbfsKind
 from mlpipelines.datastore_kinds.local import LocalFolderKind
 from mlpipelines.datastore_kinds.s3 import S3Kind
+from mlpipelines.datastore_kinds.sql import MySqlKind, PostgresKind, SqlServerKind
 from mlpipelines.errors import UserErrorException
 
 KINDS: tuple[type[DatastoreKind], ...] = (LocalFolderKind, AzureBlobKind, AzureFilesKind, S3Kind)
+KINDS += (AdlsGen2Kind, DbfsKind, PostgresKind, MySqlKind, SqlServerKind)
+FILE_KINDS = tuple(kind for kind in KINDS if kind.holds_files)
+"""The kinds whose connections, hooks and forms this provider declares (the SQL kinds' belong
+to their Airflow providers)."""
 
 _BY_NAME = {kind.name: kind for kind in KINDS}
 _BY_CONN_TYPE = {kind.conn_type: kind for kind in KINDS}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlpipelines.datastore_kinds import KINDS, DatastoreKind, kind_of_conn_type
+from mlpipelines.datastore_kinds import FILE_KINDS, DatastoreKind, kind_of_conn_type
 
 HOOKS_MODULE = "mlpipelines.hooks.datastore"
 _WIDGET_SCHEMAS: dict[str, dict[str, Any]] = {
@@ -21,7 +21,7 @@ _WIDGET_SCHEMAS: dict[str, dict[str, Any]] = {
 
 def connection_types() -> list[dict[str, Any]]:
     """The provider info's ``connection-types`` entries, one per datastore kind."""
-    return [connection_type(kind) for kind in KINDS]
+    return [connection_type(kind) for kind in FILE_KINDS]
 
 
 def connection_type(kind: type[DatastoreKind]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 from airflow.sdk import BaseHook
 from fsspec import AbstractFileSystem
 
-from mlpipelines.datastore_kinds import KINDS, DatastoreKind
+from mlpipelines.datastore_kinds import FILE_KINDS, DatastoreKind
 from mlpipelines.errors import UserErrorException
 from mlpipelines.hooks.connection_forms import ui_field_behaviour
 from mlpipelines.storage.connections import location_from_connection
@@ -93,6 +93,6 @@ def _hook_class(kind: type[DatastoreKind]) -> type[DatastoreHook]:
 
 # One hook per registered kind, named as the kind declares (``S3DatastoreHook``, ...), so a
 # new kind gets its hook, and the provider info can name it, without an edit here.
-HOOKS: dict[str, type[DatastoreHook]] = {kind.conn_type: _hook_class(kind) for kind in KINDS}
+HOOKS: dict[str, type[DatastoreHook]] = {kind.conn_type: _hook_class(kind) for kind in FILE_KINDS}
 globals().update({hook.__name__: hook for hook in HOOKS.values()})
 __all__ = ["HOOKS", "DatastoreHook", *(hook.__name__ for hook in HOOKS.values())]

@@ -20,9 +20,13 @@ from mlpipelines.datastore_kinds import (
     S3Kind,
     UnknownDatastoreKind,
     datastore_kind,
-    kind_of_conn_type,
 )
 from mlpipelines.errors import UserErrorException
+from mlpipelines.model.datastore_registration import (
+    DatastoreRegistrations,
+    forget_registration,
+    store_registration,
+)
 from mlpipelines.records.datastore import CONNECTION_KIND, DatastoreSpec
 from mlpipelines.records.paths import clean_relative_path
 
@@ -31,12 +35,20 @@ if TYPE_CHECKING:
     from mlpipelines.model.workspace import Workspace
 
 
-class Datastore:
-    """A datastore of a workspace: ``Datastore(ws, name)`` or ``Datastore.get(ws, name)``."""
+class DatastoreNotFoundException(UserErrorException):
+    """A datastore name the workspace does not know and Airflow has no connection for."""
+
+
+class Datastore(DatastoreRegistrations):
+    """A datastore of a workspace: ``Datastore(ws, name)`` or ``Datastore.get(ws, name)``;
+    a name that is neither registered nor an Airflow connection raises
+    ``DatastoreNotFoundException`` (a ``UserErrorException``), as in Azure ML."""
 
     def __init__(self, workspace: Workspace, name: str | None = None) -> None:
         name = name or workspace.default_datastore_name
         spec = workspace.datastore_spec(name)
+        if spec.kind == CONNECTION_KIND:
+            _check_known(workspace, name)
         self.workspace = workspace
         self.name = name
         self.spec: DatastoreSpec = spec
@@ -174,6 +186,18 @@ class Datastore:
         )
         return _register(workspace, body, overwrite, skip_validation)
 
+    def unregister(self) -> None:
+        """Remove this datastore: its Airflow connection (through the REST API when the
+        workspace names one) and its registration in this process. The data stays."""
+        from mlpipelines.storage.deployment import DEFAULT_DATASTORES
+
+        if self.name in DEFAULT_DATASTORES:
+            raise UserErrorException(
+                f"datastore '{self.name}' is a default datastore of the workspace and cannot "
+                "be unregistered"
+            )
+        forget_registration(self.workspace, self.name)
+
     # -- data references ----------------------------------------------------------------------
     def path(
         self, path: str | None = None, data_reference_name: str | None = None
@@ -285,23 +309,40 @@ def _datastore_type(kind: str) -> str:
 def _register(
     workspace: Workspace, body: dict[str, Any], overwrite: bool, skip_validation: bool
 ) -> Datastore:
-    """Check the datastore can be reached, store its connection in Airflow (through the REST
-    API when the workspace names one), and remember it for this process."""
-    from types import SimpleNamespace
+    """Store a registration (``store_registration``) and return its datastore."""
+    store_registration(workspace, body, overwrite, skip_validation)
+    return Datastore(workspace, body["connection_id"])
 
-    from mlpipelines.storage.connections import location_from_connection
 
-    name = body["connection_id"]
-    if not skip_validation:
-        location_from_connection(name, SimpleNamespace(**body)).check()
+def _check_known(workspace: Workspace, name: str) -> None:
+    """Refuse a name that is neither registered in this process nor an Airflow connection:
+    asked of the workspace's Airflow when it names one, else of this process's connections
+    (``AIRFLOW_CONN_<NAME>``, Airflow's secrets backends)."""
+    from mlpipelines.records.reserved import ENV_STEP_NAME
+    from mlpipelines.storage.registration import environment_name
+
+    if name in workspace.registered_connections or environment_name(name) in os.environ:
+        return
+    if ENV_STEP_NAME in os.environ and not workspace.airflow_url:
+        return  # a step script never imports Airflow: a missing store fails when opened
     if workspace.airflow_url:
-        from mlpipelines.client.connections import store_connection
+        from mlpipelines.client.connections import connection_exists
 
-        store_connection(workspace, body, overwrite)
-    workspace.registered_connections[name] = body
-    kind = kind_of_conn_type(body["conn_type"]).name
-    workspace.datastore_specs[name] = DatastoreSpec(name, kind, None)
-    return Datastore(workspace, name)
+        if connection_exists(workspace, name):
+            return
+    else:
+        from mlpipelines.storage.connections import read_connection
+
+        if read_connection(name) is not None:
+            return
+    raise DatastoreNotFoundException(
+        f"no datastore named '{name}' in workspace '{workspace.name}': it is not registered "
+        "and Airflow has no connection with that conn_id. Register it first, e.g. "
+        f"Datastore.register_azure_blob_container(ws, '{name}', container_name, account_name, "
+        f"account_key=...), Datastore.register_local_folder(ws, '{name}', path), or create the "
+        f"Airflow connection '{name}' (UI, `airflow connections add`, or the environment "
+        f"variable {environment_name(name)})"
+    )
 
 
 def _create_container(name: str, body: dict[str, Any]) -> None:

@@ -180,6 +180,23 @@ def _param_problems(data: _StepData) -> _Found:
     return found
 
 
+def _data_on_dbfs(data: _StepData) -> _Found:
+    """Data on a DBFS datastore in a step that is no DatabricksStep (only Databricks sees DBFS)."""
+    if data.step.kind == "databricks":
+        return []
+    found = []
+    written = getattr(data.step, "destination_data_reference", None)  # a transfer's target
+    for item in (*data.inputs, *data.outputs, *([written] if written is not None else [])):
+        store = getattr(underlying(item), "datastore", None)
+        if store is not None and getattr(store.spec, "kind", None) == "dbfs":
+            found.append((
+                "dbfs_outside_databricks",
+                f"{type(underlying(item)).__name__} '{item.name}' is on DBFS datastore "
+                f"'{store.name}': only a DatabricksStep can read or write DBFS",
+            ))  # fmt: skip
+    return found
+
+
 def _bad_run_after(data: _StepData) -> _Found:
     return [
         ("bad-run-after", f"run_after({other!r}) needs a step")
@@ -198,6 +215,7 @@ _STEP_CHECKS: tuple[Callable[[_StepData], _Found], ...] = (
     _argument_problems,
     _param_problems,
     _bad_run_after,
+    _data_on_dbfs,
 )
 
 

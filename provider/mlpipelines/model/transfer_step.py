@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from mlpipelines.errors import UserErrorException
 from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
+from mlpipelines.model.sql_data_reference import SqlDataReference
 from mlpipelines.model.steps import Step
 from mlpipelines.records import TransferDestination, TransferSettings
 from mlpipelines.records.paths import clean_relative_path
@@ -16,7 +17,9 @@ REFERENCE_TYPES = (None, "file", "directory")
 class DataTransferStep(Step):
     """Copies ``source_data_reference`` to ``destination_data_reference``.
 
-    The source is a DataReference or an upstream step's PipelineData; the destination is a
+    The source is a DataReference, an upstream step's PipelineData, or a SqlDataReference
+    (its rows become one Parquet file, or CSV when the destination's path ends in ``.csv``;
+    a database cannot be fingerprinted, so such a step is never reused); the destination is a
     DataReference (a fixed place on a datastore) or a PipelineData (a fresh place per run,
     handed to later steps). ``source_reference_type`` / ``destination_reference_type``
     ("file" or "directory") say what the data is when the path alone does not.
@@ -42,10 +45,13 @@ class DataTransferStep(Step):
                 raise UserErrorException(
                     f"step '{name}': {what} must be 'file' or 'directory', not {value!r}"
                 )
-        if not isinstance(source_data_reference, (DataReference, PipelineData, DataInput)):
+        sql = isinstance(source_data_reference, SqlDataReference)
+        if not sql and not isinstance(
+            source_data_reference, (DataReference, PipelineData, DataInput)
+        ):
             raise UserErrorException(
-                f"step '{name}': source_data_reference must be a DataReference or PipelineData,"
-                f" not {source_data_reference!r}"
+                f"step '{name}': source_data_reference must be a DataReference, PipelineData "
+                f"or SqlDataReference, not {source_data_reference!r}"
             )
         if not isinstance(destination_data_reference, (DataReference, PipelineData)):
             raise UserErrorException(
@@ -61,10 +67,10 @@ class DataTransferStep(Step):
         )
         super().__init__(
             name,
-            inputs=[source_data_reference],
+            inputs=[] if sql else [source_data_reference],
             outputs=outputs,
             compute_target=compute_target,
-            allow_reuse=allow_reuse,
+            allow_reuse=allow_reuse and not sql,
         )
         self.source_data_reference = source_data_reference
         self.destination_data_reference = destination_data_reference
@@ -78,11 +84,13 @@ class DataTransferStep(Step):
             fixed = TransferDestination(
                 destination.datastore.spec, clean_relative_path(destination.path_on_datastore)
             )
+        source = self.source_data_reference
         transfer = TransferSettings(
-            source=self.source_data_reference.name,
+            source=source.name,
             source_type=self.source_reference_type,
             destination_type=self.destination_reference_type,
             destination=fixed,
             output=None if fixed is not None else destination.name,
+            sql=source.source() if isinstance(source, SqlDataReference) else None,
         )
         return {"transfer": transfer}

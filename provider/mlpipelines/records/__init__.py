@@ -11,6 +11,7 @@ from mlpipelines.records.engines import (
     ComputeSettings,
     DatabricksSettings,
     DatabricksTask,
+    SqlSource,
     TransferDestination,
     TransferSettings,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "PipelineDataInput",
     "PipelineDataOutput",
     "SourceRef",
+    "SqlSource",
     "StepDefinition",
     "StepInput",
     "StepOutput",

@@ -174,6 +174,34 @@ class TransferDestination:
 
 
 @dataclass(frozen=True)
+class SqlSource:
+    """A data transfer's SQL source: a database datastore and exactly one of a query, a table
+    or a stored procedure whose rows the transfer writes as one Parquet or CSV file."""
+
+    datastore: DatastoreSpec
+    query: str | None = None
+    table: str | None = None
+    procedure: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "datastore": self.datastore.to_dict(),
+            "query": self.query,
+            "table": self.table,
+            "procedure": self.procedure,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SqlSource:
+        return cls(
+            DatastoreSpec.from_json(data["datastore"]),
+            data.get("query"),
+            data.get("table"),
+            data.get("procedure"),
+        )
+
+
+@dataclass(frozen=True)
 class TransferSettings:
     """A data transfer: which input it copies, the types both ends must have, and where to:
     a fixed ``destination``, or the PipelineData ``output`` later steps read."""
@@ -183,6 +211,8 @@ class TransferSettings:
     destination_type: str | None = None
     destination: TransferDestination | None = None
     output: str | None = None
+    sql: SqlSource | None = None
+    """Set when the source is a SqlDataReference (then ``source`` is only its name)."""
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -190,6 +220,8 @@ class TransferSettings:
             "source_type": self.source_type,
             "destination_type": self.destination_type,
         }
+        if self.sql is not None:
+            data["sql"] = self.sql.to_json()
         if self.destination is not None:
             data["destination"] = self.destination.to_json()
         else:
@@ -209,4 +241,5 @@ class TransferSettings:
             if destination
             else None,
             data.get("output"),
+            SqlSource.from_json(data["sql"]) if data.get("sql") else None,
         )

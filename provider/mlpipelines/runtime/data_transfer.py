@@ -26,8 +26,10 @@ def run_data_transfer_step(
     """Reuse an earlier identical copy if its key has one; else copy once.
 
     Files go over one by one, each verified and put in place whole; a retry skips files
-    already there with the same size and checksum.
+    already there with the same size and checksum. A SQL source's rows become one file.
     """
+    if definition.transfer is not None and definition.transfer.sql is not None:
+        return run_with_reuse(definition, ctx, lambda *_: _export_once(definition, ctx))
     return run_with_reuse(
         definition,
         ctx,
@@ -79,6 +81,53 @@ def _copy_once(
         raise StepRunError(
             f"step '{definition.name}': {where.error('failed during the copy', exc)}"
         ) from None
+    finally:
+        discard_outputs(pending)
+
+
+def _export_once(definition: StepDefinition, ctx: StepContext) -> StepResult:
+    """Write a SQL source's rows as one Parquet/CSV file at the destination: the fixed
+    DataReference path (a folder when it has no such extension), or in the PipelineData."""
+    import tempfile
+    from pathlib import Path
+
+    from mlpipelines.runtime.sql_export import export_rows, file_format
+    from mlpipelines.storage.transfer import copy
+
+    spec = definition.transfer
+    assert spec is not None and spec.sql is not None
+    pending: list[PendingOutput] = []
+    try:
+        if spec.destination is None:
+            pending = prepare_outputs(definition, ctx)
+            dest = pending[0].location or StoreLocation.local(pending[0].temp, datastore="work")
+            folder = pending[0].relative_path if pending[0].location is not None else ""
+            dest_rel = "/".join(p for p in (folder, f"{spec.source}.parquet") if p)
+            pending[0].uploading = pending[0].location is not None
+        else:
+            dest = location_of(spec.destination.datastore)
+            dest_rel = spec.destination.path
+            if not dest_rel.lower().endswith((".parquet", ".csv")):
+                dest_rel = "/".join(p for p in (dest_rel, f"{spec.source}.parquet") if p)
+        fmt = file_format(dest_rel)
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="mlp-sql-") as temp:
+            local = Path(temp) / f"rows.{fmt}"
+            rows = export_rows(spec.sql, local, fmt)
+            copy(StoreLocation.local(temp), local.name, dest, dest_rel, True)
+        seconds = round(time.perf_counter() - started, 3)
+        ctx.log.info(
+            "wrote %d row(s) of datastore '%s' as %s to %s in %.2f s",
+            rows, spec.sql.datastore.name, fmt, dest.uri(dest_rel), seconds,
+        )  # fmt: skip
+        name, ref, final = _finished(spec, dest, pending)
+        pending = []
+        fingerprint = final.store_fingerprint()
+        return StepResult(
+            {name: ref.with_fingerprint(fingerprint)}, {"rows": rows, "seconds": seconds}
+        )
+    except (DatastoreAccessError, UserErrorException) as exc:
+        raise StepRunError(f"step '{definition.name}': {exc}") from None
     finally:
         discard_outputs(pending)
 

@@ -22,8 +22,10 @@ def registration_body(kind: str, name: str, **settings: Any) -> dict[str, Any]:
     ``settings`` are the kind's registration keywords (e.g. ``account_name``, which becomes
     the login) and extra keys (e.g. ``container``); ``None`` values are left out.
     """
-    body = datastore_kind(kind).body(name, **settings)
-    location_from_connection(name, SimpleNamespace(**body))
+    declared = datastore_kind(kind)
+    body = declared.body(name, **settings)
+    if declared.holds_files:
+        location_from_connection(name, SimpleNamespace(**body))
     return body
 
 

@@ -17,7 +17,7 @@ from mlpipelines import (
     PythonScriptStep,
     Workspace,
 )
-from mlpipelines.errors import StepRunError
+from mlpipelines.errors import StepRunError, UserErrorException
 from mlpipelines.model.planning import plan_pipeline
 from mlpipelines.records import DatastoreSpec, StepDefinition
 from mlpipelines.runtime.python_script import run_python_script_step
@@ -145,9 +145,14 @@ def test_a_failed_script_leaves_nothing_on_the_remote_store(stores, tmp_path, mo
     assert not s3.fs.exists(s3.path(f"pipelinedata/remote_dag/{run}"))
 
 
-def test_an_unknown_datastore_fails_before_the_script_runs(stores, tmp_path):
+def test_an_unknown_datastore_fails_before_the_script_runs(stores, tmp_path, monkeypatch):
     ws, _, _ = stores
+    with pytest.raises(UserErrorException, match="no datastore named 'ghost_store'"):
+        _pipeline(ws, tmp_path / "src", input_store="ghost_store")
+    # A connection removed after the pipeline was defined: the task names it.
+    monkeypatch.setenv("AIRFLOW_CONN_GHOST_STORE", '{"conn_type": "mlpipelines_s3"}')
     steps = _pipeline(ws, tmp_path / "src", input_store="ghost_store")
+    monkeypatch.delenv("AIRFLOW_CONN_GHOST_STORE")
     with pytest.raises(StepRunError) as raised:
         run_python_script_step(steps["score"], _ctx("run_ghost", "score", {}))
     assert "no datastore named 'ghost_store'" in str(raised.value)

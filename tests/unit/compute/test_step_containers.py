@@ -29,7 +29,10 @@ ENTRYPOINT = ["python", "-m", "mlpipelines.runtime.container_step"]
 
 @pytest.fixture
 def ws(tmp_path):
-    return Workspace(home=str(tmp_path / "home"))
+    workspace = Workspace(home=str(tmp_path / "home"))
+    # "lake": a remote datastore (only registered: nothing here reaches it)
+    Datastore.register_s3_bucket(workspace, "lake", "lake", skip_validation=True)
+    return workspace
 
 
 def _pipeline(ws, tmp_path, target: str, store: Datastore | None = None) -> Pipeline:

@@ -158,17 +158,47 @@ def test_datastore_by_name_and_get(ws: Workspace) -> None:
     assert Datastore(ws).name == ws.default_datastore_name
 
 
-def test_an_unregistered_datastore_is_an_airflow_connection_opened_when_used(
-    ws: Workspace,
-) -> None:
-    store = Datastore(ws, "nosuchstore")
+def test_an_unknown_datastore_raises_naming_it_and_how_to_register_it(ws: Workspace) -> None:
+    for fetch in (Datastore, Datastore.get):
+        with pytest.raises(UserErrorException) as info:
+            fetch(ws, "nosuchstore")
+        message = str(info.value)
+        assert "no datastore named 'nosuchstore'" in message
+        assert "Datastore.register_azure_blob_container(ws, 'nosuchstore'" in message
+        assert "AIRFLOW_CONN_NOSUCHSTORE" in message
+
+
+def test_the_samples_try_get_except_register_idiom_registers(ws: Workspace, tmp_path) -> None:
+    try:
+        store = Datastore.get(ws, datastore_name="scratch")
+    except UserErrorException:
+        store = Datastore.register_local_folder(ws, "scratch", str(tmp_path / "scratch"))
+    assert Datastore.get(ws, "scratch") == store
+    assert store.root == tmp_path / "scratch"
+
+
+def test_a_step_script_names_a_datastore_without_importing_airflow(tmp_path) -> None:
+    (tmp_path / "airflow.cfg").write_text("[core]\n")  # an Airflow home, as on a worker
+    code = (
+        "import sys\n"
+        "from mlpipelines.azureml.core import Datastore, Workspace\n"
+        "store = Datastore(Workspace.current(), 'sales_blob')\n"
+        "print(store.datastore_type, 'airflow' in sys.modules)\n"
+    )
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "MLPIPELINES_STEP_NAME": "score"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert out.stdout.split() == ["AirflowConnection", "False"], out.stderr
+
+
+def test_an_airflow_connection_is_a_datastore_opened_when_used(ws: Workspace, monkeypatch) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_VIA_ENV", '{"conn_type": "mlpipelines_s3"}')
+    store = Datastore(ws, "via_env")
     assert store.datastore_type == "AirflowConnection"
-    assert Datastore.get(ws, "nosuchstore") == store
-    with pytest.raises(UserErrorException) as info:
-        store.upload_files([__file__])
-    message = str(info.value)
-    assert "no datastore named 'nosuchstore'" in message
-    assert "AIRFLOW_CONN_NOSUCHSTORE" in message
+    assert Datastore.get(ws, "via_env") == store
+    with pytest.raises(UserErrorException, match="datastore 'via_env'"):
+        store.upload_files([__file__], show_progress=False)
 
 
 def test_register_local_folder(ws: Workspace, tmp_path: Path) -> None:

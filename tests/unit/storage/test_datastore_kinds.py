@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from mlpipelines.datastore_kinds import (
+    FILE_KINDS,
     KINDS,
     DatastoreKind,
     UnknownDatastoreKind,
@@ -64,14 +65,24 @@ SETTINGS: dict[str, dict[str, Any]] = {
         "region_name": "eu-west-1",
         "prefix": "runs",
     },
-}
+    "azure_data_lake_gen2": {"filesystem": "lake", "account_name": "acct", "tenant_id": "t-1",
+                             "client_id": "c-1", "client_secret": "sp-secret", "prefix": "raw",
+                             "endpoint": "core.chinacloudapi.cn", "protocol": "https"},
+    "dbfs": {"prefix": "raw"},
+    "postgres": {"host": "db.example.test", "database": "sales", "user_id": "reader",
+                 "user_password": "pg-secret", "port": 5432},
+    "mysql": {"host": "my.example.test", "database": "sales", "user_id": "reader",
+              "user_password": "my-secret", "port": 3306},
+    "sqlserver": {"host": "sql.example.test", "database": "sales", "user_id": "reader",
+                  "user_password": "ms-secret", "port": 1433},
+}  # fmt: skip
 
 
 def test_every_registered_kind_has_a_round_trip_example():
     assert set(SETTINGS) == set(kind_names())
 
 
-@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+@pytest.mark.parametrize("kind", FILE_KINDS, ids=lambda k: k.name)
 def test_a_registration_body_round_trips_through_an_airflow_connection(kind, monkeypatch):
     name = f"rt_{kind.name}"
     body = registration_body(kind.name, name, **SETTINGS[kind.name])
@@ -96,6 +107,11 @@ def test_a_registration_body_round_trips_through_an_airflow_connection(kind, mon
 
 @pytest.mark.parametrize("kind", [k for k in KINDS if not k.is_local], ids=lambda k: k.name)
 def test_datastore_register_methods_record_the_kind(kind):
+    def sql(method: str) -> Any:
+        return lambda ws, s: getattr(Datastore, method)(
+            ws, "store", s["host"], s["database"], s["user_id"], s["user_password"]
+        )
+
     register = {
         "azure_blob": lambda ws, s: Datastore.register_azure_blob_container(
             ws, "store", s["container"], account_name=s["account_name"], account_key=KEY,
@@ -106,6 +122,15 @@ def test_datastore_register_methods_record_the_kind(kind):
         ),
         "s3": lambda ws, s: Datastore.register_s3_bucket(ws, "store", s["bucket"],
                                                          skip_validation=True),
+        "azure_data_lake_gen2": lambda ws, s: Datastore.register_azure_data_lake_gen2(
+            ws, "store", s["filesystem"], s["account_name"], s["tenant_id"], s["client_id"],
+            s["client_secret"], skip_validation=True),
+        "dbfs": lambda ws, s: Datastore.register_dbfs(ws, "store"),
+        "postgres": sql("register_azure_postgre_sql"),
+        "mysql": sql("register_azure_my_sql"),
+        "sqlserver": lambda ws, s: Datastore.register_azure_sql_database(
+            ws, "store", s["host"], s["database"], username=s["user_id"],
+            password=s["user_password"]),
     }  # fmt: skip
     ws = Workspace()
     store = register[kind.name](ws, SETTINGS[kind.name])
@@ -114,8 +139,8 @@ def test_datastore_register_methods_record_the_kind(kind):
 
 
 def test_unknown_kinds_and_connection_types_are_refused_by_name():
-    with pytest.raises(UnknownDatastoreKind, match=r"unknown datastore kind 'dbfs' \(known: "):
-        datastore_kind("dbfs")
+    with pytest.raises(UnknownDatastoreKind, match=r"unknown datastore kind 'hdfs' \(known: "):
+        datastore_kind("hdfs")
     with pytest.raises(UserErrorException, match="'http' is not a datastore type"):
         kind_of_conn_type("http")
     with pytest.raises(UserErrorException, match="unknown datastore kind 'sql'"):
@@ -142,7 +167,7 @@ def test_lookups_by_name_and_connection_type_agree():
         assert kind_of_conn_type(kind.conn_type.replace("_", "-")) is kind
 
 
-@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+@pytest.mark.parametrize("kind", FILE_KINDS, ids=lambda k: k.name)
 def test_each_kinds_form_matches_its_connection(kind):
     assert set(kind.form.fields) == set(kind.extra_keys)
     used = kind.used_fields()
@@ -158,7 +183,7 @@ def test_each_kinds_form_matches_its_connection(kind):
         assert is_password == (key in kind.secret_fields), key
 
 
-@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+@pytest.mark.parametrize("kind", FILE_KINDS, ids=lambda k: k.name)
 def test_each_kind_has_a_hook_named_as_it_declares(kind):
     from mlpipelines.hooks import datastore as hooks
 
@@ -169,7 +194,7 @@ def test_each_kind_has_a_hook_named_as_it_declares(kind):
     assert hook.__module__ == "mlpipelines.hooks.datastore"
 
 
-@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+@pytest.mark.parametrize("kind", FILE_KINDS, ids=lambda k: k.name)
 def test_each_kind_implements_what_its_capabilities_need(kind):
     def overrides(method: str) -> bool:
         return getattr(kind, method).__func__ is not getattr(DatastoreKind, method).__func__

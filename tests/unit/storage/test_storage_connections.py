@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from mlpipelines.datastore_kinds import KINDS
+from mlpipelines.datastore_kinds import FILE_KINDS
 from mlpipelines.errors import UserErrorException
 from mlpipelines.hooks.connection_forms import ui_field_behaviour
 from mlpipelines.provider_info import get_provider_info
@@ -85,10 +85,10 @@ def test_each_kind_maps_fields_to_root_and_options(tmp_path):
         (conn(conn_type="mlpipelines_s3", login="k", extra='{"bucket": "b"}'), "both login"),
         (conn(conn_type="mlpipelines_local", extra='{"path": "rel/dir"}'), "absolute"),
         (conn(conn_type="mlpipelines_local", extra="not json"), "not JSON"),
-        (conn(conn_type="mlpipelines_azure_blob", login="a", extra='{"container": "ccc"}'),
-         "exactly one"),
+        (conn(conn_type="mlpipelines_azure_blob", extra='{"container": "ccc"}'),
+         "storage account name"),
         (conn(conn_type="mlpipelines_azure_blob", login="a", password=KEY,
-              extra=json.dumps({"container": "ccc", "sas_token": "sv=1&sig=abc"})), "exactly one"),
+              extra=json.dumps({"container": "ccc", "sas_token": "sv=1&sig=abc"})), "give one of"),
         (conn(conn_type="mlpipelines_azure_blob", login="a", password=KEY,
               extra='{"container": "Bad_Name"}'), "not a valid name"),
         (conn(conn_type="mlpipelines_azure_file", login="a", extra='{"share": "s"}'),
@@ -142,8 +142,9 @@ def test_environment_value_is_what_airflow_reads():
 
 
 def test_bad_registration_fails_before_it_is_sent():
-    with pytest.raises(UserErrorException, match="exactly one"):
-        registration_body("azure_blob", "blob", container="data", account_name="acct")
+    with pytest.raises(UserErrorException, match="give one of"):
+        registration_body("azure_blob", "blob", container="data", account_name="acct",
+                          account_key=KEY, sas_token="sv=1&sig=abc")  # fmt: skip
     with pytest.raises(UserErrorException, match="conn_id"):
         registration_body("local", "bad name!", path="/tmp")
 
@@ -176,9 +177,11 @@ def test_importing_storage_and_building_locations_loads_no_sdk_nor_airflow():
     assert out.stdout.strip() == "[]"
 
 
-def test_provider_info_declares_the_four_connection_types():
+def test_provider_info_declares_the_file_datastore_connection_types():
     info = get_provider_info()
     types = {c["connection-type"]: c["hook-class-name"] for c in info["connection-types"]}
-    assert types == {k.conn_type: f"mlpipelines.hooks.datastore.{k.hook_class_name}" for k in KINDS}
+    assert types == {
+        k.conn_type: f"mlpipelines.hooks.datastore.{k.hook_class_name}" for k in FILE_KINDS
+    }
     assert info["hooks"][0]["python-modules"] == ["mlpipelines.hooks.datastore"]
     assert "password" in ui_field_behaviour("mlpipelines_local")["hidden_fields"]

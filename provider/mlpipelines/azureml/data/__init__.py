@@ -7,11 +7,13 @@ from mlpipelines.model.dataset import (
     FileDataset,
     TabularDataset,
 )
+from mlpipelines.model.sql_data_reference import SqlDataReference
 
 __all__ = [
     "DataPath",
     "DataReference",
     "DatasetConsumptionConfig",
     "FileDataset",
+    "SqlDataReference",
     "TabularDataset",
 ]
