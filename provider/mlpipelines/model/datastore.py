@@ -331,9 +331,9 @@ def _check_known(workspace: Workspace, name: str) -> None:
         if connection_exists(workspace, name):
             return
     else:
-        from mlpipelines.storage.connections import read_connection
+        from mlpipelines.storage.connections import airflow_connection
 
-        if read_connection(name) is not None:
+        if airflow_connection(name) is not None:
             return
     raise DatastoreNotFoundException(
         f"no datastore named '{name}' in workspace '{workspace.name}': it is not registered "

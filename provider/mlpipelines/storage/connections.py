@@ -3,7 +3,7 @@ fields and extra keys are parsed strictly (``mlpipelines.datastore_kinds`` says 
 kind takes).
 
 A step's script imports this module and must never import Airflow: Airflow is reached only
-through ``_read_connection`` (loaded by name, see there), and never in a process its task
+through ``airflow_connection`` (loaded by name, see there), and never in a process its task
 handed datastores to (``storage.handed_datastores``).
 """
 
@@ -104,7 +104,7 @@ def open_datastore(name: str, workspace: Any = None) -> StoreLocation:
         )
     if handed is not None:
         return _registered_in_script(name, ws)
-    conn = _read_connection(name)
+    conn = airflow_connection(name)
     if conn is not None:
         return location_from_connection(name, conn)
     if spec is not None and spec.kind == LocalFolderKind.name:
@@ -135,7 +135,7 @@ def _registered_in_script(name: str, ws: Any) -> StoreLocation:
     )
 
 
-def _read_connection(name: str) -> Any | None:
+def airflow_connection(name: str) -> Any | None:
     """The Airflow connection ``name`` (``storage.airflow_connections.read_connection``).
 
     Loaded by name on purpose: the modules a step's script imports (this one among them)
