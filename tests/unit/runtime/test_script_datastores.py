@@ -116,13 +116,17 @@ assert "airflow" not in sys.modules, "a step's script must never import Airflow"
 """
 
 
-def test_a_container_hands_its_script_the_connections_it_was_given(tmp_path):
+def test_a_container_hands_its_script_the_connections_it_was_given(tmp_path, monkeypatch):
     """A pod gets datastore connections as ``AIRFLOW_CONN_*`` secrets; its entrypoint reads
     them, its script is handed the result."""
     name = f"lake_{uuid.uuid4().hex[:6]}"
     (tmp_path / "lake").mkdir()
     (tmp_path / "lake" / "a.csv").write_text("petal\n1\n2\n")
-    lake = Datastore(Workspace.current(), name)  # an Airflow connection, read when run
+    connection = registration_body("local", name, path=str(tmp_path / "lake"))
+    # The connection exists where the pipeline is defined, as an Airflow connection would.
+    monkeypatch.setenv(environment_name(name), environment_value(connection))
+    lake = Datastore(Workspace.current(), name)
+    monkeypatch.delenv(environment_name(name))  # the pod gets it only through its secrets
     iris = Dataset.Tabular.from_delimited_files(path=[(lake, "*.csv")], validate=False)
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "s.py").write_text(CONTAINER_SCRIPT)
@@ -134,7 +138,6 @@ def test_a_container_hands_its_script_the_connections_it_was_given(tmp_path):
     )
     definition = plan_pipeline(Pipeline(Workspace.current(), [step])).tasks[0].definition
     envelope = build_envelope(definition, _ctx("pod"), {})
-    connection = registration_body("local", name, path=str(tmp_path / "lake"))
     env = {
         **os.environ,
         ENVELOPE_ENV: json.dumps(envelope),
