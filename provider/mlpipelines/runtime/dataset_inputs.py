@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mlpipelines.errors import StepRunError, UserErrorException
-from mlpipelines.records import DatasetInput
+from mlpipelines.records import DatasetInput, OutputReference, PipelineDataInput
 from mlpipelines.storage.deployment import Deployment
 
 
@@ -26,6 +26,19 @@ def materialize(spec: DatasetInput, work_dir: Path) -> tuple[str, dict[str, Any]
     except UserErrorException as exc:
         raise StepRunError(f"dataset input '{spec.name}': {exc}") from None
     return str(folder), {"mode": spec.mode, "path": str(folder)}
+
+
+def output_as_dataset(spec: PipelineDataInput, ref: OutputReference) -> tuple[str, dict[str, Any]]:
+    """Another step's output read as a tabular dataset (``parse_delimited_files``,
+    ``read_delimited_files``): the script gets the input's name and ``input_datasets[name]``."""
+    dataset = {
+        "kind": "tabular",
+        "sources": [{"datastore": ref.datastore, "path": ref.path}],
+        "reader": dict(spec.reader or {}),
+        "steps": [],
+    }
+    stores = {ref.store.name: ref.store.to_dict()} if ref.store.is_local else {}
+    return spec.name, {"mode": "direct", "dataset": dataset, "stores": stores}
 
 
 def write_input_datasets(records: dict[str, dict[str, Any]], work_dir: Path) -> Path:

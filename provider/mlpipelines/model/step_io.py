@@ -1,0 +1,65 @@
+"""Data named only in a step's arguments joins its inputs or outputs, as Azure ML's
+``PipelineStep._process_pipeline_io`` does; items match by name, not object identity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
+from mlpipelines.model.dataset import DatasetConsumptionConfig
+from mlpipelines.model.dataset_sources import data_path_input
+from mlpipelines.model.output_dataset import OutputFileDatasetConfig, OutputTabularDatasetConfig
+
+
+def with_argument_data(
+    arguments: list[Any], inputs: list[Any], outputs: list[Any]
+) -> tuple[list[Any], list[Any]]:
+    """``inputs`` and ``outputs`` plus each data item of ``arguments`` neither names.
+
+    An OutputFileDatasetConfig (or its ``read_*_files()`` form) becomes an output unless a
+    step made before this one already produces it, then an input; any other data (a
+    PipelineData, DataReference, DataPath binding, dataset consumption, ``as_input()``) is
+    an input: a PipelineData is produced only by a step that lists it in ``outputs``.
+    """
+    inputs, outputs = list(inputs), list(outputs)
+    in_names = {input_name(i) for i in inputs}
+    out_names = {getattr(o, "name", None) for o in outputs}
+    for value in arguments:
+        if isinstance(value, str) or not is_argument_data(value):
+            continue
+        if _produces(value):
+            if value_data_name(value) not in out_names | in_names:
+                outputs.append(underlying(value))
+                out_names.add(value_data_name(value))
+        elif input_name(value) not in in_names and value_data_name(value) not in out_names:
+            inputs.append(value)
+            in_names.add(input_name(value))
+    return inputs, outputs
+
+
+def is_argument_data(value: Any) -> bool:
+    """Whether an argument is data (rather than a literal or a parameter)."""
+    return isinstance(
+        value, (PipelineData, DataInput, DataReference, DatasetConsumptionConfig)
+    ) or data_path_input(value)
+
+
+def _produces(value: Any) -> bool:
+    data = underlying(value)
+    if not isinstance(data, OutputFileDatasetConfig) or data._producers:
+        return False
+    return not isinstance(value, DataInput) or type(value) is OutputTabularDatasetConfig
+
+
+def input_name(item: Any) -> str | None:
+    """The name a step's input is known by (a DataPath pair: its parameter's)."""
+    if data_path_input(item):
+        return str(item[0].name)
+    return getattr(item, "name", None)
+
+
+def value_data_name(value: Any) -> str | None:
+    """The name of the data behind an argument (a PipelineData's own, not its input name)."""
+    if data_path_input(value):
+        return str(value[0].name)
+    return getattr(underlying(value), "name", None)
