@@ -33,6 +33,7 @@ from mlpipelines.model.dataset import (
     FileDataset,
     TabularDataset,
 )
+from mlpipelines.model.output_dataset import OutputFileDatasetConfig
 from mlpipelines.model.run import Run
 
 __version__ = "0.1.0"
@@ -72,6 +73,7 @@ __all__ = [
     "Datastore",
     "Experiment",
     "FileDataset",
+    "OutputFileDatasetConfig",
     "Pipeline",
     "PipelineData",
     "PipelineEndpoint",

@@ -134,7 +134,7 @@ class DataNames:
     same object or, failing that, of the same name (as Azure ML matches them)."""
 
     def __init__(self, step: Step) -> None:
-        self.inputs = {id(underlying(item)): input_name(item) for item in step.inputs}
+        self.inputs = {id(underlying(item)): str(input_name(item)) for item in step.inputs}
         self.outputs = {id(data): data.name for data in step.outputs}
         self.input_names = set(self.inputs.values())
         self.output_names = set(self.outputs.values())
@@ -177,14 +177,14 @@ def _input_spec(item: Any) -> StepInput:
             stores[default_store.name] = default_store.spec
         return DataPathInput(param.name, param.name, binding.mode, binding.path_on_compute, stores)
     if isinstance(item, DatasetConsumptionConfig):
-        param = item.pipeline_parameter
+        bound = item.pipeline_parameter
         return DatasetInput(
             item.name,
             item.to_dict(),
             item.mode,
             item.path_on_compute,
             _dataset_stores(item.dataset),
-            None if param is None else param.name,
+            None if bound is None else bound.name,
         )
     if isinstance(item, DataReference):
         return DataReferenceInput(

@@ -4,6 +4,7 @@ version of a registered dataset (a file dataset, or tabular with the reader it w
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from mlpipelines.errors import StepRunError, UserErrorException
 from mlpipelines.records import OutputReference, PipelineDataOutput, StepDefinition
@@ -22,7 +23,7 @@ def register_outputs(
         ref = outputs.get(spec.name)
         if registration is None or ref is None:
             continue
-        dataset = {
+        dataset: dict[str, Any] = {
             "kind": "file" if registration.reader is None else "tabular",
             "sources": [{"datastore": ref.datastore, "path": ref.path}],
             "steps": [],

@@ -7,11 +7,13 @@ from mlpipelines.model.dataset import (
     FileDataset,
     TabularDataset,
 )
+from mlpipelines.model.output_dataset import OutputFileDatasetConfig
 
 __all__ = [
     "DataPath",
     "DataReference",
     "DatasetConsumptionConfig",
     "FileDataset",
+    "OutputFileDatasetConfig",
     "TabularDataset",
 ]
