@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlpipelines._naming import path_safe
 from mlpipelines.datasets.dataset_parameters import resolve_dataset_input
 from mlpipelines.datasets.input_fingerprints import dataset_fingerprint
 from mlpipelines.errors import StepRunError, UserErrorException
@@ -202,7 +203,9 @@ def prepare_outputs(definition: StepDefinition, ctx: StepContext) -> list[Pendin
     for spec in definition.outputs:
         relative = f"{PIPELINE_DATA_FOLDER}/{ctx.run_folder}/{ctx.task_id}/{spec.name}"
         if isinstance(spec, PipelineDataOutput) and spec.destination is not None:
-            relative = spec.destination_for(ctx.step_run_id) or relative
+            # ``{run-id}`` is one path segment naming this step's run, as Azure ML's run id.
+            step_run = path_safe(f"{ctx.dag_id}_{ctx.run_id}_{ctx.task_id}")
+            relative = spec.destination_for(step_run) or relative
         try:
             location = location_of(spec.datastore)
             if not location.is_local:
