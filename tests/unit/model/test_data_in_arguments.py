@@ -70,7 +70,7 @@ def test_output_file_dataset_chain_passed_only_in_arguments(
         source_directory=src,
         arguments=["--data", prepared.as_input("training"), "--model", model],
     )
-    prep = PythonScriptStep(
+    PythonScriptStep(  # joins the pipeline as the producer of `prepared`
         "prep.py", name="prep", source_directory=src, arguments=["--out", prepared]
     )
     score = PythonScriptStep(
@@ -124,7 +124,7 @@ def test_tabular_output_named_by_its_producer_is_its_output(ws: Workspace, src: 
     # passed to the producer; the reader registers a tabular dataset.
     cleansed = OutputFileDatasetConfig("cleansed").read_delimited_files()
     cleansed = cleansed.register_on_complete(name="cleansed_taxi")
-    prep = PythonScriptStep("prep.py", name="prep", source_directory=src, arguments=[cleansed])
+    PythonScriptStep("prep.py", name="prep", source_directory=src, arguments=[cleansed])
     train = PythonScriptStep(
         "train.py",
         name="train",
@@ -187,7 +187,7 @@ def test_data_only_in_arguments_becomes_inputs_matched_by_name(
     ws: Workspace, src: str, lake: Datastore
 ) -> None:
     features = PipelineData("features")
-    make = PythonScriptStep("prep.py", name="make", source_directory=src, outputs=[features])
+    PythonScriptStep("prep.py", name="make", source_directory=src, outputs=[features])
     raw = DataReference(lake, "raw", "iris")
     files = Dataset.File.from_files((lake, "iris")).as_named_input("iris_files").as_mount()
     titanic = PipelineParameter("titanic", DataPath(lake, "titanic.csv"))
@@ -308,3 +308,32 @@ def test_dataset_parameter_consumed_through_dataset_consumption_config(
     assert DatasetInput.from_json(second.to_json()) == second
     with pytest.raises(Exception, match="needs a dataset as its default_value"):
         DatasetConsumptionConfig("x", PipelineParameter("n", 3))
+
+
+def test_readers_destinations_and_registrations_enter_the_reuse_key(
+    ws: Workspace, src: str, lake: Datastore
+) -> None:
+    from mlpipelines.reuse.keys import reuse_components, reuse_key
+
+    def keys(out: OutputFileDatasetConfig, read: object) -> tuple[str, str]:
+        prep = PythonScriptStep("prep.py", name="prep", source_directory=src, arguments=[out])
+        use = PythonScriptStep("train.py", name="use", source_directory=src, arguments=[read])
+        tasks = _tasks(Pipeline(ws, [prep, use]))
+        found = {"rows": "same-content", "plain": "same-content"}
+        return tuple(  # type: ignore[return-value]
+            reuse_key(reuse_components(tasks[t].definition, {}, "digest", found))
+            for t in ("prep", "use")
+        )
+
+    plain = OutputFileDatasetConfig("rows")
+    base = keys(plain, plain.read_delimited_files())
+    other = OutputFileDatasetConfig("rows")
+    assert keys(other, other.read_delimited_files()) == base  # the same definition
+    other = OutputFileDatasetConfig("rows")
+    assert keys(other, other.read_delimited_files(separator=";"))[1] != base[1]
+    other = OutputFileDatasetConfig("rows")
+    assert keys(other, other.as_input())[1] != base[1]
+    placed = OutputFileDatasetConfig("rows", destination=(lake, "x/{run-id}"))
+    assert keys(placed, placed.read_delimited_files())[0] != base[0]
+    kept = OutputFileDatasetConfig("rows").register_on_complete("kept_rows")
+    assert keys(kept, kept.read_delimited_files())[0] != base[0]
