@@ -63,3 +63,25 @@ def value_data_name(value: Any) -> str | None:
     if data_path_input(value):
         return str(value[0].name)
     return getattr(underlying(value), "name", None)
+
+
+def link_producers_by_name(steps: list[Any]) -> None:
+    """A PipelineData a step reads that no step of ``steps`` produces by object is produced
+    by the step whose output has its name (a notebook may build ``PipelineData("x")`` again
+    in a later cell); without such a step it stays unproduced, for validation to report."""
+    members = {id(s) for s in steps}
+    by_name: dict[str, Any] = {}
+    for step in steps:
+        for output in getattr(step, "outputs", []):
+            if isinstance(output, PipelineData):
+                by_name.setdefault(output.name, step)
+    for step in steps:
+        for item in getattr(step, "inputs", []):
+            data = underlying(item)
+            if not isinstance(data, PipelineData):
+                continue
+            if any(id(p) in members for p in data._producers):
+                continue
+            producer = by_name.get(data.name)
+            if producer is not None and producer is not step:
+                data._producers.append(producer)

@@ -337,3 +337,26 @@ def test_readers_destinations_and_registrations_enter_the_reuse_key(
     assert keys(placed, placed.read_delimited_files())[0] != base[0]
     kept = OutputFileDatasetConfig("rows").register_on_complete("kept_rows")
     assert keys(kept, kept.read_delimited_files())[0] != base[0]
+
+
+def test_pipeline_data_built_again_under_its_name_is_read_from_its_producer(
+    ws: Workspace, src: str
+) -> None:
+    made = PipelineData("features")
+    make = PythonScriptStep(
+        "prep.py", name="make", source_directory=src, arguments=["--out", made], outputs=[made]
+    )
+    again = PipelineData("features")  # a later notebook cell, the same name
+    use = PythonScriptStep("train.py", name="use", source_directory=src, arguments=[again])
+    tasks = _tasks(Pipeline(ws, [make, use]))
+    (features,) = tasks["use"].definition.inputs
+    assert isinstance(features, PipelineDataInput)
+    assert (features.data, features.producer) == ("features", "make")
+    assert tasks["use"].upstream == ("make",)
+    # Without a step of that output name in the pipeline, it stays unproduced.
+    lonely = PythonScriptStep(
+        "train.py", name="lonely", source_directory=src, arguments=[PipelineData("other")]
+    )
+    with pytest.raises(PipelineValidationError) as info:
+        Pipeline(ws, [make, lonely]).validate()
+    assert [(p.kind, p.step) for p in info.value.problems] == [("data-never-produced", "lonely")]
