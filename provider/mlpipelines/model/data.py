@@ -149,7 +149,7 @@ class PipelineData:
         quoted_line_breaks: bool = False,
     ) -> DataInput:
         """This data as a tabular dataset input (``Run.input_datasets[name]``)."""
-        from mlpipelines.model.dataset import delimited_reader
+        from mlpipelines.model.tabular_readers import delimited_reader
 
         _no_partitions(partition_format)
         reader = delimited_reader(
@@ -169,7 +169,7 @@ class PipelineData:
         set_column_types: dict[str, Any] | None = None,
     ) -> DataInput:
         """This data as a tabular dataset input of Parquet files."""
-        from mlpipelines.model.dataset import parquet_reader
+        from mlpipelines.model.tabular_readers import parquet_reader
 
         _no_partitions(partition_format)
         reader = parquet_reader(include_path, set_column_types)

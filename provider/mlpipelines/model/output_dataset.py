@@ -7,7 +7,7 @@ from typing import Any
 
 from mlpipelines.errors import UserErrorException
 from mlpipelines.model.data import DataInput, PipelineData
-from mlpipelines.model.dataset import delimited_reader, parquet_reader
+from mlpipelines.model.tabular_readers import delimited_reader, parquet_reader
 from mlpipelines.records.outputs import OUTPUT_NAME_PLACEHOLDER, OutputRegistration
 
 

@@ -22,19 +22,37 @@ def with_argument_data(
     an input: a PipelineData is produced only by a step that lists it in ``outputs``.
     """
     inputs, outputs = list(inputs), list(outputs)
-    in_names = {input_name(i) for i in inputs}
-    out_names = {getattr(o, "name", None) for o in outputs}
+    declared = _Declared(inputs, outputs)
     for value in arguments:
-        if isinstance(value, str) or not is_argument_data(value):
+        if isinstance(value, str) or not is_argument_data(value) or declared.names(value):
             continue
         if _produces(value):
-            if value_data_name(value) not in out_names | in_names:
-                outputs.append(underlying(value))
-                out_names.add(value_data_name(value))
-        elif input_name(value) not in in_names and value_data_name(value) not in out_names:
+            outputs.append(underlying(value))
+        else:
             inputs.append(value)
-            in_names.add(input_name(value))
+        declared.add(value)
     return inputs, outputs
+
+
+class _Declared:
+    """A step's data so far, by object and by name."""
+
+    def __init__(self, inputs: list[Any], outputs: list[Any]) -> None:
+        self.ids = {id(underlying(i)) for i in [*inputs, *outputs]}
+        self.input_names = {input_name(i) for i in inputs}
+        self.data_names = {value_data_name(i) for i in [*inputs, *outputs]}
+
+    def names(self, value: Any) -> bool:
+        """Whether ``value`` is data the step already has: the same object, an input of the
+        same name, or (data itself, not one reading of it) data of the same name."""
+        if id(underlying(value)) in self.ids or input_name(value) in self.input_names:
+            return True
+        return not isinstance(value, DataInput) and value_data_name(value) in self.data_names
+
+    def add(self, value: Any) -> None:
+        self.ids.add(id(underlying(value)))
+        self.input_names.add(input_name(value))
+        self.data_names.add(value_data_name(value))
 
 
 def is_argument_data(value: Any) -> bool:

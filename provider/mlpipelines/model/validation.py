@@ -237,9 +237,9 @@ def _data_problems(steps: list[Step]) -> list[Problem]:
                 Problem(
                     "data-never-produced",
                     owner.name,
-                    f"{type(data).__name__} '{data.name}' is consumed but no step of the "
-                    "pipeline produces it (lists it in outputs, or an OutputFileDatasetConfig "
-                    "first in arguments)",
+                    f"{type(data).__name__} '{data.name}' is consumed but no step lists it "
+                    "in outputs"
+                    + ("" if type(data) is PipelineData else " or names it first in arguments"),
                 )
             )
         if len(producers) > 1:
