@@ -38,21 +38,39 @@ class _Declared:
     """A step's data so far, by object and by name."""
 
     def __init__(self, inputs: list[Any], outputs: list[Any]) -> None:
-        self.ids = {id(underlying(i)) for i in [*inputs, *outputs]}
-        self.input_names = {input_name(i) for i in inputs}
-        self.data_names = {value_data_name(i) for i in [*inputs, *outputs]}
+        self.ids: set[int] = set()
+        self.input_names: set[Any] = set()
+        self.data_names: set[Any] = set()
+        self.references: set[tuple[Any, ...]] = set()
+        for item in inputs:
+            self.add(item)
+        for item in outputs:
+            self.add(item, as_input=False)
 
     def names(self, value: Any) -> bool:
         """Whether ``value`` is data the step already has: the same object, an input of the
-        same name, or (data itself, not one reading of it) data of the same name."""
-        if id(underlying(value)) in self.ids or input_name(value) in self.input_names:
+        same name, or (data itself, not one reading of it) data of the same name. A
+        DataReference matches by name only where it names the same place too."""
+        if id(underlying(value)) in self.ids:
+            return True
+        if isinstance(value, DataReference):
+            return _place(value) in self.references
+        if input_name(value) in self.input_names:
             return True
         return not isinstance(value, DataInput) and value_data_name(value) in self.data_names
 
-    def add(self, value: Any) -> None:
+    def add(self, value: Any, as_input: bool = True) -> None:
         self.ids.add(id(underlying(value)))
-        self.input_names.add(input_name(value))
+        if as_input:
+            self.input_names.add(input_name(value))
         self.data_names.add(value_data_name(value))
+        if isinstance(value, DataReference):
+            self.references.add(_place(value))
+
+
+def _place(reference: DataReference) -> tuple[Any, ...]:
+    store = reference.datastore
+    return (reference.name, getattr(store, "name", store), reference.path_on_datastore)
 
 
 def is_argument_data(value: Any) -> bool:

@@ -359,3 +359,22 @@ def test_pipeline_data_built_again_under_its_name_is_read_from_its_producer(
     with pytest.raises(PipelineValidationError) as info:
         Pipeline(ws, [make, lonely]).validate()
     assert [(p.kind, p.step) for p in info.value.problems] == [("data-never-produced", "lonely")]
+
+
+def test_a_data_reference_of_another_place_under_the_same_name_is_not_merged(
+    ws: Workspace, src: str, lake: Datastore
+) -> None:
+    # Both are named after their datastore: the argument must not silently read the input.
+    step = PythonScriptStep(
+        "prep.py",
+        name="two_places",
+        source_directory=src,
+        inputs=[lake.path("iris")],
+        arguments=[lake.path("iris"), lake.path("titanic.csv")],
+    )
+    assert [i.path_on_datastore for i in step.inputs] == ["iris", "titanic.csv"]
+    with pytest.raises(PipelineValidationError) as info:
+        Pipeline(ws, [step]).validate()
+    assert [(p.kind, p.step, p.message) for p in info.value.problems] == [
+        ("duplicate-input-name", "two_places", "2 inputs are named 'args_lake'")
+    ]
