@@ -34,6 +34,7 @@ from mlpipelines.model.dataset import (
     FileDataset,
     TabularDataset,
 )
+from mlpipelines.model.output_dataset import OutputFileDatasetConfig
 from mlpipelines.model.run import Run
 
 _CLIENT_EXPORTS = {
@@ -81,6 +82,7 @@ __all__ = [
     "Experiment",
     "FileDataset",
     "Model",
+    "OutputFileDatasetConfig",
     "Pipeline",
     "PipelineData",
     "PipelineDraft",

@@ -14,6 +14,7 @@ from mlpipelines.client.pipeline_run import PipelineRun
 from mlpipelines.client.published_pipeline import REST_PREFIX, PublishedPipeline, post_run_request
 from mlpipelines.errors import UserErrorException
 from mlpipelines.publishing.records import ACTIVE, DISABLED, RecordStore
+from mlpipelines.publishing.run_request import run_request_assignments
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,7 @@ class PipelineEndpoint:
         """Run the default version (or ``pipeline_version``) through the endpoint's URL."""
         body = {
             "ExperimentName": experiment_name,
-            "ParameterAssignments": pipeline_parameters or {},
+            **run_request_assignments(pipeline_parameters),
             "RunSource": "SDK",
             "PipelineVersion": None if pipeline_version is None else str(pipeline_version),
         }

@@ -21,6 +21,7 @@ from mlpipelines.client.experiment import (
 from mlpipelines.client.pipeline_run import PipelineRun
 from mlpipelines.errors import UserErrorException
 from mlpipelines.publishing.records import ACTIVE, DISABLED, RecordStore
+from mlpipelines.publishing.run_request import run_request_assignments
 from mlpipelines.translate.spec import (
     plan_to_spec,
     spec_digest,
@@ -180,7 +181,7 @@ class PublishedPipeline:
             self.endpoint,
             {
                 "ExperimentName": experiment_name,
-                "ParameterAssignments": pipeline_parameters or {},
+                **run_request_assignments(pipeline_parameters),
                 "RunSource": "SDK",
             },
         )

@@ -19,7 +19,8 @@ def materialize_input(consumption: dict[str, Any], work_dir: str, workspace: Any
     ``download``: the files copied below ``<work_dir>/<input name>`` (or ``path_on_compute``:
     absolute as given, relative below ``work_dir``); returns that folder. ``mount``: the
     datastore folder itself when the dataset is exactly one folder of a local datastore, else
-    a folder laid out like a download (symlinks to local files); returns that folder.
+    a folder laid out like a download (symlinks to local files); returns that folder, or the
+    file's path there when the dataset is one named file.
     """
     name, mode = consumption["name"], consumption.get("mode", "direct")
     where = consumption.get("path_on_compute")
@@ -36,7 +37,18 @@ def materialize_input(consumption: dict[str, Any], work_dir: str, workspace: Any
         download_files(files, target, overwrite=True)
     else:
         link_or_copy(files, target)
+    if _is_one_file(definition, files):
+        # A dataset of one named file gives that file's path, as Azure ML does.
+        return os.path.join(target, files[0].name)
     return target
+
+
+def _is_one_file(definition: dict[str, Any], files: list[Any]) -> bool:
+    sources = definition.get("sources") or []
+    if len(sources) != 1 or len(files) != 1:
+        return False
+    named = sources[0].get("path", sources[0].get("url"))
+    return bool(named) and files[0].label == named
 
 
 def _target(where: str, work_dir: str) -> str:

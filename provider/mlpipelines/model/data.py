@@ -133,12 +133,60 @@ class PipelineData:
     def as_mount(self, input_name: str | None = None) -> DataInput:
         return DataInput(self, input_name or self.name, "mount")
 
+    def as_dataset(self) -> PipelineData:
+        """This data, to be read as a dataset by later steps (``parse_*_files``); the
+        producer still lists it in ``outputs``."""
+        return self
+
+    def parse_delimited_files(
+        self,
+        include_path: bool = False,
+        separator: str = ",",
+        header: bool = True,
+        partition_format: str | None = None,
+        file_extension: str | None = "",
+        set_column_types: dict[str, Any] | None = None,
+        quoted_line_breaks: bool = False,
+    ) -> DataInput:
+        """This data as a tabular dataset input (``Run.input_datasets[name]``)."""
+        from mlpipelines.model.tabular_readers import delimited_reader
+
+        _no_partitions(partition_format)
+        reader = delimited_reader(
+            separator,
+            header,
+            include_path=include_path,
+            support_multi_line=quoted_line_breaks,
+            set_column_types=set_column_types,
+        )
+        return DataInput(self, self.name, "direct", reader=reader)
+
+    def parse_parquet_files(
+        self,
+        include_path: bool = False,
+        partition_format: str | None = None,
+        file_extension: str | None = ".parquet",
+        set_column_types: dict[str, Any] | None = None,
+    ) -> DataInput:
+        """This data as a tabular dataset input of Parquet files."""
+        from mlpipelines.model.tabular_readers import parquet_reader
+
+        _no_partitions(partition_format)
+        reader = parquet_reader(include_path, set_column_types)
+        return DataInput(self, self.name, "direct", reader=reader)
+
     def __repr__(self) -> str:
-        return f"PipelineData(name={self.name!r})"
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+def _no_partitions(partition_format: str | None) -> None:
+    if partition_format is not None:
+        raise UserErrorException("partition_format is not supported by mlpipelines datasets")
 
 
 class DataInput:
-    """How one step reads a PipelineData (its input name and mode); identity stays the data's."""
+    """How one step reads a PipelineData (its input name and mode); identity stays the data's.
+    With a ``reader`` the step reads it as a tabular dataset (``input_datasets[name]``)."""
 
     def __init__(
         self,
@@ -146,21 +194,30 @@ class DataInput:
         input_name: str,
         mode: str = "mount",
         path_on_compute: str | None = None,
+        reader: dict[str, Any] | None = None,
     ) -> None:
         self.data = data
         self.input_name = input_name
         self.mode = _check_mode(mode)
         self.path_on_compute = path_on_compute
+        self.reader = reader
 
     @property
     def name(self) -> str:
         return self.input_name
 
-    def as_download(self) -> DataInput:
-        return DataInput(self.data, self.input_name, "download", self.path_on_compute)
+    def as_download(
+        self, path_on_compute: str | None = None, overwrite: bool | None = None
+    ) -> DataInput:
+        where = path_on_compute or self.path_on_compute
+        return DataInput(self.data, self.input_name, "download", where)
 
     def as_mount(self) -> DataInput:
         return DataInput(self.data, self.input_name, "mount", self.path_on_compute)
+
+    def as_named_input(self, name: str) -> DataInput:
+        """The same input under another name (``input_datasets[name]`` for a tabular one)."""
+        return DataInput(self.data, name, self.mode, self.path_on_compute, self.reader)
 
     def __repr__(self) -> str:
         return f"DataInput({self.data.name!r} as {self.input_name!r}, mode={self.mode!r})"

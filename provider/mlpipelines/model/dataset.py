@@ -21,6 +21,7 @@ from mlpipelines.model.dataset_sources import (
     column_type,
     parse_sources,
 )
+from mlpipelines.model.tabular_readers import delimited_reader, parquet_reader
 from mlpipelines.records.numbers import is_whole
 
 if TYPE_CHECKING:
@@ -253,17 +254,34 @@ class FileDataset(AbstractDataset):
 
 
 class DatasetConsumptionConfig:
-    """How a step consumes a dataset: its input name and the mode (direct, download, mount)."""
+    """How a step consumes a dataset: its input name and the mode (direct, download, mount).
+
+    ``dataset`` may be a PipelineParameter whose default is a dataset: each run then reads
+    the dataset (or DataPath) the run gives that parameter."""
 
     def __init__(
         self,
         name: str,
-        dataset: AbstractDataset,
+        dataset: Any,
         mode: str = "direct",
         path_on_compute: str | None = None,
     ) -> None:
         if not isinstance(name, str) or not name.isidentifier():
             raise UserErrorException(f"dataset input name {name!r} must be an identifier")
+        self.pipeline_parameter = None
+        if not isinstance(dataset, AbstractDataset) and hasattr(dataset, "default_value"):
+            if not isinstance(dataset.default_value, AbstractDataset):
+                raise UserErrorException(
+                    f"dataset input '{name}': PipelineParameter '{dataset.name}' needs a "
+                    f"dataset as its default_value, not {dataset.default_value!r}"
+                )
+            self.pipeline_parameter = dataset
+            dataset = dataset.default_value
+        if not isinstance(dataset, AbstractDataset):
+            raise UserErrorException(
+                f"dataset input '{name}': {dataset!r} is not a dataset or a PipelineParameter "
+                "whose default is one"
+            )
         if mode not in CONSUMPTION_MODES:
             raise UserErrorException(f"mode '{mode}' is not one of {', '.join(CONSUMPTION_MODES)}")
         if mode != "direct" and not isinstance(dataset, FileDataset):
@@ -275,11 +293,16 @@ class DatasetConsumptionConfig:
         self.mode = mode
         self.path_on_compute = path_on_compute
 
+    @property
+    def source(self) -> Any:
+        """What was given to consume: the dataset, or the PipelineParameter holding one."""
+        return self.pipeline_parameter or self.dataset
+
     def as_download(self, path_on_compute: str | None = None) -> DatasetConsumptionConfig:
-        return DatasetConsumptionConfig(self.name, self.dataset, "download", path_on_compute)
+        return DatasetConsumptionConfig(self.name, self.source, "download", path_on_compute)
 
     def as_mount(self, path_on_compute: str | None = None) -> DatasetConsumptionConfig:
-        return DatasetConsumptionConfig(self.name, self.dataset, "mount", path_on_compute)
+        return DatasetConsumptionConfig(self.name, self.source, "mount", path_on_compute)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -345,18 +368,15 @@ class TabularDatasetFactory:
         """Rows of CSV (or other delimited) files; column types inferred unless told."""
         if partition_format is not None:
             raise UserErrorException("partition_format is not supported by mlpipelines datasets")
-        if not isinstance(header, bool):
-            raise UserErrorException(f"header must be True or False, not {header!r}")
-        reader = {
-            "format": "delimited",
-            "separator": separator,
-            "header": header,
-            "infer_column_types": bool(infer_column_types),
-            "include_path": bool(include_path),
-            "support_multi_line": bool(support_multi_line),
-            "empty_as_string": bool(empty_as_string),
-            "encoding": encoding,
-        }
+        reader = delimited_reader(
+            separator,
+            header,
+            infer_column_types,
+            include_path,
+            support_multi_line,
+            empty_as_string,
+            encoding,
+        )
         return _tabular(path, validate, reader, set_column_types)
 
     @staticmethod
@@ -370,8 +390,7 @@ class TabularDatasetFactory:
         """Rows of Parquet files."""
         if partition_format is not None:
             raise UserErrorException("partition_format is not supported by mlpipelines datasets")
-        reader = {"format": "parquet", "include_path": bool(include_path)}
-        return _tabular(path, validate, reader, set_column_types)
+        return _tabular(path, validate, parquet_reader(include_path), set_column_types)
 
 
 class FileDatasetFactory:

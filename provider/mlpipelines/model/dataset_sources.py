@@ -112,9 +112,8 @@ def column_type(value: Any) -> dict[str, Any]:
 def _source(item: Any) -> tuple[dict[str, Any], Any]:
     """One dataset source as a plain record (datastore by name) and the workspace it came with."""
     if hasattr(item, "data_reference_name"):
-        raise UserErrorException(
-            f"{item!r} is a step input, not a dataset path; pass (datastore, 'relative/path')"
-        )
+        # ``datastore.path('x')`` (a DataReference): the samples pass it to the factories.
+        item = (item.datastore, item.path_on_datastore or "")
     if isinstance(item, DataPath):
         item = (item.datastore, item.path_on_datastore)
     if isinstance(item, tuple) and len(item) == 2:

@@ -32,3 +32,5 @@ def iter_parameters(steps: Iterable[Any]) -> Iterable[tuple[Step, PipelineParame
                 yield step, value
             elif isinstance(value, tuple) and value and isinstance(value[0], PipelineParameter):
                 yield step, value[0]  # a (DataPath parameter, binding) input
+            elif isinstance(getattr(value, "pipeline_parameter", None), PipelineParameter):
+                yield step, value.pipeline_parameter  # a dataset parameter's consumption

@@ -18,7 +18,7 @@ class PipelineParameter:
     def param_type(self) -> str | None:
         """The JSON-schema type of the default, or None where it has no supported type
         (a DataPath default makes an ``object``: ``{"datastore": name, "path": path}``)."""
-        if is_data_path(self.default_value):
+        if is_data_path(self.default_value) or is_dataset(self.default_value):
             return "object"
         return PARAM_TYPES.get(type(self.default_value))
 
@@ -27,6 +27,8 @@ class PipelineParameter:
         """The default as the Airflow Param holds it."""
         if is_data_path(self.default_value):
             return data_path_value(self.default_value)
+        if is_dataset(self.default_value):
+            return {"dataset": self.default_value.to_dict()}
         return self.default_value
 
     def __repr__(self) -> str:
@@ -36,6 +38,11 @@ class PipelineParameter:
 def is_data_path(value: Any) -> bool:
     """Whether ``value`` is a DataPath (checked by shape: the model keeps no import cycle)."""
     return type(value).__name__ == "DataPath" and hasattr(value, "path_on_datastore")
+
+
+def is_dataset(value: Any) -> bool:
+    """Whether ``value`` is a Tabular or File dataset (checked by shape, as ``is_data_path``)."""
+    return getattr(value, "kind", None) in ("tabular", "file") and hasattr(value, "definition")
 
 
 def data_path_value(value: Any) -> dict[str, str]:

@@ -12,6 +12,7 @@ from mlpipelines.errors import PipelineValidationError
 from mlpipelines.model.data import DataReference, PipelineData, underlying
 from mlpipelines.model.graph import iter_parameters, step_upstreams
 from mlpipelines.model.parameter import PipelineParameter
+from mlpipelines.model.step_io import link_producers_by_name
 from mlpipelines.model.steps import Step
 from mlpipelines.model.workspace import Workspace
 
@@ -69,6 +70,7 @@ class Pipeline:
         self.default_datastore = default_datastore or self.workspace.get_default_datastore()
         given = list(_flatten([steps] if isinstance(steps, (Step, StepSequence)) else steps or []))
         self.steps: list[Any] = _closure(given) if resolve_closure else given
+        link_producers_by_name(self.steps)
 
     @property
     def parameters(self) -> dict[str, PipelineParameter]:

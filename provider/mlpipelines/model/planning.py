@@ -17,8 +17,10 @@ from mlpipelines.model.data import DataInput, DataReference, PipelineData, under
 from mlpipelines.model.dataset import DatasetConsumptionConfig
 from mlpipelines.model.dataset_sources import data_path_input
 from mlpipelines.model.graph import step_upstreams
+from mlpipelines.model.output_dataset import OutputFileDatasetConfig, OutputTabularDatasetConfig
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.step_environment import step_compute
+from mlpipelines.model.step_io import input_name, is_argument_data, value_data_name
 from mlpipelines.model.steps import Step
 from mlpipelines.records import (
     ArgumentToken,
@@ -103,11 +105,7 @@ def step_definition(
     step: Step, default_store: DatastoreSpec, compute: ComputeSettings | None = None
 ) -> StepDefinition:
     """A step as a definition: everything the operator needs at run time."""
-    names = {
-        id(underlying(item)): item[0].name if data_path_input(item) else item.name
-        for item in step.inputs
-    }
-    output_names = {id(data): data.name for data in step.outputs}
+    names = DataNames(step)
     source: dict[str, Any] = {}
     if step.script_name is not None:
         source = {
@@ -120,8 +118,8 @@ def step_definition(
         task_id=task_id_for(step.name),
         inputs=tuple(_input_spec(item) for item in step.inputs),
         outputs=tuple(_output_spec(data, default_store) for data in step.outputs),
-        arguments=tuple(_token(v, names, output_names) for v in step.argument_values),
-        params={k: _token(v, names, output_names) for k, v in step.param_values.items()},
+        arguments=tuple(_token(v, names) for v in step.argument_values),
+        params={k: _token(v, names) for k, v in step.param_values.items()},
         compute_target=step.compute_target_name,
         allow_reuse=bool(step.allow_reuse),
         version=step.version,
@@ -132,17 +130,43 @@ def step_definition(
     )
 
 
-def _token(value: Any, inputs: dict[int, str], outputs: dict[int, str]) -> ArgumentToken:
+class DataNames:
+    """A step's inputs and outputs by object and by name: an argument names the data of the
+    same object or, failing that, of the same name (as Azure ML matches them)."""
+
+    def __init__(self, step: Step) -> None:
+        self.inputs = {id(underlying(item)): str(input_name(item)) for item in step.inputs}
+        self.outputs = {id(data): data.name for data in step.outputs}
+        self.input_names = set(self.inputs.values())
+        self.output_names = set(self.outputs.values())
+
+    def token(self, value: Any) -> ArgumentToken | None:
+        """The input or output token ``value`` stands for, if it is the step's data."""
+        data = underlying(value)
+        if id(data) in self.outputs and not _reads(value):
+            return ArgumentToken("output", self.outputs[id(data)])
+        if id(data) in self.inputs:
+            return ArgumentToken("input", self.inputs[id(data)])
+        if not is_argument_data(value):
+            return None
+        if value_data_name(value) in self.output_names and not _reads(value):
+            return ArgumentToken("output", str(value_data_name(value)))
+        if input_name(value) in self.input_names:
+            return ArgumentToken("input", str(input_name(value)))
+        return None
+
+
+def _reads(value: Any) -> bool:
+    """An ``as_input()``-style reading of data (not the tabular output form a producer names)."""
+    return isinstance(value, DataInput) and type(value) is not OutputTabularDatasetConfig
+
+
+def _token(value: Any, names: DataNames) -> ArgumentToken:
     if isinstance(value, str):  # most arguments: flags and literals
         return ArgumentToken("value", value)
-    data = underlying(value)
     if isinstance(value, PipelineParameter):
         return ArgumentToken("parameter", value.name)
-    if id(data) in outputs:
-        return ArgumentToken("output", outputs[id(data)])
-    if id(data) in inputs:
-        return ArgumentToken("input", inputs[id(data)])
-    return ArgumentToken.literal(value)
+    return names.token(value) or ArgumentToken.literal(value)
 
 
 def _input_spec(item: Any) -> StepInput:
@@ -154,12 +178,14 @@ def _input_spec(item: Any) -> StepInput:
             stores[default_store.name] = default_store.spec
         return DataPathInput(param.name, param.name, binding.mode, binding.path_on_compute, stores)
     if isinstance(item, DatasetConsumptionConfig):
+        bound = item.pipeline_parameter
         return DatasetInput(
             item.name,
             item.to_dict(),
             item.mode,
             item.path_on_compute,
             _dataset_stores(item.dataset),
+            None if bound is None else bound.name,
         )
     if isinstance(item, DataReference):
         return DataReferenceInput(
@@ -170,12 +196,14 @@ def _input_spec(item: Any) -> StepInput:
             item.path_on_compute,
         )
     data: PipelineData = underlying(item)
+    reading = item if isinstance(item, DataInput) else None
     return PipelineDataInput(
         item.name,
         data.name,
         task_id_for(data._producers[0].name),
-        item.mode if isinstance(item, DataInput) else "mount",
-        item.path_on_compute if isinstance(item, DataInput) else None,
+        reading.mode if reading is not None else "mount",
+        reading.path_on_compute if reading is not None else None,
+        reading.reader if reading is not None else None,
     )
 
 
@@ -202,4 +230,14 @@ def _output_spec(data: Any, default_store: DatastoreSpec) -> StepOutput:
             data.path_on_compute,
         )
     store = data.datastore.spec if data.datastore is not None else default_store
+    if isinstance(data, OutputFileDatasetConfig):
+        destination = data.destination_path
+        return PipelineDataOutput(
+            data.name,
+            store,
+            data.output_mode,
+            data.output_path_on_compute,
+            None if destination is None else clean_relative_path(destination, "destination"),
+            data.registration,
+        )
     return PipelineDataOutput(data.name, store, data.output_mode, data.output_path_on_compute)

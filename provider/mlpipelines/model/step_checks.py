@@ -15,7 +15,9 @@ from mlpipelines.errors import Problem, UserErrorException
 from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
 from mlpipelines.model.dataset import AbstractDataset, DatasetConsumptionConfig
 from mlpipelines.model.dataset_sources import data_path_input
+from mlpipelines.model.output_dataset import OutputFileDatasetConfig
 from mlpipelines.model.parameter import PipelineParameter
+from mlpipelines.model.step_io import input_name, is_argument_data, value_data_name
 from mlpipelines.model.steps import PythonScriptStep, Step
 from mlpipelines.model.usql_checks import usql_problems
 from mlpipelines.records.paths import clean_relative_path
@@ -97,6 +99,11 @@ def _written_paths_leaving_datastore(data: _StepData) -> _Found:
     for item in data.outputs:
         if isinstance(item, DataReference):
             found += _path_leaving_datastore("output", item)
+        elif isinstance(item, OutputFileDatasetConfig) and item.destination_path is not None:
+            try:
+                clean_relative_path(item.destination_path, "destination")
+            except UserErrorException as exc:
+                found.append(("path-leaves-datastore", f"output '{item.name}': {exc}"))
     return found
 
 
@@ -126,13 +133,16 @@ def _read_data_problems(data: _StepData) -> _Found:
 def _argument_problems(data: _StepData) -> _Found:
     """Arguments that are data the step does not declare, or values no script can take."""
     declared = {id(underlying(i)) for i in data.inputs} | {id(o) for o in data.outputs}
-    found = [_argument_problem(value, declared) for value in data.step.argument_values]
+    names = {input_name(i) for i in data.inputs} | {o.name for o in data.outputs}
+    found = [_argument_problem(value, declared, names) for value in data.step.argument_values]
     return [problem for problem in found if problem is not None]
 
 
-def _argument_problem(value: Any, declared: set[int]) -> tuple[str, str] | None:
+def _argument_problem(value: Any, declared: set[int], names: set[Any]) -> tuple[str, str] | None:
     if isinstance(value, str):  # most arguments: flags and literals
         return None
+    if is_argument_data(value) and (input_name(value) in names or value_data_name(value) in names):
+        return None  # the same data by name, as Azure ML matches it
     source = underlying(value)
     if data_path_input(value):
         if id(value) in declared:

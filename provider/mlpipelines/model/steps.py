@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from mlpipelines.errors import UserErrorException
 from mlpipelines.model.compute import compute_name
 from mlpipelines.model.data import PipelineData
+from mlpipelines.model.step_io import with_argument_data
 
 
 def _defining_folder() -> str:
@@ -70,12 +71,15 @@ class Step:
         compute_target: Any = None,
         allow_reuse: bool = True,
         version: str | None = None,
+        arguments: list[Any] | None = None,
     ) -> None:
         if not isinstance(name, str):
             raise UserErrorException(f"step name must be a string, got {name!r}")
         self.name = name
-        self.inputs = list(inputs or [])
-        self.outputs = list(outputs or [])
+        # Data named only in ``arguments`` is an input or output too, as in Azure ML.
+        self.inputs, self.outputs = with_argument_data(
+            list(arguments or []), list(inputs or []), list(outputs or [])
+        )
         self.compute_target = compute_target
         self.allow_reuse = allow_reuse
         self.version = version
@@ -162,6 +166,7 @@ class PythonScriptStep(Step):
             compute_target=compute_target if compute_target is not None else target,
             allow_reuse=allow_reuse,
             version=version,
+            arguments=arguments,
         )
         self.script_name = script_name
         self.arguments = list(arguments or [])

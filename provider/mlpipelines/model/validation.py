@@ -237,7 +237,9 @@ def _data_problems(steps: list[Step]) -> list[Problem]:
                 Problem(
                     "data-never-produced",
                     owner.name,
-                    f"PipelineData '{data.name}' is consumed but no step lists it in outputs",
+                    f"{type(data).__name__} '{data.name}' is consumed but no step lists it "
+                    "in outputs"
+                    + ("" if type(data) is PipelineData else " or names it first in arguments"),
                 )
             )
         if len(producers) > 1:
@@ -246,7 +248,7 @@ def _data_problems(steps: list[Step]) -> list[Problem]:
                 Problem(
                     "data-produced-twice",
                     producers[1].name,
-                    f"PipelineData '{data.name}' is produced by steps {names}",
+                    f"{type(data).__name__} '{data.name}' is produced by steps {names}",
                 )
             )
     return problems

@@ -21,6 +21,7 @@ KNOWN_FIELDS = frozenset(
         "RunSource",
         "PipelineVersion",
         "DataPathAssignments",
+        "DataSetDefinitionValueAssignments",
         "Description",
         "Tags",
     }
@@ -65,6 +66,9 @@ def parse_run_request(
         raise RunRequestError("ParameterAssignments must be a JSON object of name: value")
     conf = check_parameters(assignments, params)
     conf.update(check_data_paths(body.get("DataPathAssignments") or {}, params))
+    conf.update(
+        check_dataset_assignments(body.get("DataSetDefinitionValueAssignments") or {}, params)
+    )
     experiment = body.get("ExperimentName")
     if experiment is not None and not isinstance(experiment, str):
         raise RunRequestError("ExperimentName must be a string")
@@ -118,12 +122,103 @@ def check_data_paths(assignments: Any, params: list[dict[str, Any]]) -> dict[str
     return conf
 
 
+def check_dataset_assignments(assignments: Any, params: list[dict[str, Any]]) -> dict[str, Any]:
+    """``{"param": {"DataSetReference": {"Id"} or {"Name", "Version"}}}`` (also
+    ``SavedDataSetReference``, ``DataPath``, or our ``Definition``: a dataset document) as
+    conf values of dataset parameters; a registered one is read when the step runs."""
+    if not isinstance(assignments, dict):
+        raise RunRequestError(
+            "DataSetDefinitionValueAssignments must be a JSON object of name: dataset"
+        )
+    datasets = {p["name"] for p in params if _is_dataset_param(p)}
+    conf = {}
+    for name, value in assignments.items():
+        if name not in datasets:
+            raise RunRequestError(
+                f"'{name}' is not a dataset parameter of this pipeline; "
+                f"it has: {', '.join(sorted(datasets)) or 'none'}"
+            )
+        conf[name] = _dataset_value(name, value)
+    return conf
+
+
+def _is_dataset_param(param: dict[str, Any]) -> bool:
+    default = param.get("default")
+    return param["type"] == "object" and isinstance(default, dict) and "dataset" in default
+
+
+def _dataset_value(name: str, value: Any) -> dict[str, Any]:
+    where = f"DataSetDefinitionValueAssignments['{name}']"
+    value = value if isinstance(value, dict) else {}
+    reference = value.get("DataSetReference") or value.get("SavedDataSetReference")
+    if isinstance(reference, dict) and (reference.get("Id") or reference.get("Name")):
+        if reference.get("Id"):
+            return {"registered": {"id": str(reference["Id"])}}
+        version = reference.get("Version")
+        return {
+            "registered": {
+                "name": str(reference["Name"]),
+                "version": "latest" if version in (None, "") else str(version),
+            }
+        }
+    if isinstance(value.get("DataPath"), dict):
+        return check_data_paths({name: value["DataPath"]}, [{"name": name, "type": "object"}])[name]
+    definition = value.get("Definition")
+    if isinstance(definition, dict) and definition.get("kind") in ("tabular", "file"):
+        return {"dataset": definition}
+    raise RunRequestError(
+        f"{where} needs DataSetReference ({{Id}} or {{Name, Version}}), SavedDataSetReference, "
+        "DataPath or Definition"
+    )
+
+
+def parameter_value(value: Any) -> Any:
+    """A pipeline parameter value as JSON: a dataset as ``{"dataset": its document}``, a
+    DataPath as ``{"datastore", "path"}`` (checked by shape: this layer knows no model)."""
+    if getattr(value, "kind", None) in ("tabular", "file") and hasattr(value, "to_dict"):
+        return {"dataset": value.to_dict()}
+    if hasattr(value, "path_on_datastore") and hasattr(value, "datastore_name"):
+        path = str(value.path_on_datastore or "")
+        if ".." in path.replace("\\", "/").split("/"):
+            raise RunRequestError(f"DataPath '{path}' leaves the datastore")
+        return {"datastore": value.datastore_name, "path": path}
+    return value
+
+
+def run_request_assignments(pipeline_parameters: dict[str, Any] | None) -> dict[str, Any]:
+    """The body fields for ``pipeline_parameters`` as Azure ML's SDK sends them: values in
+    ``ParameterAssignments``, DataPaths in ``DataPathAssignments``, datasets in
+    ``DataSetDefinitionValueAssignments`` (registered ones by id, others as a definition)."""
+    scalars: dict[str, Any] = {}
+    paths: dict[str, Any] = {}
+    datasets: dict[str, Any] = {}
+    for name, value in (pipeline_parameters or {}).items():
+        converted = parameter_value(value)
+        if converted is value:
+            scalars[name] = value
+        elif "datastore" in converted:
+            paths[name] = {
+                "DataStoreName": converted["datastore"],
+                "RelativePath": converted["path"],
+            }
+        elif getattr(value, "id", None):
+            datasets[name] = {"DataSetReference": {"Id": value.id}}
+        else:
+            datasets[name] = {"Definition": converted["dataset"]}
+    body: dict[str, Any] = {"ParameterAssignments": scalars}
+    if paths:
+        body["DataPathAssignments"] = paths
+    if datasets:
+        body["DataSetDefinitionValueAssignments"] = datasets
+    return body
+
+
 def _typed(name: str, value: Any, kind: str) -> Any:
     """``value`` as the parameter's JSON type; numeric and boolean text is accepted because
     the old service's REST clients often sent every value as a string."""
     convert = _CONVERTERS.get(kind)
     if convert is None:
-        return value
+        return parameter_value(value)
     typed = convert(value)
     if typed is None:
         raise RunRequestError(

@@ -19,7 +19,9 @@ def _stores_from(data: dict[str, Any] | None) -> dict[str, DatastoreSpec]:
 
 @dataclass
 class PipelineDataInput:
-    """Data another step of the same run produces: its XCom reference names the place."""
+    """Data another step of the same run produces: its XCom reference names the place.
+    ``reader`` set: the step reads it as a tabular dataset with that reader (``input_datasets``),
+    as ``parse_delimited_files()`` / ``read_delimited_files()`` ask."""
 
     kind: ClassVar[str] = "pipeline_data"
     name: str
@@ -27,6 +29,7 @@ class PipelineDataInput:
     producer: str
     mode: str = "mount"
     path_on_compute: str | None = None
+    reader: dict[str, Any] | None = None
 
     def with_producer(self, producer: str) -> PipelineDataInput:
         return replace(self, producer=producer)
@@ -39,6 +42,7 @@ class PipelineDataInput:
             "producer": self.producer,
             "mode": self.mode,
             "path_on_compute": self.path_on_compute,
+            "reader": self.reader,
         }
 
     @classmethod
@@ -49,6 +53,7 @@ class PipelineDataInput:
             data["producer"],
             data.get("mode") or "mount",
             data.get("path_on_compute"),
+            data.get("reader"),
         )
 
 
@@ -120,7 +125,9 @@ class DataPathInput:
 @dataclass
 class DatasetInput:
     """A Tabular or File dataset: ``consumption`` is its DatasetConsumptionConfig's document
-    (the dataset's own JSON, read by ``mlpipelines.datasets``)."""
+    (the dataset's own JSON, read by ``mlpipelines.datasets``). ``parameter`` names the
+    pipeline parameter whose run value (a dataset, a registered one, or a DataPath) replaces
+    the dataset; the document then holds the parameter's default."""
 
     kind: ClassVar[str] = "dataset"
     name: str
@@ -128,6 +135,7 @@ class DatasetInput:
     mode: str = "direct"
     path_on_compute: str | None = None
     stores: dict[str, DatastoreSpec] = field(default_factory=dict)
+    parameter: str | None = None
 
     @property
     def dataset(self) -> dict[str, Any]:
@@ -142,6 +150,7 @@ class DatasetInput:
             "mode": self.mode,
             "path_on_compute": self.path_on_compute,
             "stores": _stores_json(self.stores),
+            "parameter": self.parameter,
         }
 
     @classmethod
@@ -152,6 +161,7 @@ class DatasetInput:
             data.get("mode") or "direct",
             data.get("path_on_compute"),
             _stores_from(data.get("stores")),
+            data.get("parameter"),
         )
 
 

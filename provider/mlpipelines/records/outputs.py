@@ -8,15 +8,38 @@ from typing import Any, ClassVar
 from mlpipelines.records.datastore import DatastoreSpec
 
 
+@dataclass(frozen=True)
+class OutputRegistration:
+    """A dataset to register once the step succeeds (``register_on_complete``): its name, and
+    the tabular reader when it is registered as a tabular dataset (else a file dataset)."""
+
+    name: str
+    reader: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "reader": self.reader}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> OutputRegistration | None:
+        return None if not data else cls(data["name"], data.get("reader"))
+
+
+RUN_ID_PLACEHOLDER = "{run-id}"
+OUTPUT_NAME_PLACEHOLDER = "{output-name}"
+
+
 @dataclass
 class PipelineDataOutput:
-    """A PipelineData the step produces: a per-run folder on ``datastore``."""
+    """A PipelineData (or OutputFileDatasetConfig) the step produces: a per-run folder on
+    ``datastore``, or ``destination`` there (``{run-id}`` filled in when the step runs)."""
 
     kind: ClassVar[str] = "pipeline_data"
     name: str
     datastore: DatastoreSpec
     mode: str = "mount"
     path_on_compute: str | None = None
+    destination: str | None = None
+    registration: OutputRegistration | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -25,7 +48,15 @@ class PipelineDataOutput:
             "datastore": self.datastore.to_dict(),
             "mode": self.mode,
             "path_on_compute": self.path_on_compute,
+            "destination": self.destination,
+            "registration": None if self.registration is None else self.registration.to_json(),
         }
+
+    def destination_for(self, step_run_id: str) -> str | None:
+        """``destination`` with the run's id in place of ``{run-id}``."""
+        if self.destination is None:
+            return None
+        return self.destination.replace(RUN_ID_PLACEHOLDER, step_run_id)
 
 
 @dataclass
@@ -65,7 +96,12 @@ def output_from_json(data: dict[str, Any]) -> StepOutput:
             data.get("path_on_compute"),
         )
     return PipelineDataOutput(
-        data["name"], store, data.get("mode") or "mount", data.get("path_on_compute")
+        data["name"],
+        store,
+        data.get("mode") or "mount",
+        data.get("path_on_compute"),
+        data.get("destination"),
+        OutputRegistration.from_json(data.get("registration")),
     )
 
 

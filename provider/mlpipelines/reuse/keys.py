@@ -13,7 +13,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from mlpipelines.records import DataReferenceOutput, StepDefinition, StepOutput
+from mlpipelines.records import (
+    DataReferenceOutput,
+    PipelineDataInput,
+    StepDefinition,
+    StepInput,
+    StepOutput,
+)
 from mlpipelines.records.step_kinds import step_kind
 from mlpipelines.records.tokens import PLACEHOLDER_INPUTS, PLACEHOLDER_OUTPUTS, ParameterValues
 
@@ -44,7 +50,7 @@ def reuse_components(
         "compute_target": definition.compute_target,
         "version": definition.version,
         "inputs": {
-            spec.name: {"mode": spec.mode, "fingerprint": input_fingerprints.get(spec.name)}
+            spec.name: _input_component(spec, input_fingerprints.get(spec.name))
             for spec in sorted(definition.inputs, key=lambda s: s.name)
         },
         "outputs": sorted(_output_component(spec) for spec in definition.outputs),
@@ -53,12 +59,27 @@ def reuse_components(
     }
 
 
+def _input_component(spec: StepInput, fingerprint: str | None) -> dict[str, Any]:
+    """An input's mode and fingerprint; for another step's output read as a tabular dataset
+    also its reader (the same files read another way give other rows)."""
+    component: dict[str, Any] = {"mode": spec.mode, "fingerprint": fingerprint}
+    if isinstance(spec, PipelineDataInput) and spec.reader:
+        component["reader"] = spec.reader
+    return component
+
+
 def _output_component(spec: StepOutput) -> str:
-    """An output's name; for a fixed destination (an uploaded DataReference) also where it
-    goes, so writing somewhere else is a different step."""
+    """An output's name; for a fixed destination (an uploaded DataReference, an
+    OutputFileDatasetConfig's destination) also where it goes, and the dataset it is
+    registered as, so writing or registering elsewhere is a different step."""
     if isinstance(spec, DataReferenceOutput):
         return f"{spec.name}->{spec.datastore.name}/{spec.path_on_datastore}"
-    return spec.name
+    name = spec.name
+    if spec.destination is not None:
+        name += f"->{spec.datastore.name}/{spec.destination}"
+    if spec.registration is not None:
+        name += f" as {spec.registration.name}"
+    return name
 
 
 def reuse_key(components: dict[str, Any]) -> str:

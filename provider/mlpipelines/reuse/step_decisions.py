@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlpipelines.datasets.dataset_parameters import resolve_dataset_input
 from mlpipelines.datasets.input_fingerprints import dataset_fingerprint
 from mlpipelines.errors import StepRunError
 from mlpipelines.records import (
@@ -110,6 +111,7 @@ def _locate(
             continue
         try:
             if isinstance(spec, DatasetInput):
+                spec = resolve_dataset_input(spec, params)
                 located[spec.name] = LocatedInput(spec, None, None, dataset_fingerprint(spec))
                 continue
             data = input_location(spec, params)

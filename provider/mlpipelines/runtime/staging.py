@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlpipelines._naming import path_safe
+from mlpipelines.datasets.dataset_parameters import resolve_dataset_input
 from mlpipelines.datasets.input_fingerprints import dataset_fingerprint
 from mlpipelines.errors import StepRunError, UserErrorException
 from mlpipelines.records import (
@@ -17,10 +19,15 @@ from mlpipelines.records import (
     DatasetInput,
     DatastoreSpec,
     PipelineDataInput,
+    PipelineDataOutput,
     StepDefinition,
 )
 from mlpipelines.records.reserved import PIPELINE_DATA_FOLDER
-from mlpipelines.runtime.dataset_inputs import materialize, write_input_datasets
+from mlpipelines.runtime.dataset_inputs import (
+    materialize,
+    output_as_dataset,
+    write_input_datasets,
+)
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.snapshot import Snapshot, copy_snapshot
 from mlpipelines.storage import StoreLocation
@@ -49,6 +56,7 @@ def locate_inputs(definition: StepDefinition, ctx: StepContext) -> dict[str, Loc
     for spec in definition.inputs:
         name = spec.name
         if isinstance(spec, DatasetInput):
+            spec = resolve_dataset_input(spec, ctx.params)
             fingerprint = dataset_fingerprint(spec)
             located[name] = LocatedInput(spec, None, fingerprint=fingerprint)
             continue
@@ -99,6 +107,10 @@ def stage_inputs(
             assert isinstance(item.spec, DatasetInput)
             paths[name], datasets[name] = materialize(item.spec, work_dir)
             ctx.log.info("dataset input %s (%s): %s", name, item.spec.mode, paths[name])
+            continue
+        if isinstance(item.spec, PipelineDataInput) and item.spec.reader and item.ref:
+            paths[name], datasets[name] = output_as_dataset(item.spec, item.ref)
+            ctx.log.info("input %s (tabular dataset of %s)", name, item.ref.uri)
             continue
         if item.spec.mode == "direct":
             paths[name] = item.path if item.path is not None else item.data.uri()
@@ -190,6 +202,10 @@ def prepare_outputs(definition: StepDefinition, ctx: StepContext) -> list[Pendin
     pending = []
     for spec in definition.outputs:
         relative = f"{PIPELINE_DATA_FOLDER}/{ctx.run_folder}/{ctx.task_id}/{spec.name}"
+        if isinstance(spec, PipelineDataOutput) and spec.destination is not None:
+            # ``{run-id}`` is one path segment naming this step's run, as Azure ML's run id.
+            step_run = path_safe(f"{ctx.dag_id}_{ctx.run_id}_{ctx.task_id}")
+            relative = spec.destination_for(step_run) or relative
         try:
             location = location_of(spec.datastore)
             if not location.is_local:

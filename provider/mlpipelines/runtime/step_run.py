@@ -12,6 +12,7 @@ from mlpipelines.reuse.fingerprints import input_fingerprints
 from mlpipelines.reuse.keys import reads_content
 from mlpipelines.reuse.store import Holder, Manifest, ReuseStore
 from mlpipelines.runtime.heartbeat import keep_marker_alive
+from mlpipelines.runtime.output_registration import register_outputs
 from mlpipelines.runtime.outputs import publish_output
 from mlpipelines.runtime.staging import PendingOutput, locate_inputs
 from mlpipelines.runtime.step_context import StepContext
@@ -181,6 +182,7 @@ def run_with_reuse(
             deferred.claim = claim
             raise deferred
         _record(store, claim, result)
+        register_outputs(definition, result.outputs, ctx)
         result.check = check
         return result
     finally:

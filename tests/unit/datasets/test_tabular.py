@@ -208,6 +208,13 @@ def test_missing_datastore_is_named(ws: Workspace) -> None:
         lazy.to_pandas_dataframe()
 
 
+def test_datastore_path_is_a_dataset_path_as_in_the_samples(store: Datastore) -> None:
+    from_path = Dataset.Tabular.from_delimited_files(store.path("data/x.csv"), validate=False)
+    from_tuple = Dataset.Tabular.from_delimited_files((store, "data/x.csv"), validate=False)
+    assert from_path.definition() == from_tuple.definition()
+    assert from_path.definition()["sources"] == [{"datastore": store.name, "path": "data/x.csv"}]
+
+
 def test_paths_leaving_the_datastore_and_bad_paths_are_refused(store: Datastore) -> None:
     with pytest.raises(UserErrorException, match=r"'\.\./secret\.csv' leaves the datastore"):
         Dataset.Tabular.from_delimited_files((store, "../secret.csv"), validate=False)
@@ -215,8 +222,8 @@ def test_paths_leaving_the_datastore_and_bad_paths_are_refused(store: Datastore)
         Dataset.File.from_files([(store, "ok"), (store, "a/../../b")], validate=False)
     with pytest.raises(UserErrorException, match="names no datastore"):
         Dataset.Tabular.from_delimited_files("data/*.csv")
-    with pytest.raises(UserErrorException, match="step input, not a dataset path"):
-        Dataset.File.from_files(store.path("data"))
+    with pytest.raises(UserErrorException, match=r"'\.\./up' leaves the datastore"):
+        Dataset.File.from_files(store.path("../up"), validate=False)
     with pytest.raises(UserErrorException, match="carries a credential"):
         Dataset.File.from_files("https://acct.blob.core.windows.net/c/x.csv?sv=1&sig=abc")
     with pytest.raises(UserErrorException, match="at least one path"):

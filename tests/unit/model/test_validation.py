@@ -123,18 +123,11 @@ def produced_twice(ws: Workspace, src: Path) -> Case:
     return Case(Pipeline(ws, [one, two]), {"data-produced-twice"}, ["'model'", "'one'", "'two'"])
 
 
-def undeclared_pipeline_data(ws: Workspace, src: Path) -> Case:
+def pipeline_data_only_in_arguments_never_produced(ws: Workspace, src: Path) -> Case:
+    # As in Azure ML, a PipelineData named only in arguments is an input, never an output.
     stray = PipelineData("stray")
     step = _step(src, "use", arguments=["--x", stray])
-    return Case(Pipeline(ws, [step]), {"data-not-declared"}, ["PipelineData", "'stray'"], {"use"})
-
-
-def undeclared_data_reference(ws: Workspace, src: Path) -> Case:
-    ref = DataReference(Datastore(ws, "workspaceblobstore"), "raw_ref", "raw")
-    step = _step(src, "use", arguments=["--x", ref])
-    return Case(
-        Pipeline(ws, [step]), {"data-not-declared"}, ["DataReference", "'raw_ref'"], {"use"}
-    )
+    return Case(Pipeline(ws, [step]), {"data-never-produced"}, ["PipelineData", "'stray'"], {"use"})
 
 
 def missing_script(ws: Workspace, src: Path) -> Case:
@@ -280,8 +273,7 @@ BUILDERS: list[Callable[[Workspace, Path], Case]] = [
     cycle_data_3,
     never_produced,
     produced_twice,
-    undeclared_pipeline_data,
-    undeclared_data_reference,
+    pipeline_data_only_in_arguments_never_produced,
     missing_script,
     missing_source_directory,
     script_up_and_out,

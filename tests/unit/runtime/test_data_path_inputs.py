@@ -13,7 +13,6 @@ from mlpipelines import (
     Pipeline,
     PipelineData,
     PipelineParameter,
-    PipelineValidationError,
     PythonScriptStep,
     Workspace,
 )
@@ -99,7 +98,7 @@ def test_rest_data_path_assignments_become_conf(plan):
             parse_run_request({"DataPathAssignments": bad}, params)
 
 
-def test_a_bound_data_path_must_be_an_input_too(tmp_path):
+def test_a_bound_data_path_only_in_arguments_is_an_input_as_in_azure_ml(tmp_path):
     ws = Workspace.current()
     param = PipelineParameter("p", DataPath(ws.get_default_datastore(), "x"))
     step = PythonScriptStep(
@@ -109,7 +108,7 @@ def test_a_bound_data_path_must_be_an_input_too(tmp_path):
         arguments=[(param, DataPathComputeBinding())],
     )
     (tmp_path / "run.py").write_text("")
-    with pytest.raises(
-        PipelineValidationError, match="DataPath parameter 'p' is used in arguments"
-    ):
-        Pipeline(ws, [step]).validate()
+    (task,) = Pipeline(ws, [step]).plan().tasks
+    (data_input,) = task.definition.inputs
+    assert (data_input.kind, data_input.name, data_input.mode) == ("data_path", "p", "mount")
+    assert [t.to_json() for t in task.definition.arguments] == [{"input": "p"}]

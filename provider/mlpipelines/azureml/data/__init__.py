@@ -7,6 +7,7 @@ from mlpipelines.model.dataset import (
     FileDataset,
     TabularDataset,
 )
+from mlpipelines.model.output_dataset import OutputFileDatasetConfig
 from mlpipelines.model.sql_data_reference import SqlDataReference
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "DataReference",
     "DatasetConsumptionConfig",
     "FileDataset",
+    "OutputFileDatasetConfig",
     "SqlDataReference",
     "TabularDataset",
 ]
