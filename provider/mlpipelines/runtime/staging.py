@@ -51,7 +51,9 @@ def stage_source(snapshot: Snapshot, work_dir: Path) -> Path:
 def locate_inputs(definition: StepDefinition, ctx: StepContext) -> dict[str, LocatedInput]:
     """Each input's place on its datastore; a PipelineData input follows the reference its
     producer pushed (or the reuse sensor handed on). An unknown datastore, a store that
-    refuses us or missing data is a clear error before anything runs."""
+    refuses us or missing data is a clear error before anything runs (except a missing
+    DataReference or DataPath mounted from a local folder: Azure ML hands its path over
+    all the same)."""
     located: dict[str, LocatedInput] = {}
     for spec in definition.inputs:
         name = spec.name
@@ -79,6 +81,18 @@ def locate_inputs(definition: StepDefinition, ctx: StepContext) -> dict[str, Loc
             exists = data.exists()
         except (UserErrorException, DatastoreAccessError) as exc:
             raise StepRunError(f"input '{name}': {exc}") from None
+        if not exists and ref is None and spec.mode == "mount" and data.local_path is not None:
+            # Azure ML mounts the datastore and hands the script the path, there or not; a
+            # remote store has no mount here (its data is downloaded), so it stays an error.
+            ctx.log.warning(
+                "input %s: %s does not exist at %s; the script gets its path anyway, as a "
+                "mount in Azure ML does",
+                name,
+                origin,
+                data.uri(),
+            )
+            located[name] = LocatedInput(spec, data, fingerprint=f"absent:{data.uri()}")
+            continue
         if not exists:
             raise StepRunError(f"input '{name}': {origin} does not exist at {data.uri()}")
         located[name] = LocatedInput(spec, data, ref)

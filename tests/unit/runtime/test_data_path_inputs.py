@@ -112,3 +112,48 @@ def test_a_bound_data_path_only_in_arguments_is_an_input_as_in_azure_ml(tmp_path
     (data_input,) = task.definition.inputs
     assert (data_input.kind, data_input.name, data_input.mode) == ("data_path", "p", "mount")
     assert [t.to_json() for t in task.definition.arguments] == [{"input": "p"}]
+
+
+PRINT_PATH = """import json, os, sys
+json.dump({"path": sys.argv[1], "exists": os.path.exists(sys.argv[1])},
+          open(os.path.join(sys.argv[2], "seen.json"), "w"))
+"""
+
+
+def _path_printing_plan(tmp_path, mode):
+    """The datapath sample's step: its script only prints the path it is given."""
+    ws = Workspace.current()
+    lake = Datastore.register_local_folder(ws, "dp_empty_lake", str(tmp_path / "lake"))
+    (tmp_path / "lake").mkdir()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "show.py").write_text(PRINT_PATH)
+    data_path = PipelineParameter("input_datapath", DataPath(lake, "sample_datapath1"))
+    bound = (data_path, DataPathComputeBinding(mode=mode))
+    out = PipelineData("out", datastore=ws.get_default_datastore())
+    step = PythonScriptStep(
+        name="count",
+        script_name="show.py",
+        source_directory=str(tmp_path / "src"),
+        arguments=[bound, out],
+        inputs=[bound],
+        outputs=[out],
+    )
+    return plan_pipeline(Pipeline(ws, [step]))
+
+
+def test_a_mounted_place_that_does_not_exist_is_handed_over_as_azure_ml_does(tmp_path):
+    plan = _path_printing_plan(tmp_path, "mount")
+    (param,) = [p for p in plan.params if p.name == "input_datapath"]
+    _, seen = _run(plan, {"input_datapath": param.default})
+    assert seen == {"path": str(tmp_path / "lake" / "sample_datapath1"), "exists": False}
+    (tmp_path / "lake" / "sample_datapath1").mkdir()
+    (tmp_path / "lake" / "sample_datapath1" / "a.csv").write_text("x\n")
+    again, seen = _run(plan, {"input_datapath": param.default})
+    assert again.reused is None and seen["exists"] is True  # the data appearing is a change
+
+
+def test_a_downloaded_place_that_does_not_exist_fails_before_the_script(tmp_path):
+    plan = _path_printing_plan(tmp_path, "download")
+    (param,) = [p for p in plan.params if p.name == "input_datapath"]
+    with pytest.raises(StepRunError, match=r"'input_datapath'.*does not exist"):
+        _run(plan, {"input_datapath": param.default})
