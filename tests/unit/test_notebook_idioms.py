@@ -91,3 +91,15 @@ def test_listing_published_pipelines_and_schedules_by_their_older_names(tmp_path
     ws = Workspace.from_config(_config(tmp_path))
     assert PublishedPipeline.get_all(ws) == PublishedPipeline.list(ws) == []
     assert Schedule.get_all(ws, active_only=False) == Schedule.list(ws, active_only=False) == []
+
+
+def test_a_datastore_describes_itself_as_the_batch_sample_prints_it(tmp_path: Path) -> None:
+    from mlpipelines.azureml.core import Datastore
+
+    ws = Workspace.current()
+    datastore = Datastore(ws, "workspaceblobstore")
+    print("Datastore Account Name: " + datastore.account_name)
+    assert datastore.account_name == "local"
+    assert datastore.container_name == "workspaceblobstore"
+    lake = Datastore.register_local_folder(ws, "lake", str(tmp_path / "lake"))
+    assert lake.container_name == "lake"

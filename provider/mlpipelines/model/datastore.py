@@ -283,6 +283,25 @@ class Datastore(DatastoreRegistrations):
 
         return download(self.location, prefix, target_path, overwrite, show_progress).copied
 
+    # -- Azure ML's descriptive attributes ------------------------------------------------
+    @property
+    def account_name(self) -> str:
+        """The storage account (bucket owner) of a remote store; ``local`` for a local folder,
+        so the samples' ``'Account: ' + ds.account_name`` works everywhere."""
+        if self.spec.kind == LocalFolderKind.name:
+            return "local"
+        return str(dict(self.location.options).get("account_name") or self.name)
+
+    @property
+    def container_name(self) -> str:
+        """The container, bucket or share (a local folder: the folder's name)."""
+        if self.spec.kind == LocalFolderKind.name:
+            return self.root.name
+        return self.location.root.strip("/").split("/", 1)[0]
+
+    protocol = "https"
+    endpoint = "core.windows.net"
+
     def to_dict(self) -> dict[str, Any]:
         return self.spec.to_dict()
 

@@ -263,3 +263,4 @@ def test_create_if_not_exists_makes_the_container(azurite):
         create_if_not_exists=True,
     )
     assert store.location.fs.exists(container)
+    assert (store.account_name, store.container_name) == (AZURITE_ACCOUNT, container)
