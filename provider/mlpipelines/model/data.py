@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from mlpipelines.errors import UserErrorException
+from mlpipelines.model.dataset_steps import columns_step, count_step
 
 if TYPE_CHECKING:
     from mlpipelines.model.datastore import Datastore
@@ -218,6 +220,28 @@ class DataInput:
     def as_named_input(self, name: str) -> DataInput:
         """The same input under another name (``input_datasets[name]`` for a tabular one)."""
         return DataInput(self.data, name, self.mode, self.path_on_compute, self.reader)
+
+    # -- a tabular input's transformations, applied when the step reads it ---------------------
+    def keep_columns(self, columns: str | Sequence[str], validate: bool = False) -> DataInput:
+        return self._tabular_step(columns_step("keep_columns", columns))
+
+    def drop_columns(self, columns: str | Sequence[str]) -> DataInput:
+        return self._tabular_step(columns_step("drop_columns", columns))
+
+    def take(self, count: int) -> DataInput:
+        return self._tabular_step(count_step("take", count))
+
+    def skip(self, count: int) -> DataInput:
+        return self._tabular_step(count_step("skip", count))
+
+    def _tabular_step(self, step: dict[str, Any]) -> DataInput:
+        if self.reader is None:
+            raise UserErrorException(
+                f"{step['op']} on '{self.data.name}' needs a tabular input: call "
+                "parse_delimited_files() or parse_parquet_files() first"
+            )
+        reader = {**self.reader, "steps": [*self.reader.get("steps", []), step]}
+        return DataInput(self.data, self.input_name, self.mode, self.path_on_compute, reader)
 
     def __repr__(self) -> str:
         return f"DataInput({self.data.name!r} as {self.input_name!r}, mode={self.mode!r})"

@@ -21,6 +21,7 @@ from mlpipelines.model.dataset_sources import (
     column_type,
     parse_sources,
 )
+from mlpipelines.model.dataset_steps import columns_step, count_step
 from mlpipelines.model.tabular_readers import delimited_reader, parquet_reader
 from mlpipelines.records.numbers import is_whole
 
@@ -39,19 +40,6 @@ def _seed(seed: int | None) -> int:
     if not is_whole(seed):
         raise UserErrorException(f"seed must be a non-negative int, not {seed!r}")
     return seed
-
-
-def _count(n: Any, what: str) -> int:
-    if not is_whole(n):
-        raise UserErrorException(f"{what} needs a non-negative int count, not {n!r}")
-    return n
-
-
-def _columns(columns: str | Sequence[str], what: str) -> list[str]:
-    cols = [columns] if isinstance(columns, str) else list(columns)
-    if not cols or not all(isinstance(c, str) for c in cols):
-        raise UserErrorException(f"{what} needs column names, not {columns!r}")
-    return cols
 
 
 class AbstractDataset:
@@ -111,11 +99,11 @@ class AbstractDataset:
     # -- transformations (each returns a new, unregistered dataset) ---------------------------
     def take(self: D, count: int) -> D:
         """The first ``count`` records."""
-        return self._derive({"op": "take", "count": _count(count, "take")})
+        return self._derive(count_step("take", count))
 
     def skip(self: D, count: int) -> D:
         """All but the first ``count`` records."""
-        return self._derive({"op": "skip", "count": _count(count, "skip")})
+        return self._derive(count_step("skip", count))
 
     def take_sample(self: D, probability: float, seed: int | None = None) -> D:
         """Each record kept with ``probability``; the same seed keeps the same records."""
@@ -206,11 +194,11 @@ class TabularDataset(AbstractDataset):
 
     def keep_columns(self, columns: str | Sequence[str], validate: bool = False) -> TabularDataset:
         """Only the named columns (an unknown name fails when the data is read)."""
-        return self._derive({"op": "keep_columns", "columns": _columns(columns, "keep_columns")})
+        return self._derive(columns_step("keep_columns", columns))
 
     def drop_columns(self, columns: str | Sequence[str]) -> TabularDataset:
         """All but the named columns."""
-        return self._derive({"op": "drop_columns", "columns": _columns(columns, "drop_columns")})
+        return self._derive(columns_step("drop_columns", columns))
 
     def to_pandas_dataframe(self, on_error: str = "null", **_: Any) -> Any:
         """Read the data into a pandas DataFrame."""

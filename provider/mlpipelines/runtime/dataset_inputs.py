@@ -37,11 +37,13 @@ def materialize(spec: DatasetInput, work_dir: Path) -> tuple[str, dict[str, Any]
 def output_as_dataset(spec: PipelineDataInput, ref: OutputReference) -> tuple[str, dict[str, Any]]:
     """Another step's output read as a tabular dataset (``parse_delimited_files``,
     ``read_delimited_files``): the script gets the input's name and ``input_datasets[name]``."""
+    reader = dict(spec.reader or {})
+    steps = reader.pop("steps", [])  # keep_columns() and the like on the tabular input
     dataset = {
         "kind": "tabular",
         "sources": [{"datastore": ref.datastore, "path": ref.path}],
-        "reader": dict(spec.reader or {}),
-        "steps": [],
+        "reader": reader,
+        "steps": steps,
     }
     stores = script_stores(dataset, {ref.store.name: ref.store} if ref.store.is_local else {})
     return spec.name, {"mode": "direct", "dataset": dataset, "stores": stores}
