@@ -45,6 +45,7 @@ def test_sdk_exceptions_carry_message_as_the_samples_read_it(tmp_path: Path) -> 
         ComputeTarget(workspace=ws, name="adlacomp")
     except ComputeTargetException as e:
         assert "adlacomp" in e.message
+        assert "ComputeTargetNotFound" in e.message  # what the ADLA sample tests for
         assert e.message == str(e)
     else:
         pytest.fail("an unknown compute target must raise ComputeTargetException")

@@ -381,7 +381,9 @@ def _record_or_raise(workspace: Any, name: str) -> dict[str, Any]:
     if record is None:
         known = ", ".join([LOCAL_NAME, *(r["name"] for r in list_records(workspace))])
         raise ComputeTargetException(
-            f"no compute target named '{name}' (registered: {known}); create one with "
+            # The old SDK's error code leads the message: samples test for it in ``e.message``.
+            f"ComputeTargetNotFound: no compute target named '{name}' (registered: {known}); "
+            "create one with "
             "ComputeTarget.create(ws, name, AmlCompute.provisioning_configuration(...)) or "
             "ComputeTarget.attach(ws, name, ...)"
         )
