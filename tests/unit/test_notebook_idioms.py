@@ -104,3 +104,18 @@ def test_a_datastore_describes_itself_as_the_batch_sample_prints_it(tmp_path: Pa
     assert datastore.container_name == "workspaceblobstore"
     lake = Datastore.register_local_folder(ws, "lake", str(tmp_path / "lake"))
     assert lake.container_name == "lake"
+
+
+def test_automl_training_outputs_build_and_the_step_names_the_airflow_way() -> None:
+    from mlpipelines.azureml.pipeline.core import PipelineData, TrainingOutput
+    from mlpipelines.azureml.pipeline.steps import AutoMLStep
+    from mlpipelines.errors import AzureOnlyServiceError
+
+    metrics = PipelineData(
+        "metrics_data",
+        pipeline_output_name="metrics_output",
+        training_output=TrainingOutput(type="Metrics"),
+    )
+    assert metrics.name == "metrics_data"
+    with pytest.raises(AzureOnlyServiceError, match="AutoMLStep needs"):
+        AutoMLStep(name="automl_module", automl_config=None, outputs=[metrics])

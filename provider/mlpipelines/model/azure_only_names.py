@@ -92,6 +92,13 @@ class AutoMLConfig(AzureOnlyConfig):
     service = AUTOML
 
 
+class TrainingOutput(AzureOnlyConfig):
+    """``TrainingOutput(type="Metrics" | "Model", ...)``: what an AutoMLStep or HyperDriveStep
+    writes into a PipelineData; built as given, as those steps are refused."""
+
+    service = AUTOML
+
+
 class HyperDriveConfig(AzureOnlyConfig):
     service = HYPERDRIVE
 

@@ -7,6 +7,7 @@ from mlpipelines.client.port_data import PortDataReference
 from mlpipelines.client.published_pipeline import PublishedPipeline
 from mlpipelines.client.recurrence import ScheduleRecurrence
 from mlpipelines.client.schedule import Schedule
+from mlpipelines.model.azure_only_names import TrainingOutput
 from mlpipelines.model.data import PipelineData
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.pipeline import Pipeline, StepSequence
@@ -25,4 +26,5 @@ __all__ = [
     "ScheduleRecurrence",
     "StepRun",
     "StepSequence",
+    "TrainingOutput",
 ]
