@@ -13,7 +13,6 @@ from typing import Any, ClassVar
 from mlpipelines.errors import UserErrorException
 from mlpipelines.model.data import PipelineData
 from mlpipelines.model.module import Module, ModuleVersion, usable_version
-from mlpipelines.model.step_environment import environment_of
 from mlpipelines.model.steps import Step
 from mlpipelines.publishing.module_records import ModuleVersionRecord
 from mlpipelines.records import SourceRef
@@ -83,7 +82,7 @@ class ModuleStep(Step):
         """The version's script in its stored snapshot, and the run configuration's
         interpreter and environment variables, as a PythonScriptStep's."""
         record: ModuleVersionRecord = self.module_version.record
-        environment = environment_of(self)
+        environment = getattr(self.runconfig, "environment", None)
         python = getattr(environment, "python", None)
         return {
             "script_name": record.script_name,

@@ -27,11 +27,9 @@ from mlpipelines.publishing.module_records import (
 )
 from mlpipelines.records import DatastoreSpec, SourceRef
 from mlpipelines.records.reserved import INTERNAL_FOLDER
-from mlpipelines.snapshot import take_snapshot
 from mlpipelines.storage.deployment import Deployment
 from mlpipelines.storage.json_documents import JsonDocuments
 from mlpipelines.storage.location import StoreLocation
-from mlpipelines.storage.snapshots import ship_snapshot
 
 MODULES_FOLDER = f"{INTERNAL_FOLDER}/modules"
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,254}$")
@@ -153,6 +151,10 @@ class ModuleRegistry:
         again returns it (a notebook run again); other content under a taken version is an
         error naming the next free number.
         """
+        # Hashing and copying are client work: DAG files that only read modules skip them.
+        from mlpipelines.snapshot import take_snapshot
+        from mlpipelines.storage.snapshots import ship_snapshot
+
         taken = [v.version for v in self.versions(module.name)]
         if version is None:
             version = _next_number(taken)
