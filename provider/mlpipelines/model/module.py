@@ -144,7 +144,7 @@ class Module:
         self._record = _registry(self.workspace).set_status(self.name, DISABLED)
 
     def deprecate(self) -> None:
-        """ModuleSteps still run a deprecated module's versions, with a warning."""
+        """ModuleSteps still run a deprecated module's versions, with a UserWarning."""
         self._record = _registry(self.workspace).set_status(self.name, DEPRECATED)
 
     def enable(self) -> None:
@@ -240,17 +240,17 @@ class ModuleVersion:
 def usable_version(workspace: Any, record: ModuleVersionRecord, step_name: str) -> None:
     """Refuse a version (or module) that is disabled; warn where it is deprecated."""
     module = _registry(workspace).get(record.module_name)
-    what = f"module '{module.name}' version '{record.version}'"
-    for status, whose in ((module.status, "module"), (module.status_of(record.version), what)):
+    version = f"module '{module.name}' version '{record.version}'"
+    for status, what, advice in (
+        (module.status, f"module '{module.name}'", "enable it with Module.enable()"),
+        (module.status_of(record.version), version, "enable it or choose another version"),
+    ):
         if status == DISABLED:
-            raise UserErrorException(
-                f"ModuleStep '{step_name}': {what} is disabled ({whose}); enable it or "
-                "choose another version"
-            )
+            raise UserErrorException(f"ModuleStep '{step_name}': {what} is disabled; {advice}")
         if status == DEPRECATED:
             warnings.warn(
-                f"ModuleStep '{step_name}': {what} is deprecated ({whose})",
-                DeprecationWarning,
+                f"ModuleStep '{step_name}': {what} is deprecated (running {version})",
+                UserWarning,
                 stacklevel=4,
             )
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mlpipelines.azureml.core import Workspace
+from mlpipelines.azureml.core import RunConfiguration, Workspace
 from mlpipelines.azureml.pipeline.core import Pipeline, PipelineData, PipelineParameter
 from mlpipelines.azureml.pipeline.core.graph import InputPortDef, OutputPortDef
 from mlpipelines.azureml.pipeline.core.module import Module, ModuleVersion
@@ -183,6 +183,8 @@ def test_module_steps_plan_as_script_steps_on_the_stored_snapshot(ws, calc):
     middle_sum = PipelineData("middle_sum", datastore=datastore)
     middle_prod = PipelineData("middle_prod", datastore=datastore)
     num = PipelineParameter(name="initialNum", default_value=17)
+    runconfig = RunConfiguration()
+    runconfig.environment.environment_variables = {"CALC_MODE": "strict"}
     first = ModuleStep(
         module_version=entry,
         inputs_map={},
@@ -213,6 +215,7 @@ def test_module_steps_plan_as_script_steps_on_the_stored_snapshot(ws, calc):
             middle_prod,
         ],
         params={},
+        runconfig=runconfig,
     )
     plan = Pipeline(workspace=ws, steps=[middle]).plan("modules")
     by_name = {t.definition.name: t for t in plan.tasks}
@@ -224,6 +227,7 @@ def test_module_steps_plan_as_script_steps_on_the_stored_snapshot(ws, calc):
     assert one.source_ref is not None and one.source_ref.store.name == "workspaceblobstore"
     assert one.source_ref.path == two.source_ref.path  # one folder, one content-addressed copy
     assert one.params == {"initialNum": ArgumentToken("value", "12")}
+    assert (one.environment_variables, two.environment_variables) == ({}, {"CALC_MODE": "strict"})
     assert ArgumentToken("parameter", "initialNum") in one.arguments
     assert [
         (i.name, i.mode, i.producer) for i in two.inputs if isinstance(i, PipelineDataInput)
@@ -274,14 +278,14 @@ def test_malformed_module_steps_are_refused_naming_the_step(ws, calc):
 
     outputs = {"out_sum": PipelineData("a"), "out_prod": PipelineData("b")}
     module.resolve("1").deprecate()
-    with pytest.warns(DeprecationWarning, match="version '1' is deprecated"):
+    with pytest.warns(UserWarning, match="version '1' is deprecated"):
         ModuleStep(module=module, version="1", outputs_map=outputs)
     module.resolve("1").disable()
     with pytest.raises(UserErrorException, match="version '1' is disabled"):
         ModuleStep(module=module, version="1", outputs_map=outputs)
     module.resolve("1").enable()
     module.disable()
-    with pytest.raises(UserErrorException, match="is disabled \\(module\\)"):
+    with pytest.raises(UserErrorException, match="module 'AddAndMultiply' is disabled; enable"):
         ModuleStep(module=module, version="1", outputs_map=outputs)
     module.enable()
     with warnings.catch_warnings():
