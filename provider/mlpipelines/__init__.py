@@ -52,6 +52,11 @@ _CLIENT_EXPORTS = {
     "Environment": "mlpipelines.model.environment",
     "RunConfiguration": "mlpipelines.model.environment",
     "CondaDependencies": "mlpipelines.model.conda_dependencies",
+    "Module": "mlpipelines.model.module",
+    "ModuleVersion": "mlpipelines.model.module",
+    "ModuleStep": "mlpipelines.model.module_step",
+    "InputPortDef": "mlpipelines.model.module_ports",
+    "OutputPortDef": "mlpipelines.model.module_ports",
 }
 
 
@@ -81,8 +86,13 @@ __all__ = [
     "Environment",
     "Experiment",
     "FileDataset",
+    "InputPortDef",
     "Model",
+    "Module",
+    "ModuleStep",
+    "ModuleVersion",
     "OutputFileDatasetConfig",
+    "OutputPortDef",
     "Pipeline",
     "PipelineData",
     "PipelineDraft",

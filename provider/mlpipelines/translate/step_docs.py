@@ -26,7 +26,10 @@ def step_doc_md(definition: StepDefinition) -> str:
     title = step_kind(definition.kind).title
     lines = [f"### {title} `{definition.name}`", ""]
     if definition.script_name is not None:
-        lines.append(f"- **script**: `{definition.script_name}` in `{definition.source_directory}`")
+        where = definition.source_directory
+        if where is None and definition.source_ref is not None:  # a module version's snapshot
+            where = f"{definition.source_ref.store.name}/{definition.source_ref.path}"
+        lines.append(f"- **script**: `{definition.script_name}` in `{where}`")
     if definition.arguments:
         lines.append("- **arguments**: " + " ".join(_show_token(t) for t in definition.arguments))
     for key, token in definition.params.items():

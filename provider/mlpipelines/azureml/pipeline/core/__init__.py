@@ -9,10 +9,17 @@ from mlpipelines.client.recurrence import ScheduleRecurrence
 from mlpipelines.client.schedule import Schedule
 from mlpipelines.model.azure_only_names import TrainingOutput
 from mlpipelines.model.data import PipelineData
+from mlpipelines.model.module import Module, ModuleVersion, ModuleVersionDescriptor
+from mlpipelines.model.module_ports import InputPortDef, OutputPortDef
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.pipeline import Pipeline, StepSequence
 
 __all__ = [
+    "InputPortDef",
+    "Module",
+    "ModuleVersion",
+    "ModuleVersionDescriptor",
+    "OutputPortDef",
     "Pipeline",
     "PipelineData",
     "PipelineDraft",

@@ -10,6 +10,7 @@ from mlpipelines.model.azure_only_names import (
     MpiStep,
 )
 from mlpipelines.model.databricks import DatabricksStep
+from mlpipelines.model.module_step import ModuleStep
 from mlpipelines.model.steps import PythonScriptStep
 from mlpipelines.model.transfer_step import DataTransferStep
 
@@ -23,6 +24,7 @@ __all__ = [
     "EstimatorStep",
     "HyperDriveStep",
     "KustoStep",
+    "ModuleStep",
     "MpiStep",
     "PythonScriptStep",
 ]

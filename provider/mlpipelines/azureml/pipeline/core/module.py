@@ -1,0 +1,5 @@
+"""``azureml.pipeline.core.module``."""
+
+from mlpipelines.model.module import Module, ModuleVersion, ModuleVersionDescriptor
+
+__all__ = ["Module", "ModuleVersion", "ModuleVersionDescriptor"]
