@@ -16,6 +16,7 @@ from mlpipelines.errors import (
 from mlpipelines.model import (
     AdlaStep,
     AnalyticsStep,
+    CommandStep,
     ComputeTarget,
     DatabricksStep,
     DataReference,
@@ -25,6 +26,7 @@ from mlpipelines.model import (
     PipelineData,
     PipelineParameter,
     PythonScriptStep,
+    ScriptRunConfig,
     StepSequence,
     Workspace,
 )
@@ -69,6 +71,7 @@ __all__ = [
     "ActivityFailedException",
     "AdlaStep",
     "AnalyticsStep",
+    "CommandStep",
     "ComputeTarget",
     "ComputeTargetException",
     "CondaDependencies",
@@ -99,6 +102,7 @@ __all__ = [
     "RunDetails",
     "Schedule",
     "ScheduleRecurrence",
+    "ScriptRunConfig",
     "StepRun",
     "StepRunError",
     "StepSequence",

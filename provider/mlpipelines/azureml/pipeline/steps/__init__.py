@@ -9,6 +9,7 @@ from mlpipelines.model.azure_only_names import (
     KustoStep,
     MpiStep,
 )
+from mlpipelines.model.command_step import CommandStep
 from mlpipelines.model.databricks import DatabricksStep
 from mlpipelines.model.steps import PythonScriptStep
 from mlpipelines.model.transfer_step import DataTransferStep
@@ -18,6 +19,7 @@ __all__ = [
     "AnalyticsStep",
     "AutoMLStep",
     "AzureBatchStep",
+    "CommandStep",
     "DataTransferStep",
     "DatabricksStep",
     "EstimatorStep",
