@@ -127,7 +127,7 @@ def command_words(command: Any, step_name: str) -> list[Any]:
     """A command as words: each string split as a shell splits words (no expansion), any
     other item (data, a PipelineParameter, a number) one word. Refuses an empty command, an
     unclosed quote and items that are neither."""
-    items = [command] if isinstance(command, str) else command
+    items = [] if command is None else [command] if isinstance(command, str) else command
     if not isinstance(items, (list, tuple)):
         raise UserErrorException(
             f"CommandStep '{step_name}': command must be a string or a list, got {command!r}"
