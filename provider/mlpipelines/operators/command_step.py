@@ -3,17 +3,12 @@ on a cluster with a pod or container backend, in a pod or container (as a script
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from mlpipelines.operators.python_script import PythonScriptStepOperator
-from mlpipelines.runtime.step_context import StepContext
-
-if TYPE_CHECKING:
-    from mlpipelines.runtime.step_run import StepResult
 
 
 class CommandStepOperator(PythonScriptStepOperator):
-    """Run the step's command (an argv list, no shell) in a fresh copy of its source folder.
+    """Run the step's command (an argv list, no shell) in a fresh copy of its source folder;
+    the runner is the command kind's (``runtime/command_step.py``).
 
     :param step: the step's definition, as planned by the translator.
     :param reuse_task_id: the reuse sensor's task id (None where the DAG has none).
@@ -23,13 +18,3 @@ class CommandStepOperator(PythonScriptStepOperator):
     """
 
     ui_color = "#eaf5e4"
-
-    def run_step(self, ctx: StepContext) -> StepResult:
-        from mlpipelines.runtime.command_step import run_command_step
-
-        try:
-            return run_command_step(
-                self.step, ctx, self.interpreter, self.env, on_start=self._remember
-            )
-        finally:
-            self._process = None

@@ -69,7 +69,6 @@ def test_a_snapshot_script_gets_parameter_values_byte_for_byte_without_a_shell(s
     # The reference in the author's own word became the output's path (no shell: ';x' stays).
     flag = (folder / "flag.txt").read_text()
     assert flag.startswith("--flag=/") and flag.endswith(";x")
-    assert not list(tmp_path.rglob("pwned*"))
     assert not os.access(src / "emit.sh", os.X_OK)  # only the staged copy was made executable
 
 
