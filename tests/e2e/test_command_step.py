@@ -62,19 +62,19 @@ def test_shell_then_python_commands_with_rest_conf_and_reuse(airflow, tmp_path):
     ws = Workspace.from_config(airflow.home / "config.json")
 
     # Submitted with its default, then triggered through REST with the value in the conf.
-    experiment = Experiment(ws, "command_steps")
+    experiment = Experiment(ws, "e2e_command_steps")
     first = experiment.submit(_pipeline(tmp_path, ws))
     assert first.wait_for_completion(show_output=False, timeout_seconds=300) == "Finished"
     assert first.find_step_run("use")[0].get_metrics() == {"length": len("plain")}
-    run, tis = airflow.run("command_steps", {"value": NASTY})
+    run, tis = airflow.run("e2e_command_steps", {"value": NASTY})
     assert run["state"] == "success", tis
     assert {t: tis[t]["state"] for t in ("make", "use")} == {"make": "success", "use": "success"}
-    stdout = airflow.artifact("command_steps", run["dag_run_id"], "use", "stdout.txt")
+    stdout = airflow.artifact("e2e_command_steps", run["dag_run_id"], "use", "stdout.txt")
     assert stdout.read_text().strip() == f"got:{NASTY}:a b;c"
-    made = airflow.artifact("command_steps", run["dag_run_id"], "make", "stdout.txt")
+    made = airflow.artifact("e2e_command_steps", run["dag_run_id"], "make", "stdout.txt")
     assert made.read_text().strip() == "made in source"
 
-    again, tis = airflow.run("command_steps", {"value": NASTY})
+    again, tis = airflow.run("e2e_command_steps", {"value": NASTY})
     assert again["state"] == "success", tis
     assert {t: tis[t]["state"] for t in ("make", "use")} == {"make": "skipped", "use": "skipped"}
     (use,) = PipelineRun(experiment, again["dag_run_id"]).find_step_run("use")
