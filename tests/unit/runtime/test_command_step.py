@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,8 +16,11 @@ from mlpipelines.azureml.pipeline.core import Pipeline, PipelineData, PipelinePa
 from mlpipelines.azureml.pipeline.steps import CommandStep
 from mlpipelines.errors import StepRunError
 from mlpipelines.model.planning import plan_pipeline
+from mlpipelines.records import OutputReference
 from mlpipelines.runtime.command_step import run_command_step
+from mlpipelines.runtime.container_step import ENVELOPE_ENV, build_envelope, parse_result_line
 from mlpipelines.runtime.step_context import StepContext
+from mlpipelines.storage.data_locations import reference_location
 
 # Written without the executable bit, as a snapshot may hold it.
 EMIT = """#!/bin/sh
@@ -108,3 +112,26 @@ def test_a_failing_command_reports_its_exit_code_and_stderr(src):
         _run(step, "manual__fails")
     assert "step 'fails': command bash -c" in str(failed.value)
     assert "exited with code 3" in str(failed.value) and "broken" in str(failed.value)
+
+
+def test_a_pod_or_container_runs_a_command_step_through_its_kinds_runner(src):
+    out = PipelineData("out", datastore=Workspace.current().get_default_datastore())
+    step = CommandStep(
+        name="in_pod", command=["./emit.sh", out, "pod;value", "f"], outputs=[out],
+        source_directory=str(src),
+    )  # fmt: skip
+    definition = plan_pipeline(Pipeline(Workspace.current(), [step])).tasks[0].definition
+    ctx = StepContext("containers", "r_cmd", "in_pod", {}, lambda *_: None)
+    envelope = {ENVELOPE_ENV: json.dumps(build_envelope(definition, ctx, {}))}
+    done = subprocess.run(
+        [sys.executable, "-m", "mlpipelines.runtime.container_step"],
+        env={**os.environ, **envelope},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report = parse_result_line(done.stdout)
+    folder = reference_location(OutputReference.from_json(report["outputs"]["out"])).local_path
+    assert (folder / "value.txt").read_text() == "pod;value"
