@@ -190,3 +190,11 @@ def test_a_dataset_without_a_name_in_the_command_is_a_validation_problem(src):
     dataset = Dataset.File.from_files((ws.get_default_datastore(), "d"), validate=False)
     with pytest.raises(UserErrorException, match="command item"):
         CommandStep(name="x", command=["ls", dataset], source_directory=str(src))
+
+
+def test_experiment_submit_of_a_lone_script_run_config_names_the_pipeline_way(src):
+    from mlpipelines.azureml.core import Experiment
+
+    config = ScriptRunConfig(source_directory=str(src), command="python train.py")
+    with pytest.raises(UserErrorException, match=r"steps=\[CommandStep\(name=\.\.\., runconfig"):
+        Experiment(Workspace.current(), "single").submit(config)
