@@ -16,6 +16,7 @@ from mlpipelines.errors import (
 from mlpipelines.model import (
     AdlaStep,
     AnalyticsStep,
+    CommandStep,
     ComputeTarget,
     DatabricksStep,
     DataReference,
@@ -25,6 +26,7 @@ from mlpipelines.model import (
     PipelineData,
     PipelineParameter,
     PythonScriptStep,
+    ScriptRunConfig,
     StepSequence,
     Workspace,
 )
@@ -74,6 +76,7 @@ __all__ = [
     "ActivityFailedException",
     "AdlaStep",
     "AnalyticsStep",
+    "CommandStep",
     "ComputeTarget",
     "ComputeTargetException",
     "CondaDependencies",
@@ -109,6 +112,7 @@ __all__ = [
     "RunDetails",
     "Schedule",
     "ScheduleRecurrence",
+    "ScriptRunConfig",
     "StepRun",
     "StepRunError",
     "StepSequence",

@@ -36,6 +36,10 @@ EXAMPLES = {
         "tasks": {"mlpipelines_reuse", "AddAndMultiply_first_sum", "AddAndMultiply_end_sum"},
         "params": {"initialNum": "integer", "regenerate_outputs": "boolean"},
     },
+    "command_pipeline": {
+        "tasks": {"mlpipelines_reuse", "squares", "summarize"},
+        "params": {"rows": "integer", "regenerate_outputs": "boolean"},
+    },
 }
 
 LOAD_BAG = """
@@ -81,8 +85,9 @@ def test_dagbag_loads_every_example_without_import_errors(airflow_home):
             {"initialNum": 5},
             ("AddAndMultiply_end_sum", "sum: 17, product: 70"),
         ),
+        ("command_pipeline", {"rows": 4}, ("summarize", "sum of squares: 30")),
     ],
-    ids=["hello_pipeline", "sklearn_compare_models", "module_calculator"],
+    ids=["hello_pipeline", "sklearn_compare_models", "module_calculator", "command_pipeline"],
 )
 def test_example_dag_runs_with_dag_test(airflow_home, dag_id, conf, check):
     done = airflow_home.python(DAG_TEST, str(airflow_home.dags), dag_id, json.dumps(conf))

@@ -1,12 +1,14 @@
 """The pipeline vocabulary: plain classes that know nothing of Airflow."""
 
 from mlpipelines.model.analytics import AdlaStep, AnalyticsStep
+from mlpipelines.model.command_step import CommandStep
 from mlpipelines.model.compute import ComputeTarget
 from mlpipelines.model.data import DataInput, DataReference, PipelineData
 from mlpipelines.model.databricks import DatabricksStep
 from mlpipelines.model.datastore import Datastore
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.pipeline import Pipeline, StepSequence
+from mlpipelines.model.script_run_config import ScriptRunConfig
 from mlpipelines.model.steps import PythonScriptStep, Step
 from mlpipelines.model.transfer_step import DataTransferStep
 from mlpipelines.model.workspace import Workspace
@@ -14,6 +16,7 @@ from mlpipelines.model.workspace import Workspace
 __all__ = [
     "AdlaStep",
     "AnalyticsStep",
+    "CommandStep",
     "ComputeTarget",
     "DataInput",
     "DataReference",
@@ -24,6 +27,7 @@ __all__ = [
     "PipelineData",
     "PipelineParameter",
     "PythonScriptStep",
+    "ScriptRunConfig",
     "Step",
     "StepSequence",
     "Workspace",

@@ -84,6 +84,10 @@ class DataReference:
             data_reference_name=data_reference_name or self.data_reference_name,
         )
 
+    def __str__(self) -> str:
+        """``$AZUREML_DATAREFERENCE_<name>``, as ``str(PipelineData)``."""
+        return f"$AZUREML_DATAREFERENCE_{self.data_reference_name}"
+
     def __repr__(self) -> str:
         return (
             f"DataReference(name={self.data_reference_name!r}, datastore={self.datastore.name!r}, "
@@ -179,6 +183,11 @@ class PipelineData:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
+
+    def __str__(self) -> str:
+        """``$AZUREML_DATAREFERENCE_<name>``, as in Azure ML: in a CommandStep's command
+        string (``f"--data {data}"``) it stands for the data's path."""
+        return f"$AZUREML_DATAREFERENCE_{self.name}"
 
 
 def _no_partitions(partition_format: str | None) -> None:

@@ -34,6 +34,18 @@ def environment_of(step: Any) -> Any:
     return getattr(getattr(step, "runconfig", None), "environment", None)
 
 
+def environment_interpreter(step: Any) -> str | None:
+    """The Python the step's environment names (``python.interpreter_path``), if any; None
+    runs the worker's own."""
+    python = getattr(environment_of(step), "python", None)
+    return getattr(python, "interpreter_path", None)
+
+
+def environment_variables(step: Any) -> dict[str, str]:
+    """The variables the step's environment sets for its process."""
+    return dict(getattr(environment_of(step), "environment_variables", None) or {})
+
+
 def custom_image(environment: Any) -> str | None:
     """The environment's base image when it is the user's own (not one of Azure ML's)."""
     image = getattr(getattr(environment, "docker", None), "base_image", None)

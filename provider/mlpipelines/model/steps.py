@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from mlpipelines.errors import UserErrorException
 from mlpipelines.model.compute import compute_name
 from mlpipelines.model.data import PipelineData
+from mlpipelines.model.step_environment import environment_interpreter, environment_variables
 from mlpipelines.model.step_io import with_argument_data
 
 
@@ -189,15 +190,12 @@ class PythonScriptStep(Step):
     @property
     def interpreter(self) -> str | None:
         """The Python the run configuration names, if any (default: the worker's own)."""
-        env = getattr(self.runconfig, "environment", None)
-        python = getattr(env, "python", None)
-        return getattr(python, "interpreter_path", None)
+        return environment_interpreter(self)
 
     @property
     def environment_variables(self) -> dict[str, str]:
         """Extra environment variables the run configuration's environment sets."""
-        env = getattr(self.runconfig, "environment", None)
-        return dict(getattr(env, "environment_variables", None) or {})
+        return environment_variables(self)
 
     def definition_extras(self) -> dict[str, Any]:
         return {

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from mlpipelines.operators.step import StepOperator
 from mlpipelines.records import OutputReference, StepDefinition
 from mlpipelines.records.engines import CONTAINER_BACKENDS
+from mlpipelines.records.step_kinds import step_kind
 from mlpipelines.runtime.step_context import StepContext
 
 if TYPE_CHECKING:
@@ -115,12 +116,13 @@ class PythonScriptStepOperator(StepOperator):
         return True
 
     def run_step(self, ctx: StepContext) -> StepResult:
-        from mlpipelines.runtime.python_script import run_python_script_step
-
+        # The kind's runner: this operator also runs the kinds that subclass it (a command).
+        run = step_kind(self.step.kind).runner_function()
         try:
-            return run_python_script_step(
+            result: StepResult = run(
                 self.step, ctx, self.interpreter, self.env, on_start=self._remember
             )
+            return result
         finally:
             self._process = None
 

@@ -125,6 +125,13 @@ STEP_KINDS: dict[str, StepKind] = {
             engine=_transfer_engine,
             reads_content=False,
         ),
+        StepKind(
+            name="command",
+            title="CommandStep",
+            runs_on=(AML_COMPUTE,),
+            operator="mlpipelines.operators.command_step.CommandStepOperator",
+            runner="mlpipelines.runtime.command_step.run_command_step",
+        ),
     )
 }
 

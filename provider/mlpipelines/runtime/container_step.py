@@ -1,4 +1,4 @@
-"""A PythonScriptStep inside a pod or container: ``python -m mlpipelines.runtime.container_step``.
+"""A script or command step in a pod or container: ``python -m mlpipelines.runtime.container_step``.
 
 The worker hands the step over as a JSON envelope in ``MLPIPELINES_STEP_ENVELOPE``; this
 process runs it exactly as the worker would (reuse, staging, script, outputs, manifest) and
@@ -136,7 +136,8 @@ def report(record: dict[str, Any], xcom_file: Path = XCOM_RETURN_FILE) -> None:
 
 def main() -> int:
     """Run the envelope's step; 0 and a result report, or 1 and the failure on stderr."""
-    from mlpipelines.runtime.python_script import StepHeld, run_python_script_step
+    from mlpipelines.records.step_kinds import step_kind
+    from mlpipelines.runtime.step_run import StepHeld
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")
     log = logging.getLogger("mlpipelines.step")
@@ -148,9 +149,10 @@ def main() -> int:
         envelope = json.loads(raw)
         ctx = context_from_envelope(envelope, log)
         definition = StepDefinition.from_json(envelope["definition"])
+        run_step = step_kind(definition.kind).runner_function()
         while True:
             try:
-                result = run_python_script_step(definition, ctx)
+                result = run_step(definition, ctx)
                 break
             except StepHeld as held:
                 # A pod cannot hand its slot back and defer as a worker task does:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from mlpipelines.runtime.step_run import (
     run_with_reuse,
 )
 
-__all__ = ["StepHeld", "StepResult", "run_python_script_step"]
+__all__ = ["StagedRun", "StepHeld", "StepResult", "run_python_script_step", "run_staged"]
 
 
 def run_python_script_step(
@@ -49,43 +50,62 @@ def run_python_script_step(
     Raises StepHeld while another run computes the same key, and StepRunError (exit code,
     stderr tail) when the script fails.
     """
+    python = interpreter or definition.interpreter or sys.executable
+
+    def argv_for(source: Path, inputs: dict[str, Any], outputs: dict[str, Path]) -> list[str]:
+        rendered = [t.render(ctx.params, inputs, outputs) for t in definition.arguments]
+        return [python, str(definition.script_name), *rendered]
+
     return run_with_reuse(
         definition,
         ctx,
-        lambda check, located: _run_once(
-            definition, ctx, check, located, interpreter, extra_env, on_start
+        lambda check, located: run_staged(
+            definition,
+            ctx,
+            StagedRun(check, located, argv_for, f"script {definition.script_name}"),
+            extra_env,
+            on_start,
         ),
     )
 
 
-def _run_once(
+@dataclass
+class StagedRun:
+    """What a process step runs once reuse said it must: its reuse check and located
+    inputs, how its argv is made from the staged source folder and the inputs' and outputs'
+    local paths, and what it is called in messages (``script train.py``)."""
+
+    check: ReuseCheck
+    located: dict[str, LocatedInput]
+    argv_for: Callable[[Path, dict[str, Any], dict[str, Path]], list[str]]
+    what: str
+
+
+def run_staged(
     definition: StepDefinition,
     ctx: StepContext,
-    check: ReuseCheck,
-    located: dict[str, LocatedInput],
-    interpreter: str | None,
+    run: StagedRun,
     extra_env: dict[str, str] | None,
     on_start: Callable[[subprocess.Popen[bytes]], None] | None,
 ) -> StepResult:
+    """Stage the snapshot and inputs in a fresh folder, run the process there with the
+    step's environment, keep its logs and metrics, and publish its outputs if it succeeded
+    (shared by every step kind that runs a process on the worker)."""
     work_dir = Path(tempfile.mkdtemp(prefix=f"mlpipelines-{ctx.task_id}-"))
     pending: list[PendingOutput] = []
     try:
-        if check.snapshot is None:
+        if run.check.snapshot is None:
             raise StepRunError(f"step '{definition.name}' has no source folder to run")
-        source = stage_source(check.snapshot, work_dir)
-        staged = stage_inputs(located, ctx, work_dir)
+        source = stage_source(run.check.snapshot, work_dir)
+        staged = stage_inputs(run.located, ctx, work_dir)
         inputs = staged.values
         pending = prepare_outputs(definition, ctx)
         output_paths = {p.name: p.temp for p in pending}
-        argv = [
-            interpreter or definition.interpreter or sys.executable,
-            str(definition.script_name),
-            *(t.render(ctx.params, inputs, output_paths) for t in definition.arguments),
-        ]
+        argv = run.argv_for(source, inputs, output_paths)
         metrics_file = work_dir / "metrics.jsonl"
         env = _script_env(definition, ctx, inputs, output_paths, metrics_file, extra_env)
         # The script opens its datastores from these, never through Airflow (no database).
-        env.update(script_datastores_env(definition, located))
+        env.update(script_datastores_env(definition, run.located))
         if staged.datasets_file is not None:
             env[reserved.ENV_INPUT_DATASETS] = str(staged.datasets_file)
         ctx.log.info("running %s in %s", argv, source)
@@ -96,7 +116,7 @@ def _run_once(
         if result.returncode != 0:
             tail = "\n".join(result.stderr_tail) or "(no stderr)"
             raise StepRunError(
-                f"step '{definition.name}': script {definition.script_name} "
+                f"step '{definition.name}': {run.what} "
                 f"exited with code {result.returncode}; last stderr lines:\n{tail}"
             )
         published = publish_outputs(pending)

@@ -8,6 +8,7 @@ from mlpipelines.model.datastore import Datastore
 from mlpipelines.model.environment import Environment, RunConfiguration
 from mlpipelines.model.registered_model import Model
 from mlpipelines.model.run import Run
+from mlpipelines.model.script_run_config import ScriptRunConfig
 from mlpipelines.model.workspace import Workspace
 
 # The old SDK's version string (``azureml.core.VERSION``): here, mlpipelines' version.
@@ -23,6 +24,7 @@ __all__ = [
     "Model",
     "Run",
     "RunConfiguration",
+    "ScriptRunConfig",
     "Workspace",
     "__version__",
 ]

@@ -9,6 +9,7 @@ from mlpipelines.model.azure_only_names import (
     KustoStep,
     MpiStep,
 )
+from mlpipelines.model.command_step import CommandStep
 from mlpipelines.model.databricks import DatabricksStep
 from mlpipelines.model.module_step import ModuleStep
 from mlpipelines.model.steps import PythonScriptStep
@@ -19,6 +20,7 @@ __all__ = [
     "AnalyticsStep",
     "AutoMLStep",
     "AzureBatchStep",
+    "CommandStep",
     "DataTransferStep",
     "DatabricksStep",
     "EstimatorStep",
