@@ -175,7 +175,12 @@ def _papermill_argv(
         "python",
         "--cwd",
         str(source),
-        "--log-output",
+        # The notebook's own stdout and stderr, as they come, to papermill's (the task log
+        # and stdout.txt/stderr.txt) rather than through papermill's logger.
+        "--stdout-file",
+        "-",
+        "--stderr-file",
+        "/dev/stderr",
         "--no-progress-bar",
     ]
     if settings.timeout is not None:
