@@ -32,6 +32,10 @@ EXAMPLES = {
         "tasks": {"mlpipelines_reuse", "greet", "shout"},
         "params": {"greeting": "string", "regenerate_outputs": "boolean"},
     },
+    "iris_notebook": {
+        "tasks": {"mlpipelines_reuse", "prepare_iris", "train_notebook"},
+        "params": {"n_estimators": "integer", "regenerate_outputs": "boolean"},
+    },
 }
 
 LOAD_BAG = """
@@ -72,8 +76,9 @@ def test_dagbag_loads_every_example_without_import_errors(airflow_home):
     [
         ("hello_pipeline", {"greeting": "Howdy"}, ("shout", "HOWDY, WORLD!")),
         ("sklearn_compare_models", {"n_estimators": 10}, ("compare", "best: ")),
+        ("iris_notebook", {"n_estimators": 5}, ("train_notebook", "with 5 trees")),
     ],
-    ids=["hello_pipeline", "sklearn_compare_models"],
+    ids=["hello_pipeline", "sklearn_compare_models", "iris_notebook"],
 )
 def test_example_dag_runs_with_dag_test(airflow_home, dag_id, conf, check):
     done = airflow_home.python(DAG_TEST, str(airflow_home.dags), dag_id, json.dumps(conf))
