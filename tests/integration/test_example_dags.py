@@ -40,6 +40,10 @@ EXAMPLES = {
         "tasks": {"mlpipelines_reuse", "squares", "summarize"},
         "params": {"rows": "integer", "regenerate_outputs": "boolean"},
     },
+    "iris_notebook": {
+        "tasks": {"mlpipelines_reuse", "prepare_iris", "train_notebook"},
+        "params": {"n_estimators": "integer", "regenerate_outputs": "boolean"},
+    },
 }
 
 LOAD_BAG = """
@@ -86,8 +90,15 @@ def test_dagbag_loads_every_example_without_import_errors(airflow_home):
             ("AddAndMultiply_end_sum", "sum: 17, product: 70"),
         ),
         ("command_pipeline", {"rows": 4}, ("summarize", "sum of squares: 30")),
+        ("iris_notebook", {"n_estimators": 5}, ("train_notebook", "with 5 trees")),
     ],
-    ids=["hello_pipeline", "sklearn_compare_models", "module_calculator", "command_pipeline"],
+    ids=[
+        "hello_pipeline",
+        "sklearn_compare_models",
+        "module_calculator",
+        "command_pipeline",
+        "iris_notebook",
+    ],
 )
 def test_example_dag_runs_with_dag_test(airflow_home, dag_id, conf, check):
     done = airflow_home.python(DAG_TEST, str(airflow_home.dags), dag_id, json.dumps(conf))

@@ -6,6 +6,7 @@ from mlpipelines.model.compute import ComputeTarget
 from mlpipelines.model.data import DataInput, DataReference, PipelineData
 from mlpipelines.model.databricks import DatabricksStep
 from mlpipelines.model.datastore import Datastore
+from mlpipelines.model.notebook_step import NotebookRunConfig, NotebookRunnerStep
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.pipeline import Pipeline, StepSequence
 from mlpipelines.model.script_run_config import ScriptRunConfig
@@ -23,6 +24,8 @@ __all__ = [
     "DataTransferStep",
     "DatabricksStep",
     "Datastore",
+    "NotebookRunConfig",
+    "NotebookRunnerStep",
     "Pipeline",
     "PipelineData",
     "PipelineParameter",

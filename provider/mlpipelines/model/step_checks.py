@@ -15,6 +15,7 @@ from mlpipelines.errors import Problem, UserErrorException
 from mlpipelines.model.data import DataInput, DataReference, PipelineData, underlying
 from mlpipelines.model.dataset import AbstractDataset, DatasetConsumptionConfig
 from mlpipelines.model.dataset_sources import data_path_input
+from mlpipelines.model.notebook_step import notebook_problems
 from mlpipelines.model.output_dataset import OutputFileDatasetConfig
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.step_io import input_name, is_argument_data, value_data_name
@@ -239,6 +240,7 @@ def step_problems(
     if step.script_name is not None or isinstance(step, PythonScriptStep):
         found += _script_problems(step, checked)
     found += usql_problems(step)
+    found += notebook_problems(step)
     return [Problem(kind, step.name, message) for kind, message in found]
 
 

@@ -14,6 +14,7 @@ from mlpipelines.records.engines import (
     TransferSettings,
 )
 from mlpipelines.records.inputs import PipelineDataInput, StepInput, input_from_json
+from mlpipelines.records.notebook import NotebookSettings
 from mlpipelines.records.outputs import StepOutput, output_from_json
 from mlpipelines.records.tokens import ArgumentToken
 
@@ -63,6 +64,7 @@ class StepDefinition:
     deferrable: bool | None = None
     transfer: TransferSettings | None = None
     threads: int | None = None
+    notebook: NotebookSettings | None = None
 
     @property
     def pool(self) -> str | None:
@@ -105,6 +107,7 @@ class StepDefinition:
             "databricks": self.databricks.to_json() if self.databricks else None,
             "transfer": self.transfer.to_json() if self.transfer else None,
             "threads": self.threads,
+            "notebook": self.notebook.to_json() if self.notebook else None,
         }
         data.update({k: v for k, v in optional.items() if v is not None})
         if self.environment_variables:
@@ -126,6 +129,7 @@ class StepDefinition:
         compute = data.get("compute")
         databricks = data.get("databricks")
         transfer = data.get("transfer")
+        notebook = data.get("notebook")
         return cls(
             kind=data["kind"],
             name=data["name"],
@@ -148,4 +152,5 @@ class StepDefinition:
             deferrable=data.get("deferrable"),
             transfer=TransferSettings.from_json(transfer) if transfer else None,
             threads=data.get("threads"),
+            notebook=NotebookSettings.from_json(notebook) if notebook else None,
         )

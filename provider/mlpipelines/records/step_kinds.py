@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mlpipelines.records.notebook import notebook_engine
 from mlpipelines.records.step import StepDefinition
 
 AML_COMPUTE = "AmlCompute"
@@ -131,6 +132,14 @@ STEP_KINDS: dict[str, StepKind] = {
             runs_on=(AML_COMPUTE,),
             operator="mlpipelines.operators.command_step.CommandStepOperator",
             runner="mlpipelines.runtime.command_step.run_command_step",
+        ),
+        StepKind(
+            name="notebook_runner",
+            title="NotebookRunnerStep",
+            runs_on=(AML_COMPUTE,),
+            operator="mlpipelines.operators.notebook_runner.NotebookRunnerStepOperator",
+            runner="mlpipelines.runtime.notebook_runner.run_notebook_runner_step",
+            engine=notebook_engine,
         ),
     )
 }
