@@ -35,6 +35,7 @@ from mlpipelines.model.dataset import (
     TabularDataset,
 )
 from mlpipelines.model.output_dataset import OutputFileDatasetConfig
+from mlpipelines.model.parallel_run import ParallelRunConfig, ParallelRunStep
 from mlpipelines.model.run import Run
 
 _CLIENT_EXPORTS = {
@@ -83,6 +84,8 @@ __all__ = [
     "FileDataset",
     "Model",
     "OutputFileDatasetConfig",
+    "ParallelRunConfig",
+    "ParallelRunStep",
     "Pipeline",
     "PipelineData",
     "PipelineDraft",

@@ -26,11 +26,13 @@ def dataset_fingerprint(spec: DatasetInput) -> str:
         raise StepRunError(f"dataset input '{spec.name}': {exc}") from None
     digest = hashlib.sha256(json.dumps(definition, sort_keys=True, default=str).encode())
     for file in files:
-        digest.update(f"\0{file.label}\0{_file_fingerprint(file)}".encode())
+        digest.update(f"\0{file.label}\0{file_fingerprint(file)}".encode())
     return f"dataset:{digest.hexdigest()}"
 
 
-def _file_fingerprint(file: Any) -> str:
+def file_fingerprint(file: Any) -> str:
+    """A remote file by what its store says of it (etag, or size and mtime); a local one by
+    its content."""
     if file.local:
         return fingerprint_path(Path(file.path))
     info = file.fs.info(file.path)

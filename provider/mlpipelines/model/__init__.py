@@ -5,6 +5,7 @@ from mlpipelines.model.compute import ComputeTarget
 from mlpipelines.model.data import DataInput, DataReference, PipelineData
 from mlpipelines.model.databricks import DatabricksStep
 from mlpipelines.model.datastore import Datastore
+from mlpipelines.model.parallel_run import ParallelRunConfig, ParallelRunStep
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.pipeline import Pipeline, StepSequence
 from mlpipelines.model.steps import PythonScriptStep, Step
@@ -20,6 +21,8 @@ __all__ = [
     "DataTransferStep",
     "DatabricksStep",
     "Datastore",
+    "ParallelRunConfig",
+    "ParallelRunStep",
     "Pipeline",
     "PipelineData",
     "PipelineParameter",

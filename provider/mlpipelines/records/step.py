@@ -15,6 +15,7 @@ from mlpipelines.records.engines import (
 )
 from mlpipelines.records.inputs import PipelineDataInput, StepInput, input_from_json
 from mlpipelines.records.outputs import StepOutput, output_from_json
+from mlpipelines.records.parallel_run import ParallelRunSettings
 from mlpipelines.records.tokens import ArgumentToken
 
 # The JSON form's version. Version 1 is the same document without "schema": definitions
@@ -63,6 +64,7 @@ class StepDefinition:
     deferrable: bool | None = None
     transfer: TransferSettings | None = None
     threads: int | None = None
+    parallel_run: ParallelRunSettings | None = None
 
     @property
     def pool(self) -> str | None:
@@ -105,6 +107,7 @@ class StepDefinition:
             "databricks": self.databricks.to_json() if self.databricks else None,
             "transfer": self.transfer.to_json() if self.transfer else None,
             "threads": self.threads,
+            "parallel_run": self.parallel_run.to_json() if self.parallel_run else None,
         }
         data.update({k: v for k, v in optional.items() if v is not None})
         if self.environment_variables:
@@ -126,6 +129,7 @@ class StepDefinition:
         compute = data.get("compute")
         databricks = data.get("databricks")
         transfer = data.get("transfer")
+        parallel_run = data.get("parallel_run")
         return cls(
             kind=data["kind"],
             name=data["name"],
@@ -148,4 +152,5 @@ class StepDefinition:
             deferrable=data.get("deferrable"),
             transfer=TransferSettings.from_json(transfer) if transfer else None,
             threads=data.get("threads"),
+            parallel_run=ParallelRunSettings.from_json(parallel_run) if parallel_run else None,
         )

@@ -47,6 +47,11 @@ def _transfer_engine(definition: StepDefinition) -> dict[str, Any] | None:
     return definition.transfer.to_json() if definition.transfer else None
 
 
+def _parallel_run_engine(definition: StepDefinition) -> dict[str, Any] | None:
+    """How a ParallelRunStep splits its input and what its output holds."""
+    return definition.parallel_run.to_json() if definition.parallel_run else None
+
+
 @dataclass(frozen=True)
 class StepKind:
     """One kind of step.
@@ -124,6 +129,14 @@ STEP_KINDS: dict[str, StepKind] = {
             runner="mlpipelines.runtime.data_transfer.run_data_transfer_step",
             engine=_transfer_engine,
             reads_content=False,
+        ),
+        StepKind(
+            name="parallel_run",
+            title="ParallelRunStep",
+            runs_on=(AML_COMPUTE,),
+            operator="mlpipelines.operators.parallel_run.ParallelRunStepOperator",
+            runner="mlpipelines.runtime.parallel_run_gather.run_parallel_run_step",
+            engine=_parallel_run_engine,
         ),
     )
 }

@@ -10,6 +10,7 @@ from mlpipelines.model.azure_only_names import (
     MpiStep,
 )
 from mlpipelines.model.databricks import DatabricksStep
+from mlpipelines.model.parallel_run import ParallelRunConfig, ParallelRunStep
 from mlpipelines.model.steps import PythonScriptStep
 from mlpipelines.model.transfer_step import DataTransferStep
 
@@ -24,5 +25,7 @@ __all__ = [
     "HyperDriveStep",
     "KustoStep",
     "MpiStep",
+    "ParallelRunConfig",
+    "ParallelRunStep",
     "PythonScriptStep",
 ]
