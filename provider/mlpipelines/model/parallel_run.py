@@ -62,7 +62,7 @@ class ParallelRunConfig:
         self.output_action = output_action
         self.compute_target = compute_target
         self.node_count = node_count
-        self.process_count_per_node = process_count_per_node or 1
+        self.process_count_per_node = 1 if process_count_per_node is None else process_count_per_node
         self.mini_batch_size = mini_batch_size
         self.source_directory = None if source_directory is None else os.fspath(source_directory)
         self.description = description
