@@ -62,7 +62,9 @@ class ParallelRunConfig:
         self.output_action = output_action
         self.compute_target = compute_target
         self.node_count = node_count
-        self.process_count_per_node = 1 if process_count_per_node is None else process_count_per_node
+        self.process_count_per_node = (
+            1 if process_count_per_node is None else process_count_per_node
+        )
         self.mini_batch_size = mini_batch_size
         self.source_directory = None if source_directory is None else os.fspath(source_directory)
         self.description = description
@@ -175,9 +177,7 @@ class ParallelRunStep(Step):
         }
 
 
-def _step_problems(
-    config: Any, inputs: Any, output: Any, arguments: list[Any]
-) -> list[str]:
+def _step_problems(config: Any, inputs: Any, output: Any, arguments: list[Any]) -> list[str]:
     """What is wrong with a ParallelRunStep's config, input, output and arguments."""
     if not isinstance(config, ParallelRunConfig):
         return [f"parallel_run_config must be a ParallelRunConfig, not {config!r}"]

@@ -39,7 +39,7 @@ class ParallelRunPlanOperator(StepOperator):
         self.step = step
         self.reuse_task_id = reuse_task_id
 
-    def execute(self, context: Any) -> list[list[dict[str, Any]]]:
+    def execute(self, context: Any) -> Any:  # the groups, list[list[dict]]: XCom for expand
         from mlpipelines.runtime.parallel_run_plan import plan_mini_batches
 
         try:

@@ -4,7 +4,8 @@ ran it and the fingerprints of its items, kept on the default datastore.
 Layout under ``<datastore>/.mlpipelines/parallel_run/``: ``batches/<key>.json`` (a finished
 mini-batch's result), ``layouts/<layout key>.json`` (how the last run under that code grouped
 its files, so a re-run keeps unchanged groups), and ``runs/<run folder>/<task>/<key>.json``
-(a mini-batch result of one run that is not for reuse: a failure, or any result of a step that may not be reused; read by that run's gathering task).
+(a result of one run that is not for reuse: a failure, or any result of a step that may not
+be reused; read by that run's gathering task).
 """
 
 from __future__ import annotations

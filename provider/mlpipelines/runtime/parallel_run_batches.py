@@ -160,9 +160,7 @@ def _jobs(
         remote = [f for f in wanted if not f.local]
         if remote:
             download_files(remote, str(work_dir / "downloads"), overwrite=True)
-        paths = [
-            f.path if f.local else os.path.join(work_dir, "downloads", f.name) for f in wanted
-        ]
+        paths = [f.path if f.local else os.path.join(work_dir, "downloads", f.name) for f in wanted]
         jobs.append(_job(batch, common, input="files", paths=paths))
     return jobs
 

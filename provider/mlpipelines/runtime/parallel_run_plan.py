@@ -23,7 +23,7 @@ from mlpipelines.runtime.parallel_run_split import (
     split_rows,
 )
 from mlpipelines.runtime.step_context import StepContext
-from mlpipelines.snapshot import StatCache, Snapshot, file_digest, take_snapshot
+from mlpipelines.snapshot import Snapshot, StatCache, file_digest, take_snapshot
 from mlpipelines.storage.datastores import source_of
 from mlpipelines.storage.deployment import Deployment
 
@@ -138,7 +138,9 @@ def plan_mini_batches(definition: StepDefinition, ctx: StepContext) -> MiniBatch
     for batch in batches:
         batch.cached = reusable and store.has_result(batch.key)
     pending = [b for b in batches if not b.cached]
-    groups = [[pending[i] for i in group] for group in assign_groups(len(pending), settings.node_count)]
+    groups = [
+        [pending[i] for i in group] for group in assign_groups(len(pending), settings.node_count)
+    ]
     ctx.log.info(
         "%s: %d mini-batches of %s; %d reused from the cache, %d to run in %d mapped task(s)",
         definition.name,

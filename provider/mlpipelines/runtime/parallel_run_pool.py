@@ -111,9 +111,7 @@ class WorkerPool:
             self._workers.append(worker)
         return worker
 
-    def run(
-        self, jobs: list[dict[str, Any]], on_result: Callable[[dict[str, Any]], None]
-    ) -> None:
+    def run(self, jobs: list[dict[str, Any]], on_result: Callable[[dict[str, Any]], None]) -> None:
         """Each job through one of the workers; ``on_result`` gets every reply (called from
         the workers' threads, one at a time)."""
         todo: queue.Queue[dict[str, Any]] = queue.Queue()

@@ -10,10 +10,9 @@ from airflow.sdk import DAG
 
 from mlpipelines.azureml.core import Dataset, Workspace
 from mlpipelines.azureml.pipeline.core import Pipeline, PipelineData
-from mlpipelines.azureml.pipeline.steps import ParallelRunConfig, ParallelRunStep
+from mlpipelines.azureml.pipeline.steps import ParallelRunConfig, ParallelRunStep, PythonScriptStep
 from mlpipelines.azureml.pipeline.steps import parallel_run_config as config_module
 from mlpipelines.azureml.pipeline.steps import parallel_run_step as step_module
-from mlpipelines.azureml.pipeline.steps import PythonScriptStep
 from mlpipelines.errors import UserErrorException
 from mlpipelines.model.planning import plan_pipeline
 from mlpipelines.records import StepDefinition

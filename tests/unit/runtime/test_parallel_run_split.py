@@ -55,7 +55,9 @@ def test_earlier_groups_kept_unless_a_file_changed_or_went():
         ["f04", "f05"],
     ]
     added = [*items, FileItem("f00a", "new", 1)]
-    again = split_keeping(added, MiniBatchSize(count=2), [[(i.name, i.fingerprint) for i in b] for b in batches])
+    again = split_keeping(
+        added, MiniBatchSize(count=2), [[(i.name, i.fingerprint) for i in b] for b in batches]
+    )
     assert [[i.name for i in b] for b in again][-1] == ["f00a"]
     assert len(again) == 4
 

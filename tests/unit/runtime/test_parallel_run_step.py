@@ -134,7 +134,7 @@ def test_failures_over_the_threshold_fail_naming_the_items(tmp_path):
     message = str(failed.value)
     assert "2 items failed, more than error_threshold=1" in message
     assert "f004.csv, f005.csv" in message and "cannot score f005.csv" in message
-    with pytest.raises(StepRunError, match="f004.csv, f005.csv"):
+    with pytest.raises(StepRunError, match=r"f004\.csv, f005\.csv"):
         run_parallel_run_step(definition, _ctx("4"), [b.to_json() for b in plan.batches])
 
     tolerant = _definition(tmp_path, folder, SCORE, mini_batch_size=2, error_threshold=-1)
