@@ -119,10 +119,15 @@ class WorkerPool:
             todo.put(job)
         errors: list[BaseException] = []
         report = threading.Lock()
+        count = min(self.count, len(jobs))
+        # Every worker has run init() before any takes a job, so the first one up does not
+        # take all the mini-batches of a small input while the others still start.
+        all_ready = threading.Barrier(count)
 
         def serve(number: int) -> None:
             try:
                 worker = self._start(number)
+                all_ready.wait(STARTUP_SECONDS)
                 while True:
                     try:
                         job = todo.get_nowait()
@@ -137,17 +142,19 @@ class WorkerPool:
                     with report:
                         on_result(reply)
                 worker.stop()
+            except threading.BrokenBarrierError:
+                pass  # another worker failed to start: its error is the one reported
             except BaseException as exc:  # reported by run(), after the other workers end
+                all_ready.abort()
                 errors.append(exc)
 
-        threads = [
-            threading.Thread(target=serve, args=(n,)) for n in range(min(self.count, len(jobs)))
-        ]
+        threads = [threading.Thread(target=serve, args=(n,)) for n in range(count)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         if errors:
+            self.kill()  # workers left waiting for one that never started
             raise errors[0]
 
     def _lost(self, worker: _Worker, job: dict[str, Any]) -> dict[str, Any]:

@@ -18,8 +18,7 @@ from mlpipelines.runtime.parallel_run_gather import run_parallel_run_step
 from mlpipelines.runtime.parallel_run_plan import plan_mini_batches
 from mlpipelines.runtime.step_context import StepContext
 
-SCORE = """import os, sys
-workers = set()
+SCORE = """import os, sys, time
 
 def init():
     global PID
@@ -27,6 +26,7 @@ def init():
     assert not any(m == "airflow" or m.startswith("airflow.") for m in sys.modules)
 
 def run(mini_batch):
+    time.sleep(0.1)  # both workers of a group take mini-batches
     results = []
     for path in mini_batch:
         text = open(path).read()
@@ -108,7 +108,8 @@ def test_files_run_in_two_workers_and_a_rerun_runs_only_the_added_files(tmp_path
     rows = _rows(first)
     assert sorted(r.split()[0] for r in rows) == [f"f{n:03}.csv" for n in range(0, 30, 2)]
     assert {r.split()[1] for r in rows} >= {"0", "56"}
-    assert len({r.split()[2] for r in rows}) == 2  # two worker processes, init() once each
+    # Two mapped groups of two worker processes each, all of them given mini-batches.
+    assert len({r.split()[2] for r in rows}) == 4
     assert first.metrics["run_items"] == 15 and first.metrics["reused_items"] == 0
 
     _files(folder, (1, 13, 29))  # between the others: earlier groupings must hold
