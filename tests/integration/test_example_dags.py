@@ -32,6 +32,10 @@ EXAMPLES = {
         "tasks": {"mlpipelines_reuse", "greet", "shout"},
         "params": {"greeting": "string", "regenerate_outputs": "boolean"},
     },
+    "parallel_run_digits": {
+        "tasks": {"mlpipelines_reuse", "prepare", "score__plan", "score__run", "score", "report"},
+        "params": {"regenerate_outputs": "boolean"},
+    },
 }
 
 LOAD_BAG = """
@@ -72,8 +76,9 @@ def test_dagbag_loads_every_example_without_import_errors(airflow_home):
     [
         ("hello_pipeline", {"greeting": "Howdy"}, ("shout", "HOWDY, WORLD!")),
         ("sklearn_compare_models", {"n_estimators": 10}, ("compare", "best: ")),
+        ("parallel_run_digits", {}, ("report", "scored 300 digits; accuracy: 0.9")),
     ],
-    ids=["hello_pipeline", "sklearn_compare_models"],
+    ids=["hello_pipeline", "sklearn_compare_models", "parallel_run_digits"],
 )
 def test_example_dag_runs_with_dag_test(airflow_home, dag_id, conf, check):
     done = airflow_home.python(DAG_TEST, str(airflow_home.dags), dag_id, json.dumps(conf))
