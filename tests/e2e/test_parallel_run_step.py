@@ -123,6 +123,15 @@ def test_files_in_two_workers_rerun_runs_added_files_and_threshold_fails(airflow
     )
     assert again.find_step_run("count")[0].get_metrics()["rows"] == 33
 
+    # Nothing changed: the reuse sensor skips the whole step, its planning and mapped tasks too.
+    same = experiment.submit(pipeline)
+    assert same.wait_for_completion(show_output=False, raise_on_error=False) == "Finished"
+    assert same.find_step_run("score")[0].reused
+    assert same.find_step_run("score")[0].get_metrics()["processed_items"] == 33
+    tis = airflow.api.task_instances(same.dag_id, same.id)
+    states = {ti["task_id"]: ti["state"] for ti in tis}
+    assert states["score__plan"] == states["score__run"] == states["score"] == "skipped", states
+
     bad = airflow.blobstore / "e2e_bad_digits"
     bad.mkdir()
     for n in range(6):
