@@ -95,6 +95,20 @@ class MiniBatchStore:
             return None
         return found
 
+    def save_run_files(self, run_folder: str, task_id: str, paths: dict[str, str]) -> None:
+        """Where a run's local input files are (name -> path), so its mapped tasks need not
+        list the dataset again."""
+        self.docs.write(f"runs/{run_folder}/{path_safe(task_id)}/files.json", paths)
+
+    def run_files(self, run_folder: str, task_id: str) -> dict[str, str]:
+        try:
+            found: dict[str, str] = self.docs.read(
+                f"runs/{run_folder}/{path_safe(task_id)}/files.json"
+            )
+        except (OSError, ValueError):
+            return {}
+        return found
+
     def layout(self, layout: str) -> list[list[tuple[str, str]]]:
         """The mini-batches (item name, fingerprint) the last run under ``layout`` finished."""
         try:

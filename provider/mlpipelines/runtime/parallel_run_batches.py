@@ -150,6 +150,14 @@ def _jobs(
         return jobs
     from mlpipelines.datasets.file_access import download_files, selected_files
 
+    local = MiniBatchStore(definition.default_datastore).run_files(
+        ctx.run_folder, definition.task_id
+    )
+    if local and all(name in local for b in batches for name, _ in b.items):
+        for batch in batches:
+            paths = [local[name] for name, _ in batch.items]
+            jobs.append(_job(batch, common, input="files", paths=paths))
+        return jobs
     files = {f.name: f for f in selected_files(spec.dataset, workspace)}
     for batch in batches:
         wanted = [files[name] for name, _ in batch.items if name in files]

@@ -1,6 +1,6 @@
 """The worker process of a ParallelRunStep: loads the entry script, calls ``init()`` once,
 then ``run(mini_batch)`` for each mini-batch it is sent. Run as
-``python -m mlpipelines.runtime.parallel_run_driver <entry_script> [arguments...]``.
+``python <path of this file> <entry_script> [arguments...]`` in the staged source folder.
 
 It imports no Airflow (nor anything of mlpipelines that would): a step's script process
 never reaches Airflow. Jobs arrive as JSON lines on stdin; results leave as JSON lines on
@@ -97,6 +97,10 @@ def run_job(module: Any, job: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     entry_script, arguments = argv[0], argv[1:]
+    here = os.path.dirname(os.path.abspath(__file__))
+    # Run by path, this file's folder leads sys.path: its modules must not shadow the
+    # entry script's imports.
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
     protocol = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)
     sys.stdout = sys.stderr

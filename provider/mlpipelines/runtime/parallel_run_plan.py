@@ -23,7 +23,7 @@ from mlpipelines.runtime.parallel_run_split import (
     split_rows,
 )
 from mlpipelines.runtime.step_context import StepContext
-from mlpipelines.snapshot import Snapshot, StatCache, file_digest, take_snapshot
+from mlpipelines.snapshot import Snapshot, take_snapshot
 from mlpipelines.storage.datastores import source_of
 from mlpipelines.storage.deployment import Deployment
 
@@ -132,7 +132,9 @@ def plan_mini_batches(definition: StepDefinition, ctx: StepContext) -> MiniBatch
             batches = _table_batches(spec, settings, code, workspace)
         else:
             earlier = store.layout(layout) if reusable else []
-            batches = _file_batches(spec, settings, code, earlier, workspace)
+            batches, local = _file_batches(spec, settings, code, earlier, workspace)
+            if local:
+                store.save_run_files(ctx.run_folder, definition.task_id, local)
     except UserErrorException as exc:
         raise StepRunError(f"step '{definition.name}': input '{spec.name}': {exc}") from None
     for batch in batches:
@@ -154,27 +156,13 @@ def plan_mini_batches(definition: StepDefinition, ctx: StepContext) -> MiniBatch
 
 
 def file_items(files: list[Any]) -> list[FileItem]:
-    """Each file's name, fingerprint and size: local files by content (one stat cache for
-    the lot, saved once), remote ones by what their store says of them."""
-    from mlpipelines.datasets.input_fingerprints import file_fingerprint
+    """Each file's name, fingerprint (as a dataset input's) and size."""
+    from mlpipelines.datasets.input_fingerprints import file_fingerprints
 
-    cache: StatCache | None = None
     items = []
-    for file in files:
-        if file.local:
-            if cache is None:
-                cache = StatCache.for_root(os.path.dirname(file.path))
-            st = os.stat(file.path)
-            digest = cache.lookup(file.path, st)
-            if digest is None:
-                digest = file_digest(file.path)
-                cache.store(file.path, st, digest)
-            items.append(FileItem(file.name, digest, st.st_size))
-        else:
-            info = file.fs.info(file.path)
-            items.append(FileItem(file.name, file_fingerprint(file), int(info.get("size") or 0)))
-    if cache is not None:
-        cache.save()
+    for file, fingerprint in zip(files, file_fingerprints(files), strict=True):
+        size = os.stat(file.path).st_size if file.local else file.fs.size(file.path)
+        items.append(FileItem(file.name, fingerprint, int(size or 0)))
     return items
 
 
@@ -184,15 +172,18 @@ def _file_batches(
     code: str,
     earlier: list[list[tuple[str, str]]],
     workspace: Any,
-) -> list[MiniBatch]:
+) -> tuple[list[MiniBatch], dict[str, str]]:
+    """The file mini-batches, and each file's local path when all are local."""
     from mlpipelines.datasets.file_access import selected_files
 
-    items = file_items(selected_files(spec.dataset, workspace))
+    files = selected_files(spec.dataset, workspace)
+    items = file_items(files)
     batches = []
     for index, group in enumerate(split_keeping(items, settings.size, earlier)):
         pairs = [(item.name, item.fingerprint) for item in group]
         batches.append(MiniBatch(index, mini_batch_key(code, pairs), pairs))
-    return batches
+    local = {f.name: f.path for f in files} if all(f.local for f in files) else {}
+    return batches, local
 
 
 def _table_batches(
