@@ -122,8 +122,11 @@ def main() -> None:
     names = sorted(str(p) for p in folder.iterdir())
     size = args.mini_batch_size
     batches = [names[i : i + size] for i in range(0, len(names), size)]
+    # The loop runs before and after the first run, and the faster time counts: a shared
+    # machine's load then weighs on the ratio in our disfavour, not in it.
     base = baseline(source, batches)
     first, metrics = ours(definition, "first")
+    base = min(base, baseline(source, batches))
     print(f"{args.files} files, mini-batches of {size}, 2 worker processes, work {args.work}")
     print(f"  hand-written loop   {base:6.2f} s")
     print(f"  ParallelRunStep     {first:6.2f} s   speed {base / first:.2f} of the loop (>= 0.8)")
