@@ -5,7 +5,8 @@ Layout under ``<datastore>/.mlpipelines/parallel_run/``: ``batches/<key>.json`` 
 mini-batch's result), ``layouts/<layout key>.json`` (how the last run under that code grouped
 its files, so a re-run keeps unchanged groups), and ``runs/<run folder>/<task>/<key>.json``
 (a result of one run that is not for reuse: a failure, or any result of a step that may not
-be reused; read by that run's gathering task).
+be reused; read by that run's gathering task) beside ``runs/.../files.json`` (where the
+run's local input files are, for its mapped tasks).
 """
 
 from __future__ import annotations
