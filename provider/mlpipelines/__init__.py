@@ -39,6 +39,7 @@ from mlpipelines.model.dataset import (
     TabularDataset,
 )
 from mlpipelines.model.output_dataset import OutputFileDatasetConfig
+from mlpipelines.model.parallel_run import ParallelRunConfig, ParallelRunStep
 from mlpipelines.model.run import Run
 
 _CLIENT_EXPORTS = {
@@ -100,6 +101,8 @@ __all__ = [
     "NotebookRunnerStep",
     "OutputFileDatasetConfig",
     "OutputPortDef",
+    "ParallelRunConfig",
+    "ParallelRunStep",
     "Pipeline",
     "PipelineData",
     "PipelineDraft",

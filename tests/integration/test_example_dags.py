@@ -44,6 +44,10 @@ EXAMPLES = {
         "tasks": {"mlpipelines_reuse", "prepare_iris", "train_notebook"},
         "params": {"n_estimators": "integer", "regenerate_outputs": "boolean"},
     },
+    "parallel_run_digits": {
+        "tasks": {"mlpipelines_reuse", "prepare", "score__plan", "score__run", "score", "report"},
+        "params": {"regenerate_outputs": "boolean"},
+    },
 }
 
 LOAD_BAG = """
@@ -91,6 +95,7 @@ def test_dagbag_loads_every_example_without_import_errors(airflow_home):
         ),
         ("command_pipeline", {"rows": 4}, ("summarize", "sum of squares: 30")),
         ("iris_notebook", {"n_estimators": 5}, ("train_notebook", "with 5 trees")),
+        ("parallel_run_digits", {}, ("report", "scored 300 digits; accuracy: 0.9")),
     ],
     ids=[
         "hello_pipeline",
@@ -98,6 +103,7 @@ def test_dagbag_loads_every_example_without_import_errors(airflow_home):
         "module_calculator",
         "command_pipeline",
         "iris_notebook",
+        "parallel_run_digits",
     ],
 )
 def test_example_dag_runs_with_dag_test(airflow_home, dag_id, conf, check):

@@ -7,6 +7,7 @@ from mlpipelines.model.data import DataInput, DataReference, PipelineData
 from mlpipelines.model.databricks import DatabricksStep
 from mlpipelines.model.datastore import Datastore
 from mlpipelines.model.notebook_step import NotebookRunConfig, NotebookRunnerStep
+from mlpipelines.model.parallel_run import ParallelRunConfig, ParallelRunStep
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.pipeline import Pipeline, StepSequence
 from mlpipelines.model.script_run_config import ScriptRunConfig
@@ -26,6 +27,8 @@ __all__ = [
     "Datastore",
     "NotebookRunConfig",
     "NotebookRunnerStep",
+    "ParallelRunConfig",
+    "ParallelRunStep",
     "Pipeline",
     "PipelineData",
     "PipelineParameter",

@@ -16,6 +16,7 @@ from mlpipelines.records.engines import (
 from mlpipelines.records.inputs import PipelineDataInput, StepInput, input_from_json
 from mlpipelines.records.notebook import NotebookSettings
 from mlpipelines.records.outputs import StepOutput, output_from_json
+from mlpipelines.records.parallel_run import ParallelRunSettings
 from mlpipelines.records.tokens import ArgumentToken
 
 # The JSON form's version. Version 1 is the same document without "schema": definitions
@@ -65,6 +66,7 @@ class StepDefinition:
     transfer: TransferSettings | None = None
     threads: int | None = None
     notebook: NotebookSettings | None = None
+    parallel_run: ParallelRunSettings | None = None
 
     @property
     def pool(self) -> str | None:
@@ -108,6 +110,7 @@ class StepDefinition:
             "transfer": self.transfer.to_json() if self.transfer else None,
             "threads": self.threads,
             "notebook": self.notebook.to_json() if self.notebook else None,
+            "parallel_run": self.parallel_run.to_json() if self.parallel_run else None,
         }
         data.update({k: v for k, v in optional.items() if v is not None})
         if self.environment_variables:
@@ -130,6 +133,7 @@ class StepDefinition:
         databricks = data.get("databricks")
         transfer = data.get("transfer")
         notebook = data.get("notebook")
+        parallel_run = data.get("parallel_run")
         return cls(
             kind=data["kind"],
             name=data["name"],
@@ -153,4 +157,5 @@ class StepDefinition:
             transfer=TransferSettings.from_json(transfer) if transfer else None,
             threads=data.get("threads"),
             notebook=NotebookSettings.from_json(notebook) if notebook else None,
+            parallel_run=ParallelRunSettings.from_json(parallel_run) if parallel_run else None,
         )

@@ -48,6 +48,11 @@ def _transfer_engine(definition: StepDefinition) -> dict[str, Any] | None:
     return definition.transfer.to_json() if definition.transfer else None
 
 
+def _parallel_run_engine(definition: StepDefinition) -> dict[str, Any] | None:
+    """How a ParallelRunStep splits its input and what its output holds."""
+    return definition.parallel_run.to_json() if definition.parallel_run else None
+
+
 @dataclass(frozen=True)
 class StepKind:
     """One kind of step.
@@ -140,6 +145,14 @@ STEP_KINDS: dict[str, StepKind] = {
             operator="mlpipelines.operators.notebook_runner.NotebookRunnerStepOperator",
             runner="mlpipelines.runtime.notebook_runner.run_notebook_runner_step",
             engine=notebook_engine,
+        ),
+        StepKind(
+            name="parallel_run",
+            title="ParallelRunStep",
+            runs_on=(AML_COMPUTE,),
+            operator="mlpipelines.operators.parallel_run.ParallelRunStepOperator",
+            runner="mlpipelines.runtime.parallel_run_gather.run_parallel_run_step",
+            engine=_parallel_run_engine,
         ),
     )
 }

@@ -11,6 +11,7 @@ from airflow.sdk.exceptions import DownstreamTasksSkipped
 from airflow.sdk.execution_time.xcom import XCom
 
 from mlpipelines.records import PipelineDataInput
+from mlpipelines.records.parallel_run import skipped_with
 from mlpipelines.records.reserved import REUSE_TASK_ID, REUSE_XCOM_KEY, output_xcom_key
 
 if TYPE_CHECKING:
@@ -118,7 +119,10 @@ class ReuseSensor(BaseSensorOperator):
                         run_id=ti.run_id,
                     )
         if reused:
-            raise DownstreamTasksSkipped(tasks=list(reused))
+            kinds = {d.task_id: d.kind for d in self.steps}
+            raise DownstreamTasksSkipped(
+                tasks=[t for task_id in reused for t in skipped_with(kinds[task_id], task_id)]
+            )
 
     def resume_after_holders(self, context: Any, event: Any = None) -> None:
         """The runs this one waited for are gone: decide again."""

@@ -9,10 +9,12 @@ from typing import Any
 from airflow.sdk import DAG, Param, TaskGroup
 
 from mlpipelines.records import StepDefinition
+from mlpipelines.records.parallel_run import PARALLEL_RUN_KIND
 from mlpipelines.records.plan import PipelinePlan, TaskSpec
 from mlpipelines.records.reserved import REUSE_TASK_ID
 from mlpipelines.records.step_kinds import step_kind
 from mlpipelines.sensors.reuse import ReuseSensor
+from mlpipelines.translate.parallel_run_group import render_parallel_run
 
 STEP_TRIGGER_RULE = "none_failed"
 TAG = "mlpipelines"
@@ -90,17 +92,28 @@ def _render_tasks(plan: PipelinePlan, qualify: Callable[[str], str] | None) -> d
         )
     reuse_task_id = sensor.task_id if sensor is not None else None
     tasks: dict[str, Any] = {}
+    firsts: dict[str, Any] = {}  # where a step's upstream attaches (its own task, mostly)
     later: list[TaskSpec] = []
     for spec in plan.tasks:
         pool = spec.definition.pool
-        task = tasks[spec.task_id] = step_kind(spec.kind).operator_class()(
-            task_id=spec.task_id,
-            step=definitions[spec.task_id],
-            reuse_task_id=reuse_task_id,
-            doc_md=spec.doc_md,
-            trigger_rule=STEP_TRIGGER_RULE,
-            **({"pool": pool} if pool else {}),
-        )
+        if spec.kind == PARALLEL_RUN_KIND:
+            first, tasks[spec.task_id] = render_parallel_run(
+                definitions[spec.task_id],
+                reuse_task_id,
+                spec.doc_md,
+                trigger_rule=STEP_TRIGGER_RULE,
+                **({"pool": pool} if pool else {}),
+            )
+        else:
+            first = tasks[spec.task_id] = step_kind(spec.kind).operator_class()(
+                task_id=spec.task_id,
+                step=definitions[spec.task_id],
+                reuse_task_id=reuse_task_id,
+                doc_md=spec.doc_md,
+                trigger_rule=STEP_TRIGGER_RULE,
+                **({"pool": pool} if pool else {}),
+            )
+        task = firsts[spec.task_id] = first
         # Wired as soon as each task exists, all upstreams in one call: Airflow hashes the
         # whole DAG (every task id) per call, so this keeps the cost of a big DAG near that
         # of a hand-written one. Plans list producers before consumers; any other order waits.
@@ -112,7 +125,7 @@ def _render_tasks(plan: PipelinePlan, qualify: Callable[[str], str] | None) -> d
         elif sensor is not None:
             task.set_upstream(sensor)
     for spec in later:
-        tasks[spec.task_id].set_upstream([tasks[u] for u in spec.upstream])
+        firsts[spec.task_id].set_upstream([tasks[u] for u in spec.upstream])
     if sensor is not None:
         tasks[REUSE_TASK_ID] = sensor
     return tasks

@@ -12,6 +12,7 @@ from mlpipelines.model.azure_only_names import (
 from mlpipelines.model.command_step import CommandStep
 from mlpipelines.model.databricks import DatabricksStep
 from mlpipelines.model.module_step import ModuleStep
+from mlpipelines.model.parallel_run import ParallelRunConfig, ParallelRunStep
 from mlpipelines.model.steps import PythonScriptStep
 from mlpipelines.model.transfer_step import DataTransferStep
 
@@ -28,5 +29,7 @@ __all__ = [
     "KustoStep",
     "ModuleStep",
     "MpiStep",
+    "ParallelRunConfig",
+    "ParallelRunStep",
     "PythonScriptStep",
 ]

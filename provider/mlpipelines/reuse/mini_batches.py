@@ -1,0 +1,122 @@
+"""The mini-batch cache of ParallelRunSteps: each mini-batch's result keyed by the code that
+ran it and the fingerprints of its items, kept on the default datastore.
+
+Layout under ``<datastore>/.mlpipelines/parallel_run/``: ``batches/<key>.json`` (a finished
+mini-batch's result), ``layouts/<layout key>.json`` (how the last run under that code grouped
+its files, so a re-run keeps unchanged groups), and ``runs/<run folder>/<task>/<key>.json``
+(a result of one run that is not for reuse: a failure, or any result of a step that may not
+be reused; read by that run's gathering task) beside ``runs/.../files.json`` (where the
+run's local input files are, for its mapped tasks).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from mlpipelines._naming import path_safe
+from mlpipelines.records import DatastoreSpec
+from mlpipelines.records.reserved import INTERNAL_FOLDER
+from mlpipelines.storage.datastores import location_of
+from mlpipelines.storage.json_documents import JsonDocuments
+
+SCHEMA_VERSION = 1
+
+
+def _digest(value: Any) -> str:
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def code_key(
+    snapshot_digest: str | None,
+    entry_script: str | None,
+    arguments: Sequence[str],
+    settings: dict[str, Any],
+    environment_variables: dict[str, str],
+) -> str:
+    """What decides how one mini-batch is processed, apart from its items: the entry
+    script's snapshot, its arguments, the step's settings and environment."""
+    return _digest(
+        {
+            "schema": SCHEMA_VERSION,
+            "snapshot": snapshot_digest,
+            "entry_script": entry_script,
+            "arguments": list(arguments),
+            "settings": settings,
+            "environment_variables": environment_variables,
+        }
+    )
+
+
+def layout_key(code: str, mini_batch_size: str, dataset: dict[str, Any]) -> str:
+    """Where a run's grouping of files is kept: the code, the mini-batch size and the
+    dataset's definition (another dataset, or size, groups its files afresh)."""
+    return _digest({"code": code, "size": mini_batch_size, "dataset": dataset})
+
+
+def mini_batch_key(code: str, items: Sequence[tuple[str, str]]) -> str:
+    """A mini-batch's key: the code key and each item's (name, fingerprint), in order."""
+    return _digest({"code": code, "items": [list(item) for item in items]})
+
+
+class MiniBatchStore:
+    """The mini-batch cache kept on one datastore (the step's default datastore)."""
+
+    def __init__(self, store: DatastoreSpec) -> None:
+        self.docs = JsonDocuments(location_of(store), f"{INTERNAL_FOLDER}/parallel_run")
+
+    def result(self, key: str) -> dict[str, Any] | None:
+        """The finished result of a mini-batch, or None (none, or unreadable)."""
+        try:
+            found = self.docs.read(f"batches/{key}.json")
+        except (OSError, ValueError):
+            return None
+        return found if isinstance(found, dict) and found.get("key") == key else None
+
+    def has_result(self, key: str) -> bool:
+        return self.docs.exists(f"batches/{key}.json")
+
+    def save_result(self, result: dict[str, Any]) -> None:
+        self.docs.write(f"batches/{result['key']}.json", result)
+
+    @staticmethod
+    def _run_name(run_folder: str, task_id: str, key: str) -> str:
+        return f"runs/{run_folder}/{path_safe(task_id)}/{key}.json"
+
+    def save_run_result(self, run_folder: str, task_id: str, result: dict[str, Any]) -> None:
+        self.docs.write(self._run_name(run_folder, task_id, result["key"]), result)
+
+    def run_result(self, run_folder: str, task_id: str, key: str) -> dict[str, Any] | None:
+        try:
+            found: dict[str, Any] = self.docs.read(self._run_name(run_folder, task_id, key))
+        except (OSError, ValueError):
+            return None
+        return found
+
+    def save_run_files(self, run_folder: str, task_id: str, paths: dict[str, str]) -> None:
+        """Where a run's local input files are (name -> path), so its mapped tasks need not
+        list the dataset again."""
+        self.docs.write(f"runs/{run_folder}/{path_safe(task_id)}/files.json", paths)
+
+    def run_files(self, run_folder: str, task_id: str) -> dict[str, str]:
+        try:
+            found: dict[str, str] = self.docs.read(
+                f"runs/{run_folder}/{path_safe(task_id)}/files.json"
+            )
+        except (OSError, ValueError):
+            return {}
+        return found
+
+    def layout(self, layout: str) -> list[list[tuple[str, str]]]:
+        """The mini-batches (item name, fingerprint) the last run under ``layout`` finished."""
+        try:
+            found = self.docs.read(f"layouts/{layout}.json")
+        except (OSError, ValueError):
+            return []
+        return [[(str(n), str(f)) for n, f in batch] for batch in found.get("batches", [])]
+
+    def save_layout(self, layout: str, batches: Sequence[Sequence[tuple[str, str]]]) -> None:
+        self.docs.write(f"layouts/{layout}.json", {"batches": [list(b) for b in batches]})
