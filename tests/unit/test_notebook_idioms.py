@@ -119,3 +119,17 @@ def test_automl_training_outputs_build_and_the_step_names_the_airflow_way() -> N
     assert metrics.name == "metrics_data"
     with pytest.raises(AzureOnlyServiceError, match="AutoMLStep needs"):
         AutoMLStep(name="automl_module", automl_config=None, outputs=[metrics])
+
+
+def test_an_mpi_configuration_builds_and_its_script_run_warns_it_runs_once(tmp_path: Path) -> None:
+    from mlpipelines.azureml.core import ScriptRunConfig
+    from mlpipelines.azureml.core.runconfig import MpiConfiguration
+
+    distr_config = MpiConfiguration(node_count=2)
+    assert distr_config.node_count == 2
+    with pytest.warns(UserWarning, match="runs as one process on one worker"):
+        ScriptRunConfig(
+            source_directory=str(tmp_path),
+            command=["python", "train.py"],
+            distributed_job_config=distr_config,
+        )

@@ -99,6 +99,21 @@ class TrainingOutput(AzureOnlyConfig):
     service = AUTOML
 
 
+class MpiConfiguration(AzureOnlyConfig):
+    """``MpiConfiguration(node_count=, process_count_per_node=)``: built as given; a
+    ScriptRunConfig holding one runs its command as one process (see model.script_run_config)."""
+
+    service = MPI
+
+
+class PyTorchConfiguration(AzureOnlyConfig):
+    service = MPI
+
+
+class TensorflowConfiguration(AzureOnlyConfig):
+    service = MPI
+
+
 class HyperDriveConfig(AzureOnlyConfig):
     service = HYPERDRIVE
 

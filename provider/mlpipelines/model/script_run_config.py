@@ -6,9 +6,11 @@ folder, on which target, with which environment. A CommandStep takes one as its 
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 from mlpipelines.errors import UserErrorException
+from mlpipelines.model.azure_only import MPI
 from mlpipelines.model.environment import Environment, RunConfiguration
 
 
@@ -55,6 +57,14 @@ class ScriptRunConfig:
         if compute_target is not None:
             self.run_config.target = compute_target
         self.distributed_job_config = distributed_job_config
+        if distributed_job_config is not None:
+            warnings.warn(
+                f"ScriptRunConfig: distributed_job_config {distributed_job_config!r} is kept but "
+                "the command runs as one process on one worker; for a distributed run use "
+                + MPI.alternative,
+                UserWarning,
+                stacklevel=2,
+            )
         self.max_run_duration_seconds = max_run_duration_seconds
 
     @property

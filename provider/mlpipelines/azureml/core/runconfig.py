@@ -1,5 +1,10 @@
 """``azureml.core.runconfig``."""
 
+from mlpipelines.model.azure_only_names import (
+    MpiConfiguration,
+    PyTorchConfiguration,
+    TensorflowConfiguration,
+)
 from mlpipelines.model.conda_dependencies import CondaDependencies
 from mlpipelines.model.databricks_libraries import (
     EggLibrary,
@@ -23,7 +28,10 @@ __all__ = [
     "EggLibrary",
     "JarLibrary",
     "MavenLibrary",
+    "MpiConfiguration",
     "PyPiLibrary",
+    "PyTorchConfiguration",
     "RCranLibrary",
     "RunConfiguration",
+    "TensorflowConfiguration",
 ]
