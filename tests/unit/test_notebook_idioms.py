@@ -133,3 +133,21 @@ def test_an_mpi_configuration_builds_and_its_script_run_warns_it_runs_once(tmp_p
             command=["python", "train.py"],
             distributed_job_config=distr_config,
         )
+
+
+def test_the_adla_sample_creates_its_target_when_not_found(tmp_path: Path) -> None:
+    from mlpipelines.azureml.core.compute import AdlaCompute
+
+    ws = Workspace.current()
+    name = f"testadl{tmp_path.name[-6:].lower()}"
+    try:
+        adla_compute = AdlaCompute(ws, name)
+    except ComputeTargetException as e:
+        assert "ComputeTargetNotFound" in e.message
+        provisioning_config = AdlaCompute.provisioning_configuration()
+        adla_compute = ComputeTarget.create(ws, name, provisioning_config)
+        adla_compute.wait_for_completion()
+    assert adla_compute.provisioning_state == "Succeeded"
+    assert adla_compute.provisioning_errors is None
+    assert adla_compute.cluster_resource_id == name
+    assert isinstance(ComputeTarget(workspace=ws, name=name), AdlaCompute)

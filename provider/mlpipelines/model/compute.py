@@ -121,6 +121,13 @@ class ComputeTarget:
     def get_status(self) -> ComputeStatus:
         return self.status
 
+    # The old SDK's state attributes: a registered target is always ready.
+    provisioning_errors = None
+
+    @property
+    def cluster_resource_id(self) -> str:
+        return self.name
+
     @property
     def status(self) -> ComputeStatus:
         return ComputeStatus(
@@ -275,6 +282,9 @@ class AdlaCompute(ComputeTarget):
             warehouse_id,
             catalog,
         )
+
+    # The ADLA sample creates the target with ``ComputeTarget.create``: the same registration.
+    provisioning_configuration = attach_configuration
 
 
 ANALYTICS_ENGINES = ("duckdb", "databricks_sql")
