@@ -21,7 +21,7 @@ from typing import Any
 
 from mlpipelines.errors import StepRunError
 from mlpipelines.records import StepDefinition
-from mlpipelines.records.command_words import expand
+from mlpipelines.runtime.argument_words import argument_words
 from mlpipelines.runtime.python_script import StagedRun, run_staged
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.runtime.step_run import StepResult, run_with_reuse
@@ -64,23 +64,8 @@ def command_argv(
     inputs: Mapping[str, Any],
     outputs: Mapping[str, Any],
 ) -> list[str]:
-    """The command's words as argv: data and parameter words become their path or value as
-    one entry each; in the author's literal words, ``$AZUREML_DATAREFERENCE_x`` and
-    ``$AML_PARAMETER_x`` are expanded. Nothing else is: no shell sees any of it."""
-
-    def value_of(role: str, name: str) -> str:
-        if role == "data" and (name in inputs or name in outputs):
-            return str(inputs[name] if name in inputs else outputs[name])
-        if role == "param" and name in definition.params:
-            return definition.params[name].render(params, inputs, outputs)
-        raise StepRunError(f"step '{definition.name}': the command names no known {role} {name!r}")
-
-    return [
-        expand(token.ref, value_of)
-        if token.kind == "value"
-        else token.render(params, inputs, outputs)
-        for token in definition.arguments
-    ]
+    """The command's words as argv (``runtime.argument_words``, every reference known)."""
+    return argument_words(definition, params, inputs, outputs, strict=True)
 
 
 def program_path(program: str, source: Path, search_path: str, step_name: str) -> str:

@@ -16,6 +16,7 @@ from mlpipelines.errors import StepRunError
 from mlpipelines.records import StepDefinition, reserved
 from mlpipelines.records.metrics import read_metrics
 from mlpipelines.reuse.decision import ReuseCheck
+from mlpipelines.runtime.argument_words import argument_words
 from mlpipelines.runtime.artifacts import save_artifacts
 from mlpipelines.runtime.outputs import discard_outputs
 from mlpipelines.runtime.process import run_process
@@ -53,8 +54,8 @@ def run_python_script_step(
     python = interpreter or definition.interpreter or sys.executable
 
     def argv_for(source: Path, inputs: dict[str, Any], outputs: dict[str, Path]) -> list[str]:
-        rendered = [t.render(ctx.params, inputs, outputs) for t in definition.arguments]
-        return [python, str(definition.script_name), *rendered]
+        words = argument_words(definition, ctx.params, inputs, outputs, strict=False)
+        return [python, str(definition.script_name), *words]
 
     return run_with_reuse(
         definition,
