@@ -22,9 +22,17 @@ def with_argument_data(
     an input: a PipelineData is produced only by a step that lists it in ``outputs``.
     """
     inputs, outputs = list(inputs), list(outputs)
+    data = [v for v in arguments if not isinstance(v, str) and is_argument_data(v)]
+    if not data:
+        return inputs, outputs
+    # The common case, every data argument also listed, costs one identity check each (this
+    # runs for every step at every parse of a DAG file).
+    listed = {id(underlying(item)) for item in (*inputs, *outputs)}
+    if all(id(underlying(v)) in listed for v in data):
+        return inputs, outputs
     declared = _Declared(inputs, outputs)
-    for value in arguments:
-        if isinstance(value, str) or not is_argument_data(value) or declared.names(value):
+    for value in data:
+        if declared.names(value):
             continue
         if _produces(value):
             outputs.append(underlying(value))
