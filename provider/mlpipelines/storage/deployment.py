@@ -156,6 +156,13 @@ class Deployment:
         target.chmod(0o600)
         return target
 
+    @property
+    def uses_rest_store(self) -> bool:
+        """Whether this process reaches the deployment only over its REST API (a client with
+        the Airflow URL and a token, no Airflow home): then pipelines, records and snapshots
+        go through the plugin, never to a folder or a datastore directly."""
+        return self.home is None and bool(self.airflow_url)
+
     def datastore_spec(self, name: str) -> DatastoreSpec:
         """The spec of a datastore: a registered one, else one resolved when a task runs from
         the Airflow connection named ``name`` (so DAG files never reach the network)."""
