@@ -126,7 +126,6 @@ class DatabricksStepOperator(StepOperator):
 
     def execute_complete(self, context: Any, event: DatabricksRunEnded) -> None:
         """Resume after the run ended: publish and record its outputs, or fail with its error."""
-        from airflow.sdk.exceptions import AirflowException
 
         from mlpipelines.errors import StepRunError
         from mlpipelines.runtime.databricks import resume_databricks_step
@@ -142,7 +141,7 @@ class DatabricksStepOperator(StepOperator):
                 event,
             )
         except StepRunError as exc:
-            raise AirflowException(str(exc)) from None
+            raise self.step_failure(exc) from None
         self.hand_on(context["ti"], result)
 
     def _definition(self) -> StepDefinition:

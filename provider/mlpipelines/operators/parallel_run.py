@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk.exceptions import AirflowException
-
 from mlpipelines.errors import StepRunError
 from mlpipelines.operators.step import StepOperator
 from mlpipelines.records import StepDefinition
@@ -45,7 +43,7 @@ class ParallelRunPlanOperator(StepOperator):
         try:
             plan = plan_mini_batches(self.step, self.step_context(context))
         except StepRunError as exc:
-            raise AirflowException(str(exc)) from None
+            raise self.step_failure(exc) from None
         context["ti"].xcom_push(key=BATCHES_XCOM_KEY, value=[b.to_json() for b in plan.batches])
         return [[b.to_json() for b in group] for group in plan.groups]
 
@@ -85,7 +83,7 @@ class ParallelRunBatchesOperator(StepOperator):
                 self.step, self.step_context(context), batches, on_pool=self._remember
             )
         except StepRunError as exc:
-            raise AirflowException(str(exc)) from None
+            raise self.step_failure(exc) from None
         finally:
             self._pool = None
         context["ti"].xcom_push(

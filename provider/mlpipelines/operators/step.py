@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowException, AirflowSkipException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
 from mlpipelines.errors import StepRunError
 from mlpipelines.records import OutputReference, StepDefinition
@@ -80,7 +80,15 @@ class StepOperator(BaseOperator):
             except StepHeld as held:
                 waiting_until = self.wait_for_holder(held, waiting_until)
             except StepRunError as exc:
-                raise AirflowException(str(exc)) from None
+                raise self.step_failure(exc) from None
+
+    def step_failure(self, exc: Exception) -> AirflowException:
+        """The error for a step's own failure (its script, engine or data): final, since a
+        retry would fail the same way, unless the DAG's ``default_args`` ask for retries.
+        Other errors (a lost worker, an unreachable datastore) keep the task's retries."""
+        dag = getattr(self, "dag", None)
+        asked = "retries" in (getattr(dag, "default_args", None) or {})
+        return AirflowException(str(exc)) if asked else AirflowFailException(str(exc))
 
     def wait_for_holder(self, held: Any, waiting_until: float | None) -> float:
         """Another run computes this step's key: wait for it in this process a while (then

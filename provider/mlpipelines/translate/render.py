@@ -4,6 +4,7 @@ builds DAGs."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import DAG, Param, TaskGroup
@@ -17,6 +18,10 @@ from mlpipelines.sensors.reuse import ReuseSensor
 from mlpipelines.translate.parallel_run_group import render_parallel_run
 
 STEP_TRIGGER_RULE = "none_failed"
+# A step task retries what is not the step's own failure (a lost worker, an unreachable
+# datastore): its reuse marker makes a retry safe, and the script still runs at most once per
+# key. A DAG whose default_args set retries decides for itself (script failures included).
+INFRASTRUCTURE_RETRIES = {"retries": 2, "retry_delay": timedelta(seconds=15)}
 TAG = "mlpipelines"
 
 
@@ -82,7 +87,13 @@ def _render_tasks(plan: PipelinePlan, qualify: Callable[[str], str] | None) -> d
     """Operators for the plan's tasks, wired, after a reuse sensor where steps may be reused;
     ``qualify`` maps a planned task id to the id it gets inside a TaskGroup, so steps pull
     their inputs from the right task."""
+    from airflow.sdk.definitions._internal.contextmanager import DagContext
+
     definitions = {spec.task_id: _qualified(spec, qualify) for spec in plan.tasks}
+    dag = DagContext.get_current()
+    retries = (
+        {} if "retries" in (getattr(dag, "default_args", None) or {}) else INFRASTRUCTURE_RETRIES
+    )
     sensor = None
     if plan.reuse:
         sensor = ReuseSensor(
@@ -102,6 +113,7 @@ def _render_tasks(plan: PipelinePlan, qualify: Callable[[str], str] | None) -> d
                 reuse_task_id,
                 spec.doc_md,
                 trigger_rule=STEP_TRIGGER_RULE,
+                **retries,
                 **({"pool": pool} if pool else {}),
             )
         else:
@@ -111,6 +123,7 @@ def _render_tasks(plan: PipelinePlan, qualify: Callable[[str], str] | None) -> d
                 reuse_task_id=reuse_task_id,
                 doc_md=spec.doc_md,
                 trigger_rule=STEP_TRIGGER_RULE,
+                **retries,
                 **({"pool": pool} if pool else {}),
             )
         task = firsts[spec.task_id] = first

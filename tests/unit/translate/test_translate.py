@@ -295,3 +295,25 @@ def test_to_task_group_keeps_dag_params(pipeline: Pipeline) -> None:
 def test_to_task_group_outside_a_dag_is_a_clear_error(pipeline: Pipeline) -> None:
     with pytest.raises(ValueError, match=r"to_task_group\('grp'\).*DAG"):
         pipeline.to_task_group("grp")
+
+
+def test_steps_retry_infrastructure_failures_but_not_their_own(pipeline: Pipeline) -> None:
+    """A lost worker or an unreachable datastore is retried (the reuse marker makes that
+    safe); a script's own failure is final, unless the DAG's default_args ask for retries."""
+    from datetime import timedelta
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from mlpipelines.errors import StepRunError
+
+    dag = pipeline.to_dag("retries_default")
+    steps = [t for t in dag.tasks if not isinstance(t, ReuseSensor)]
+    assert steps and {(t.retries, t.retry_delay) for t in steps} == {(2, timedelta(seconds=15))}
+    failure = steps[0].step_failure(StepRunError("exit code 1"))
+    assert isinstance(failure, AirflowFailException)
+
+    asked = pipeline.to_dag("retries_asked", default_args={"retries": 5})
+    step = next(t for t in asked.tasks if not isinstance(t, ReuseSensor))
+    assert step.retries == 5
+    again = step.step_failure(StepRunError("exit code 1"))
+    assert not isinstance(again, AirflowFailException)
