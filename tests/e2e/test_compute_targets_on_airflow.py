@@ -12,7 +12,7 @@ from mlpipelines.azureml.core.compute import AmlCompute, ComputeTarget, Databric
 from mlpipelines.azureml.pipeline.core import Pipeline, PipelineData
 from mlpipelines.azureml.pipeline.steps import PythonScriptStep
 from mlpipelines.client.airflow_api import AirflowApiError
-from mlpipelines.model.compute_registry import records_folder
+from mlpipelines.model.compute_registry import read_record
 
 pytestmark = pytest.mark.e2e
 
@@ -83,7 +83,8 @@ def test_attaching_databricks_makes_a_connection_and_keeps_the_token_out_of_reco
         8555,
     )
     assert connection["schema"] == "http"
-    assert "dapi-secret-token" not in (records_folder(ws) / "dbx_e2e.json").read_text()
+    record = read_record("dbx_e2e", ws)
+    assert record is not None and "dapi-secret-token" not in json.dumps(record)
     target.delete()
     with pytest.raises(AirflowApiError):
         airflow.api.call("GET", "/api/v2/connections/dbx_e2e")

@@ -10,7 +10,7 @@ import pytest
 
 from mlpipelines.azureml.core import Workspace
 from mlpipelines.azureml.core.compute import ComputeTarget, DatabricksCompute
-from mlpipelines.model.compute_registry import records_folder
+from mlpipelines.model.compute_registry import read_record
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +52,8 @@ def test_databricks_attaches_with_the_host_of_an_existing_connection(airflow, mo
             "adb-7.3.azuredatabricks.net",
             "https",
         )
-        assert "dapi-e2e-sample" not in (records_folder(ws) / "dbx_sample.json").read_text()
+        record = read_record("dbx_sample", ws)
+        assert record is not None and "dapi-e2e-sample" not in json.dumps(record)
         target.delete()
     finally:
         api.request("DELETE", "/api/v2/connections/databricks_default")

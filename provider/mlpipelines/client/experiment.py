@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-from mlpipelines._json_files import write_json_atomic
 from mlpipelines.client.airflow_api import AirflowApi
 from mlpipelines.client.git_info import git_info, git_note
 from mlpipelines.client.pipeline_run import PipelineRun
@@ -20,10 +19,9 @@ from mlpipelines.records.reserved import REGENERATE_PARAM
 from mlpipelines.snapshot import take_snapshot
 from mlpipelines.translate.spec import (
     LOADER_DAG_ID,
+    keep_spec_by_digest,
     plan_to_spec,
-    spec_digest,
-    specs_by_digest_folder,
-    specs_folder,
+    store_spec,
 )
 
 PARSE_TIMEOUT_SECONDS = 180.0
@@ -79,11 +77,8 @@ class Experiment:
         experiment: keep it, wait until Airflow has parsed it, trigger a run."""
         api = AirflowApi.from_workspace(self.workspace)
         spec = {**spec, "dag_id": self.name}
-        digest = spec_digest(spec)
-        # Kept by digest too, so a run can later publish exactly the spec it ran, whatever
-        # was submitted under this experiment's name since.
-        write_json_atomic(specs_by_digest_folder(self.workspace) / f"{digest}.json", spec)
-        write_json_atomic(specs_folder(self.workspace) / f"{self.name}.json", spec)
+        digest = keep_spec_by_digest(spec, self.workspace)
+        store_spec(spec, self.workspace)
         wait_until_parsed(api, self.name, f"spec:{digest}")
         api.call("PATCH", f"/api/v2/dags/{quote(self.name, safe='')}", json={"is_paused": False})
         regenerate = bool(regenerate_outputs or params.get(REGENERATE_PARAM))

@@ -4,12 +4,10 @@
 from __future__ import annotations
 
 import builtins
-import json
 import time
 import uuid
 from typing import Any
 
-from mlpipelines._json_files import write_json_atomic
 from mlpipelines.client.experiment import Experiment, upload_snapshots
 from mlpipelines.client.pipeline_run import PipelineRun
 from mlpipelines.client.published_pipeline import PublishedPipeline
@@ -17,9 +15,9 @@ from mlpipelines.errors import UserErrorException
 from mlpipelines.publishing.records import RecordStore
 from mlpipelines.publishing.run_request import check_parameters
 from mlpipelines.translate.spec import (
+    keep_spec_by_digest,
     plan_to_spec,
-    spec_digest,
-    specs_by_digest_folder,
+    spec_by_digest,
 )
 
 
@@ -138,8 +136,7 @@ class PipelineDraft:
 
     def delete(self) -> None:
         """Forget the draft (runs and published pipelines made from it stay)."""
-        path = RecordStore.drafts(self.workspace).folder / f"{self.id}.json"
-        path.unlink(missing_ok=True)
+        RecordStore.drafts(self.workspace).delete(self.id)
 
     # -- the pipeline held --------------------------------------------------------------------
     def _set_pipeline(self, pipeline: Any) -> None:
@@ -155,20 +152,18 @@ class PipelineDraft:
                 "a pipeline draft holds a Pipeline or another PipelineDraft, not "
                 f"{type(pipeline).__name__}"
             )
-        digest = spec_digest(spec)
-        write_json_atomic(specs_by_digest_folder(self.workspace) / f"{digest}.json", spec)
-        self._record["spec_digest"] = digest
+        self._record["spec_digest"] = keep_spec_by_digest(spec, self.workspace)
 
     def _set_parameters(self, values: dict[str, Any]) -> None:
         self._record["pipeline_parameters"] = check_parameters(dict(values), self._spec()["params"])
 
     def _spec(self) -> dict[str, Any]:
-        path = specs_by_digest_folder(self.workspace) / f"{self._record['spec_digest']}.json"
-        if not path.is_file():
+        try:
+            return dict(spec_by_digest(self._record["spec_digest"], self.workspace))
+        except FileNotFoundError:
             raise UserErrorException(
-                f"the pipeline of draft '{self.name}' is no longer kept ({path})"
-            )
-        return dict(json.loads(path.read_text(encoding="utf-8")))
+                f"the pipeline of draft '{self.name}' is no longer kept"
+            ) from None
 
     def __repr__(self) -> str:
         return (

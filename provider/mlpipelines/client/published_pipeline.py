@@ -4,13 +4,11 @@ spec, listed, run, disabled (paused and hidden) and enabled again."""
 from __future__ import annotations
 
 import builtins
-import json
 import time
 import uuid
 from typing import Any
 from urllib.parse import quote
 
-from mlpipelines._json_files import write_json_atomic
 from mlpipelines._naming import AIRFLOW_ID, path_safe
 from mlpipelines.client.airflow_api import AirflowApi, AirflowApiError
 from mlpipelines.client.experiment import (
@@ -24,9 +22,10 @@ from mlpipelines.publishing.records import ACTIVE, DISABLED, RecordStore
 from mlpipelines.publishing.run_request import run_request_assignments
 from mlpipelines.translate.spec import (
     plan_to_spec,
+    read_spec,
+    spec_by_digest,
     spec_digest,
-    specs_by_digest_folder,
-    specs_folder,
+    store_spec,
 )
 
 REST_PREFIX = "/mlpipelines"
@@ -90,21 +89,22 @@ class PublishedPipeline:
         """Publish a submitted pipeline's spec under a new name/version: the spec with
         ``digest`` (what one run ran), else the DAG's current spec."""
         if digest is not None:
-            source = specs_by_digest_folder(workspace) / f"{digest}.json"
-            if not source.is_file():
+            try:
+                spec = spec_by_digest(digest, workspace)
+            except FileNotFoundError:
                 raise UserErrorException(
-                    f"the spec {digest} that '{dag_id}' ran is no longer kept ({source})"
-                )
+                    f"the spec {digest} that '{dag_id}' ran is no longer kept"
+                ) from None
         else:
-            source = specs_folder(workspace) / f"{dag_id}.json"
-        if not source.is_file():
-            raise UserErrorException(
-                f"no stored spec for '{dag_id}': only pipelines submitted "
-                "with Experiment.submit (or published) can be published "
-                "from a run"
-            )
+            try:
+                spec = read_spec(dag_id, workspace)
+            except FileNotFoundError:
+                raise UserErrorException(
+                    f"no stored spec for '{dag_id}': only pipelines submitted "
+                    "with Experiment.submit (or published) can be published "
+                    "from a run"
+                ) from None
         version = choose_version(workspace, name, version)
-        spec = json.loads(source.read_text(encoding="utf-8"))
         spec["dag_id"] = _published_dag_id(workspace, name, version)
         spec["dag_settings"] = {
             "tags": ["published"],
@@ -118,7 +118,7 @@ class PublishedPipeline:
         cls, ws: Any, spec: dict[str, Any], name: str, version: str, description: str | None
     ) -> PublishedPipeline:
         api = AirflowApi.from_workspace(ws)
-        write_json_atomic(specs_folder(ws) / f"{spec['dag_id']}.json", spec)
+        store_spec(spec, ws)
         wait_until_parsed(api, spec["dag_id"], f"spec:{spec_digest(spec)}")
         record = {
             "id": str(uuid.uuid4()),

@@ -15,7 +15,6 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
-from mlpipelines._json_files import write_json_atomic
 from mlpipelines._naming import AIRFLOW_ID, path_safe
 from mlpipelines.client.airflow_api import AirflowApi
 from mlpipelines.client.experiment import wait_until_parsed
@@ -29,7 +28,7 @@ from mlpipelines.client.schedule_specs import (
 from mlpipelines.errors import UserErrorException
 from mlpipelines.publishing.experiments import note_experiment
 from mlpipelines.publishing.records import ACTIVE, DISABLED, RecordStore
-from mlpipelines.translate.spec import spec_digest, specs_folder
+from mlpipelines.translate.spec import spec_digest, store_spec
 
 # What update() may change, by the old SDK's argument names.
 _UPDATABLE = (
@@ -159,7 +158,7 @@ class Schedule:
             # Its runs are the pipeline DAG's, started under the schedule's experiment name.
             note_experiment(self._record["experiment_name"], published["dag_id"], self.workspace)
         api = AirflowApi.from_workspace(self.workspace)
-        write_json_atomic(specs_folder(self.workspace) / f"{spec['dag_id']}.json", spec)
+        store_spec(spec, self.workspace)
         wait_until_parsed(api, spec["dag_id"], f"spec:{spec_digest(spec)}")
         RecordStore.schedules(self.workspace).put(self._record)
 

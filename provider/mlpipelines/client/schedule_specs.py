@@ -4,7 +4,6 @@ or a watch DAG that starts the pipeline for each new or changed file under a dat
 from __future__ import annotations
 
 import copy
-import json
 import os
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -14,7 +13,7 @@ from mlpipelines.client.recurrence import ScheduleRecurrence
 from mlpipelines.errors import UserErrorException
 from mlpipelines.publishing.run_request import check_parameters
 from mlpipelines.records.numbers import is_whole
-from mlpipelines.translate.spec import specs_folder
+from mlpipelines.translate.spec import read_spec
 from mlpipelines.translate.watch import WATCH_KIND
 
 # Test-only: poll every N seconds instead of polling_interval minutes. Never set it in a
@@ -34,8 +33,7 @@ def recurrence_from_json(data: dict[str, Any] | None) -> ScheduleRecurrence | No
 
 
 def pipeline_spec(workspace: Any, published: dict[str, Any]) -> dict[str, Any]:
-    source = specs_folder(workspace) / f"{published['dag_id']}.json"
-    return dict(copy.deepcopy(json.loads(source.read_text(encoding="utf-8"))))
+    return dict(copy.deepcopy(read_spec(published["dag_id"], workspace)))
 
 
 def recurrence_spec(

@@ -1,61 +1,59 @@
-"""Registered compute targets as small JSON records beside the published pipelines.
+"""Registered compute targets as small JSON records in the control store.
 
 Airflow holds what runs need (a pool per cluster, a connection per Databricks workspace);
-these records mirror them so a DAG file can look a target up while it is parsed, which must
-not reach the network. A record is written after its Airflow objects exist.
+these records mirror them so a DAG file can look a target up while it is parsed without
+asking Airflow. A record is written after its Airflow objects exist.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
+import time
 from typing import Any
 
-from mlpipelines.records.reserved import INTERNAL_FOLDER
+from mlpipelines.storage.control_store import control_store
 from mlpipelines.storage.deployment import Deployment
 
-COMPUTE_FOLDER = f"{INTERNAL_FOLDER}/compute"
-_cache: dict[Path, tuple[int, dict[str, Any]]] = {}
-
-
-def records_folder(workspace: Deployment | None = None) -> Path:
-    """Where compute target records live (the workspace's specs datastore)."""
-    return (workspace or Deployment.current()).specs_root() / COMPUTE_FOLDER
+COMPUTE_COLLECTION = "compute"
+# A DAG file looks the same target up once per step: one read per name and second is enough.
+_CACHE_SECONDS = 2.0
+_cache: dict[tuple[str, str], tuple[float, dict[str, Any] | None]] = {}
 
 
 def read_record(name: str, workspace: Deployment | None = None) -> dict[str, Any] | None:
-    """The record of target ``name``, or None; cached by mtime (DAG files parse often)."""
-    path = records_folder(workspace) / f"{name}.json"
-    try:
-        mtime = path.stat().st_mtime_ns
-    except (OSError, ValueError):
-        return None
-    cached = _cache.get(path)
-    if cached and cached[0] == mtime:
+    """The record of target ``name``, or None."""
+    store = control_store(workspace)
+    key = (repr(store), str(name))
+    cached = _cache.get(key)
+    if cached and time.monotonic() - cached[0] < _CACHE_SECONDS:
         return cached[1]
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    _cache[path] = (mtime, record)
+        record: dict[str, Any] | None = store.read(f"{COMPUTE_COLLECTION}/{name}.json")
+    except Exception as exc:
+        if not _absent(exc):
+            raise
+        record = None
+    _cache[key] = (time.monotonic(), record)
     return record
 
 
 def list_records(workspace: Deployment | None = None) -> list[dict[str, Any]]:
     """Every record, by name."""
-    folder = records_folder(workspace)
-    names = sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
-    return [r for r in (read_record(n, workspace) for n in names) if r is not None]
+    found = control_store(workspace).read_all(COMPUTE_COLLECTION)
+    return sorted(found, key=lambda r: str(r.get("name")))
 
 
 def write_record(record: dict[str, Any], workspace: Deployment | None = None) -> None:
-    from mlpipelines._json_files import write_json_atomic
-
-    write_json_atomic(records_folder(workspace) / f"{record['name']}.json", record)
+    control_store(workspace).write(f"{COMPUTE_COLLECTION}/{record['name']}.json", record)
+    _cache.clear()
 
 
 def delete_record(name: str, workspace: Deployment | None = None) -> None:
-    path = records_folder(workspace) / f"{name}.json"
-    if path.exists():
-        os.unlink(path)
+    control_store(workspace).delete(f"{COMPUTE_COLLECTION}/{name}.json")
+    _cache.clear()
+
+
+def _absent(exc: Exception) -> bool:
+    """A record that is not there, or a name that cannot name one."""
+    from mlpipelines.errors import UserErrorException
+
+    return isinstance(exc, (FileNotFoundError, ValueError, UserErrorException))

@@ -114,7 +114,18 @@ class Workspace(Deployment):
         workspace.subscription_id = data.get("subscription_id") or PLACEHOLDER_SUBSCRIPTION
         workspace.resource_group = data.get("resource_group") or PLACEHOLDER_RESOURCE_GROUP
         workspace.location = data.get("location") or PLACEHOLDER_LOCATION
+        if workspace.uses_rest_store:
+            workspace._reach_over_rest()
         return workspace
+
+    def _reach_over_rest(self) -> None:
+        """A client with only the Airflow URL and a token keeps pipelines and records through
+        the plugin (no request yet: Airflow may be down while a config is read). Its default
+        datastores stay placeholders that each worker resolves as its deployment has them."""
+        from mlpipelines.client.airflow_api import AirflowApi
+        from mlpipelines.client.rest_control_store import RestControlStore
+
+        self.remote_control_store = RestControlStore(AirflowApi.from_workspace(self))
 
     def get_details(self) -> dict[str, Any]:
         """The workspace as Azure ML describes one, plus its Airflow URL and default

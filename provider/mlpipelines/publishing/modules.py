@@ -9,12 +9,10 @@ Layout: ``.mlpipelines/modules/<name>.json`` (the module: status, default versio
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 from mlpipelines.errors import UserErrorException
@@ -26,12 +24,11 @@ from mlpipelines.publishing.module_records import (
     PortSpec,
 )
 from mlpipelines.records import DatastoreSpec, SourceRef
-from mlpipelines.records.reserved import INTERNAL_FOLDER
+from mlpipelines.storage.control_store import ControlStore, control_store
 from mlpipelines.storage.deployment import Deployment
-from mlpipelines.storage.json_documents import JsonDocuments
 from mlpipelines.storage.location import StoreLocation
 
-MODULES_FOLDER = f"{INTERNAL_FOLDER}/modules"
+MODULES_COLLECTION = "modules"
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,254}$")
 SEMVER = re.compile(r"^\d+(\.\d+){0,2}$")
 
@@ -40,9 +37,7 @@ class ModuleRegistry:
     """The modules of one deployment (``deployment``: the workspace; default: this process's)."""
 
     def __init__(self, deployment: Deployment | None = None) -> None:
-        root = (deployment or Deployment.current()).specs_root()
-        self.folder = Path(root) / MODULES_FOLDER
-        self.documents = JsonDocuments(StoreLocation.local(root, datastore="specs"), MODULES_FOLDER)
+        self.documents = _Collection(control_store(deployment), MODULES_COLLECTION)
 
     # -- modules ----------------------------------------------------------------------------
     def create(self, name: Any, description: str | None = None) -> ModuleRecord:
@@ -51,7 +46,7 @@ class ModuleRegistry:
         record = ModuleRecord(
             str(uuid.uuid4()), _checked("module name", name), description, created=time.time()
         )
-        if self.documents.create(f"{name}.json", record.to_json(), durable=True):
+        if self.documents.create(f"{name}.json", record.to_json()):
             return record
         return self.get(name)
 
@@ -74,7 +69,7 @@ class ModuleRegistry:
 
     def names(self) -> list[str]:
         """Every module's name, sorted."""
-        return sorted(p.stem for p in self.folder.glob("*.json"))
+        return sorted(n[: -len(".json")] for n in self.documents.children() if n.endswith(".json"))
 
     def save(self, record: ModuleRecord) -> None:
         """Replace a module's record (status, default version, versions' status)."""
@@ -103,10 +98,7 @@ class ModuleRegistry:
     def versions(self, name: str) -> list[ModuleVersionRecord]:
         """Every version of a module, oldest first."""
         self.get(name)
-        found = [
-            ModuleVersionRecord.from_json(json.loads(p.read_text(encoding="utf-8")))
-            for p in (self.folder / name).glob("*.json")
-        ]
+        found = [ModuleVersionRecord.from_json(d) for d in self.documents.read_all(name)]
         return sorted(found, key=lambda v: (v.created, v.version))
 
     def version(self, name: str, version: Any) -> ModuleVersionRecord:
@@ -167,7 +159,7 @@ class ModuleRegistry:
             )
         relative = ship_snapshot(snapshot, location)
         record = content.record(module, version, SourceRef(store, relative), snapshot.digest)
-        if self.documents.create(f"{module.name}/{version}.json", record.to_json(), durable=True):
+        if self.documents.create(f"{module.name}/{version}.json", record.to_json()):
             return record
         existing = self.version(module.name, version)
         if existing.same_content(record):
@@ -242,3 +234,26 @@ def _checked(what: str, name: Any) -> str:
 
 def _next_number(taken: list[str]) -> str:
     return str(max((int(v) for v in taken if v.isdigit()), default=0) + 1)
+
+
+class _Collection:
+    """One collection of the control store, paths relative to it."""
+
+    def __init__(self, store: ControlStore, name: str) -> None:
+        self.store = store
+        self.name = name
+
+    def read(self, relative: str) -> Any:
+        return self.store.read(f"{self.name}/{relative}")
+
+    def write(self, relative: str, data: Any) -> None:
+        self.store.write(f"{self.name}/{relative}", data)
+
+    def create(self, relative: str, data: Any) -> bool:
+        return self.store.create(f"{self.name}/{relative}", data)
+
+    def children(self, folder: str = "") -> list[str]:
+        return self.store.children(f"{self.name}/{folder}".rstrip("/"))
+
+    def read_all(self, folder: str) -> list[Any]:
+        return self.store.read_all(f"{self.name}/{folder}")

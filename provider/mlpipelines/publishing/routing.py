@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from mlpipelines.errors import UserErrorException
@@ -42,10 +41,9 @@ def endpoint_pipeline(
 
 def spec_params(dag_id: str, workspace: Deployment | None = None) -> list[dict[str, Any]]:
     """The parameters (name, default, type) of a stored pipeline spec."""
-    from mlpipelines.translate.spec import specs_folder
+    from mlpipelines.translate.spec import read_spec
 
-    path = specs_folder(workspace) / f"{dag_id}.json"
     try:
-        return list(json.loads(path.read_text(encoding="utf-8"))["params"])
+        return list(read_spec(dag_id, workspace)["params"])
     except (OSError, ValueError, KeyError) as exc:
         raise UserErrorException(f"the stored spec of '{dag_id}' cannot be read: {exc}") from exc

@@ -8,7 +8,7 @@ from pathlib import Path
 from mlpipelines.errors import UserErrorException
 from mlpipelines.records import DatastoreSpec, OutputReference, SourceRef, StepDefinition
 from mlpipelines.storage.connections import open_datastore
-from mlpipelines.storage.deployment import local_datastore_root
+from mlpipelines.storage.deployment import DEFAULT_DATASTORES, Deployment, local_datastore_root
 from mlpipelines.storage.location import StoreLocation
 
 
@@ -20,6 +20,12 @@ def location_of(spec: DatastoreSpec) -> StoreLocation:
     UserErrorException saying how to register them.
     """
     if spec.is_local:
+        if spec.path is None and spec.name in DEFAULT_DATASTORES:
+            # A default datastore planned where its kind was not known (a REST-only client):
+            # this machine's deployment says what it is.
+            own = Deployment.current().datastore_spec(spec.name)
+            if not own.is_local:
+                return _opened(spec.name)
         # No connection lookup: a local spec is final, and a lookup costs a round trip per task.
         return StoreLocation.local(local_datastore_root(spec), datastore=spec.name)
     return _opened(spec.name)

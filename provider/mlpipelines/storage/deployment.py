@@ -8,10 +8,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlpipelines.errors import UserErrorException
 from mlpipelines.records.datastore import CONNECTION_KIND, LOCAL_KIND, DatastoreSpec
+
+if TYPE_CHECKING:
+    from mlpipelines.storage.control_store import ControlStore
 
 DEFAULT_DATASTORES = ("workspaceblobstore", "workspacefilestore")
 CONFIG_FILE_NAMES = ("config.json", ".azureml/config.json", "mlpipelines.json")
@@ -48,6 +51,9 @@ class Deployment:
     auth: Any = field(default=None, repr=False)
     # Connections registered by this process (secrets included): memory only, never written.
     registered_connections: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    # A client with only the Airflow URL and a token keeps pipelines and records through the
+    # plugin's REST API (set by ``Workspace``); None: on the specs datastore itself.
+    remote_control_store: ControlStore | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         # Every URL the client builds is airflow_url + "/path": one trailing "/" would make
@@ -177,15 +183,21 @@ class Deployment:
         """The local folder of a local-folder datastore, as seen from this process."""
         return local_datastore_root(self.datastore_spec(name), self.home)
 
+    def specs_datastore(self) -> str:
+        """The datastore holding submitted and published pipelines (the control store):
+        ``specs_datastore`` if set, else the default datastore when it is a local folder,
+        else ``workspaceblobstore``."""
+        name = self.specs_datastore_name or self.default_datastore_name
+        if not self.datastore_spec(name).is_local and not self.specs_datastore_name:
+            name = DEFAULT_DATASTORES[0]
+        return name
+
     def specs_root(self) -> Path:
         """The folder where submitted and published pipelines are kept (specs, records):
         ``specs_datastore`` if the config names one, else the default datastore when it is a
         local folder, else ``workspaceblobstore``. The loader DAG file reads them while Airflow
-        parses it, so they stay in a local folder (no network at parse time)."""
-        name = self.specs_datastore_name or self.default_datastore_name
-        if not self.datastore_spec(name).is_local and not self.specs_datastore_name:
-            name = DEFAULT_DATASTORES[0]
-        return self.datastore_root(name)
+        parses it; ``storage.control_store`` is the way to them that also works remotely."""
+        return self.datastore_root(self.specs_datastore())
 
 
 def local_datastore_root(spec: DatastoreSpec, home: str | None = None) -> Path:

@@ -15,11 +15,13 @@ from typing import Any
 from mlpipelines.records import StepDefinition
 from mlpipelines.records.plan import ParamSpec, PipelinePlan, TaskSpec
 from mlpipelines.records.reserved import INTERNAL_FOLDER
+from mlpipelines.storage.control_store import control_store
 from mlpipelines.storage.deployment import Deployment
 
 SPEC_VERSION = 1
-SPECS_FOLDER = f"{INTERNAL_FOLDER}/specs"
-SPECS_BY_DIGEST_FOLDER = f"{INTERNAL_FOLDER}/specs-by-digest"
+SPECS_COLLECTION = "specs"
+SPECS_BY_DIGEST_COLLECTION = "specs-by-digest"
+SPECS_FOLDER = f"{INTERNAL_FOLDER}/{SPECS_COLLECTION}"
 LOADER_DAG_ID = "mlpipelines_specs"
 LOADER_DAG_FILE = "mlpipelines_specs.py"
 # The loader DAG file as the repository ships it (dags/mlpipelines_specs.py; a test keeps
@@ -37,13 +39,36 @@ load_spec_dags(globals())
 
 
 def specs_folder(workspace: Deployment | None = None) -> Path:
-    """Where submitted and published specs are kept (the workspace's specs datastore)."""
+    """The local folder of submitted and published specs, where the specs datastore is a
+    local folder (the loader's fast path; elsewhere use ``read_spec``/``store_spec``)."""
     return (workspace or Deployment.current()).specs_root() / SPECS_FOLDER
 
 
-def specs_by_digest_folder(workspace: Deployment | None = None) -> Path:
-    """Where each submitted spec is also kept under its digest (the loader does not read it)."""
-    return (workspace or Deployment.current()).specs_root() / SPECS_BY_DIGEST_FOLDER
+def store_spec(spec: dict[str, Any], workspace: Deployment | None = None) -> None:
+    """Keep ``spec`` as the one the loader DAG renders for its ``dag_id``."""
+    control_store(workspace).write(f"{SPECS_COLLECTION}/{spec['dag_id']}.json", spec)
+
+
+def read_spec(dag_id: str, workspace: Deployment | None = None) -> dict[str, Any]:
+    """The stored spec of ``dag_id``; FileNotFoundError when there is none."""
+    spec: dict[str, Any] = control_store(workspace).read(f"{SPECS_COLLECTION}/{dag_id}.json")
+    return spec
+
+
+def keep_spec_by_digest(spec: dict[str, Any], workspace: Deployment | None = None) -> str:
+    """Keep ``spec`` under its digest too (so a run can later publish exactly the spec it
+    ran, whatever was stored under its DAG id since); the digest."""
+    digest = spec_digest(spec)
+    control_store(workspace).write(f"{SPECS_BY_DIGEST_COLLECTION}/{digest}.json", spec)
+    return digest
+
+
+def spec_by_digest(digest: str, workspace: Deployment | None = None) -> dict[str, Any]:
+    """The spec kept under ``digest``; FileNotFoundError when there is none."""
+    spec: dict[str, Any] = control_store(workspace).read(
+        f"{SPECS_BY_DIGEST_COLLECTION}/{digest}.json"
+    )
+    return spec
 
 
 def plan_to_spec(plan: PipelinePlan, dag_id: str, **dag_settings: Any) -> dict[str, Any]:

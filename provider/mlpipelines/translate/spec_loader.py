@@ -1,8 +1,10 @@
 """Render every stored pipeline spec into a DAG: what the loader DAG file in dags/ calls.
 
 Specs live on the specs datastore (``MLPIPELINES_SPECS_DATASTORE``, else the default
-datastore) under ``.mlpipelines/specs/<dag_id>.json``. Parsing reads only those small files
-(kept by path and mtime while the process lives): no network.
+datastore) under ``.mlpipelines/specs/<dag_id>.json``. On a local folder parsing reads those
+small files (kept by path and mtime while the process lives). On Azure Blob or S3 (workers
+that share no disk) it first refreshes a local copy of them, one listing plus the changed
+documents, bounded in time (``storage.control_mirror``), and renders from that copy.
 """
 
 from __future__ import annotations
@@ -13,7 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from mlpipelines.translate.render import render_dag
-from mlpipelines.translate.spec import LOADER_DAG_ID, spec_digest, spec_to_plan, specs_folder
+from mlpipelines.translate.spec import (
+    LOADER_DAG_ID,
+    SPECS_COLLECTION,
+    spec_digest,
+    spec_to_plan,
+    specs_folder,
+)
 from mlpipelines.translate.watch import WATCH_KIND, render_watch_dag
 
 log = logging.getLogger(__name__)
@@ -50,13 +58,30 @@ def load_spec_dags(namespace: dict[str, Any], folder: Path | None = None) -> lis
         "this Airflow; it has no tasks of its own.",
     )
     rendered: list[str] = []
-    for path in sorted((folder or specs_folder()).glob("*.json")):
+    for path in sorted((folder or _specs_folder()).glob("*.json")):
         spec = _read(path)
         if spec is None:
             continue
         namespace[f"pipeline_{len(rendered)}"] = render_spec(spec)
         rendered.append(spec["dag_id"])
     return rendered
+
+
+def _specs_folder() -> Path:
+    """The local folder holding the specs to render: the specs datastore's own when it is a
+    local folder, else this machine's refreshed copy of them."""
+    from mlpipelines.storage.deployment import Deployment, airflow_home
+
+    deployment = Deployment.current()
+    name = deployment.specs_datastore()
+    if deployment.datastore_spec(name).is_local:
+        return specs_folder(deployment)
+    from mlpipelines.storage.connections import open_datastore
+    from mlpipelines.storage.control_mirror import mirror_folder, refresh_mirror
+
+    folder = mirror_folder(airflow_home(), name, SPECS_COLLECTION)
+    refresh_mirror(open_datastore(name, deployment), SPECS_COLLECTION, folder)
+    return folder
 
 
 def render_spec(spec: dict[str, Any]) -> Any:
