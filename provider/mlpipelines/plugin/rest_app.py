@@ -2,9 +2,9 @@
 
 A POST with ``{"ExperimentName", "ParameterAssignments", "RunSource", "PipelineVersion"}``
 is checked against the pipeline's parameters (unknown names and wrong types: 400, no run),
-then forwarded to Airflow's own ``POST /api/v2/dags/{dag_id}/dagRuns`` (at ``[api] base_url``
-when set) with the caller's credential, so Airflow's auth manager decides whether this user
-may run that DAG.
+then created in this API server as Airflow's own ``POST /api/v2/dags/{dag_id}/dagRuns`` creates
+it (``plugin/run_creation.py``), after Airflow's auth manager has said this user may run that
+DAG.
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-import httpx
-from airflow.api_fastapi.auth.managers.base_auth_manager import COOKIE_NAME_JWT_TOKEN
 from airflow.api_fastapi.core_api.security import GetUserDep
 from fastapi import Body, FastAPI, HTTPException, Request
 
 from mlpipelines.errors import UserErrorException
 from mlpipelines.plugin.control_routes import router as control_router
+from mlpipelines.plugin.run_creation import create_run
 from mlpipelines.publishing.experiments import note_experiment
 from mlpipelines.publishing.records import RecordStore
 from mlpipelines.publishing.routing import (
@@ -54,7 +53,7 @@ def run_pipeline(
 ) -> dict[str, Any]:
     """Start a run of a published pipeline; answers ``{"Id": <run id>, ...}``."""
     record = _found(lambda: RecordStore.published().get(pipeline_id))
-    return _start(request, record, body, for_endpoint=False)
+    return _start(request, user, record, body, for_endpoint=False)
 
 
 @app.post("/endpoints/Name")
@@ -67,7 +66,7 @@ def run_endpoint_by_name(
 ) -> dict[str, Any]:
     """``.../endpoints/Name?name=<name>&pipelineVersion=<v>``: run an endpoint found by name."""
     endpoint = _found(lambda: RecordStore.endpoints().find(name=name))
-    return _run_endpoint(request, endpoint, body, pipelineVersion)
+    return _run_endpoint(request, user, endpoint, body, pipelineVersion)
 
 
 @app.get("/endpoints/Id/{endpoint_id}")
@@ -87,7 +86,7 @@ def run_endpoint_version(
 ) -> dict[str, Any]:
     """``<endpoint>/<version>``: run that version of an endpoint."""
     endpoint = _found(lambda: RecordStore.endpoints().get(endpoint_id))
-    return _run_endpoint(request, endpoint, body, version)
+    return _run_endpoint(request, user, endpoint, body, version)
 
 
 @app.post("/endpoints/Id/{endpoint_id}")
@@ -100,11 +99,11 @@ def run_endpoint(
 ) -> dict[str, Any]:
     """Start a run of an endpoint's default version, or of ``PipelineVersion``."""
     endpoint = _found(lambda: RecordStore.endpoints().get(endpoint_id))
-    return _run_endpoint(request, endpoint, body, None)
+    return _run_endpoint(request, user, endpoint, body, None)
 
 
 def _run_endpoint(
-    request: Request, endpoint: dict[str, Any], body: Any, url_version: str | None
+    request: Request, user: Any, endpoint: dict[str, Any], body: Any, url_version: str | None
 ) -> dict[str, Any]:
     """A version named in the URL and one in the body must agree; either picks the version."""
     body_version = body.get("PipelineVersion") if isinstance(body, dict) else None
@@ -118,12 +117,13 @@ def _run_endpoint(
     record = _refused(lambda: endpoint_pipeline(endpoint, version))
     if url_version is not None and isinstance(body, dict):
         body = {k: v for k, v in body.items() if k != "PipelineVersion"}
-    answer = _start(request, record, body, endpoint=endpoint)
+    answer = _start(request, user, record, body, endpoint=endpoint)
     return {**answer, "PipelineEndpointId": endpoint["id"]}
 
 
 def _start(
     request: Request,
+    user: Any,
     record: dict[str, Any],
     body: dict[str, Any] | None,
     endpoint: dict[str, Any] | None = None,
@@ -137,7 +137,7 @@ def _start(
     conf["mlpipelines_published_id"] = active["id"]
     if endpoint is not None:
         conf["mlpipelines_endpoint"] = endpoint["name"]
-    run = _forward_trigger(request, active["dag_id"], conf, run_request.note)
+    run = create_run(active["dag_id"], conf, run_request.note, user)
     if run_request.experiment_name:
         note_experiment(run_request.experiment_name, active["dag_id"])
     return {
@@ -150,33 +150,6 @@ def _start(
         "RunUrl": f"{_base_url(request)}/dags/{quote(active['dag_id'], safe='')}"
         f"/runs/{quote(run['dag_run_id'], safe='')}",
     }
-
-
-def _forward_trigger(
-    request: Request, dag_id: str, conf: dict[str, Any], note: str
-) -> dict[str, Any]:
-    """Trigger through Airflow's own REST API with the caller's credential."""
-    token = _credential(request)
-    response = httpx.post(
-        f"{_base_url(request)}/api/v2/dags/{quote(dag_id, safe='')}/dagRuns",
-        json={"logical_date": None, "conf": conf, "note": note},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30.0,
-    )
-    if response.status_code >= 400:
-        try:
-            detail = response.json().get("detail", response.text)
-        except ValueError:
-            detail = response.text
-        raise HTTPException(status_code=response.status_code, detail=detail)
-    return response.json()
-
-
-def _credential(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header.split(" ", 1)[1]
-    return request.cookies.get(COOKIE_NAME_JWT_TOKEN, "")
 
 
 def _base_url(request: Request) -> str:
