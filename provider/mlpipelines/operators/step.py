@@ -86,7 +86,7 @@ class StepOperator(BaseOperator):
         """The error for a step's own failure (its script, engine or data): final, since a
         retry would fail the same way, unless the DAG's ``default_args`` ask for retries.
         Other errors (a lost worker, an unreachable datastore) keep the task's retries."""
-        dag = getattr(self, "dag", None)
+        dag = self.dag if self.has_dag() else None
         asked = "retries" in (getattr(dag, "default_args", None) or {})
         return AirflowException(str(exc)) if asked else AirflowFailException(str(exc))
 
