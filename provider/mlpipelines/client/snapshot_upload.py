@@ -22,7 +22,7 @@ from mlpipelines.client.airflow_api import AirflowApi, AirflowApiError, AirflowU
 from mlpipelines.errors import MlPipelinesError, UserErrorException
 from mlpipelines.records import DatastoreSpec, SourceRef
 from mlpipelines.snapshot import ALGORITHM, Snapshot
-from mlpipelines.storage.blob_store import UPLOAD_CHUNK_BYTES
+from mlpipelines.storage.upload_staging import UPLOAD_CHUNK_BYTES
 
 SNAPSHOT_API = "/mlpipelines/api/v1"
 PARALLEL_FILES = 4

@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from mlpipelines.storage.blob_store import UPLOAD_CHUNK_BYTES
+from mlpipelines.storage.upload_staging import UPLOAD_CHUNK_BYTES
 
 GIB = 1 << 30
 MAX_FILE_VARIABLE = "MLPIPELINES_MAX_UPLOAD_FILE_BYTES"

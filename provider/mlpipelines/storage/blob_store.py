@@ -29,8 +29,6 @@ from mlpipelines.storage.file_copy import CHUNK, partial_name, write_checked
 from mlpipelines.storage.location import StoreLocation
 
 BLOBS_FOLDER = f"{INTERNAL_FOLDER}/blobs"
-UPLOAD_CHUNK_BYTES = 8 << 20
-"""The most one request of a chunked upload carries (client and plugin agree on it)."""
 LOOKUP_PARALLELISM = 16
 """Concurrent existence checks on a remote store: each is one round trip."""
 

@@ -11,7 +11,6 @@ same partial file without harm.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +21,8 @@ from mlpipelines.errors import UserErrorException
 from mlpipelines.snapshot import ALGORITHM
 from mlpipelines.snapshot.listing import check_hex
 
+UPLOAD_CHUNK_BYTES = 8 << 20
+"""The most one request of a chunked upload carries (client and plugin agree on it)."""
 PART_SUFFIX = ".part"
 STALE_SECONDS = 7 * 24 * 3600
 """Partial uploads untouched this long are dropped when another upload starts."""
@@ -132,6 +133,8 @@ def _locked(path: Path, create: bool) -> Iterator[int | None]:
     """``path`` opened for appending under an exclusive lock (None when it is not there and
     ``create`` is false); if another holder renamed or removed it meanwhile (a finished
     upload), the lock is taken again on the file there is now."""
+    import fcntl  # POSIX, where API servers run; clients import this module's constant only
+
     flags = os.O_RDWR | os.O_APPEND | (os.O_CREAT if create else 0)
     while True:
         try:
