@@ -138,7 +138,9 @@ def _locked(path: Path, create: bool) -> Iterator[int | None]:
     flags = os.O_RDWR | os.O_APPEND | (os.O_CREAT if create else 0)
     while True:
         try:
-            fd = os.open(path, flags, 0o600)
+            # Readable like any copied file: it is renamed into a local datastore as is,
+            # and workers (maybe other users) read the snapshot built from it.
+            fd = os.open(path, flags, 0o644)
         except FileNotFoundError:
             yield None
             return

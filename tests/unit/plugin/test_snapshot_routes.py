@@ -138,6 +138,7 @@ def test_a_snapshot_goes_up_in_chunks_commits_and_fetches_on_a_worker(server, ho
     assert (folder / "data" / "big.bin").read_bytes() == big
     assert (folder / "train.py").read_bytes() == b"print('hi')"
     assert not list((home / "mlpipelines" / "uploads").rglob("*.part")), "staging emptied"
+    assert (folder / "data" / "big.bin").stat().st_mode & 0o044, "readable by workers"
 
     (src / "train.py").write_bytes(b"print('changed')")
     again = upload_snapshot(_api(server), take_snapshot(src))
