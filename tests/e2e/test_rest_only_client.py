@@ -140,3 +140,22 @@ def test_documents_are_created_once_size_limited_and_need_a_credential(airflow: 
 
     anonymous = httpx.get(f"{api.base_url}{API}/control/folders/specs", timeout=30)
     assert anonymous.status_code in (401, 403)
+
+
+def test_a_module_published_from_the_client_is_kept_by_the_deployment(
+    airflow: object, laptop: Workspace, tmp_path: Path
+) -> None:
+    """Module versions go up over REST too: the record in the control store, the snapshot
+    through the plugin (the laptop has no datastore)."""
+    from mlpipelines.azureml.pipeline.core.module import Module
+
+    src = tmp_path / "module_src"
+    src.mkdir()
+    (src / "add.py").write_text("print('adding')\n")
+    module = Module.create(laptop, name="rest_only_module", description="over REST")
+    version = module.publish_python_script("add.py", source_directory=str(src), version="1")
+    assert version.version == "1"
+    again = Module.get(_server(airflow), name="rest_only_module")
+    assert [v.version for v in again.module_version_list()] == ["1"]
+    resolved = again.resolve("1")
+    assert resolved.version == "1"

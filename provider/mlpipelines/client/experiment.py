@@ -11,6 +11,7 @@ from urllib.parse import quote
 from mlpipelines.client.airflow_api import AirflowApi
 from mlpipelines.client.git_info import git_info, git_note
 from mlpipelines.client.pipeline_run import PipelineRun
+from mlpipelines.client.snapshot_upload import upload_snapshot
 from mlpipelines.publishing.experiments import experiment_dag_ids, note_experiment
 from mlpipelines.publishing.run_request import check_parameters
 from mlpipelines.records import SourceRef
@@ -120,22 +121,53 @@ class Experiment:
 
 def upload_snapshots(plan: PipelinePlan, workspace: Any) -> PipelinePlan:
     """Copy each source snapshot (ignored files left out) to the default datastore, keyed by
-    its content hash, and point the step at that copy: the run uses the code as submitted."""
+    its content hash, and point the step at that copy: the run uses the code as submitted.
+
+    A client that reaches its deployment only over REST (``workspace.uses_rest_store``)
+    sends the snapshots through the plugin (only the files the datastore lacks); any other
+    writes them to the datastore itself. Either way the step names a ``SourceRef`` that
+    workers fetch. A folder named by several steps goes up once.
+    """
+    if getattr(workspace, "uses_rest_store", False):
+        api = AirflowApi.from_workspace(workspace)
+        datastore = workspace.default_datastore_name
+        try:
+            return _with_sources(
+                plan,
+                lambda source: (
+                    source,
+                    upload_snapshot(api, take_snapshot(source), datastore).source_ref,
+                ),
+            )
+        finally:
+            api.close()
     from mlpipelines.storage.snapshots import ship_snapshot
 
     store = workspace.get_default_datastore()
     location = store.location
+
+    def ship(source: str) -> tuple[str, SourceRef]:
+        relative = ship_snapshot(take_snapshot(source), location)
+        folder = location.path(relative) if location.is_local else source
+        return folder, SourceRef(store.spec, relative)
+
+    return _with_sources(plan, ship)
+
+
+def _with_sources(plan: PipelinePlan, ship: Any) -> PipelinePlan:
+    """The plan with each step's source folder shipped by ``ship`` (folder -> the step's
+    ``source_directory`` and its ``SourceRef``), each folder once."""
+    shipped: dict[str, tuple[str, SourceRef]] = {}
     tasks = []
     for task in plan.tasks:
         source = task.definition.source_directory
         if not source:
             tasks.append(task)
             continue
-        relative = ship_snapshot(take_snapshot(source), location)
-        definition = task.definition.with_changes(
-            source_directory=location.path(relative) if location.is_local else source,
-            source_ref=SourceRef(store.spec, relative),
-        )
+        if source not in shipped:
+            shipped[source] = ship(source)
+        folder, ref = shipped[source]
+        definition = task.definition.with_changes(source_directory=folder, source_ref=ref)
         tasks.append(TaskSpec(task.task_id, task.kind, definition, task.upstream, task.doc_md))
     return PipelinePlan(plan.params, tuple(tasks), plan.description, plan.reuse)
 

@@ -99,9 +99,9 @@ class Module:
             description,
             category,
         )
-        store = _workspace(self.workspace).get_default_datastore()
         registry = _registry(self.workspace)
-        published = registry.publish(self._reload(), content, store.location, store.spec, version)
+        ship = _snapshot_shipper(_workspace(self.workspace))
+        published = registry.publish(self._reload(), content, ship, version)
         if is_default:
             self._record = registry.set_default_version(self.name, published.version)
         return ModuleVersion(self.workspace, published)
@@ -296,3 +296,21 @@ def _string_arguments(arguments: list[Any] | None, module: str) -> tuple[str, ..
             f"parameters in the ModuleStep's arguments instead of {bad[0]!r}"
         )
     return tuple(values)
+
+
+def _snapshot_shipper(workspace: Any) -> Any:
+    """How a version's snapshot reaches the deployment: through the plugin for a client with
+    only the URL and a token, else onto the default datastore directly."""
+    from mlpipelines.records import SourceRef
+
+    if workspace.uses_rest_store:
+        from mlpipelines.client.airflow_api import AirflowApi
+        from mlpipelines.client.snapshot_upload import upload_snapshot
+
+        api = AirflowApi.from_workspace(workspace)
+        name = workspace.default_datastore_name
+        return lambda snapshot: upload_snapshot(api, snapshot, name).source_ref
+    from mlpipelines.storage.snapshots import ship_snapshot
+
+    store = workspace.get_default_datastore()
+    return lambda snapshot: SourceRef(store.spec, ship_snapshot(snapshot, store.location))

@@ -18,6 +18,7 @@ from fastapi import Body, FastAPI, HTTPException, Request
 from mlpipelines.errors import UserErrorException
 from mlpipelines.plugin.control_routes import router as control_router
 from mlpipelines.plugin.run_creation import create_run
+from mlpipelines.plugin.snapshot_routes import router as snapshot_router
 from mlpipelines.publishing.experiments import note_experiment
 from mlpipelines.publishing.records import RecordStore
 from mlpipelines.publishing.routing import (
@@ -34,6 +35,7 @@ app = FastAPI(
     title="mlpipelines",
     description="Run published pipelines and pipeline endpoints with Azure ML style requests.",
 )
+app.include_router(snapshot_router, prefix="/api/v1")
 
 app.include_router(control_router, prefix="/api/v1")
 

@@ -13,6 +13,7 @@ import os
 import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from mlpipelines.errors import UserErrorException
@@ -23,10 +24,9 @@ from mlpipelines.publishing.module_records import (
     ModuleVersionRecord,
     PortSpec,
 )
-from mlpipelines.records import DatastoreSpec, SourceRef
+from mlpipelines.records import SourceRef
 from mlpipelines.storage.control_store import ControlStore, control_store
 from mlpipelines.storage.deployment import Deployment
-from mlpipelines.storage.location import StoreLocation
 
 MODULES_COLLECTION = "modules"
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,254}$")
@@ -132,12 +132,13 @@ class ModuleRegistry:
         self,
         module: ModuleRecord,
         content: ModuleContent,
-        location: StoreLocation,
-        store: DatastoreSpec,
+        ship: Callable[[Any], SourceRef],
         version: str | None = None,
     ) -> ModuleVersionRecord:
-        """Snapshot ``content``'s source folder onto ``location`` (``store``) and record it as
-        ``version`` of ``module`` (None: one more than its highest whole-number version).
+        """Snapshot ``content``'s source folder, ship it with ``ship`` (snapshot -> where it
+        now lives: onto the default datastore, or through the plugin for a REST-only client)
+        and record it as ``version`` of ``module`` (None: one more than its highest
+        whole-number version).
 
         A version holds what it was published with for ever: publishing the same content
         again returns it (a notebook run again); other content under a taken version is an
@@ -145,7 +146,6 @@ class ModuleRegistry:
         """
         # Hashing and copying are client work: DAG files that only read modules skip them.
         from mlpipelines.snapshot import take_snapshot
-        from mlpipelines.storage.snapshots import ship_snapshot
 
         taken = [v.version for v in self.versions(module.name)]
         if version is None:
@@ -157,8 +157,7 @@ class ModuleRegistry:
                 f"module '{module.name}': script '{content.script_name}' is not in "
                 f"source_directory '{content.source_directory}' (or it is ignored there)"
             )
-        relative = ship_snapshot(snapshot, location)
-        record = content.record(module, version, SourceRef(store, relative), snapshot.digest)
+        record = content.record(module, version, ship(snapshot), snapshot.digest)
         if self.documents.create(f"{module.name}/{version}.json", record.to_json()):
             return record
         existing = self.version(module.name, version)

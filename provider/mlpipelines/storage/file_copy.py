@@ -14,6 +14,7 @@ import hashlib
 import os
 import shutil
 import uuid
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +78,43 @@ def copy_file(
     else:
         return _stream(src, src_path, dst, dst_path, callback)
     return None
+
+
+def write_checked(
+    dst: StoreLocation, dst_path: str, chunks: Iterable[bytes], check: Callable[[], None]
+) -> int:
+    """Write ``chunks`` to ``dst_path``, visible only once all are written and ``check()``
+    (called after the last chunk, before the file is committed) has not raised; returns the
+    bytes written. What ``check`` refuses is abandoned, never shown."""
+    written = 0
+
+    def write(target: str) -> None:
+        nonlocal written
+        if dst.is_local:
+            with open(target, "wb") as local:
+                for chunk in chunks:
+                    local.write(chunk)
+                    written += len(chunk)
+            check()
+            return
+        writer = dst.fs.open(target, "wb", block_size=CHUNK)
+        try:
+            for chunk in chunks:
+                writer.write(chunk)
+                written += len(chunk)
+            check()
+        except BaseException:
+            _abandon(writer)
+            raise
+        writer.close()
+
+    if not dst.is_local and dst.datastore_kind.atomic_create:
+        write(dst_path)
+    else:
+        if not dst.is_local:
+            dst.fs.makedirs(_parent(dst_path), exist_ok=True)
+        _via_partial(dst, dst_path, write)
+    return written
 
 
 def _local_to_local(src_path: str, dst_path: str) -> None:
