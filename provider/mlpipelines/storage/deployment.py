@@ -201,6 +201,9 @@ class Deployment:
         name = self.specs_datastore_name or self.default_datastore_name
         if not self.datastore_spec(name).is_local and not self.specs_datastore_name:
             name = DEFAULT_DATASTORES[0]
+        if name in DEFAULT_DATASTORES:
+            # Also when an AIRFLOW_CONN_ variable makes it a connection: its folder here.
+            return local_datastore_root(DatastoreSpec(name, LOCAL_KIND, None), self.home)
         return self.datastore_root(name)
 
 

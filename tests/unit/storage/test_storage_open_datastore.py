@@ -76,6 +76,11 @@ def test_a_default_datastore_defined_by_a_connection_is_no_folder_for_steps_eith
     assert not spec.is_local
     assert datastores.location_of(spec).root == str(tmp_path / "shared")
     assert Workspace.current().datastore_spec("workspacefilestore").is_local
+    # Specs stay where the loader DAG reads them at parse time: a folder, as before.
+    monkeypatch.setenv("MLPIPELINES_SPECS_DATASTORE", "workspaceblobstore")
+    assert (
+        Workspace.current().specs_root() == tmp_path / "home" / "mlpipelines" / "workspaceblobstore"
+    )
     datastores._opened.cache_clear()
 
 
