@@ -135,6 +135,7 @@ def _start_backing_services(
 def _start_airflow(
     layout: Layout, ports: Ports, keys: Secrets, processes: ProcessTable, log: Log
 ) -> None:
+    (layout.root / "homes").mkdir(mode=0o700, exist_ok=True)
     for component in (*COMPONENTS, MIGRATE):
         for folder in (layout.home(component), layout.tmp(component)):
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -227,8 +228,11 @@ def deploy_dags(layout: Layout, sources: list[Path], log: Log = print) -> list[s
         for source in sources:
             copied += _copy_into(source.resolve(), dags / source.resolve().name)
     log(f"copied {len(copied)} file(s) into {len(COMPONENTS)} dags folders")
-    with contextlib.suppress(OSError, ValueError, httpx.HTTPError):
+    try:
         reparsed = _request_reparse(layout, set(copied))
+    except (OSError, ValueError, KeyError, httpx.HTTPError) as exc:
+        log(f"could not ask the DAG processor to re-parse ({exc}); it rescans within 5 s")
+    else:
         log(f"asked the DAG processor to re-parse {reparsed} known file(s)")
     return copied
 

@@ -4,6 +4,7 @@ up``) in a temp dir and stopped (``down``) after the last cluster test, also on 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -99,6 +100,8 @@ def _process_logs(folder: Path) -> str:
 
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:
+    if os.geteuid() != 0:
+        pytest.skip("cluster.sh needs root: Postgres runs as its own user, workers get host names")
     # Under /tmp, not pytest's 0700 tree: the postgres user must reach DIR/postgres.
     folder = Path(tempfile.mkdtemp(prefix="mlp-cluster-"))
     started = time.monotonic()
