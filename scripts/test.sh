@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 
-.venv/bin/ruff check provider tests dags benchmarks
-.venv/bin/ruff format --check provider tests dags benchmarks
+.venv/bin/ruff check provider tests dags benchmarks scripts
+.venv/bin/ruff format --check provider tests dags benchmarks scripts
 .venv/bin/lint-imports
 .venv/bin/mypy
 .venv/bin/python -m pytest "$@"

@@ -1,7 +1,8 @@
 """Real storage servers on 127.0.0.1 for tests: Azurite (Azure Blob), moto (S3), Samba (SMB,
 standing in for Azure Files). Each is installed when missing and started on a free port.
 
-- Azurite: npm ``azurite@3.35.0`` into ``<repo>/.cache/azurite`` (Node 20 runs nothing newer).
+- Azurite: npm ``azurite@3.35.0`` into ``<repo>/.cache/azurite`` (Node 20 runs nothing newer),
+  installed by ``scripts/local_services.py``, which the local cluster shares.
 - moto: ``moto[server]`` from the dev extra, run in-process (``ThreadedMotoServer``); its data
   lives in the process, so a stopped and restarted server still has its buckets.
 - Samba: Debian's ``samba`` (``apt-get install`` when missing and we are root); state folders
@@ -13,67 +14,29 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
-import tempfile
 import time
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
-AZURITE_VERSION = "3.35.0"
-AZURITE_DIR = REPO / ".cache" / "azurite"
-AZURITE_ACCOUNT = "devstoreaccount1"
-AZURITE_KEY = (
-    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+from local_services import (
+    AZURITE_ACCOUNT,
+    AZURITE_KEY,
+    azurite_argv,
+    azurite_connection_string,
+    free_port,
+    wait_for_port,
 )
+
+__all__ = ["AZURITE_ACCOUNT", "AZURITE_KEY", "free_port", "wait_for_port"]
+
 S3_KEY = "testing-key-id"
 S3_SECRET = "testing-secret-key-0123456789"
 S3_REGION = "eu-west-1"
 SMB_ACCOUNT = "mlpstorageacct"
 SMB_KEY = "Smb-Account-Key-0123456789"
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 15.0) -> None:
-    """Block until something accepts connections on 127.0.0.1:port."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            s.settimeout(0.2)
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
-
-
-# -- Azurite ----------------------------------------------------------------------------------
-def azurite_binary() -> Path:
-    """``azurite-blob``, installed with npm into the repo's cache folder when missing."""
-    binary = AZURITE_DIR / "node_modules" / ".bin" / "azurite-blob"
-    if binary.exists():
-        return binary
-    npm = shutil.which("npm")
-    if npm is None:
-        raise RuntimeError("Azurite needs npm (Node 20): apt-get install nodejs npm")
-    AZURITE_DIR.mkdir(parents=True, exist_ok=True)
-    # Run npm from elsewhere: a bare name next to a folder of that name is read as the folder.
-    subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--prefix", str(AZURITE_DIR),
-         f"azurite@{AZURITE_VERSION}"],
-        cwd=tempfile.gettempdir(), check=True, capture_output=True, timeout=600,
-    )  # fmt: skip
-    if not binary.exists():
-        raise RuntimeError(f"npm installed Azurite but {binary} is missing")
-    return binary
 
 
 @dataclass
@@ -90,17 +53,11 @@ class Azurite:
 
     @property
     def connection_string(self) -> str:
-        return (
-            f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};"
-            f"AccountKey={AZURITE_KEY};BlobEndpoint={self.endpoint};"
-        )
+        return azurite_connection_string(self.port)
 
     def start(self) -> Azurite:
         """Start (or restart on the same port) and wait until it listens."""
-        args = [
-            str(azurite_binary()), "--blobHost", "127.0.0.1", "--blobPort", str(self.port),
-            "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableTelemetry",
-        ]  # fmt: skip
+        args = azurite_argv(self.port)
         # --inMemoryPersistence refuses --location; the debug log and extent files still go
         # to the working directory, so give it ours.
         self.process = subprocess.Popen(

@@ -1,5 +1,5 @@
-"""Lint docker/Dockerfile, docker/step.Dockerfile and docker/docker-compose.yaml without a
-Docker engine."""
+"""Lint docker/Dockerfile and docker/step.Dockerfile without a Docker engine (the compose file:
+test_docker_compose.py)."""
 
 from __future__ import annotations
 
@@ -10,150 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 DOCKER_DIR = Path(__file__).resolve().parents[2] / "docker"
 DOCKERFILE = DOCKER_DIR / "Dockerfile"
 STEP_DOCKERFILE = DOCKER_DIR / "step.Dockerfile"
-COMPOSE_FILE = DOCKER_DIR / "docker-compose.yaml"
-ENV_EXAMPLE = DOCKER_DIR / ".env.example"
 
-AIRFLOW_SERVICES = {
-    "airflow-init",
-    "airflow-apiserver",
-    "airflow-scheduler",
-    "airflow-dag-processor",
-    "airflow-triggerer",
-}
-LONG_RUNNING_SERVICES = AIRFLOW_SERVICES - {"airflow-init"}
-POSTGRES_IMAGE = re.compile(r"postgres:\d+(\.\d+)*(-[a-z0-9.]+)?")
 AIRFLOW_BASE_IMAGE = re.compile(r"apache/airflow:3\.3\.\d+(-python3\.\d+)?")
-# A compose variable reference: ${X}, ${X:-default}, ${X:?message}.
-VARIABLE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(:?[-?][^}]*)?\}")
-SECRET_NAME = re.compile(r"PASSWORD|SECRET|FERNET|TOKEN|(^|_)KEY$", re.IGNORECASE)
-# Names like *_PASSWORDS_FILE hold where a secret is, not the secret.
-LOCATION_NAME = re.compile(r"_(FILE|PATH|DIR)$", re.IGNORECASE)
-URL_CREDENTIALS = re.compile(r"://[^/:@\s]*:(?P<password>[^@\s]*)@")
-
-
-# --- docker-compose.yaml -------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def services() -> dict[str, dict]:
-    compose = yaml.safe_load(COMPOSE_FILE.read_text())
-    assert isinstance(compose, dict) and isinstance(compose.get("services"), dict)
-    return compose["services"]
-
-
-def _environment(service: dict) -> dict[str, str]:
-    env = service.get("environment") or {}
-    if isinstance(env, list):
-        env = dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
-    return {str(key): "" if value is None else str(value) for key, value in env.items()}
-
-
-def _depends_on(service: dict) -> dict[str, str]:
-    deps = service.get("depends_on") or {}
-    if isinstance(deps, list):
-        return dict.fromkeys(deps, "service_started")
-    return {name: (spec or {}).get("condition", "service_started") for name, spec in deps.items()}
-
-
-def _volume_targets(service: dict) -> set[str]:
-    targets = set()
-    for volume in service.get("volumes") or []:
-        if isinstance(volume, dict):
-            targets.add(volume["target"])
-        else:
-            targets.add(volume.split(":")[1])
-    return targets
-
-
-def test_compose_has_the_expected_services(services: dict[str, dict]) -> None:
-    assert set(services) == AIRFLOW_SERVICES | {"postgres"}
-
-
-def test_every_service_runs_the_built_image_or_postgres(services: dict[str, dict]) -> None:
-    assert POSTGRES_IMAGE.fullmatch(services["postgres"]["image"])
-    assert "build" not in services["postgres"]
-    built_images = set()
-    for name in AIRFLOW_SERVICES:
-        service = services[name]
-        build = service.get("build")
-        assert isinstance(build, dict), f"{name} must build docker/Dockerfile"
-        context = (COMPOSE_FILE.parent / build["context"]).resolve()
-        assert (context / build["dockerfile"]).resolve() == DOCKERFILE.resolve(), name
-        built_images.add(service["image"])
-    assert len(built_images) == 1, f"Airflow services use different images: {built_images}"
-
-
-def test_no_image_is_tagged_latest_or_left_untagged(services: dict[str, dict]) -> None:
-    for name, service in services.items():
-        image = service["image"]
-        assert ":" in image.rsplit("/", 1)[-1], f"{name}: {image} has no tag"
-        assert not image.endswith(":latest"), f"{name}: {image}"
-
-
-def test_airflow_services_wait_for_postgres_and_init(services: dict[str, dict]) -> None:
-    assert _depends_on(services["airflow-init"]) == {"postgres": "service_healthy"}
-    for name in LONG_RUNNING_SERVICES:
-        deps = _depends_on(services[name])
-        assert deps.get("postgres") == "service_healthy", name
-        assert deps.get("airflow-init") == "service_completed_successfully", name
-
-
-def test_airflow_services_share_executor_and_execution_api(services: dict[str, dict]) -> None:
-    for name in AIRFLOW_SERVICES:
-        env = _environment(services[name])
-        assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor", name
-        assert (
-            env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"]
-            == "http://airflow-apiserver:8080/execution/"
-        ), name
-        assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql"), name
-        assert "@postgres:" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"], name
-
-
-def test_api_server_publishes_port_8080(services: dict[str, dict]) -> None:
-    ports = [str(port) for port in services["airflow-apiserver"]["ports"]]
-    assert any(port.endswith(":8080") for port in ports), ports
-
-
-def test_long_running_services_have_healthchecks(services: dict[str, dict]) -> None:
-    for name in LONG_RUNNING_SERVICES | {"postgres"}:
-        test = services[name].get("healthcheck", {}).get("test")
-        assert test and test[0] in {"CMD", "CMD-SHELL"}, name
-
-
-def test_datastores_and_logs_are_shared_volumes(services: dict[str, dict]) -> None:
-    for name in AIRFLOW_SERVICES:
-        targets = _volume_targets(services[name])
-        assert {"/opt/airflow/mlpipelines", "/opt/airflow/logs"} <= targets, name
-
-
-def test_no_secret_value_is_written_inline(services: dict[str, dict]) -> None:
-    for name, service in services.items():
-        for key, value in _environment(service).items():
-            if SECRET_NAME.search(key) and not LOCATION_NAME.search(key):
-                assert VARIABLE.fullmatch(value), f"{name}: {key} must come from ${{...}}"
-            for match in URL_CREDENTIALS.finditer(VARIABLE.sub("${VAR}", value)):
-                assert match["password"] == "${VAR}", f"{name}: {key} has an inline password"
-
-
-def test_env_example_names_every_required_variable() -> None:
-    compose_text = COMPOSE_FILE.read_text()
-    required = set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?\?", compose_text))
-    example = dict(
-        line.split("=", 1)
-        for line in ENV_EXAMPLE.read_text().splitlines()
-        if line.strip() and not line.lstrip().startswith("#")
-    )
-    assert required, "compose file should require its secrets with ${NAME:?message}"
-    assert required <= set(example), f"missing from .env.example: {required - set(example)}"
-    for name in required:
-        if SECRET_NAME.search(name):
-            assert example[name] == "", f".env.example must not ship a value for {name}"
 
 
 # --- Dockerfile ----------------------------------------------------------------------------

@@ -48,6 +48,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def airflow_settings(port: int) -> dict[str, str]:
+    """The Airflow settings every deployment this project starts shares (this local one and
+    ``scripts/cluster.py``'s distributed one): the API on 127.0.0.1:``port``, SimpleAuthManager's
+    admin, DAGs unpaused, and a scheduler and DAG processor tuned to react in seconds."""
+    return {
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN}:admin",
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+        "AIRFLOW__API__WORKERS": "1",
+        "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.1",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+        "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "5",
+        "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
+        # Also parse pipeline files that never mention Airflow (migrated AML code).
+        "AIRFLOW__CORE__MIGHT_CONTAIN_DAG_CALLABLE": DAG_DISCOVERY_CALLABLE,
+    }
+
+
 def _alive(pgid: int) -> bool:
     try:
         os.killpg(pgid, 0)
@@ -85,17 +107,14 @@ class LocalAirflow:
         dags = (self.dags or self.home / "dags").resolve()
         bin_dir = str(Path(sys.executable).parent)
         env = dict(os.environ)
+        env.update(airflow_settings(port))
         env.update(
             {
                 "PATH": bin_dir + os.pathsep + env.get("PATH", ""),
                 "AIRFLOW_HOME": str(self.home),
                 "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
-                "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
                 "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
                 "AIRFLOW__CORE__PARALLELISM": str(max(2, cores * 2)),
-                "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-                "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN}:admin",
                 "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(
                     self.home / PASSWORDS_FILE
                 ),
@@ -106,20 +125,10 @@ class LocalAirflow:
                 "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
                     f"sqlite:///{self.home / 'airflow.db'}?timeout={SQLITE_LOCK_TIMEOUT_SECONDS}"
                 ),
-                "AIRFLOW__API__HOST": "127.0.0.1",
-                "AIRFLOW__API__PORT": str(port),
-                "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
-                "AIRFLOW__API__WORKERS": "1",
                 "AIRFLOW__API__SECRET_KEY": secret["api_secret"],
                 "AIRFLOW__API_AUTH__JWT_SECRET": secret["jwt_secret"],
                 "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
                 "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-                "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.1",
-                "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-                "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "5",
-                "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
-                # Also parse pipeline files that never mention Airflow (migrated AML code).
-                "AIRFLOW__CORE__MIGHT_CONTAIN_DAG_CALLABLE": DAG_DISCOVERY_CALLABLE,
             }
         )
         return env

@@ -21,6 +21,22 @@ CONFIG_FILE_NAMES = ("config.json", ".azureml/config.json", "mlpipelines.json")
 _IGNORED_AZURE_KEYS = ("subscription_id", "resource_group", "workspace_name", "location")
 
 
+def connection_variable(name: str) -> str:
+    """The environment variable Airflow reads the connection ``name`` from."""
+    return "AIRFLOW_CONN_" + name.upper()
+
+
+def default_datastore_spec(name: str) -> DatastoreSpec:
+    """Where a default datastore (``workspaceblobstore``, ``workspacefilestore``) lives: a
+    local folder under the Airflow home, unless this process's environment defines an Airflow
+    connection of that name, as a deployment whose workers share no disk does (workers that
+    took it for a folder would each write to their own disk). Only the environment is read:
+    DAG files parse without reaching the metadata database or the network."""
+    if connection_variable(name) in os.environ:
+        return DatastoreSpec(name, CONNECTION_KIND, None)
+    return DatastoreSpec(name, LOCAL_KIND, None)
+
+
 def airflow_home() -> Path:
     """The Airflow home this process belongs to: $AIRFLOW_HOME, else ~/airflow as Airflow does."""
     return Path(os.environ.get("AIRFLOW_HOME") or Path.home() / "airflow").expanduser()
@@ -61,7 +77,7 @@ class Deployment:
         if self.airflow_url:
             self.airflow_url = self.airflow_url.rstrip("/")
         for name in DEFAULT_DATASTORES:
-            self.datastore_specs.setdefault(name, DatastoreSpec(name, LOCAL_KIND, None))
+            self.datastore_specs.setdefault(name, default_datastore_spec(name))
 
     @classmethod
     def current(cls: type[D]) -> D:

@@ -14,6 +14,7 @@ from typing import Any
 
 from mlpipelines.datastore_kinds import datastore_kind
 from mlpipelines.storage.connections import location_from_connection
+from mlpipelines.storage.deployment import connection_variable
 
 
 def registration_body(kind: str, name: str, **settings: Any) -> dict[str, Any]:
@@ -39,4 +40,4 @@ def environment_value(body: dict[str, Any]) -> str:
 
 def environment_name(name: str) -> str:
     """The environment variable Airflow reads a connection ``name`` from."""
-    return "AIRFLOW_CONN_" + name.upper()
+    return connection_variable(name)

@@ -10,7 +10,7 @@ import pytest
 from mlpipelines.errors import UserErrorException
 from mlpipelines.model.datastore import Datastore
 from mlpipelines.model.workspace import Workspace
-from mlpipelines.storage import DatastoreAccessError, open_datastore
+from mlpipelines.storage import DatastoreAccessError, datastores, open_datastore
 from mlpipelines.storage.registration import (
     environment_name,
     environment_value,
@@ -61,6 +61,27 @@ def test_a_connection_overrides_a_default_datastore(monkeypatch, tmp_path):
     body = registration_body("local", "workspaceblobstore", path=str(tmp_path / "shared"))
     monkeypatch.setenv(environment_name("workspaceblobstore"), environment_value(body))
     assert open_datastore("workspaceblobstore").root == str(tmp_path / "shared")
+
+
+def test_a_default_datastore_defined_by_a_connection_is_no_folder_for_steps_either(
+    monkeypatch, tmp_path
+):
+    """Workers that share no disk: the plan, outputs and artifacts must all go through the
+    connection, not each worker's own <AIRFLOW_HOME>/mlpipelines/workspaceblobstore."""
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path / "home"))
+    body = registration_body("local", "workspaceblobstore", path=str(tmp_path / "shared"))
+    monkeypatch.setenv(environment_name("workspaceblobstore"), environment_value(body))
+    datastores._opened.cache_clear()
+    spec = Workspace.current().get_default_datastore().spec
+    assert not spec.is_local
+    assert datastores.location_of(spec).root == str(tmp_path / "shared")
+    assert Workspace.current().datastore_spec("workspacefilestore").is_local
+    # Specs stay where the loader DAG reads them at parse time: a folder, as before.
+    monkeypatch.setenv("MLPIPELINES_SPECS_DATASTORE", "workspaceblobstore")
+    assert (
+        Workspace.current().specs_root() == tmp_path / "home" / "mlpipelines" / "workspaceblobstore"
+    )
+    datastores._opened.cache_clear()
 
 
 def test_an_unknown_name_says_how_to_register_it():
