@@ -61,6 +61,7 @@ from local_services import (
     stop_postgres,
     wait_for_port,
 )
+from mlpipelines.translate.spec import LOADER_DAG_FILE, LOADER_DAG_SOURCE
 
 UP_TIMEOUT_SECONDS = 300
 Log = Callable[[str], None]
@@ -141,6 +142,9 @@ def _start_airflow(
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         if component != MIGRATE:
             layout.dags(component).mkdir(exist_ok=True)
+            # The loader DAG file, as the provider's image would bake it in: every component
+            # renders submitted and published pipelines from the specs on Azurite.
+            (layout.dags(component) / LOADER_DAG_FILE).write_text(LOADER_DAG_SOURCE)
     # Only the API server authenticates users.
     write_private(
         layout.home("api-server") / PASSWORDS_FILE, json.dumps({ADMIN: keys.admin_password})

@@ -186,6 +186,9 @@ def shared_environment(ports: Ports, keys: Secrets) -> dict[str, str]:
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(ports.trigger_log_server),
         environment_name(LOG_CONNECTION): json.dumps(logs),
         environment_name(DATASTORE): environment_value(datastore),
+        # A worker that dies (kill, lost machine) is noticed in half a minute, not Airflow's
+        # five, and its task goes to its retry on the other worker.
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30",
         "MLPIPELINES_DEFAULT_DATASTORE": DATASTORE,
         "MLPIPELINES_SPECS_DATASTORE": DATASTORE,
     }

@@ -3,9 +3,11 @@ up``) in a temp dir and stopped (``down``) after the last cluster test, also on 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -79,6 +81,17 @@ class Cluster:
             self.state["datastore"]["connection_string"]
         )
         return {b.name: b.size for b in service.get_container_client(container).list_blobs()}
+
+    def worker_of(self, hostname: str) -> str:
+        """The worker component (``worker-1``) whose tasks show ``hostname``."""
+        return next(w for w, name in self.state["workers"].items() if name == hostname)
+
+    def kill_worker(self, worker: str) -> None:
+        """SIGKILL a worker's whole process group (the Celery worker, its task supervisors and
+        the steps' scripts), as a machine that dies would lose them."""
+        pgid = self.state["pids"][worker]
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
 
     def stop(self) -> None:
         """``cluster.sh down``; a second call does nothing."""
