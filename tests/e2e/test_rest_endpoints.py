@@ -249,3 +249,25 @@ def test_data_path_assignments_choose_the_input_of_a_run(airflow, tmp_path):
         {"DataPathAssignments": {"data": {"DataStoreName": store.name, "RelativePath": "../x"}}},
     )
     assert escape.status_code == 400 and "leaves the datastore" in escape.json()["detail"]
+
+
+def test_a_retried_request_with_an_idempotency_key_makes_one_run(airflow, tmp_path):
+    """A notebook that lost an answer and sends the same request again gets the same run."""
+    ws = Workspace.from_config(airflow.home / "config.json")
+    published = _pipeline(ws, tmp_path / "idem", "idem").publish("rest_idem", version="1")
+    token = airflow.api.token()
+    body = {"ParameterAssignments": {"word": "once"}}
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "notebook-cell-7/try"}
+    first = httpx.post(published.endpoint, json=body, headers=headers, timeout=60)
+    again = httpx.post(published.endpoint, json=body, headers=headers, timeout=60)
+    assert first.status_code == again.status_code == 200, (first.text, again.text)
+    assert first.json()["Id"] == again.json()["Id"]
+    other = httpx.post(
+        published.endpoint, json=body, headers={**headers, "Idempotency-Key": "another"}
+    )
+    assert other.json()["Id"] != first.json()["Id"]
+    assert _run_count(airflow, "rest_idem__v1") == 2
+    too_long = {**headers, "Idempotency-Key": "k" * 300}
+    bad = httpx.post(published.endpoint, json=body, headers=too_long, timeout=60)
+    assert bad.status_code == 400 and "Idempotency-Key" in bad.json()["detail"]
+    assert _metrics(airflow, "rest_idem__v1", first.json()["Id"])["word"] == "once"

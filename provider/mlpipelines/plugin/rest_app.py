@@ -17,7 +17,7 @@ from fastapi import Body, FastAPI, HTTPException, Request
 
 from mlpipelines.errors import UserErrorException
 from mlpipelines.plugin.control_routes import router as control_router
-from mlpipelines.plugin.run_creation import create_run
+from mlpipelines.plugin.run_creation import IDEMPOTENCY_HEADER, create_run, idempotent_run_id
 from mlpipelines.plugin.snapshot_routes import router as snapshot_router
 from mlpipelines.publishing.experiments import note_experiment
 from mlpipelines.publishing.records import RecordStore
@@ -139,7 +139,13 @@ def _start(
     conf["mlpipelines_published_id"] = active["id"]
     if endpoint is not None:
         conf["mlpipelines_endpoint"] = endpoint["name"]
-    run = create_run(active["dag_id"], conf, run_request.note, user)
+    run_id = idempotent_run_id(request.headers.get(IDEMPOTENCY_HEADER))
+    try:
+        run = create_run(active["dag_id"], conf, run_request.note, user, run_id)
+    except HTTPException as exc:
+        if exc.status_code != 409 or run_id is None:
+            raise
+        run = {"dag_run_id": run_id}  # a retry of a request that made its run already
     if run_request.experiment_name:
         note_experiment(run_request.experiment_name, active["dag_id"])
     return {

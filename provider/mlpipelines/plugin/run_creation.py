@@ -5,9 +5,27 @@ the waiting calls themselves hold."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from fastapi import HTTPException
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 256
+
+
+def idempotent_run_id(key: str | None) -> str | None:
+    """The run id a request with this ``Idempotency-Key`` header makes (None without one):
+    a client that retries a request whose answer it lost gets the same run, never a second.
+    The key is hashed, so any printable text of up to 256 characters works."""
+    if key is None:
+        return None
+    if not key.strip() or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise HTTPException(
+            status_code=400,
+            detail=f"{IDEMPOTENCY_HEADER} must be 1-{MAX_KEY_LENGTH} printable characters",
+        )
+    return f"rest__{hashlib.sha256(key.encode()).hexdigest()[:32]}"
 
 
 def create_run(
@@ -51,6 +69,8 @@ def create_run(
             raise HTTPException(status_code=409, detail=f"run '{run_id}' of '{dag_id}' exists")
         dag = get_latest_version_of_dag(DBDagBag(load_op_links=False), dag_id, session)
         body = TriggerDAGRunPostBody(dag_run_id=run_id, logical_date=None, conf=conf, note=note)
+        from sqlalchemy.exc import IntegrityError
+
         try:
             params = body.validate_context(dag)
             run = dag.create_dagrun(
@@ -69,6 +89,11 @@ def create_run(
             )
         except (ParamValidationError, ValueError) as exc:
             raise HTTPException(status_code=400, detail=str(exc)) from exc
+        except IntegrityError:  # the same run id created at the same moment by a twin request
+            session.rollback()
+            raise HTTPException(
+                status_code=409, detail=f"run '{run_id}' of '{dag_id}' exists"
+            ) from None
         if note:
             run.note = (note, user.get_id())
         answer = {"dag_run_id": run.run_id, "dag_id": dag_id, "state": str(run.state)}

@@ -76,11 +76,14 @@ def test_a_default_datastore_defined_by_a_connection_is_no_folder_for_steps_eith
     assert not spec.is_local
     assert datastores.location_of(spec).root == str(tmp_path / "shared")
     assert Workspace.current().datastore_spec("workspacefilestore").is_local
-    # Specs stay where the loader DAG reads them at parse time: a folder, as before.
+    # What clients submit (the control store) goes through the connection too, where every
+    # component reads it, not into this component's own folder.
     monkeypatch.setenv("MLPIPELINES_SPECS_DATASTORE", "workspaceblobstore")
-    assert (
-        Workspace.current().specs_root() == tmp_path / "home" / "mlpipelines" / "workspaceblobstore"
-    )
+    from mlpipelines.storage.control_store import control_store
+
+    control_store(Workspace.current()).write("specs/x.json", {"dag_id": "x"})
+    assert (tmp_path / "shared" / ".mlpipelines" / "specs" / "x.json").is_file()
+    assert not (tmp_path / "home" / "mlpipelines" / "workspaceblobstore").exists()
     datastores._opened.cache_clear()
 
 
