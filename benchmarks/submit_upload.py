@@ -49,10 +49,32 @@ def timed_upload(api: AirflowApi, src: Path) -> tuple[float, int, int]:
     return time.perf_counter() - start, len(uploaded.sent), uploaded.sent_bytes
 
 
+def measure(
+    api: AirflowApi, src: Path, work: Path
+) -> tuple[float, float, int, int, float, int, int]:
+    """copytree, first upload, one file changed and uploaded again."""
+    os.sync()
+    start = time.perf_counter()
+    shutil.copytree(src, work / "copy")
+    copy_seconds = time.perf_counter() - start
+    os.sync()
+    first, files, sent = timed_upload(api, src)
+    changed = sorted(src.rglob("*.bin"))[-1]  # a small file
+    changed.write_bytes(os.urandom(changed.stat().st_size))
+    again, again_files, again_sent = timed_upload(api, src)
+    api.close()
+    return copy_seconds, first, files, sent, again, again_files, again_sent
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mb", type=int, default=200, help="size of the folder (default 200)")
     parser.add_argument("--files", type=int, default=300, help="files in it (default 300)")
+    parser.add_argument(
+        "--config",
+        help="a client config.json of a running deployment (e.g. a cluster.sh DIR/client/"
+        "config.json) instead of starting a local Airflow",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="mlp-bench-upload-"))
@@ -62,18 +84,19 @@ def main() -> None:
     dags = work / "dags"
     dags.mkdir()
     try:
-        with running_airflow(work / "home", dags) as admin:
-            api = AirflowApi(admin.base_url, token=admin.token())  # as a token-only client
-            os.sync()
-            start = time.perf_counter()
-            shutil.copytree(src, work / "copy")
-            copy_seconds = time.perf_counter() - start
-            os.sync()
-            first, files, sent = timed_upload(api, src)
-            changed = sorted(src.rglob("*.bin"))[-1]  # a small file
-            changed.write_bytes(os.urandom(changed.stat().st_size))
-            again, again_files, again_sent = timed_upload(api, src)
-            api.close()
+        if args.config:
+            from mlpipelines.model.workspace import Workspace
+
+            api = AirflowApi.from_workspace(Workspace.from_config(args.config))
+            copy_seconds, first, files, sent, again, again_files, again_sent = measure(
+                api, src, work
+            )
+        else:
+            with running_airflow(work / "home", dags) as admin:
+                api = AirflowApi(admin.base_url, token=admin.token())  # a token-only client
+                copy_seconds, first, files, sent, again, again_files, again_sent = measure(
+                    api, src, work
+                )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(
