@@ -236,8 +236,10 @@ def control_store(deployment: Deployment | None = None) -> ControlStore:
     name = deployment.specs_datastore()
     if deployment.datastore_spec(name).is_local:
         return DatastoreControlStore(StoreLocation.local(deployment.datastore_root(name), name))
-    from mlpipelines.storage.connections import open_datastore
+    from mlpipelines.storage.datastores import location_of
     from mlpipelines.storage.deployment import airflow_home
 
-    remote = DatastoreControlStore(open_datastore(name, deployment))
+    # Opened once per process (connection lookup and filesystem): a DAG file looks a compute
+    # target up once per step, and every lookup comes here first.
+    remote = DatastoreControlStore(location_of(deployment.datastore_spec(name)))
     return CachedControlStore(remote, airflow_home() / "mlpipelines" / "control-cache" / name)
