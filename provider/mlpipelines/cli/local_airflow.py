@@ -14,6 +14,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Collection
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,9 +45,24 @@ def use_write_ahead_log(database: Path) -> None:
 
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count: int, taken: Collection[int] = ()) -> list[int]:
+    """``count`` distinct TCP ports free on 127.0.0.1 right now, none of them in ``taken``.
+
+    The sockets stay bound until all are chosen: picking ports one by one can hand the same
+    port out twice (a CI run lost its API server's port to the worker's log server so).
+    """
+    with ExitStack() as stack:
+        ports: list[int] = []
+        while len(ports) < count:
+            sock = stack.enter_context(socket.socket())
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+            if port not in taken:
+                ports.append(port)
+        return ports
 
 
 def airflow_settings(port: int) -> dict[str, str]:
@@ -103,6 +120,7 @@ class LocalAirflow:
     def environment(self, port: int) -> dict[str, str]:
         """Airflow settings for this deployment, as environment variables."""
         secret = self._secrets()
+        worker_logs, trigger_logs = free_ports(2, taken={port})
         cores = os.cpu_count() or 2
         dags = (self.dags or self.home / "dags").resolve()
         bin_dir = str(Path(sys.executable).parent)
@@ -127,8 +145,8 @@ class LocalAirflow:
                 ),
                 "AIRFLOW__API__SECRET_KEY": secret["api_secret"],
                 "AIRFLOW__API_AUTH__JWT_SECRET": secret["jwt_secret"],
-                "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-                "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+                "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(worker_logs),
+                "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(trigger_logs),
             }
         )
         return env
