@@ -6,6 +6,7 @@ Starts the API server, scheduler, DAG processor and triggerer as one process gro
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -22,13 +23,16 @@ from typing import Any
 
 import httpx
 
+from mlpipelines.cli.deployment_health import COMPONENT_NAMES, DeploymentHealth
 from mlpipelines.model.workspace import Workspace
 from mlpipelines.translate.dag_discovery import DAG_DISCOVERY_CALLABLE
 from mlpipelines.translate.spec import LOADER_DAG_FILE, LOADER_DAG_SOURCE
 
-COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+COMPONENTS = COMPONENT_NAMES
 SQLITE_LOCK_TIMEOUT_SECONDS = 30
 STATE_FILE = "mlpipelines-airflow.json"
+COMPONENTS_FILE = "mlpipelines-components.json"
+HEALTH_PATH = "/api/v2/monitor/health"
 PASSWORDS_FILE = "simple_auth_manager_passwords.json"
 SECRETS_FILE = "mlpipelines-secrets.json"
 ADMIN = "admin"
@@ -158,8 +162,13 @@ class LocalAirflow:
         self.home.mkdir(parents=True, exist_ok=True)
         running = self.state()
         if running:
-            log(f"Airflow already running at {running['url']} (home {self.home})")
-            return self.home / "config.json"
+            trouble = self.health().trouble()
+            if not trouble:
+                log(f"Airflow already running at {running['url']} (home {self.home})")
+                return self.home / "config.json"
+            log(f"Airflow at {running['url']} is half dead ({trouble}): starting it again")
+            self.down(log=lambda *_: None)
+            self.port = self.port or running["port"]
         port = self.port or free_port()
         env = self.environment(port)
         dags = Path(env["AIRFLOW__CORE__DAGS_FOLDER"])
@@ -180,12 +189,25 @@ class LocalAirflow:
                 stderr=subprocess.STDOUT,
             )
         use_write_ahead_log(self.home / "airflow.db")
-        spec = []
+        url = f"http://127.0.0.1:{port}"
+        components = []
         for component in COMPONENTS:
-            argv = [airflow, component]
+            entry: dict[str, Any] = {
+                "name": component,
+                "argv": [airflow, component],
+                "log": str(logs / f"{component}.log"),
+            }
             if component == "api-server":
-                argv += ["--host", "127.0.0.1", "--port", str(port)]
-            spec.append({"argv": argv, "log": str(logs / f"{component}.log")})
+                entry["argv"] += ["--host", "127.0.0.1", "--port", str(port)]
+                # The others start once it answers: a task whose worker cannot reach the
+                # execution API fails.
+                entry["ready_url"] = url + HEALTH_PATH
+            components.append(entry)
+        spec = {
+            "components": components,
+            "health_url": url + HEALTH_PATH,
+            "status_file": str(self.home / COMPONENTS_FILE),
+        }
         supervisor = subprocess.Popen(
             [sys.executable, "-m", "mlpipelines.cli.supervisor", json.dumps(spec)],
             env=env,
@@ -196,7 +218,6 @@ class LocalAirflow:
         )
         pgid = supervisor.pid
         pids = [supervisor.pid]
-        url = f"http://127.0.0.1:{port}"
         self.state_file.write_text(
             json.dumps(
                 {
@@ -224,6 +245,27 @@ class LocalAirflow:
         log(f"Airflow is up: {url}  (user {ADMIN}, password in {config})")
         return config
 
+    def health(self) -> DeploymentHealth:
+        """Each component's process (as the supervisor saw it) and health (as Airflow says)."""
+        state = self.state()
+        if not state:
+            return DeploymentHealth(running=False)
+        try:
+            processes = json.loads((self.home / COMPONENTS_FILE).read_text())
+        except (OSError, ValueError):
+            processes = {}
+        try:
+            report = httpx.get(state["url"] + HEALTH_PATH, timeout=5.0).json()
+        except (httpx.HTTPError, ValueError):
+            report = None
+        return DeploymentHealth(
+            running=True,
+            url=state["url"],
+            supervisor_alive=_pid_alive(state["pids"][0]),
+            processes=processes,
+            report=report,
+        )
+
     def down(self, timeout: float = 30.0, log: Any = print) -> bool:
         """Stop every process of the deployment; True when something was running."""
         state = self.state()
@@ -232,7 +274,8 @@ class LocalAirflow:
             return False
         pgid = state["pgid"]
         supervisor = state["pids"][0]
-        os.kill(supervisor, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # a supervisor killed on its own
+            os.kill(supervisor, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while _pid_alive(supervisor) and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -248,7 +291,7 @@ class LocalAirflow:
         with httpx.Client(base_url=url, timeout=5.0) as http:
             while time.monotonic() < deadline:
                 try:
-                    health = http.get("/api/v2/monitor/health").json()
+                    health = http.get(HEALTH_PATH).json()
                     ready = all(
                         health.get(part, {}).get("status") == "healthy"
                         for part in ("metadatabase", "scheduler", "dag_processor")

@@ -31,7 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--timeout", type=float, default=180.0)
     down = actions.add_parser("down", help="stop it")
     down.add_argument("--home", default=DEFAULT_HOME)
-    status = actions.add_parser("status", help="say whether it runs, and where")
+    status = actions.add_parser(
+        "status",
+        help="each component's process and health; exit 0 healthy, 1 not running, 3 a part down",
+    )
     status.add_argument("--home", default=DEFAULT_HOME)
     airflow.set_defaults(handler=_airflow)
 
@@ -84,9 +87,9 @@ def _airflow(args: argparse.Namespace) -> int:
     if args.action == "down":
         local.down()
         return 0
-    running = local.state()
-    print(f"running at {running['url']}, dags {running['dags']}" if running else "not running")
-    return 0 if running else 1
+    health = local.health()
+    print("\n".join(health.lines()))
+    return health.exit_code()
 
 
 if __name__ == "__main__":
