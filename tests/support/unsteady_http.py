@@ -22,6 +22,7 @@ class Trouble:
     status: int = 503
     slow: int = 0
     delay: float = 0.0
+    retry_after: int | None = None  # sent as Retry-After with the failing answers
 
 
 @dataclass
@@ -52,20 +53,25 @@ class UnsteadyAirflow:
             self._server.shutdown()
             self._server.server_close()
 
-    def answer(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, Any, float]:
-        """(status, JSON body, seconds to wait before sending it)."""
+    def answer(
+        self, method: str, path: str, body: dict[str, Any]
+    ) -> tuple[int, Any, float, dict[str, str]]:
+        """(status, JSON body, seconds to wait before sending it, extra headers)."""
         with self._lock:
             self.calls.append((method, path))
             trouble = self.trouble.get((method, path))
             if trouble is not None and trouble.fail:
                 trouble.fail -= 1
-                return trouble.status, {"detail": "database is locked"}, 0.0
+                headers = {}
+                if trouble.retry_after is not None:
+                    headers["Retry-After"] = str(trouble.retry_after)
+                return trouble.status, {"detail": "database is locked"}, 0.0, headers
             delay = 0.0
             if trouble is not None and trouble.slow:
                 trouble.slow -= 1
                 delay = trouble.delay
             status, reply = self._effect(method, path, body)
-            return status, reply, delay
+            return status, reply, delay, {}
 
     def _effect(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
         parts = path.strip("/").split("/")
@@ -93,7 +99,9 @@ def _handler(api: UnsteadyAirflow) -> type[BaseHTTPRequestHandler]:
         def _serve(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length)) if length else {}
-            status, reply, delay = api.answer(method, unquote(self.path.split("?")[0]), body)
+            status, reply, delay, headers = api.answer(
+                method, unquote(self.path.split("?")[0]), body
+            )
             if delay:
                 time.sleep(delay)
             data = json.dumps(reply).encode()
@@ -101,6 +109,8 @@ def _handler(api: UnsteadyAirflow) -> type[BaseHTTPRequestHandler]:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
             except (BrokenPipeError, ConnectionResetError):

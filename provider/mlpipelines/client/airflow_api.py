@@ -60,6 +60,14 @@ def new_dag_run_id() -> str:
     return f"manual__{now}_{secrets.token_hex(3)}"
 
 
+def _retry_after(response: httpx.Response) -> float:
+    """The seconds a 429/503 answer's ``Retry-After`` asks for (0 without one), at most 60."""
+    try:
+        return min(float(response.headers.get("Retry-After", 0)), 60.0)
+    except ValueError:  # an HTTP date: rare from Airflow; the backoff stands
+        return 0.0
+
+
 def _q(value: str) -> str:
     return quote(value, safe="")
 
@@ -150,6 +158,7 @@ class AirflowApi:
         pause = self._backoff
         for attempt in range(1, self._attempts + 1):
             last = attempt == self._attempts
+            response: httpx.Response | None = None
             try:
                 response = self._http.request(method, path, **kwargs)
             except httpx.TransportError as exc:
@@ -162,7 +171,10 @@ class AirflowApi:
             else:
                 if last or not repeatable or response.status_code not in RETRY_STATUSES:
                     return response
-            time.sleep(min(pause, MAX_BACKOFF_SECONDS) * random.uniform(0.75, 1.25))
+            wait = min(pause, MAX_BACKOFF_SECONDS) * random.uniform(0.75, 1.25)
+            if response is not None:
+                wait = max(wait, _retry_after(response))
+            time.sleep(wait)
             pause *= 2
         raise AssertionError("unreachable: the last attempt returns or raises")
 

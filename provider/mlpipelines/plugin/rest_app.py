@@ -16,6 +16,7 @@ from airflow.api_fastapi.core_api.security import GetUserDep
 from fastapi import Body, FastAPI, HTTPException, Request
 
 from mlpipelines.errors import UserErrorException
+from mlpipelines.plugin.admission import ADMISSION
 from mlpipelines.plugin.control_routes import router as control_router
 from mlpipelines.plugin.run_creation import IDEMPOTENCY_HEADER, create_run, idempotent_run_id
 from mlpipelines.plugin.snapshot_routes import router as snapshot_router
@@ -141,7 +142,8 @@ def _start(
         conf["mlpipelines_endpoint"] = endpoint["name"]
     run_id = idempotent_run_id(request.headers.get(IDEMPOTENCY_HEADER))
     try:
-        run = create_run(active["dag_id"], conf, run_request.note, user, run_id)
+        with ADMISSION.admitted():
+            run = create_run(active["dag_id"], conf, run_request.note, user, run_id)
     except HTTPException as exc:
         if exc.status_code != 409 or run_id is None:
             raise

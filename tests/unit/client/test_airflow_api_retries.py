@@ -5,6 +5,7 @@ retried (or never recovers) is one clear error rather than an httpx exception.""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -41,6 +42,14 @@ def test_reads_answered_503_are_retried_until_airflow_answers(server):
     server.trouble[("GET", "/api/v2/monitor/health")] = Trouble(fail=3)
     assert _api(server).health() == {"metadatabase": {"status": "healthy"}}
     assert server.calls.count(("GET", "/api/v2/monitor/health")) == 4
+
+
+def test_a_429_waits_as_long_as_its_retry_after_says(server):
+    server.trouble[("GET", "/api/v2/monitor/health")] = Trouble(fail=1, status=429, retry_after=1)
+    began = time.monotonic()
+    assert _api(server).health() == {"metadatabase": {"status": "healthy"}}
+    assert time.monotonic() - began >= 0.95  # the backoff alone would be 0.01 s
+    assert server.calls.count(("GET", "/api/v2/monitor/health")) == 2
 
 
 def test_a_read_slower_than_the_timeout_is_sent_again_instead_of_raising_read_timeout(server):
