@@ -33,6 +33,7 @@ SQLITE_LOCK_TIMEOUT_SECONDS = 30
 STATE_FILE = "mlpipelines-airflow.json"
 COMPONENTS_FILE = "mlpipelines-components.json"
 HEALTH_PATH = "/api/v2/monitor/health"
+PRIVATE_UMASK = 0o077
 PASSWORDS_FILE = "simple_auth_manager_passwords.json"
 SECRETS_FILE = "mlpipelines-secrets.json"
 ADMIN = "admin"
@@ -177,18 +178,20 @@ class LocalAirflow:
             log(f"Wrote the loader DAG file {dags / LOADER_DAG_FILE} (renders submitted pipelines)")
         password = self._password()
         logs = self.home / "logs"
-        logs.mkdir(exist_ok=True)
+        logs.mkdir(mode=0o700, exist_ok=True)
         airflow = str(Path(sys.executable).parent / "airflow")
         log(f"Preparing the metadata database in {self.home} ...")
-        with open(logs / "db-migrate.log", "wb") as out:
+        with open(logs / "db-migrate.log", "wb", opener=_private) as out:
             subprocess.run(
                 [airflow, "db", "migrate"],
                 env=env,
                 check=True,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                umask=PRIVATE_UMASK,
             )
         use_write_ahead_log(self.home / "airflow.db")
+        (self.home / "airflow.db").chmod(0o600)  # made before this umask, by an older `up`
         url = f"http://127.0.0.1:{port}"
         components = []
         for component in COMPONENTS:
@@ -215,6 +218,9 @@ class LocalAirflow:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            # Its database, logs and files are for this user alone: a log may hold what a
+            # script printed, the database Fernet-encrypted connection secrets.
+            umask=PRIVATE_UMASK,
         )
         pgid = supervisor.pid
         pids = [supervisor.pid]
@@ -357,6 +363,11 @@ def ensure_loader_dag(dags: Path) -> bool:
             continue
     (dags / LOADER_DAG_FILE).write_text(LOADER_DAG_SOURCE, encoding="utf-8")
     return True
+
+
+def _private(path: str, flags: int) -> int:
+    """Open as only this user may read (an ``opener`` for ``open``)."""
+    return os.open(path, flags, 0o600)
 
 
 def _pid_alive(pid: int) -> bool:

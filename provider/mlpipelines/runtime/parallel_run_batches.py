@@ -18,6 +18,7 @@ from mlpipelines.reuse.mini_batches import MiniBatchStore
 from mlpipelines.runtime.parallel_run_plan import MiniBatch, mini_batch_input, settings_of
 from mlpipelines.runtime.parallel_run_pool import WorkerPool
 from mlpipelines.runtime.script_datastores import script_datastores_env
+from mlpipelines.runtime.script_environment import script_base_environment
 from mlpipelines.runtime.staging import locate_inputs, stage_inputs, stage_source
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.snapshot import take_snapshot
@@ -185,7 +186,7 @@ def _job(batch: MiniBatch, common: dict[str, Any], **what: Any) -> dict[str, Any
 
 
 def _worker_env(definition: StepDefinition, ctx: StepContext, work_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
+    env = script_base_environment()
     env.update(definition.environment_variables)
     env.update(
         {

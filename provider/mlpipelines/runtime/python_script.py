@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from mlpipelines.runtime.artifacts import save_artifacts
 from mlpipelines.runtime.outputs import discard_outputs
 from mlpipelines.runtime.process import run_process
 from mlpipelines.runtime.script_datastores import script_datastores_env
+from mlpipelines.runtime.script_environment import script_base_environment
 from mlpipelines.runtime.staging import (
     LocatedInput,
     PendingOutput,
@@ -136,7 +136,7 @@ def _script_env(
     metrics_file: Path,
     extra_env: dict[str, str] | None,
 ) -> dict[str, str]:
-    env = dict(os.environ)
+    env = script_base_environment()
     env.update(definition.environment_variables)
     env.update(extra_env or {})
     for key, token in definition.params.items():
@@ -153,4 +153,9 @@ def _script_env(
             "PYTHONUNBUFFERED": "1",
         }
     )
+    # A temp folder of its own, removed with the work folder: nothing a killed script left
+    # there outlives its task, and it cannot read another step's.
+    scratch = metrics_file.parent / "tmp"
+    scratch.mkdir(exist_ok=True)
+    env.update({"TMPDIR": str(scratch), "TEMP": str(scratch), "TMP": str(scratch)})
     return env
