@@ -18,6 +18,8 @@ from fastapi import Body, FastAPI, HTTPException, Request
 from mlpipelines.errors import UserErrorException
 from mlpipelines.plugin.admission import ADMISSION
 from mlpipelines.plugin.control_routes import router as control_router
+from mlpipelines.plugin.known_datastores import datastore_check
+from mlpipelines.plugin.request_limits import install as install_request_limits
 from mlpipelines.plugin.run_creation import IDEMPOTENCY_HEADER, create_run, idempotent_run_id
 from mlpipelines.plugin.snapshot_routes import router as snapshot_router
 from mlpipelines.publishing.experiments import note_experiment
@@ -26,16 +28,18 @@ from mlpipelines.publishing.routing import (
     DisabledError,
     active_pipeline,
     endpoint_pipeline,
-    spec_params,
+    stored_spec,
 )
-from mlpipelines.publishing.run_request import RunRequestError, parse_run_request
+from mlpipelines.publishing.run_request import parse_run_request
 
 URL_PREFIX = "/mlpipelines"
+MAX_DETAIL_CHARS = 2_000
 
 app = FastAPI(
     title="mlpipelines",
     description="Run published pipelines and pipeline endpoints with Azure ML style requests.",
 )
+install_request_limits(app)
 app.include_router(snapshot_router, prefix="/api/v1")
 
 app.include_router(control_router, prefix="/api/v1")
@@ -133,8 +137,9 @@ def _start(
     for_endpoint: bool = True,
 ) -> dict[str, Any]:
     active = _refused(lambda: active_pipeline(record))
+    spec = _refused(lambda: stored_spec(active["dag_id"]))
     run_request = _refused(
-        lambda: parse_run_request(body, spec_params(active["dag_id"]), for_endpoint)
+        lambda: parse_run_request(body, list(spec["params"]), for_endpoint, datastore_check(spec))
     )
     conf = dict(run_request.conf)
     conf["mlpipelines_published_id"] = active["id"]
@@ -180,15 +185,22 @@ def _found(load: Any) -> Any:
     try:
         return load()
     except UserErrorException as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+        raise HTTPException(status_code=404, detail=_capped(str(exc))) from None
+    except OSError:  # an id no record can have (too long for a file name, say)
+        raise HTTPException(status_code=404, detail="no such record") from None
+
+
+def _capped(message: str) -> str:
+    """An error message echoes what the caller sent: at most MAX_DETAIL_CHARS of it."""
+    if len(message) <= MAX_DETAIL_CHARS:
+        return message
+    return message[:MAX_DETAIL_CHARS] + f"... ({len(message) - MAX_DETAIL_CHARS:,} more)"
 
 
 def _refused(check: Any) -> Any:
     try:
         return check()
     except DisabledError as exc:
-        raise HTTPException(status_code=409, detail=str(exc)) from None
-    except RunRequestError as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None
-    except UserErrorException as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None
+        raise HTTPException(status_code=409, detail=_capped(str(exc))) from None
+    except UserErrorException as exc:  # RunRequestError among them
+        raise HTTPException(status_code=400, detail=_capped(str(exc))) from None

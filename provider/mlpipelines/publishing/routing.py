@@ -41,9 +41,16 @@ def endpoint_pipeline(
 
 def spec_params(dag_id: str, workspace: Deployment | None = None) -> list[dict[str, Any]]:
     """The parameters (name, default, type) of a stored pipeline spec."""
+    return list(stored_spec(dag_id, workspace)["params"])
+
+
+def stored_spec(dag_id: str, workspace: Deployment | None = None) -> dict[str, Any]:
+    """A stored pipeline spec, with at least its ``params``."""
     from mlpipelines.translate.spec import read_spec
 
     try:
-        return list(read_spec(dag_id, workspace)["params"])
+        spec = read_spec(dag_id, workspace)
+        spec["params"]
     except (OSError, ValueError, KeyError) as exc:
         raise UserErrorException(f"the stored spec of '{dag_id}' cannot be read: {exc}") from exc
+    return spec

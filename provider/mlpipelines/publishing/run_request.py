@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlpipelines.errors import UserErrorException
+from mlpipelines.records.parameter_limits import DATASTORE_NAME, integer_problem, string_problem
 
 KNOWN_FIELDS = frozenset(
     {
@@ -26,6 +27,16 @@ KNOWN_FIELDS = frozenset(
         "Tags",
     }
 )
+
+
+MAX_NAME_CHARS = 255
+MAX_DESCRIPTION_CHARS = 5_000
+MAX_TAGS = 100
+MAX_TAG_CHARS = 1_000
+MAX_ASSIGNMENTS = 1_000
+# An error message names at most this many unknown names, each cut to this length.
+MAX_ECHOED_NAMES = 10
+MAX_ECHOED_CHARS = 100
 
 
 class RunRequestError(UserErrorException):
@@ -43,10 +54,14 @@ class RunRequest:
 
 
 def parse_run_request(
-    body: Any, params: list[dict[str, Any]], for_endpoint: bool = True
+    body: Any,
+    params: list[dict[str, Any]],
+    for_endpoint: bool = True,
+    datastore_known: Callable[[str], bool] | None = None,
 ) -> RunRequest:
     """Check ``body`` against the DAG's ``params`` (the spec's name/default/type records);
-    ``PipelineVersion`` is refused unless the request goes to an endpoint."""
+    ``PipelineVersion`` is refused unless the request goes to an endpoint; a DataPath on a
+    datastore ``datastore_known`` does not know is refused."""
     if body is None:
         body = {}
     if not isinstance(body, dict):
@@ -69,34 +84,74 @@ def parse_run_request(
     conf.update(
         check_dataset_assignments(body.get("DataSetDefinitionValueAssignments") or {}, params)
     )
-    experiment = body.get("ExperimentName")
-    if experiment is not None and not isinstance(experiment, str):
-        raise RunRequestError("ExperimentName must be a string")
-    tags = body.get("Tags") or {}
-    if not isinstance(tags, dict):
-        raise RunRequestError("Tags must be a JSON object")
+    if datastore_known is not None:
+        unknown = sorted(n for n in datastores_named(conf) if not datastore_known(n))
+        if unknown:
+            raise RunRequestError(
+                f"no datastore named {_names(unknown)}: register it (an Airflow connection "
+                "of that name) before a run reads it"
+            )
+    experiment = _text(body, "ExperimentName", MAX_NAME_CHARS)
+    tags = _tags(body.get("Tags") or {})
     if experiment:
         conf["mlpipelines_experiment"] = experiment
     if tags:
-        conf["mlpipelines_tags"] = {str(k): str(v) for k, v in tags.items()}
-    source = str(body.get("RunSource") or "REST")
+        conf["mlpipelines_tags"] = tags
+    source = _text(body, "RunSource", MAX_NAME_CHARS) or "REST"
     note = f"{source} run" + (f" of experiment {experiment}" if experiment else "")
-    if body.get("Description"):
-        note += f": {body['Description']}"
+    description = _text(body, "Description", MAX_DESCRIPTION_CHARS)
+    if description:
+        note += f": {description}"
     version = body.get("PipelineVersion")
     return RunRequest(experiment, conf, note, None if version is None else str(version))
 
 
+def _text(body: dict[str, Any], field: str, limit: int) -> str | None:
+    """A string field of the body, bounded and without NUL; None when absent."""
+    value = body.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RunRequestError(f"{field} must be a string")
+    if len(value) > limit or "\x00" in value:
+        raise RunRequestError(f"{field} must be at most {limit:,} characters, without NUL")
+    return value
+
+
+def _tags(tags: Any) -> dict[str, str]:
+    if not isinstance(tags, dict):
+        raise RunRequestError("Tags must be a JSON object")
+    if len(tags) > MAX_TAGS:
+        raise RunRequestError(f"Tags holds {len(tags):,} tags; the limit is {MAX_TAGS}")
+    checked = {str(k): str(v) for k, v in tags.items()}
+    if any(len(k) > MAX_TAG_CHARS or len(v) > MAX_TAG_CHARS for k, v in checked.items()):
+        raise RunRequestError(f"a tag's name and value must be at most {MAX_TAG_CHARS} characters")
+    return checked
+
+
+def _names(names: list[str], quote: bool = True) -> str:
+    """Names for an error message: the first few, each cut short, and how many more."""
+    shown = [n if len(n) <= MAX_ECHOED_CHARS else n[:MAX_ECHOED_CHARS] + "..." for n in names]
+    words = [repr(n) if quote else n for n in shown[:MAX_ECHOED_NAMES]]
+    more = len(names) - MAX_ECHOED_NAMES
+    return ", ".join(words) + (f" and {more:,} more" if more > 0 else "")
+
+
 def check_parameters(assignments: dict[str, Any], params: list[dict[str, Any]]) -> dict[str, Any]:
     """The assignments as typed conf values; unknown names or wrong types raise."""
+    if len(assignments) > MAX_ASSIGNMENTS:
+        raise RunRequestError(
+            f"ParameterAssignments holds {len(assignments):,} names; the limit is "
+            f"{MAX_ASSIGNMENTS:,}"
+        )
     by_name = {p["name"]: p for p in params}
     unknown = sorted(set(assignments) - set(by_name))
     if unknown:
         raise RunRequestError(
-            f"unknown parameter(s) {', '.join(repr(n) for n in unknown)}; "
-            f"this pipeline takes: {', '.join(sorted(by_name)) or 'no parameters'}"
+            f"unknown parameter(s) {_names(unknown)}; "
+            f"this pipeline takes: {_names(sorted(by_name), quote=False) or 'no parameters'}"
         )
-    return {name: _typed(name, value, by_name[name]["type"]) for name, value in assignments.items()}
+    return {name: _typed(name, value, by_name[name]) for name, value in assignments.items()}
 
 
 def check_data_paths(assignments: Any, params: list[dict[str, Any]]) -> dict[str, Any]:
@@ -111,15 +166,46 @@ def check_data_paths(assignments: Any, params: list[dict[str, Any]]) -> dict[str
                 f"'{name}' is not a DataPath parameter of this pipeline; "
                 f"it has: {', '.join(sorted(data_paths)) or 'none'}"
             )
-        if not isinstance(value, dict) or not isinstance(value.get("DataStoreName"), str):
-            raise RunRequestError(
-                f"DataPathAssignments['{name}'] needs DataStoreName and RelativePath"
-            )
-        path = str(value.get("RelativePath") or "")
-        if ".." in path.replace("\\", "/").split("/"):
-            raise RunRequestError(f"DataPathAssignments['{name}']: '{path}' leaves the datastore")
-        conf[name] = {"datastore": value["DataStoreName"], "path": path}
+        conf[name] = data_path_value(f"DataPathAssignments['{name}']", value)
     return conf
+
+
+def data_path_value(where: str, value: Any) -> dict[str, str]:
+    """``{"DataStoreName", "RelativePath"}`` (or the conf's ``{"datastore", "path"}``) as a
+    conf value: a well-formed datastore name, and a relative path that stays inside it."""
+    if isinstance(value, dict) and "datastore" in value and "DataStoreName" not in value:
+        value = {"DataStoreName": value.get("datastore"), "RelativePath": value.get("path")}
+    if not isinstance(value, dict) or not isinstance(value.get("DataStoreName"), str):
+        raise RunRequestError(f"{where} needs DataStoreName and RelativePath")
+    store = value["DataStoreName"]
+    if not DATASTORE_NAME.fullmatch(store):
+        raise RunRequestError(
+            f"{where}: DataStoreName {_names([store])} is not a datastore name (letters, "
+            "digits, '_' and '-', at most 255)"
+        )
+    path = value.get("RelativePath")
+    if path is None:
+        path = ""
+    if not isinstance(path, str):
+        raise RunRequestError(f"{where}: RelativePath must be a string")
+    problem = string_problem(path)
+    if problem:
+        raise RunRequestError(f"{where}: RelativePath {problem}")
+    unixy = path.replace("\\", "/")
+    if unixy.startswith("/") or (len(unixy) > 1 and unixy[1] == ":"):
+        raise RunRequestError(f"{where}: RelativePath '{path[:100]}' must be relative")
+    if ".." in unixy.split("/"):
+        raise RunRequestError(f"{where}: '{path[:100]}' leaves the datastore")
+    return {"datastore": store, "path": path}
+
+
+def datastores_named(conf: dict[str, Any]) -> set[str]:
+    """The datastore names a checked conf's DataPath values point at."""
+    return {
+        value["datastore"]
+        for value in conf.values()
+        if isinstance(value, dict) and isinstance(value.get("datastore"), str)
+    }
 
 
 def check_dataset_assignments(assignments: Any, params: list[dict[str, Any]]) -> dict[str, Any]:
@@ -162,7 +248,7 @@ def _dataset_value(name: str, value: Any) -> dict[str, Any]:
             }
         }
     if isinstance(value.get("DataPath"), dict):
-        return check_data_paths({name: value["DataPath"]}, [{"name": name, "type": "object"}])[name]
+        return data_path_value(where, value["DataPath"])
     definition = value.get("Definition")
     if isinstance(definition, dict) and definition.get("kind") in ("tabular", "file"):
         return {"dataset": definition}
@@ -213,17 +299,33 @@ def run_request_assignments(pipeline_parameters: dict[str, Any] | None) -> dict[
     return body
 
 
-def _typed(name: str, value: Any, kind: str) -> Any:
+def _typed(name: str, value: Any, param: dict[str, Any]) -> Any:
     """``value`` as the parameter's JSON type; numeric and boolean text is accepted because
     the old service's REST clients often sent every value as a string."""
+    kind = param["type"]
     convert = _CONVERTERS.get(kind)
     if convert is None:
+        default = param.get("default")
+        if isinstance(default, dict) and "datastore" in default:
+            # A DataPath given as a parameter value gets the same checks as in
+            # DataPathAssignments.
+            return data_path_value(f"parameter '{name}'", parameter_value(value))
         return parameter_value(value)
     typed = convert(value)
     if typed is None:
+        shown = repr(value) if len(repr(value)) <= 200 else repr(value)[:200] + "..."
         raise RunRequestError(
-            f"parameter '{name}' must be of type {kind}, got {type(value).__name__} {value!r}"
+            f"parameter '{name}' must be of type {kind}, got {type(value).__name__} {shown}"
         )
+    problem = (
+        string_problem(typed)
+        if isinstance(typed, str)
+        else integer_problem(typed)
+        if kind == "integer"
+        else None
+    )
+    if problem:
+        raise RunRequestError(f"parameter '{name}' {problem}")
     return typed
 
 

@@ -11,6 +11,7 @@ from airflow.sdk import DAG, Param, TaskGroup
 
 from mlpipelines.records import StepDefinition
 from mlpipelines.records.parallel_run import PARALLEL_RUN_KIND
+from mlpipelines.records.parameter_limits import schema_bounds
 from mlpipelines.records.plan import PipelinePlan, TaskSpec
 from mlpipelines.records.reserved import REUSE_TASK_ID
 from mlpipelines.records.step_kinds import step_kind
@@ -32,6 +33,7 @@ def _params(plan: PipelinePlan) -> dict[str, Param]:
             type=p.type,
             title=p.name,
             description=f"PipelineParameter '{p.name}' ({p.type})",
+            **schema_bounds(p.type),
         )
         for p in plan.params
     }
