@@ -137,6 +137,7 @@ def test_a_failed_script_leaves_nothing_on_the_remote_store(stores, tmp_path, mo
     ws, _, _ = stores
     steps = _pipeline(ws, tmp_path / "src")
     monkeypatch.setenv("FAIL_AFTER_WRITE", "1")
+    monkeypatch.setenv("MLPIPELINES_SCRIPT_ENV_PASS", "FAIL_AFTER_WRITE")  # a worker setting
     run = f"run_{uuid.uuid4().hex[:8]}"
     with pytest.raises(StepRunError, match="exited with code 3"):
         run_python_script_step(steps["score"], _ctx(run, "score", {}))
@@ -201,6 +202,7 @@ def test_an_upload_reference_fills_its_fixed_place_only_on_success(
     location = datastores.location_of(definition.outputs[0].datastore)
 
     monkeypatch.setenv("FAIL_AFTER_WRITE", "1")
+    monkeypatch.setenv("MLPIPELINES_SCRIPT_ENV_PASS", "FAIL_AFTER_WRITE")  # a worker setting
     with pytest.raises(StepRunError, match="exited with code 4"):
         run_python_script_step(definition, _ctx("run_up_1", "write", {}))
     location.fs.invalidate_cache()
