@@ -1,5 +1,5 @@
 """This machine's part of what tasks leave: ``mlpipelines-*`` work folders in the temp folder
-and stat caches whose files are gone.
+and stat caches of outputs that are gone.
 
 A killed task cannot clean up after itself, and nothing names the process that made a temp
 folder; so a folder counts as in use while any live process of this user works in it (its
@@ -135,6 +135,10 @@ def _stat_caches(folder: Path) -> tuple[list[StatCacheFact], list[Entry]]:
         if entry.name.startswith(".stat-") and entry.name.endswith(".tmp"):
             leftovers.append(item)
             continue
-        roots_exist = any(os.path.lexists(path) for path in cached_paths(entry.path))
+        # A source folder's cache names its files relative to the folder, which it does
+        # not name: kept. An output's names them absolutely: kept while one is there.
+        roots_exist = any(
+            not os.path.isabs(path) or os.path.lexists(path) for path in cached_paths(entry.path)
+        )
         caches.append(StatCacheFact(item, roots_exist))
     return sorted(caches, key=lambda c: c.entry.path), sorted(leftovers, key=lambda e: e.path)

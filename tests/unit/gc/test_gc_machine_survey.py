@@ -13,7 +13,7 @@ import pytest
 
 from mlpipelines.gc.machine_survey import survey_machine
 from mlpipelines.gc.store_listing import is_leftover
-from mlpipelines.snapshot import StatCache, tree_fingerprint
+from mlpipelines.snapshot import StatCache, take_snapshot, tree_fingerprint
 
 pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
 
@@ -80,6 +80,12 @@ def test_stat_caches_whose_files_are_all_gone_are_told_apart(tmp_path):
         old = time.time() - 60
         os.utime(folder / "a.txt", (old, old))  # older than the racy window: cached
         tree_fingerprint(folder, StatCache.for_root(folder, cache_dir))
+    # A source folder's cache names files relative to it: whether it is gone is unknown.
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "train.py").write_text("print(1)")
+    os.utime(source / "train.py", (old, old))
+    take_snapshot(source, StatCache.for_root(source, cache_dir))
     (gone / "a.txt").unlink()
     gone.rmdir()
     facts = survey_machine(tmp_path / "no-temp", cache_dir)
@@ -87,6 +93,7 @@ def test_stat_caches_whose_files_are_all_gone_are_told_apart(tmp_path):
     assert by_root == {
         StatCache.for_root(kept, cache_dir).path: True,
         StatCache.for_root(gone, cache_dir).path: False,
+        StatCache.for_root(source, cache_dir).path: True,
     }
 
 
