@@ -89,7 +89,7 @@ def _duration(text: str) -> float:
 
 
 def _gc(args: argparse.Namespace) -> int:
-    from mlpipelines.client.airflow_api import AirflowApi, AirflowUnavailableError
+    from mlpipelines.client.airflow_api import AirflowUnavailableError
     from mlpipelines.errors import UserErrorException
     from mlpipelines.gc.airflow_facts import airflow_facts
     from mlpipelines.gc.apply import apply_removals
@@ -110,24 +110,21 @@ def _gc(args: argparse.Namespace) -> int:
         grace=args.grace,
         orphans_only=args.orphans_only,
     )
+    api = None if args.offline else _airflow(ws)
+    if api is False:
+        return 2
     temp_dir = Path(args.temp_dir or tempfile.gettempdir()).resolve()
     found = survey(ws, ws.get_default_datastore().location, temp_dir)
     airflow = AirflowFacts(reachable=False)
-    if not args.offline:
+    if api:
         try:
-            api = AirflowApi.from_workspace(ws)
-            try:
-                airflow = airflow_facts(
-                    api,
-                    found.store.datastore,
-                    {run.run[0] for run in found.store.runs},
-                    policy.keep_last,
-                )
-            finally:
-                api.close()
-        except (AirflowUnavailableError, UserErrorException) as exc:
+            dag_ids = {run.run[0] for run in found.store.runs}
+            airflow = airflow_facts(api, found.store.datastore, dag_ids, policy.keep_last)
+        except AirflowUnavailableError as exc:
             print(f"mlpipelines gc: {NO_AIRFLOW.format(error=exc)}", file=sys.stderr)
             return 2
+        finally:
+            api.close()
     facts = Facts(found.store, airflow, found.control, found.machine)
     plan = plan_removals(facts, policy)
     for note in plan.notes:
@@ -140,12 +137,32 @@ def _gc(args: argparse.Namespace) -> int:
     places = {Place.DATASTORE: found.location, Place.SPECS: found.specs_location}
     outcome = apply_removals(plan.removals, places)
     _print_totals(outcome.removed, "freed")
-    for what, items in (("already gone", outcome.vanished), ("changed since", outcome.changed)):
-        if items:
-            print(f"{len(items)} item(s) {what}: kept or skipped")
+    if outcome.vanished:
+        print(f"{len(outcome.vanished)} item(s) were gone already")
+    if outcome.changed:
+        print(f"{len(outcome.changed)} item(s) changed since the survey: kept")
     for removal, error in outcome.failed:
         print(f"could not remove {removal.path}: {error}", file=sys.stderr)
     return 0
+
+
+def _airflow(ws: Any) -> Any:
+    """The workspace's Airflow, answering; False (after saying why) when it cannot be asked."""
+    from mlpipelines.client.airflow_api import AirflowApi, AirflowUnavailableError
+    from mlpipelines.errors import UserErrorException
+
+    try:
+        api = AirflowApi.from_workspace(ws)
+    except UserErrorException as exc:
+        print(f"mlpipelines gc: {NO_AIRFLOW.format(error=exc)}", file=sys.stderr)
+        return False
+    try:
+        api.health()
+    except AirflowUnavailableError as exc:
+        api.close()
+        print(f"mlpipelines gc: {NO_AIRFLOW.format(error=exc)}", file=sys.stderr)
+        return False
+    return api
 
 
 def _print_totals(removals: list[Any], verb: str) -> None:

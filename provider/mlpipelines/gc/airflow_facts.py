@@ -68,7 +68,13 @@ def _outputs_read(api: AirflowApi, dag_id: str, run_id: str, datastore: str) -> 
     handed on (outputs reused from earlier runs among them)."""
     base = f"/api/v2/dags/{quote(dag_id, safe='')}/dagRuns/{quote(run_id, safe='')}"
     paths: set[str] = set()
-    for entry in _pages(api, f"{base}/taskInstances/~/xcomEntries", {}):
+    try:
+        entries = list(_pages(api, f"{base}/taskInstances/~/xcomEntries", {}))
+    except AirflowApiError as exc:
+        if exc.status_code == 404:
+            return paths  # the run was deleted since it was listed: it reads nothing now
+        raise
+    for entry in entries:
         key = entry["key"]
         if key != REUSE_XCOM_KEY and not key.startswith(OUTPUT_XCOM_PREFIX):
             continue
