@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -20,13 +21,16 @@ REPO = Path(__file__).resolve().parents[2]
 E2E_DAGS = Path(__file__).resolve().parent / "dags"
 
 
-def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def _cli(
+    *args: str, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "mlpipelines.cli.main", *args],
         check=True,
         capture_output=True,
         text=True,
         timeout=timeout,
+        env=env,
     )
 
 
@@ -41,6 +45,12 @@ class LiveAirflow:
     @property
     def blobstore(self) -> Path:
         return self.home / "mlpipelines" / "workspaceblobstore"
+
+    @property
+    def temp(self) -> Path:
+        """The temp folder of this Airflow's processes (its tasks' work folders), its own so
+        a test may look at (and clean) it without touching anything else on the machine."""
+        return self.home / "tmp"
 
     def run(
         self, dag_id: str, conf: dict[str, Any] | None = None, timeout: float = 300
@@ -68,8 +78,17 @@ def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveAirflow]:
     # Without the loader DAG file, as a user's own dags folder: `airflow up` must add it.
     shutil.copytree(REPO / "dags", dags, ignore=shutil.ignore_patterns("mlpipelines_specs.py"))
     shutil.copytree(E2E_DAGS, dags, dirs_exist_ok=True)
+    (home / "tmp").mkdir()
     try:
-        _cli("airflow", "up", "--home", str(home), "--dags", str(dags))
+        _cli(
+            "airflow",
+            "up",
+            "--home",
+            str(home),
+            "--dags",
+            str(dags),
+            env={**os.environ, "TMPDIR": str(home / "tmp")},
+        )
     except subprocess.CalledProcessError as exc:
         logs = "".join(
             f"\n--- {p.name}\n{p.read_text()[-3000:]}" for p in (home / "logs").glob("*.log")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from mlpipelines.cli import (
     compute_commands,
+    gc_command,
     pipeline_commands,
     publication_commands,
     run_commands,
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_commands.add_commands(commands)
     publication_commands.add_commands(commands)
     compute_commands.add_commands(commands)
+    gc_command.add_commands(commands)
     return parser
 
 

@@ -60,6 +60,12 @@ def _load(path: str, algorithm: str) -> dict[str, _Entry]:
     return entries
 
 
+def cached_paths(path: str | os.PathLike[str]) -> list[str]:
+    """The files a stat cache file remembers (none when it is unreadable or of another
+    algorithm); ``mlpipelines gc`` drops caches whose files are all gone."""
+    return list(_load(os.fspath(path), _algorithm()))
+
+
 class StatCache:
     """Digests of files keyed by (path, size, mtime_ns, ctime_ns, inode); see the module doc.
 
