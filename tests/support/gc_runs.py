@@ -131,7 +131,12 @@ class GcDeployment:
         (self.root / "step.json").write_text(json.dumps(definition.to_json()))
         (self.root / "runner.py").write_text(RUNNER)
         pids = self.root / "pids"
-        env = {**os.environ, "TMPDIR": str(self.temp), "GC_TEST_HANG": str(pids)}
+        env = {
+            **os.environ,
+            "TMPDIR": str(self.temp),
+            "GC_TEST_HANG": str(pids),
+            "MLPIPELINES_SCRIPT_ENV_PASS": "GC_TEST_HANG",  # a worker setting for its scripts
+        }
         task = subprocess.Popen(
             [
                 sys.executable,
