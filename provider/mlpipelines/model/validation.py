@@ -14,6 +14,7 @@ from mlpipelines.model.graph import iter_parameters, step_upstreams
 from mlpipelines.model.parameter import PipelineParameter
 from mlpipelines.model.step_checks import step_problems
 from mlpipelines.model.steps import Step
+from mlpipelines.records.parameter_limits import integer_problem, string_problem
 from mlpipelines.records.reserved import RESERVED_PARAMETER_NAMES, RESERVED_TASK_IDS
 from mlpipelines.records.step_kinds import STEP_KINDS
 
@@ -254,6 +255,15 @@ def _data_problems(steps: list[Step]) -> list[Problem]:
     return problems
 
 
+def _default_problem(default: object) -> str | None:
+    """Why a default no run could carry is refused (the REST request refuses such values)."""
+    if isinstance(default, str):
+        return string_problem(default)
+    if isinstance(default, int) and not isinstance(default, bool):
+        return integer_problem(default)
+    return None
+
+
 def _parameter_problems(steps: list[Step]) -> list[Problem]:
     problems = []
     first: dict[str, tuple[Step, PipelineParameter]] = {}
@@ -286,6 +296,14 @@ def _parameter_problems(steps: list[Step]) -> list[Problem]:
                     f"PipelineParameter "
                     f"'{name}' default {param.default_value!r} is not a string, "
                     "number or bool",
+                )
+            )
+        elif (out_of_bounds := _default_problem(param.default_value)) is not None:
+            problems.append(
+                Problem(
+                    "bad-parameter-default",
+                    step.name,
+                    f"PipelineParameter '{name}' default {out_of_bounds}",
                 )
             )
         elif name in first:

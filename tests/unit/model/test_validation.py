@@ -262,6 +262,48 @@ def empty_script_name(ws: Workspace, src: Path) -> Case:
     return Case(Pipeline(ws, [step]), {"bad-script-name"}, ["''"], {"s"})
 
 
+def integer_default_beyond_64_bits(ws: Workspace, src: Path) -> Case:
+    big = PipelineParameter("seed", default_value=2**64)
+    step = _step(src, "s", arguments=["--seed", big])
+    return Case(Pipeline(ws, [step]), {"bad-parameter-default"}, ["'seed'", "out of range"], {"s"})
+
+
+def string_default_with_nul(ws: Workspace, src: Path) -> Case:
+    word = PipelineParameter("word", default_value="a\x00b")
+    step = _step(src, "s", arguments=["--word", word])
+    return Case(Pipeline(ws, [step]), {"bad-parameter-default"}, ["'word'", "NUL"], {"s"})
+
+
+def string_default_longer_than_an_argument(ws: Workspace, src: Path) -> Case:
+    text = PipelineParameter("text", default_value="t" * 40_000)
+    step = _step(src, "s", arguments=["--text", text])
+    return Case(
+        Pipeline(ws, [step]), {"bad-parameter-default"}, ["'text'", "40,000 characters"], {"s"}
+    )
+
+
+def parameter_name_with_dash(ws: Workspace, src: Path) -> Case:
+    rate = PipelineParameter("learning-rate", default_value=0.1)
+    step = _step(src, "s", arguments=["--lr", rate])
+    return Case(Pipeline(ws, [step]), {"bad-parameter-name"}, ["'learning-rate'"], {"s"})
+
+
+def reserved_step_name(ws: Workspace, src: Path) -> Case:
+    step = _step(src, "mlpipelines_reuse")
+    return Case(Pipeline(ws, [step]), {"reserved-step-name"}, ["'mlpipelines_reuse'"])
+
+
+def two_problems_in_two_steps(ws: Workspace, src: Path) -> Case:
+    a = _step(src, "a", "missing.py")
+    b = _step(src, "b", arguments=["--x", {"k": 1}])
+    return Case(
+        Pipeline(ws, [a, b]),
+        {"missing-script", "bad-argument"},
+        ["'missing.py'", "{'k': 1}"],
+        {"a", "b"},
+    )
+
+
 BUILDERS: list[Callable[[Workspace, Path], Case]] = [
     duplicate_names,
     task_id_collision,
@@ -298,6 +340,12 @@ BUILDERS: list[Callable[[Workspace, Path], Case]] = [
     duplicate_input_name,
     duplicate_output_name,
     empty_script_name,
+    integer_default_beyond_64_bits,
+    string_default_with_nul,
+    string_default_longer_than_an_argument,
+    parameter_name_with_dash,
+    reserved_step_name,
+    two_problems_in_two_steps,
 ]
 
 
