@@ -96,15 +96,20 @@ def checked_conf(conf: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]
     given = {k: v for k, v in conf.items() if k not in own}
     declared = []
     for name, param in params.items():
-        kind = (param.get("schema") or {}).get("type")
         declared.append(
-            {
-                "name": name,
-                "default": param.get("value"),
-                "type": kind if isinstance(kind, str) else None,
-            }
+            {"name": name, "default": param.get("value"), "type": _value_type(param)}
         )
     return {**check_parameters(given, declared), **own}
+
+
+def _value_type(param: dict[str, Any]) -> str | None:
+    """The one JSON type a Param's value has besides ``null`` (an optional parameter's
+    schema admits both), else None."""
+    kind = (param.get("schema") or {}).get("type")
+    if isinstance(kind, list):
+        kinds = [k for k in kind if k != "null"]
+        kind = kinds[0] if len(kinds) == 1 else None
+    return kind if isinstance(kind, str) else None
 
 
 def _list(args: argparse.Namespace) -> int:

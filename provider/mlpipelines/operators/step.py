@@ -56,7 +56,7 @@ class StepOperator(BaseOperator):
             dag_id=ti.dag_id,
             run_id=ti.run_id,
             task_id=ti.task_id,
-            params=dict(context["params"]),
+            params=with_defaults(context["params"], self.dag.params if self.has_dag() else None),
             pull_output=lambda producer, name: self._pull_output(ti, producer, name),
             try_number=getattr(ti, "try_number", 1),
             log=self.log,
@@ -142,6 +142,18 @@ class StepOperator(BaseOperator):
             ti.xcom_push(key=METRICS_XCOM_KEY, value=metrics)
         if reused_run_id is not None:
             raise AirflowSkipException(f"reused from run {reused_run_id} (key {key})")
+
+
+def with_defaults(values: Any, declared: Any) -> dict[str, Any]:
+    """A run's parameter values, where a parameter given ``null`` (a trigger-form field the
+    user cleared) takes the default its Param's schema keeps (see ``translate/params.py``)."""
+    params = dict(values)
+    for name, value in params.items():
+        if value is None and declared is not None and name in declared:
+            schema = declared.get_param(name).schema
+            if isinstance(schema, dict) and schema.get("default") is not None:
+                params[name] = schema["default"]
+    return params
 
 
 class DefinitionStepOperator(StepOperator):
