@@ -44,9 +44,9 @@ def render_parallel_run(
             step=definition,
             reuse_task_id=reuse_task_id,
             doc_md=f"Splits the input of step '{definition.name}' into mini-batches.",
-            inlets=inlets,
             **task_kwargs,
         )
+        plan.add_inlets(inlets)
         run_kwargs = {k: v for k, v in task_kwargs.items() if k != "trigger_rule"}
         run = ParallelRunBatchesOperator.partial(
             task_id=run_task_id(task_id),
@@ -60,8 +60,8 @@ def render_parallel_run(
             step=definition,
             reuse_task_id=reuse_task_id,
             doc_md=doc_md,
-            outlets=outlets,
             **task_kwargs,
         )
+        gather.add_outlets(outlets)
         run >> gather
     return plan, gather

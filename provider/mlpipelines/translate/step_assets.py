@@ -18,10 +18,13 @@ consumers have as inlet; a DataPath input (its place chosen per run) and a regis
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from urllib.parse import quote
 
+import attrs
 from airflow.sdk import Asset
+from airflow.sdk.definitions.asset import AssetAccessControl
 
 from mlpipelines.records import (
     DataReferenceInput,
@@ -29,7 +32,6 @@ from mlpipelines.records import (
     DatasetInput,
     DatastoreSpec,
     PipelineDataInput,
-    PipelineDataOutput,
     StepDefinition,
     StepOutput,
 )
@@ -45,9 +47,46 @@ from mlpipelines.storage.deployment import (
 ASSET_SCHEME = "x-mlpipelines"
 ANY_RUN = "*"
 _SAFE = "/*-._~"
+_PLAIN = re.compile(r"[A-Za-z0-9/*._~-]*")  # what quote(path, safe=_SAFE) leaves as it is
+_NAME_LIMIT = 1500  # Airflow's limit on an asset's name and URI
+_FIELDS = ("name", "uri", "group", "extra", "watchers", "access_control")
 
 
-def place_uri(store: DatastoreSpec, path: str, roots: dict[DatastoreSpec, str] | None = None) -> str:
+def new_asset(name: str, uri: str) -> Asset:
+    """``Asset(name=name, uri=uri)`` for a name and URI built here (valid, normalized: no
+    trailing slash, query or fragment), without attrs' validators and URI parsing: a fifth
+    of the cost, which a 1,000-step DAG pays a thousand times at every parse. Anything else
+    takes Airflow's own way, as does every asset should Asset's fields change."""
+    if not _FAST or len(name) > _NAME_LIMIT or len(uri) > _NAME_LIMIT or not name.isascii():
+        return Asset(name=name, uri=uri)
+    asset = object.__new__(Asset)
+    for field, value in zip(
+        _FIELDS, (name, uri, Asset.asset_type, {}, [], AssetAccessControl()), strict=True
+    ):
+        object.__setattr__(asset, field, value)
+    return asset
+
+
+def _fast_path_holds() -> bool:
+    """Whether ``new_asset`` builds what Airflow's constructor does (checked once)."""
+    if tuple(f.name for f in attrs.fields(Asset)) != _FIELDS:
+        return False
+    probe = ("ws/data/x", "file:///tmp/ws/data/x")
+    global _FAST
+    _FAST = True
+    try:
+        return new_asset(*probe) == Asset(name=probe[0], uri=probe[1])
+    finally:
+        _FAST = False
+
+
+_FAST = False
+_FAST = _fast_path_holds()
+
+
+def place_uri(
+    store: DatastoreSpec, path: str, roots: dict[DatastoreSpec, str] | None = None
+) -> str:
     """The URI of ``path`` on ``store`` (see the module's docstring); ``roots`` caches each
     store's own part."""
     root = roots.get(store) if roots is not None else None
@@ -58,7 +97,9 @@ def place_uri(store: DatastoreSpec, path: str, roots: dict[DatastoreSpec, str] |
             root = f"{ASSET_SCHEME}://{quote(store.name, safe='-._~')}"
         if roots is not None:
             roots[store] = root
-    return f"{root}/{quote(path, safe=_SAFE)}" if path else root
+    if not path:
+        return root
+    return f"{root}/{path if _PLAIN.fullmatch(path) else quote(path, safe=_SAFE)}"
 
 
 def _clean(path: str) -> str:
@@ -72,6 +113,7 @@ class StepAssets:
         self.dag_id = dag_id
         self.definitions = definitions
         self._assets: dict[tuple[str, str], Asset] = {}
+        self._outputs: dict[tuple[str, str], Asset] = {}  # by (task id, output name)
         self._roots: dict[DatastoreSpec, str] = {}
 
     def outlets(self, definition: StepDefinition) -> list[Asset]:
@@ -83,10 +125,16 @@ class StepAssets:
         found: list[Asset] = []
         for spec in definition.inputs:
             if isinstance(spec, PipelineDataInput):
+                known = self._outputs.get((spec.producer, spec.data))
+                if known is not None:  # the producer came first, as plans order them
+                    found.append(known)
+                    continue
                 producer = self.definitions.get(spec.producer)
-                output = next(
-                    (o for o in producer.outputs if o.name == spec.data), None
-                ) if producer is not None else None
+                output = (
+                    next((o for o in producer.outputs if o.name == spec.data), None)
+                    if producer is not None
+                    else None
+                )
                 if output is not None:
                     found.append(self._output_asset(spec.producer, output))
             elif isinstance(spec, DataReferenceInput):
@@ -96,14 +144,17 @@ class StepAssets:
         return found
 
     def _output_asset(self, task_id: str, output: StepOutput) -> Asset:
+        asset = self._outputs.get((task_id, output.name))
+        if asset is not None:
+            return asset
         if isinstance(output, DataReferenceOutput):
-            return self._place(output.datastore, _clean(output.path_on_datastore))
-        assert isinstance(output, PipelineDataOutput)
-        if output.destination is not None:
+            path = _clean(output.path_on_datastore)
+        elif output.destination is not None:
             path = _clean(output.destination.replace(RUN_ID_PLACEHOLDER, ANY_RUN))
         else:
             path = f"{PIPELINE_DATA_FOLDER}/{self.dag_id}/{ANY_RUN}/{task_id}/{output.name}"
-        return self._place(output.datastore, path)
+        asset = self._outputs[(task_id, output.name)] = self._place(output.datastore, path)
+        return asset
 
     def _dataset_sources(self, spec: DatasetInput) -> list[Asset]:
         found = []
@@ -121,7 +172,7 @@ class StepAssets:
         asset = self._assets.get(key)
         if asset is None:
             name = f"{store.name}/{path}" if path else store.name
-            asset = self._assets[key] = Asset(name=name, uri=place_uri(store, path, self._roots))
+            asset = self._assets[key] = new_asset(name, place_uri(store, path, self._roots))
         return asset
 
     def _url(self, url: str) -> Asset:
@@ -137,4 +188,3 @@ def _store_named(name: str) -> DatastoreSpec:
     if name in DEFAULT_DATASTORES:
         return default_datastore_spec(name)
     return DatastoreSpec(name, CONNECTION_KIND)
-
