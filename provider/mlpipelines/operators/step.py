@@ -12,7 +12,12 @@ from mlpipelines.errors import StepRunError
 from mlpipelines.operators.step_lineage import describe_outlet_events
 from mlpipelines.operators.step_links import StepOutputsLink
 from mlpipelines.records import OutputReference, StepDefinition
-from mlpipelines.records.reserved import METRICS_XCOM_KEY, REUSE_XCOM_KEY, output_xcom_key
+from mlpipelines.records.reserved import (
+    METRICS_XCOM_KEY,
+    PARAM_DEFAULT_KEY,
+    REUSE_XCOM_KEY,
+    output_xcom_key,
+)
 from mlpipelines.runtime.step_context import StepContext, reused_output
 
 if TYPE_CHECKING:
@@ -175,8 +180,8 @@ def with_defaults(values: Any, declared: Any) -> dict[str, Any]:
     for name, value in params.items():
         if value is None and declared is not None and name in declared:
             schema = declared.get_param(name).schema
-            if isinstance(schema, dict) and schema.get("default") is not None:
-                params[name] = schema["default"]
+            if isinstance(schema, dict) and schema.get(PARAM_DEFAULT_KEY) is not None:
+                params[name] = schema[PARAM_DEFAULT_KEY]
     return params
 
 

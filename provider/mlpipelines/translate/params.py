@@ -3,8 +3,8 @@
 
 A parameter with a default is optional in Airflow's form: its JSON-schema type also admits
 ``null`` (the form marks a field required exactly when its type does not), and the schema
-keeps the default under the standard ``default`` keyword, where a step finds it when a run
-was given ``null`` (a field the user cleared). A parameter without a default stays required.
+keeps the default (under ``PARAM_DEFAULT_KEY``), where a step finds it when a run was given
+``null`` (a field the user cleared). A parameter without a default stays required.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from airflow.sdk import Param
 
 from mlpipelines.records import DataPathInput, DatasetInput
 from mlpipelines.records.plan import ParamSpec, PipelinePlan
+from mlpipelines.records.reserved import PARAM_DEFAULT_KEY
 
 
 def dag_params(plan: PipelinePlan) -> dict[str, Param]:
@@ -27,7 +28,7 @@ def _param(spec: ParamSpec, users: list[str]) -> Param:
     description = spec.description or _usage(spec, users)
     if spec.default is None:
         return Param(None, description=description, type=spec.type, title=spec.name)
-    schema = {"type": [spec.type, "null"], "title": spec.name, "default": spec.default}
+    schema = {"type": [spec.type, "null"], "title": spec.name, PARAM_DEFAULT_KEY: spec.default}
     return Param(spec.default, description=description, schema=schema)
 
 

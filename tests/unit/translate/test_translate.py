@@ -208,7 +208,7 @@ def test_to_dag_params_typed_from_defaults(pipeline: Pipeline) -> None:
         param = dag.params.get_param(name)
         # Optional in the trigger form (a default exists), still typed for REST conf checks.
         assert param.schema["type"] == [SCHEMA_TYPES[name], "null"]
-        assert param.value == default == param.schema["default"]
+        assert param.value == default == param.schema["x-mlpipelines-default"]
 
 
 def test_to_dag_merges_user_params_and_tags(pipeline: Pipeline) -> None:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from airflow.serialization.serialized_objects import DagSerialization
 
 from mlpipelines import (
     ComputeTarget,
@@ -22,6 +23,7 @@ from mlpipelines.cli.run_commands import checked_conf
 from mlpipelines.model.compute import AmlCompute
 from mlpipelines.operators.step import with_defaults
 from mlpipelines.records.plan import ParamSpec, PipelinePlan
+from mlpipelines.records.reserved import PARAM_DEFAULT_KEY
 from mlpipelines.translate.params import dag_params
 from mlpipelines.translate.render import render_dag
 from mlpipelines.translate.spec import plan_to_spec, spec_to_plan
@@ -73,7 +75,7 @@ def test_params_describe_themselves_and_only_those_without_default_are_required(
     assert alpha.description == "Regularisation strength"
     # Airflow's form marks a field required exactly when its type does not admit null.
     assert alpha.schema["type"] == ["number", "null"]
-    assert alpha.schema["default"] == alpha.value == 0.5
+    assert alpha.schema[PARAM_DEFAULT_KEY] == alpha.value == 0.5
     epochs = dag.params.get_param("epochs")
     assert epochs.description == "Pipeline parameter (integer), used by step(s): train."
     assert "used by step(s): prep." in dag.params.get_param("label").description
@@ -83,10 +85,22 @@ def test_params_describe_themselves_and_only_those_without_default_are_required(
     assert "Run every step" in regenerate.description
 
 
+def test_the_dag_survives_airflows_serialization(src: Path) -> None:
+    """What the DAG processor stores and the API server and scheduler read back."""
+    dag = _pipeline(src).to_dag("ui_serialized")
+    again = DagSerialization.from_dict(DagSerialization.to_dict(dag))
+    alpha = again.params.get_param("alpha")
+    assert alpha.schema["type"] == ["number", "null"]
+    assert alpha.description == "Regularisation strength"
+    (outlet,) = again.get_task("prep").outlets
+    assert outlet.name == "workspaceblobstore/pipelinedata/ui_serialized/*/prep/prepared"
+    assert set(again.get_task("prep").extra_links) == {"Outputs", "Artifacts"}
+
+
 def test_a_parameter_without_default_stays_required() -> None:
     plan = PipelinePlan((ParamSpec("label", None, "string"),), (), None)
     label = dag_params(plan)["label"]
-    assert label.schema["type"] == "string" and "default" not in label.schema
+    assert label.schema["type"] == "string" and PARAM_DEFAULT_KEY not in label.schema
     assert label.description == "Pipeline parameter (string)."
 
 
