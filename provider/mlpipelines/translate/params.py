@@ -28,7 +28,8 @@ def _param(spec: ParamSpec, users: list[str]) -> Param:
     description = spec.description or _usage(spec, users)
     if spec.default is None:
         return Param(None, description=description, type=spec.type, title=spec.name)
-    schema = {"type": [spec.type, "null"], "title": spec.name, PARAM_DEFAULT_KEY: spec.default}
+    # No "title": the form shows the name without one, and each key costs every task a copy.
+    schema = {"type": [spec.type, "null"], PARAM_DEFAULT_KEY: spec.default}
     return Param(spec.default, description=description, schema=schema)
 
 
