@@ -149,7 +149,7 @@ def phases(n: int, source: Path, repeats: int) -> dict[str, float]:
 
     def render_tasks_only() -> None:
         with DAG("ops", params=_params(plan), schedule=None):
-            _render_tasks(plan, qualify=None)
+            _render_tasks(plan, "rt", qualify=None)
 
     out["  DAG + _render_tasks (operators + wiring + sensor)"] = median_ms(
         render_tasks_only, repeats
