@@ -14,22 +14,24 @@ fi
 # pip's own lines, boiled down to one progress line every 25 packages, the install step and
 # any warning or error (pip -q says nothing for minutes; without -q it says too much).
 show_progress() {
-    local collected=0 line
+    local resolved=0 line names
     while IFS= read -r line; do
         case $line in
-            Collecting*)
-                collected=$((collected + 1))
-                if ((collected % 25 == 0)); then
-                    echo "  ${SECONDS}s: $collected packages found ..."
+            Collecting* | "Requirement already satisfied"*)
+                resolved=$((resolved + 1))
+                if ((resolved % 25 == 0)); then
+                    echo "  ${SECONDS}s: $resolved packages resolved ..."
                 fi
                 ;;
             "Installing collected packages:"*)
-                echo "  ${SECONDS}s: $collected packages found; installing them (the longest part) ..."
+                names=${line#*:}
+                echo "  ${SECONDS}s: $resolved packages resolved; installing" \
+                    "$(($(tr -cd , <<<"$names" | wc -c) + 1)) of them (the longest part) ..."
                 ;;
             "Successfully installed"*) echo "  ${SECONDS}s: installed." ;;
             "WARNING: Location"*) ;;
             ERROR*) echo "$line" ;;
-            WARNING*|INFO:*) echo "  $line" ;;
+            WARNING* | INFO:*) echo "  $line" ;;
         esac
     done
 }
