@@ -119,7 +119,8 @@ def phases(n: int, source: Path, repeats: int) -> dict[str, float]:
 
     from mlpipelines.operators.python_script import PythonScriptStepOperator
     from mlpipelines.sensors.reuse import ReuseSensor
-    from mlpipelines.translate.render import STEP_TRIGGER_RULE, _params
+    from mlpipelines.translate.params import dag_params as _params
+    from mlpipelines.translate.render import STEP_TRIGGER_RULE
 
     def operators_only() -> None:
         with DAG("ops", params=_params(plan), schedule=None):
@@ -148,7 +149,7 @@ def phases(n: int, source: Path, repeats: int) -> dict[str, float]:
 
     def render_tasks_only() -> None:
         with DAG("ops", params=_params(plan), schedule=None):
-            _render_tasks(plan, qualify=None)
+            _render_tasks(plan, "rt", qualify=None)
 
     out["  DAG + _render_tasks (operators + wiring + sensor)"] = median_ms(
         render_tasks_only, repeats

@@ -62,5 +62,9 @@ def get_provider_info() -> dict[str, Any]:
             }
         ],
         "connection-types": connection_types(),
-        "extra-links": ["mlpipelines.operators.databricks.DatabricksRunLink"],
+        "extra-links": [
+            "mlpipelines.operators.databricks.DatabricksRunLink",
+            "mlpipelines.operators.step_links.StepArtifactsLink",
+            "mlpipelines.operators.step_links.StepOutputsLink",
+        ],
     }

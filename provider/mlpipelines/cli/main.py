@@ -81,7 +81,12 @@ def _airflow(args: argparse.Namespace) -> int:
         getattr(args, "port", None),
     )
     if args.action == "up":
-        local.up(timeout=args.timeout)
+        from mlpipelines.cli.datastore_connections import add_default_datastore_connections
+
+        config = local.up(timeout=args.timeout)
+        created = add_default_datastore_connections(config)
+        if created:
+            print(f"Default datastores listed as Airflow connections: {', '.join(created)}")
         state = local.state() or {}
         print(f"UI: {state.get('url')}")
         print(f"Stop it with: mlpipelines airflow down --home {args.home}")

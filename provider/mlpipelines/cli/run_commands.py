@@ -59,12 +59,13 @@ def _run(args: argparse.Namespace) -> Any:
 def _trigger(args: argparse.Namespace) -> int:
     from mlpipelines.cli.run_report import print_run_report
     from mlpipelines.client.airflow_api import AirflowApi, AirflowApiError
+    from mlpipelines.client.dag_lookup import wait_for_known_dag
 
     conf = json.loads(args.conf) if args.conf else {}
     conf.update(dict(args.param))
     api = AirflowApi.from_workspace(workspace_of(args.config))
     try:
-        api.wait_for_dag(args.dag_id, timeout=120)
+        wait_for_known_dag(api, args.dag_id, timeout=120)
         details = api.call("GET", f"/api/v2/dags/{quote(args.dag_id, safe='')}/details")
         conf = checked_conf(conf, details.get("params") or {})
         run = api.trigger(args.dag_id, conf)
@@ -96,15 +97,18 @@ def checked_conf(conf: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]
     given = {k: v for k, v in conf.items() if k not in own}
     declared = []
     for name, param in params.items():
-        kind = (param.get("schema") or {}).get("type")
-        declared.append(
-            {
-                "name": name,
-                "default": param.get("value"),
-                "type": kind if isinstance(kind, str) else None,
-            }
-        )
+        declared.append({"name": name, "default": param.get("value"), "type": _value_type(param)})
     return {**check_parameters(given, declared), **own}
+
+
+def _value_type(param: dict[str, Any]) -> str | None:
+    """The one JSON type a Param's value has besides ``null`` (an optional parameter's
+    schema admits both), else None."""
+    kind = (param.get("schema") or {}).get("type")
+    if isinstance(kind, list):
+        kinds = [k for k in kind if k != "null"]
+        kind = kinds[0] if len(kinds) == 1 else None
+    return kind if isinstance(kind, str) else None
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from rich.console import Console
 from rich.table import Table
 
+from mlpipelines.cli.tables import print_wrapped
 from mlpipelines.client.airflow_api import AirflowApi
 from mlpipelines.client.pipeline_run import PipelineRun
 
@@ -28,13 +28,13 @@ def print_run_report(api: AirflowApi, dag_id: str, run_id: str) -> None:
     run = PipelineRun(SimpleNamespace(name=dag_id, workspace=None), run_id, _api=api)
     table = Table(title=f"{dag_id} / {run_id}: {run.get_status()}")
     for column in ("step", "status", "seconds", "metrics"):
-        table.add_column(column, overflow="fold")  # never cut a metric short
+        table.add_column(column, overflow="fold")  # wrap, never cut a metric short
     for step in run.get_steps():
         shown = ", ".join(f"{k}={_short(v)}" for k, v in step.get_metrics().items())
         status = step.get_status() + (" (reused)" if step.reused else "")
         duration = f"{step.duration:.1f}" if step.duration is not None else ""
         table.add_row(step.name, status, duration, shown)
-    Console().print(table)
+    print_wrapped(table)
     print(f"UI: {run.get_portal_url()}")
 
 

@@ -89,7 +89,7 @@ def step_table(run: PipelineRun, status: str, steps: list[StepRun]) -> Table:
     """The run's steps with status, seconds and metrics count, titled with the run status."""
     table = Table(title=f"{run.dag_id} / {run.id}: {status}", title_justify="left")
     for column in ("step", "status", "seconds"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # a long step name wraps, never cut
     for step in steps:
         shown = step.get_status() + (" (reused)" if step.reused else "")
         seconds = f"{step.duration:.1f}" if step.duration is not None else ""

@@ -8,11 +8,13 @@ PARAM_TYPES: dict[type, str] = {bool: "boolean", int: "integer", float: "number"
 
 
 class PipelineParameter:
-    """A named value a run may set; its type comes from the default."""
+    """A named value a run may set; its type comes from the default. ``description`` is the
+    help Airflow's trigger form shows beside the field (not in the Azure ML SDK)."""
 
-    def __init__(self, name: str, default_value: Any) -> None:
+    def __init__(self, name: str, default_value: Any, description: str | None = None) -> None:
         self.name = name
         self.default_value = default_value
+        self.description = description
 
     @property
     def param_type(self) -> str | None:

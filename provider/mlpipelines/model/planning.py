@@ -44,6 +44,11 @@ from mlpipelines.translate.step_docs import step_doc_md
 if TYPE_CHECKING:
     from mlpipelines.model.pipeline import Pipeline
 
+REGENERATE_DESCRIPTION = (
+    "Run every step, even those whose results an earlier run with the same inputs, code and "
+    "parameters already made (reuse is skipped)."
+)
+
 
 def plan_pipeline(pipeline: Pipeline, dag_id: str | None = None) -> PipelinePlan:
     """Validate a pipeline, then describe each step as a TaskSpec; raises on any problem."""
@@ -51,10 +56,10 @@ def plan_pipeline(pipeline: Pipeline, dag_id: str | None = None) -> PipelinePlan
     default_store = pipeline.default_datastore.spec
     params = (
         *(
-            ParamSpec(p.name, p.json_default, p.param_type or "string")
+            ParamSpec(p.name, p.json_default, p.param_type or "string", p.description)
             for p in pipeline.parameters.values()
         ),
-        ParamSpec(REGENERATE_PARAM, False, "boolean"),
+        ParamSpec(REGENERATE_PARAM, False, "boolean", REGENERATE_DESCRIPTION),
     )
     tasks = []
     for step in pipeline.steps:

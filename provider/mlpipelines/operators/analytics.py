@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from mlpipelines.operators.step import DefinitionStepOperator
+from mlpipelines.operators.step_links import StepArtifactsLink, StepOutputsLink
 from mlpipelines.runtime.step_context import StepContext
 
 if TYPE_CHECKING:
@@ -22,6 +23,8 @@ class AnalyticsStepOperator(DefinitionStepOperator):
     :param step: the step's definition, as planned by the translator.
     :param reuse_task_id: the reuse sensor's task id (None where the DAG has none).
     """
+
+    operator_extra_links = (StepOutputsLink(), StepArtifactsLink())
 
     template_fields: Sequence[str] = ()
     ui_color = "#fdf3e1"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperatorLink
 
 from mlpipelines.operators.step import StepOperator
+from mlpipelines.operators.step_links import StepArtifactsLink, StepOutputsLink
 from mlpipelines.records import DatabricksSettings, StepDefinition
 from mlpipelines.runtime.step_context import StepContext
 
@@ -52,7 +53,7 @@ class DatabricksStepOperator(StepOperator):
     """
 
     template_fields: Sequence[str] = ("databricks_conn_id",)
-    operator_extra_links = (DatabricksRunLink(),)
+    operator_extra_links = (StepOutputsLink(), StepArtifactsLink(), DatabricksRunLink())
     ui_color = "#fbe9e4"
 
     def __init__(

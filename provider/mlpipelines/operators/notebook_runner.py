@@ -7,6 +7,7 @@ import subprocess
 from typing import TYPE_CHECKING
 
 from mlpipelines.operators.step import DefinitionStepOperator
+from mlpipelines.operators.step_links import StepArtifactsLink, StepOutputsLink
 from mlpipelines.runtime.step_context import StepContext
 
 if TYPE_CHECKING:
@@ -22,6 +23,8 @@ class NotebookRunnerStepOperator(DefinitionStepOperator):
     :param step: the step's definition, as planned by the translator.
     :param reuse_task_id: the reuse sensor's task id (None where the DAG has none).
     """
+
+    operator_extra_links = (StepOutputsLink(), StepArtifactsLink())
 
     ui_color = "#f3e8fb"
     _process: subprocess.Popen[bytes] | None = None

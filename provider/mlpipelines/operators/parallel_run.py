@@ -28,6 +28,7 @@ class ParallelRunPlanOperator(StepOperator):
     :param reuse_task_id: the reuse sensor's task id (None where the DAG has none).
     """
 
+    operator_extra_links = ()  # its work is the step's; the gathering task has the links
     ui_color = "#eef6e8"
 
     def __init__(

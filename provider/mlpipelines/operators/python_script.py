@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from mlpipelines.operators.step import StepOperator
+from mlpipelines.operators.step_links import StepArtifactsLink, StepOutputsLink
 from mlpipelines.records import OutputReference, StepDefinition
 from mlpipelines.records.engines import CONTAINER_BACKENDS
 from mlpipelines.records.step_kinds import step_kind
@@ -31,6 +32,7 @@ class PythonScriptStepOperator(StepOperator):
     """
 
     template_fields: Sequence[str] = ("interpreter", "env")
+    operator_extra_links = (StepOutputsLink(), StepArtifactsLink())
     ui_color = "#e8f1fb"
 
     def __init__(

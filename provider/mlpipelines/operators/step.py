@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from airflow.sdk import BaseOperator
+from airflow.sdk import BaseOperator, BaseOperatorLink
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
 from mlpipelines.errors import StepRunError
+from mlpipelines.operators.step_lineage import describe_outlet_events
+from mlpipelines.operators.step_links import StepOutputsLink
 from mlpipelines.records import OutputReference, StepDefinition
-from mlpipelines.records.reserved import METRICS_XCOM_KEY, REUSE_XCOM_KEY, output_xcom_key
+from mlpipelines.records.reserved import (
+    METRICS_XCOM_KEY,
+    PARAM_DEFAULT_KEY,
+    REUSE_XCOM_KEY,
+    output_xcom_key,
+)
 from mlpipelines.runtime.step_context import StepContext, reused_output
 
 if TYPE_CHECKING:
@@ -37,6 +44,18 @@ class StepOperator(BaseOperator):
     # every task of a 1000-step DAG ~15 us at parse time. Subclasses set these two.
     step: StepDefinition
     reuse_task_id: str | None = None
+    # What this process handed on, for the extra links and lineage read as the task ends.
+    published: dict[str, OutputReference] | None = None
+    pulled: dict[tuple[str, str], OutputReference] | None = None
+    reused_from: str | None = None
+    operator_extra_links: Collection[BaseOperatorLink] = (StepOutputsLink(),)
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """The datasets this run read and wrote, for the OpenLineage provider (which calls
+        this only where it is installed)."""
+        from mlpipelines.operators.step_lineage import operator_lineage
+
+        return operator_lineage(self)
 
     def run_step(self, ctx: StepContext) -> StepResult:
         """Reuse or run the step once; raise StepHeld or StepRunError."""
@@ -47,7 +66,13 @@ class StepOperator(BaseOperator):
         if ref is None and self.reuse_task_id:
             reuse = ti.xcom_pull(task_ids=self.reuse_task_id, key=REUSE_XCOM_KEY)
             ref = reused_output(reuse, producer, name)
-        return OutputReference.from_json(ref) if ref else None
+        if not ref:
+            return None
+        found = OutputReference.from_json(ref)
+        if self.pulled is None:
+            self.pulled = {}
+        self.pulled[(producer, name)] = found
+        return found
 
     def step_context(self, context: Any) -> StepContext:
         """What the step's runtime knows of this task."""
@@ -56,7 +81,7 @@ class StepOperator(BaseOperator):
             dag_id=ti.dag_id,
             run_id=ti.run_id,
             task_id=ti.task_id,
-            params=dict(context["params"]),
+            params=with_defaults(context["params"], self.dag.params if self.has_dag() else None),
             pull_output=lambda producer, name: self._pull_output(ti, producer, name),
             try_number=getattr(ti, "try_number", 1),
             log=self.log,
@@ -135,13 +160,29 @@ class StepOperator(BaseOperator):
         key: str | None,
     ) -> None:
         """Push outputs and metrics (from this process or a container's report); a reused
-        step then shows skipped."""
+        step then shows skipped. A step that ran says in each outlet's asset event where
+        this run's data are (a reused one makes no event: it wrote nothing)."""
         for name, ref in outputs.items():
             ti.xcom_push(key=output_xcom_key(name), value=ref.to_json())
         if metrics:  # each push is a round trip to the API server; no metrics, no XCom
             ti.xcom_push(key=METRICS_XCOM_KEY, value=metrics)
+        self.published = outputs
+        self.reused_from = reused_run_id
         if reused_run_id is not None:
             raise AirflowSkipException(f"reused from run {reused_run_id} (key {key})")
+        describe_outlet_events(self, outputs, ti.run_id)
+
+
+def with_defaults(values: Any, declared: Any) -> dict[str, Any]:
+    """A run's parameter values, where a parameter given ``null`` (a trigger-form field the
+    user cleared) takes the default its Param's schema keeps (see ``translate/params.py``)."""
+    params = dict(values)
+    for name, value in params.items():
+        if value is None and declared is not None and name in declared:
+            schema = declared.get_param(name).schema
+            if isinstance(schema, dict) and schema.get(PARAM_DEFAULT_KEY) is not None:
+                params[name] = schema[PARAM_DEFAULT_KEY]
+    return params
 
 
 class DefinitionStepOperator(StepOperator):

@@ -11,11 +11,13 @@ from mlpipelines.records.step import StepDefinition
 
 @dataclass(frozen=True)
 class ParamSpec:
-    """One DAG Param: a PipelineParameter's name, default and JSON-schema type."""
+    """One DAG Param: a PipelineParameter's name, default, JSON-schema type and the help the
+    trigger form shows (None: the renderer says which steps use it)."""
 
     name: str
     default: Any
     type: str
+    description: str | None = None
 
 
 @dataclass(frozen=True)

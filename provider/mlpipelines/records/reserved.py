@@ -6,6 +6,10 @@ from __future__ import annotations
 # The DAG Param every pipeline gets: true runs every step whatever is cached.
 REGENERATE_PARAM = "regenerate_outputs"
 RESERVED_PARAMETER_NAMES = frozenset({REGENERATE_PARAM})
+# Where a Param's schema keeps a pipeline parameter's default, for a run given null. Not
+# JSON Schema's own "default": Airflow's DAG serialization passes a schema's keys as keyword
+# arguments beside its own "default" and "description", so those two names cannot be used.
+PARAM_DEFAULT_KEY = "x-mlpipelines-default"
 
 # The reuse sensor's task id, first in every DAG with reusable steps.
 REUSE_TASK_ID = "mlpipelines_reuse"

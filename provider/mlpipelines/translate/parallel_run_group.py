@@ -13,11 +13,18 @@ from mlpipelines.records.parallel_run import group_id, plan_task_id, run_task_id
 
 
 def render_parallel_run(
-    definition: StepDefinition, reuse_task_id: str | None, doc_md: str, **task_kwargs: Any
+    definition: StepDefinition,
+    reuse_task_id: str | None,
+    doc_md: str,
+    inlets: list[Any],
+    outlets: list[Any],
+    **task_kwargs: Any,
 ) -> tuple[Any, Any]:
     """The step's three tasks in their own group; returns (first task, last task), for the
     renderer to wire upstream and downstream. ``definition`` holds the ids the tasks get
-    (already qualified inside an enclosing TaskGroup), so the group adds no prefix."""
+    (already qualified inside an enclosing TaskGroup), so the group adds no prefix. The
+    planning task reads the step's input (its ``inlets``); the gathering task publishes its
+    outputs (its ``outlets``)."""
     from mlpipelines.operators.parallel_run import (
         ParallelRunBatchesOperator,
         ParallelRunPlanOperator,
@@ -39,6 +46,7 @@ def render_parallel_run(
             doc_md=f"Splits the input of step '{definition.name}' into mini-batches.",
             **task_kwargs,
         )
+        plan.add_inlets(inlets)
         run_kwargs = {k: v for k, v in task_kwargs.items() if k != "trigger_rule"}
         run = ParallelRunBatchesOperator.partial(
             task_id=run_task_id(task_id),
@@ -54,5 +62,6 @@ def render_parallel_run(
             doc_md=doc_md,
             **task_kwargs,
         )
+        gather.add_outlets(outlets)
         run >> gather
     return plan, gather

@@ -7,47 +7,36 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import DAG, Param, TaskGroup
+from airflow.sdk import DAG, TaskGroup
 
 from mlpipelines.records import StepDefinition
 from mlpipelines.records.parallel_run import PARALLEL_RUN_KIND
-from mlpipelines.records.parameter_limits import schema_bounds
 from mlpipelines.records.plan import PipelinePlan, TaskSpec
 from mlpipelines.records.reserved import REUSE_TASK_ID
 from mlpipelines.records.step_kinds import step_kind
 from mlpipelines.sensors.reuse import ReuseSensor
+from mlpipelines.translate.dag_labels import dag_description, dag_tags
 from mlpipelines.translate.parallel_run_group import render_parallel_run
+from mlpipelines.translate.params import dag_params
+from mlpipelines.translate.step_assets import StepAssets
 
 STEP_TRIGGER_RULE = "none_failed"
 # A step task retries what is not the step's own failure (a lost worker, an unreachable
 # datastore): its reuse marker makes a retry safe, and the script still runs at most once per
 # key. A DAG whose default_args set retries decides for itself (script failures included).
 INFRASTRUCTURE_RETRIES = {"retries": 2, "retry_delay": timedelta(seconds=15)}
-TAG = "mlpipelines"
-
-
-def _params(plan: PipelinePlan) -> dict[str, Param]:
-    return {
-        p.name: Param(
-            p.default,
-            type=p.type,
-            title=p.name,
-            description=f"PipelineParameter '{p.name}' ({p.type})",
-            **schema_bounds(p.type),
-        )
-        for p in plan.params
-    }
 
 
 def render_dag(plan: PipelinePlan, dag_id: str, **dag_kwargs: Any) -> DAG:
-    """A DAG holding one task per planned step; the pipeline's parameters become its Params."""
-    params = {**_params(plan), **(dag_kwargs.pop("params", None) or {})}
-    tags = [*(dag_kwargs.pop("tags", None) or []), TAG]
+    """A DAG holding one task per planned step; the pipeline's parameters become its Params,
+    its description and what it runs on its description and tags."""
+    params = {**dag_params(plan), **(dag_kwargs.pop("params", None) or {})}
+    tags = dag_tags(plan, dag_kwargs.pop("tags", None) or [])
     dag_kwargs.setdefault("schedule", None)
-    if plan.description and "description" not in dag_kwargs:
-        dag_kwargs["description"] = plan.description[:200]
-    with DAG(dag_id, params=params, tags=sorted(set(tags)), **dag_kwargs) as dag:
-        _render_tasks(plan, qualify=None)
+    if not dag_kwargs.get("description"):
+        dag_kwargs["description"] = dag_description(plan)
+    with DAG(dag_id, params=params, tags=tags, **dag_kwargs) as dag:
+        _render_tasks(plan, dag_id, qualify=None)
     return dag
 
 
@@ -64,11 +53,11 @@ def render_task_group(
         raise ValueError(
             f"to_task_group('{group_id}') needs a DAG: call it inside `with DAG(...):`"
         )
-    for name, param in _params(plan).items():
+    for name, param in dag_params(plan).items():
         if name not in dag.params:
             dag.params[name] = param
     with TaskGroup(group_id, dag=dag, **group_kwargs) as group:
-        tasks = _render_tasks(plan, qualify=group.child_id)
+        tasks = _render_tasks(plan, dag.dag_id, qualify=group.child_id)
         join = EmptyOperator(
             task_id="done",
             trigger_rule=STEP_TRIGGER_RULE,
@@ -85,13 +74,16 @@ def _qualified(spec: TaskSpec, qualify: Callable[[str], str] | None) -> StepDefi
     return spec.definition.qualified(qualify) if qualify else spec.definition
 
 
-def _render_tasks(plan: PipelinePlan, qualify: Callable[[str], str] | None) -> dict[str, Any]:
+def _render_tasks(
+    plan: PipelinePlan, dag_id: str, qualify: Callable[[str], str] | None
+) -> dict[str, Any]:
     """Operators for the plan's tasks, wired, after a reuse sensor where steps may be reused;
     ``qualify`` maps a planned task id to the id it gets inside a TaskGroup, so steps pull
-    their inputs from the right task."""
+    their inputs from the right task. Each step's datastore data are its inlets and outlets."""
     from airflow.sdk.definitions._internal.contextmanager import DagContext
 
     definitions = {spec.task_id: _qualified(spec, qualify) for spec in plan.tasks}
+    assets = StepAssets(dag_id, {d.task_id: d for d in definitions.values()})
     dag = DagContext.get_current()
     retries = (
         {} if "retries" in (getattr(dag, "default_args", None) or {}) else INFRASTRUCTURE_RETRIES
@@ -109,11 +101,14 @@ def _render_tasks(plan: PipelinePlan, qualify: Callable[[str], str] | None) -> d
     later: list[TaskSpec] = []
     for spec in plan.tasks:
         pool = spec.definition.pool
+        definition = definitions[spec.task_id]
         if spec.kind == PARALLEL_RUN_KIND:
             first, tasks[spec.task_id] = render_parallel_run(
-                definitions[spec.task_id],
+                definition,
                 reuse_task_id,
                 spec.doc_md,
+                assets.inlets(definition),
+                assets.outlets(definition),
                 trigger_rule=STEP_TRIGGER_RULE,
                 **retries,
                 **({"pool": pool} if pool else {}),
@@ -121,13 +116,17 @@ def _render_tasks(plan: PipelinePlan, qualify: Callable[[str], str] | None) -> d
         else:
             first = tasks[spec.task_id] = step_kind(spec.kind).operator_class()(
                 task_id=spec.task_id,
-                step=definitions[spec.task_id],
+                step=definition,
                 reuse_task_id=reuse_task_id,
                 doc_md=spec.doc_md,
                 trigger_rule=STEP_TRIGGER_RULE,
                 **retries,
                 **({"pool": pool} if pool else {}),
             )
+            # Added after construction: as keyword arguments they cost every task ~7 us
+            # more (each __init__ of the class hierarchy handles them).
+            first.add_inlets(assets.inlets(definition))
+            first.add_outlets(assets.outlets(definition))
         task = firsts[spec.task_id] = first
         # Wired as soon as each task exists, all upstreams in one call: Airflow hashes the
         # whole DAG (every task id) per call, so this keeps the cost of a big DAG near that

@@ -27,9 +27,11 @@ LOADER_DAG_FILE = "mlpipelines_specs.py"
 # The loader DAG file as the repository ships it (dags/mlpipelines_specs.py; a test keeps
 # the two equal): `mlpipelines airflow up` writes it into a dags folder that lacks it.
 LOADER_DAG_SOURCE = '''\
-"""Airflow DAG loader: every pipeline submitted with Experiment.submit or published.
+"""Airflow DAG loader (internal to mlpipelines): every pipeline submitted with
+Experiment.submit or published.
 
-Keep this file in the dags folder; it renders each stored pipeline spec into its DAG.
+Keep this file in the dags folder; it renders each stored pipeline spec into its DAG, and
+defines the task-less DAG `mlpipelines_specs` that the UI lists as mlpipelines' loader.
 """
 
 from mlpipelines.translate.spec_loader import load_spec_dags
@@ -78,7 +80,7 @@ def plan_to_spec(plan: PipelinePlan, dag_id: str, **dag_settings: Any) -> dict[s
         "dag_id": dag_id,
         "description": plan.description,
         "reuse": plan.reuse,
-        "params": [{"name": p.name, "default": p.default, "type": p.type} for p in plan.params],
+        "params": [_param_json(p) for p in plan.params],
         "tasks": [
             {
                 "task_id": t.task_id,
@@ -93,6 +95,14 @@ def plan_to_spec(plan: PipelinePlan, dag_id: str, **dag_settings: Any) -> dict[s
     }
 
 
+def _param_json(param: ParamSpec) -> dict[str, Any]:
+    """A Param as the spec keeps it; a description only where the pipeline gave one."""
+    data = {"name": param.name, "default": param.default, "type": param.type}
+    if param.description is not None:
+        data["description"] = param.description
+    return data
+
+
 def spec_to_plan(spec: dict[str, Any]) -> PipelinePlan:
     """The plan a spec holds; refuses a spec of an unknown version."""
     if spec.get("spec_version") != SPEC_VERSION:
@@ -101,7 +111,10 @@ def spec_to_plan(spec: dict[str, Any]) -> PipelinePlan:
             f"{SPEC_VERSION}; upgrade mlpipelines on this Airflow"
         )
     return PipelinePlan(
-        params=tuple(ParamSpec(p["name"], p["default"], p["type"]) for p in spec["params"]),
+        params=tuple(
+            ParamSpec(p["name"], p["default"], p["type"], p.get("description"))
+            for p in spec["params"]
+        ),
         tasks=tuple(
             TaskSpec(
                 t["task_id"],

@@ -14,6 +14,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from mlpipelines.translate.dag_labels import TAG
 from mlpipelines.translate.render import render_dag
 from mlpipelines.translate.spec import (
     LOADER_DAG_ID,
@@ -25,6 +26,19 @@ from mlpipelines.translate.spec import (
 from mlpipelines.translate.watch import WATCH_KIND, render_watch_dag
 
 log = logging.getLogger(__name__)
+LOADER_TAG = "mlpipelines:internal"
+LOADER_DISPLAY_NAME = "mlpipelines (internal): pipeline loader"
+LOADER_DESCRIPTION = (
+    "Internal to mlpipelines: renders the pipelines submitted or published to this Airflow. "
+    "No tasks, nothing to run; keep it."
+)
+LOADER_DOC = """### mlpipelines' pipeline loader (internal)
+
+This DAG has no tasks and never needs a run. Its file (`mlpipelines_specs.py` in the dags
+folder) renders every pipeline submitted with `Experiment.submit` or published with
+`Pipeline.publish` into a DAG of its own; clients ask Airflow to re-parse that file through
+this DAG's id. Deleting the file makes those pipelines disappear.
+"""
 _cache: dict[Path, tuple[int, dict[str, Any]]] = {}
 
 
@@ -53,9 +67,10 @@ def load_spec_dags(namespace: dict[str, Any], folder: Path | None = None) -> lis
     namespace[LOADER_DAG_ID] = DAG(
         LOADER_DAG_ID,
         schedule=None,
-        tags=["mlpipelines"],
-        doc_md="Renders the pipelines submitted or published to "
-        "this Airflow; it has no tasks of its own.",
+        tags=[TAG, LOADER_TAG],
+        dag_display_name=LOADER_DISPLAY_NAME,
+        description=LOADER_DESCRIPTION,
+        doc_md=LOADER_DOC,
     )
     rendered: list[str] = []
     for path in sorted((folder or _specs_folder()).glob("*.json")):

@@ -206,8 +206,9 @@ def test_to_dag_params_typed_from_defaults(pipeline: Pipeline) -> None:
     dag = pipeline.to_dag("iris_dag")
     for name, default in PARAM_DEFAULTS.items():
         param = dag.params.get_param(name)
-        assert param.schema["type"] == SCHEMA_TYPES[name]
-        assert param.value == default
+        # Optional in the trigger form (a default exists), still typed for REST conf checks.
+        assert param.schema["type"] == [SCHEMA_TYPES[name], "null"]
+        assert param.value == default == param.schema["x-mlpipelines-default"]
 
 
 def test_to_dag_merges_user_params_and_tags(pipeline: Pipeline) -> None:
@@ -261,7 +262,7 @@ def test_to_task_group_inside_a_dag(pipeline: Pipeline) -> None:
     assert dag.get_task("grp.train").step.to_json()["task_id"] == "grp.train"
     assert dag.get_task("grp.train").reuse_task_id == "grp.mlpipelines_reuse"
     for name in PARAM_DEFAULTS:
-        assert dag.params.get_param(name).schema["type"] == SCHEMA_TYPES[name]
+        assert dag.params.get_param(name).schema["type"] == [SCHEMA_TYPES[name], "null"]
 
 
 @pytest.mark.parametrize(
