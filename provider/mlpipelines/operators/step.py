@@ -10,7 +10,12 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException, Airfl
 
 from mlpipelines.errors import StepRunError
 from mlpipelines.records import OutputReference, StepDefinition
-from mlpipelines.records.reserved import METRICS_XCOM_KEY, REUSE_XCOM_KEY, output_xcom_key
+from mlpipelines.records.reserved import (
+    DECISION_XCOM_KEY,
+    METRICS_XCOM_KEY,
+    REUSE_XCOM_KEY,
+    output_xcom_key,
+)
 from mlpipelines.runtime.step_context import StepContext, reused_output
 
 if TYPE_CHECKING:
@@ -118,12 +123,15 @@ class StepOperator(BaseOperator):
 
     def hand_on(self, ti: Any, result: StepResult) -> None:
         """Push the outputs' references and the metrics; a reused step then shows skipped."""
+        reused = result.reused
         self.push_result(
             ti,
             result.outputs,
             result.metrics,
-            result.reused.run_id if result.reused is not None else None,
+            reused.run_id if reused is not None else None,
             result.check.key if result.check is not None else None,
+            explanation=result.check.summary() if result.check is not None else None,
+            reused_from=(reused.dag_id, reused.task_id) if reused is not None else None,
         )
 
     def push_result(
@@ -133,13 +141,29 @@ class StepOperator(BaseOperator):
         metrics: dict[str, Any],
         reused_run_id: str | None,
         key: str | None,
+        explanation: str | None = None,
+        reused_from: tuple[str, str] | None = None,
     ) -> None:
-        """Push outputs and metrics (from this process or a container's report); a reused
-        step then shows skipped."""
+        """Push outputs and metrics (from this process or a container's report), and the
+        step's reuse decision (what the pipeline view and the reused step's note show); a
+        reused step then shows skipped.
+
+        ``reused_from`` is the (DAG id, task id) that made a reused result, where known.
+        """
         for name, ref in outputs.items():
             ti.xcom_push(key=output_xcom_key(name), value=ref.to_json())
         if metrics:  # each push is a round trip to the API server; no metrics, no XCom
             ti.xcom_push(key=METRICS_XCOM_KEY, value=metrics)
+        if key is not None:
+            decision: dict[str, Any] = {
+                "decision": "reuse" if reused_run_id is not None else "run",
+                "detail": explanation or "",
+                "key": key,
+            }
+            if reused_run_id is not None:
+                dag_id, task_id = reused_from or (ti.dag_id, ti.task_id)
+                decision.update(run_id=reused_run_id, dag_id=dag_id, task_id=task_id)
+            ti.xcom_push(key=DECISION_XCOM_KEY, value=decision)
         if reused_run_id is not None:
             raise AirflowSkipException(f"reused from run {reused_run_id} (key {key})")
 

@@ -17,6 +17,7 @@ from fastapi import Body, FastAPI, HTTPException, Request
 
 from mlpipelines.errors import UserErrorException
 from mlpipelines.plugin.control_routes import router as control_router
+from mlpipelines.plugin.pipeline_view_routes import router as view_router
 from mlpipelines.plugin.run_creation import IDEMPOTENCY_HEADER, create_run, idempotent_run_id
 from mlpipelines.plugin.snapshot_routes import router as snapshot_router
 from mlpipelines.publishing.experiments import note_experiment
@@ -38,6 +39,7 @@ app = FastAPI(
 app.include_router(snapshot_router, prefix="/api/v1")
 
 app.include_router(control_router, prefix="/api/v1")
+app.include_router(view_router)
 
 
 @app.get("/pipelines/{pipeline_id}")
