@@ -1,6 +1,11 @@
 """Reuse overhead: a fully reused 50-step pipeline run against a one-task DAG run, on one
 local Airflow. Reuse should cost a constant number of tasks (the reuse sensor), not one per
 step: target wall-time ratio <= 2.0.
+
+The run's own start-to-end time leaves out what happens once its state is set: the plugin's
+listener notes every reused step in that same transaction, so the client sees the run end
+only after. A second ratio, from trigger to the client seeing the run finished (polled
+every 0.1 s), counts it; the reused steps' notes are checked to be there.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ import argparse
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -36,24 +42,37 @@ def main() -> None:
             assert first["state"] == "success", first
             print(f"first {dag_id} run (computes everything): {run_seconds(first):.1f} s")
         times: dict[str, list[float]] = {"reused": [], "one_task": []}
+        seen: dict[str, list[float]] = {"reused": [], "one_task": []}
         for _ in range(args.runs):
             for dag_id, found in times.items():
-                run = api.wait_for_run(dag_id, api.trigger(dag_id)["dag_run_id"], poll=0.2)
+                started = time.monotonic()
+                run = api.wait_for_run(dag_id, api.trigger(dag_id)["dag_run_id"], poll=0.1)
+                seen[dag_id].append(time.monotonic() - started)
                 assert run["state"] == "success", run
                 if dag_id == "reused":
-                    states = {
-                        ti["state"]
+                    steps = [
+                        ti
                         for ti in api.task_instances(dag_id, run["dag_run_id"])
                         if ti["task_id"] != "mlpipelines_reuse"
-                    }
-                    assert states == {"skipped"}, states
+                    ]
+                    assert {ti["state"] for ti in steps} == {"skipped"}, steps
+                    noted = [ti for ti in steps if (ti.get("note") or "").startswith("**Reused**")]
+                    assert len(noted) == STEPS, f"{len(noted)} of {STEPS} reused steps noted"
                 found.append(run_seconds(run))
-                print(f"  {dag_id}: {found[-1]:.2f} s")
+                print(
+                    f"  {dag_id}: {found[-1]:.2f} s (the client saw it end after "
+                    f"{seen[dag_id][-1]:.2f} s)"
+                )
         ours = statistics.median(times["reused"])
         base = statistics.median(times["one_task"])
         print(
             f"\nfully reused {STEPS}-step pipeline {ours:.2f} s   one-task DAG {base:.2f} s   "
             f"ratio {ours / base:.2f} (median of {args.runs} runs each)"
+        )
+        ours, base = statistics.median(seen["reused"]), statistics.median(seen["one_task"])
+        print(
+            f"trigger to finished, as the client saw it (notes written): {ours:.2f} s vs "
+            f"{base:.2f} s, ratio {ours / base:.2f}"
         )
 
 
