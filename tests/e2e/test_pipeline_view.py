@@ -3,6 +3,8 @@ a fully reused run, a partly reused one, metrics across runs, output downloads, 
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -57,9 +59,7 @@ def test_reused_steps_carry_a_note_naming_the_run_they_reused(airflow, view_runs
     dag_id, run_id = view_runs.dag_id, view_runs.reused["dag_run_id"]
     first = view_runs.first["dag_run_id"]
     for task_id in ("prepare", "train", "report"):
-        ti = airflow.api.call(
-            "GET", f"/api/v2/dags/{dag_id}/dagRuns/{_q(run_id)}/taskInstances/{task_id}"
-        )
+        ti = _noted(airflow, dag_id, run_id, task_id)
         assert ti["state"] == "skipped"
         assert ti["note"].startswith("**Reused**"), ti["note"]
         assert f"[{first}](/dags/{dag_id}/runs/{_q(first)})" in ti["note"]
@@ -150,6 +150,16 @@ def test_airflow_lists_the_views_tabs(airflow):
     assert by_destination["dag_run"]["href"] == f"{VIEW}/run?dag_id={{DAG_ID}}&run_id={{RUN_ID}}"
     assert "{TASK_ID}" in by_destination["task_instance"]["href"]
     assert by_destination["dag_run"]["url_route"] == "pipeline-run"
+
+
+def _noted(airflow, dag_id: str, run_id: str, task_id: str, timeout: float = 10) -> dict:
+    """The task instance once it has a note: notes are written just after the run's final
+    state is committed."""
+    path = f"/api/v2/dags/{dag_id}/dagRuns/{_q(run_id)}/taskInstances/{task_id}"
+    deadline = time.monotonic() + timeout
+    while (ti := airflow.api.call("GET", path))["note"] is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return ti
 
 
 def _q(value: str) -> str:

@@ -5,9 +5,12 @@ Why a note, written here: a step the reuse sensor skipped never runs, so it has 
 ("Task was skipped - no logs available") and no task of its own could say anything. Tasks
 cannot write notes (the Task SDK has no call for it); the scheduler, which ends the run,
 has the database. One query finds a run's reuse records, one more its reused task
-instances' notes; a run with no reused step costs the first only. The notes go into the
-scheduler's own transaction under a savepoint, so a failure here never fails the run's
-state change (SQLite allows one writer: a second session would wait on the first).
+instances' notes; a run with no reused step costs the first only.
+
+The notes are written in a session of their own right after the transaction that ended the
+run commits: the scheduler forbids any commit of its own session (even a savepoint's:
+"UNEXPECTED COMMIT - THIS WILL BREAK HA LOCKS!"), and a failure here must never undo the
+run's state change. After that commit SQLite's single writer lock is free again.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import logging
 from typing import Any
 
 from airflow.listeners import hookimpl
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, object_session
 
 from mlpipelines.plugin.reuse_note import reused_note
@@ -30,27 +33,33 @@ log = logging.getLogger(__name__)
 
 @hookimpl
 def on_dag_run_success(dag_run: Any, msg: str) -> None:
-    _note_safely(dag_run)
+    _note_after_commit(dag_run)
 
 
 @hookimpl
 def on_dag_run_failed(dag_run: Any, msg: str) -> None:
-    _note_safely(dag_run)
+    _note_after_commit(dag_run)
 
 
-def _note_safely(dag_run: Any) -> None:
+def _note_after_commit(dag_run: Any) -> None:
+    """Note the run's reused steps once the transaction ending the run has committed (at
+    once where the run belongs to no session)."""
+    dag_id, run_id = dag_run.dag_id, dag_run.run_id
+    session = object_session(dag_run)
+    if session is None:
+        _note_safely(dag_id, run_id)
+        return
+    event.listen(session, "after_commit", lambda _: _note_safely(dag_id, run_id), once=True)
+
+
+def _note_safely(dag_id: str, run_id: str) -> None:
+    from airflow.utils.session import create_session
+
     try:
-        session = object_session(dag_run)
-        if session is None:
-            from airflow.utils.session import create_session
-
-            with create_session() as own:
-                note_reused_steps(dag_run.dag_id, dag_run.run_id, own)
-        else:
-            with session.begin_nested():
-                note_reused_steps(dag_run.dag_id, dag_run.run_id, session)
+        with create_session() as session:
+            note_reused_steps(dag_id, run_id, session)
     except Exception:  # a note is worth less than the scheduler's loop
-        log.exception("mlpipelines: could not note the reused steps of %s", dag_run.run_id)
+        log.exception("mlpipelines: could not note the reused steps of %s", run_id)
 
 
 def note_reused_steps(dag_id: str, run_id: str, session: Session) -> int:
