@@ -2,10 +2,10 @@
 local Airflow. Reuse should cost a constant number of tasks (the reuse sensor), not one per
 step: target wall-time ratio <= 2.0.
 
-The run's own start-to-end time leaves out what happens once its state is set: the plugin's
-listener notes every reused step in that same transaction, so the client sees the run end
-only after. A second ratio, from trigger to the client seeing the run finished (polled
-every 0.1 s), counts it; the reused steps' notes are checked to be there.
+The run's own start-to-end time leaves out what happens once it has ended: the plugin's
+listener then notes every reused step (in the scheduler, right after the run's final
+commit). A second ratio counts it: from trigger to the client seeing all 50 notes, against
+trigger to the client seeing the one-task run finished (both polled every 0.1 s).
 """
 
 from __future__ import annotations
@@ -47,17 +47,11 @@ def main() -> None:
             for dag_id, found in times.items():
                 started = time.monotonic()
                 run = api.wait_for_run(dag_id, api.trigger(dag_id)["dag_run_id"], poll=0.1)
-                seen[dag_id].append(time.monotonic() - started)
                 assert run["state"] == "success", run
                 if dag_id == "reused":
-                    steps = [
-                        ti
-                        for ti in api.task_instances(dag_id, run["dag_run_id"])
-                        if ti["task_id"] != "mlpipelines_reuse"
-                    ]
+                    steps = _noted_steps(api, dag_id, run["dag_run_id"])
                     assert {ti["state"] for ti in steps} == {"skipped"}, steps
-                    noted = [ti for ti in steps if (ti.get("note") or "").startswith("**Reused**")]
-                    assert len(noted) == STEPS, f"{len(noted)} of {STEPS} reused steps noted"
+                seen[dag_id].append(time.monotonic() - started)
                 found.append(run_seconds(run))
                 print(
                     f"  {dag_id}: {found[-1]:.2f} s (the client saw it end after "
@@ -71,9 +65,23 @@ def main() -> None:
         )
         ours, base = statistics.median(seen["reused"]), statistics.median(seen["one_task"])
         print(
-            f"trigger to finished, as the client saw it (notes written): {ours:.2f} s vs "
-            f"{base:.2f} s, ratio {ours / base:.2f}"
+            f"trigger to all {STEPS} notes seen {ours:.2f} s   trigger to one-task run seen "
+            f"finished {base:.2f} s   ratio {ours / base:.2f}"
         )
+
+
+def _noted_steps(api, dag_id: str, run_id: str, timeout: float = 30.0) -> list[dict]:
+    """The run's step task instances once every one carries its reuse note."""
+    deadline = time.monotonic() + timeout
+    while True:
+        steps = [
+            ti for ti in api.task_instances(dag_id, run_id) if ti["task_id"] != "mlpipelines_reuse"
+        ]
+        noted = [ti for ti in steps if (ti.get("note") or "").startswith("**Reused**")]
+        if len(noted) == STEPS:
+            return steps
+        assert time.monotonic() < deadline, f"{len(noted)} of {STEPS} reused steps noted"
+        time.sleep(0.1)
 
 
 if __name__ == "__main__":
