@@ -56,7 +56,8 @@ def _note_safely(dag_id: str, run_id: str) -> None:
     from airflow.utils.session import create_session
 
     try:
-        with create_session() as session:
+        # Not the scoped session: in the scheduler that is the very session now committing.
+        with create_session(scoped=False) as session:
             note_reused_steps(dag_id, run_id, session)
     except Exception:  # a note is worth less than the scheduler's loop
         log.exception("mlpipelines: could not note the reused steps of %s", run_id)
