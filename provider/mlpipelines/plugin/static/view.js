@@ -52,7 +52,7 @@ async function api(path, params) {
 }
 
 function show(...nodes) {
-  app.replaceChildren(...nodes);
+  app.replaceChildren(...nodes.flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false));
 }
 
 function failed(error) {
@@ -70,7 +70,7 @@ function shortValue(value) {
   if (Array.isArray(value)) {
     return value.length ? `${shortValue(value[value.length - 1])} (last of ${value.length})` : "[]";
   }
-  if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+  if (typeof value === "number") return String(Number(value.toPrecision(4)));
   if (value !== null && typeof value === "object") return JSON.stringify(value);
   return String(value);
 }
@@ -79,8 +79,15 @@ function badge(state, text) {
   return el("span", { class: `badge ${state || "none"}` }, text || state || "not started");
 }
 
+// A reused step is skipped in Airflow's terms, finished in Azure ML's: it says Reused.
 function stateBadges(step) {
-  return [badge(step.state, step.status), step.reused ? [" ", badge("reused", "Reused")] : null];
+  if (step.reused) return el("span", { class: "badge reused", title: "Airflow state: skipped" }, "Reused");
+  return badge(step.state, step.status);
+}
+
+function why(step) {
+  if (!step.reused) return step.explanation;
+  return `nothing it depends on changed: same key (${String(step.reused_from.key).slice(0, 12)}...)`;
 }
 
 function metricList(metrics) {
@@ -154,7 +161,7 @@ function stepTable(run) {
       el("td", { class: "num" }, step.reused ? "" : seconds(step.duration)),
       el("td", {}, metricList(step.metrics)),
       el("td", {}, outputCell(run, step, false)),
-      el("td", { class: "why" }, step.explanation)))));
+      el("td", { class: "why" }, why(step))))));
 }
 
 function notPipeline(what) {
@@ -196,7 +203,7 @@ async function renderStep() {
       link(source.run_id, source.url, { class: "reused-run" }), " of ", el("code", {}, source.dag_id),
       ", step ", link(source.task_id, source.task_url), ` (key ${String(source.key).slice(0, 16)}).`,
       " Airflow shows it as skipped, so its log is empty.") : null,
-    el("p", { class: "why" }, step.explanation),
+    step.reused ? null : el("p", { class: "why" }, step.explanation),
     el("h2", {}, "Metrics"), metricList(step.metrics),
     el("h2", {}, "Outputs"), outputCell(run, step, true),
     el("p", {}, link("all steps of this run", `${run.url}/plugin/pipeline-run`)));
