@@ -63,6 +63,10 @@ def test_a_reused_steps_task_page_says_it_was_reused(page, view_runs, screenshot
     body.get_by_text(first).first.wait_for()
     assert "accuracy = 0.6" in body.inner_text()
     _shot(page, screenshots, "reused-step-task-page")
+    # The graph (a reused step is a skipped node there; its note is a click away).
+    page.get_by_role("button", name=re.compile("^Show Graph")).click()
+    page.locator(".react-flow__node").first.wait_for()
+    _shot(page, screenshots, "reused-run-graph")
 
 
 def test_the_pipeline_tab_of_a_reused_step(page, view_runs, screenshots):
