@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import expect
 
 from support.browser import VIEWPORT
 
@@ -57,12 +58,15 @@ def _shot(page: Any, folder: Path, name: str) -> Path:
 def test_a_reused_steps_task_page_says_it_was_reused(page, view_runs, screenshots):
     first = view_runs.first["dag_run_id"]
     page.goto(f"{_run_path(view_runs.dag_id, view_runs.reused['dag_run_id'])}/tasks/train")
-    note = page.get_by_text("Reused").first
-    note.wait_for()
-    body = page.locator("body")
-    body.get_by_text(first).first.wait_for()
-    assert "accuracy = 0.6" in body.inner_text()
+    # Above the log ("no logs available": the step never ran), the note's first line.
+    page.get_by_text(re.compile(f"from run {re.escape(first)}")).first.wait_for()
     _shot(page, screenshots, "reused-step-task-page")
+    page.get_by_role("button", name="Edit note").click()
+    note = page.get_by_role("dialog")
+    note.get_by_text("accuracy = 0.6").wait_for()
+    assert "model: workspaceblobstore/" in note.inner_text()
+    _shot(page, screenshots, "reused-step-note")
+    page.keyboard.press("Escape")
     # The graph (a reused step is a skipped node there; its note is a click away).
     page.get_by_role("button", name=re.compile("^Show Graph")).click()
     page.locator(".react-flow__node").first.wait_for()
@@ -89,6 +93,8 @@ def test_the_pipeline_tab_of_a_reused_step(page, view_runs, screenshots):
     saved = started.value.path()
     assert Path(saved).read_text() == "alpha=0.5 rows=150\n"
     _shot(page, screenshots, "reused-step-pipeline-tab")
+    source.click()  # to the run it reused, in Airflow itself
+    expect(page).to_have_url(re.compile(re.escape(_run_path(view_runs.dag_id, first)) + "$"))
 
 
 def test_the_pipeline_view_of_a_partly_reused_run(page, view_runs, screenshots):
@@ -111,11 +117,10 @@ def test_the_pipeline_view_of_a_partly_reused_run(page, view_runs, screenshots):
     assert frame.locator("dl.facts").first.inner_text().count("alpha") == 1
     _shot(page, screenshots, "pipeline-run-view")
 
-    # The step's name links to its task page in the whole window.
-    link = train.get_by_role("link", name="train")
-    assert link.get_attribute("target") == "_top"
-    link.click()
-    page.wait_for_url(re.compile(r".*/tasks/train$"))
+    # The step's name opens its task page in Airflow itself, out of the sandboxed tab.
+    train.get_by_role("link", name="train").click()
+    expect(page).to_have_url(re.compile(r".*/tasks/train$"))
+    page.get_by_role("button", name="Edit note").wait_for()  # the task instance's header
 
 
 def test_metrics_across_runs_are_charted(page, view_runs, screenshots):

@@ -27,9 +27,10 @@ def reused_note(source: dict[str, Any], ui_base: str = "", view_url: str | None 
         source["task_id"],
         ui_task_url(ui_base, source["dag_id"], source["run_id"], source["task_id"]),
     )
+    # Airflow previews a note's first line only: the run it reused comes first.
     head = (
-        f"{NOTE_TITLE}: not run; outputs and metrics of run {run_link} of `{source['dag_id']}`, "
-        f"step {step_link} (key `{str(source.get('key'))[:16]}`)."
+        f"{NOTE_TITLE} from run {run_link}, step {step_link} of `{source['dag_id']}`: "
+        f"not run, its outputs and metrics are that run's (key `{str(source.get('key'))[:16]}`)."
     )
     tail = f"\n\n[Pipeline view]({view_url})" if view_url else ""
     metrics = [f"{name} = {_short(value)}" for name, value in (source.get("metrics") or {}).items()]

@@ -22,7 +22,10 @@ def test_note_names_the_run_with_links_metrics_and_outputs():
     note = reused_note(source(), "/airflow", view_url="/airflow/dags/demo/runs/r/plugin/x")
     assert is_reuse_note(note)
     run = "manual__2026-12-01T10%3A00%3A00%2B00%3A00"
-    assert f"[manual__2026-12-01T10:00:00+00:00](/airflow/dags/demo/runs/{run})" in note
+    first_line = note.splitlines()[0]  # what Airflow previews
+    assert first_line.startswith(
+        f"**Reused** from run [manual__2026-12-01T10:00:00+00:00](/airflow/dags/demo/runs/{run})"
+    )
     assert f"[train](/airflow/dags/demo/runs/{run}/tasks/train)" in note
     assert "key `0123456789abcdef`" in note
     assert "- accuracy = 0.93" in note

@@ -31,8 +31,35 @@ function svg(tag, attrs, ...children) {
   return node;
 }
 
+// Airflow's tab iframe is sandboxed without allow-top-navigation, so a plain link cannot
+// leave it. Same origin, though: push the URL onto the Airflow page's history and let its
+// router follow (as a back/forward step), keeping the UI's own navigation.
+function openInAirflow(href) {
+  try {
+    const top = window.top;
+    if (top === window) return false;
+    const url = new URL(href, top.location.href);
+    if (url.origin !== top.location.origin) return false;
+    const index = (top.history.state && top.history.state.idx) || 0;
+    const state = { usr: null, key: Math.random().toString(36).slice(2, 10), idx: index + 1 };
+    top.history.pushState(state, "", url.pathname + url.search + url.hash);
+    top.dispatchEvent(new PopStateEvent("popstate", { state }));
+    return true;
+  } catch (error) {
+    return false;
+  }
+}
+
+function followInAirflow(node, href) {
+  node.addEventListener("click", (event) => {
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    if (openInAirflow(href)) event.preventDefault();
+  });
+  return node;
+}
+
 function link(text, href, attrs) {
-  return el("a", { href, target: "_top", ...(attrs || {}) }, text);
+  return followInAirflow(el("a", { href, target: "_top", ...(attrs || {}) }, text), href);
 }
 
 async function api(path, params) {
@@ -257,7 +284,7 @@ function chart(id, title, points, options) {
   for (const p of points) {
     const dot = svg("circle", { class: `point${p.failed ? " failed" : ""}`, cx: sx(p.x), cy: sy(p.y), r: 5 },
       svg("title", {}, `${p.label}: ${format(p.y)}`));
-    const anchor = svg("a", { href: p.href, target: "_top" }, dot);
+    const anchor = followInAirflow(svg("a", { href: p.href, target: "_top" }, dot), p.href);
     parts.push(anchor);
   }
   return el("div", { class: "chart", id },
