@@ -71,6 +71,7 @@ def test_a_reused_steps_task_page_says_it_was_reused(page, view_runs, screenshot
     page.get_by_role("button", name=re.compile("^Show Graph")).click()
     page.locator(".react-flow__node").first.wait_for()
     _shot(page, screenshots, "reused-run-graph")
+    page.get_by_role("button", name=re.compile("^Show Grid")).click()  # the UI remembers it
 
 
 def test_the_pipeline_tab_of_a_reused_step(page, view_runs, screenshots):

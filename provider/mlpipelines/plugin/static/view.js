@@ -139,12 +139,14 @@ function outputFiles(run, step, output) {
       holder.replaceChildren(el("li", { class: "muted" }, "no files"));
       return;
     }
-    holder.replaceChildren(...listing.files.map((file) => {
+    const items = listing.files.map((file) => {
       const href = `api/output/file?${new URLSearchParams({ ...params, path: file.path })}`;
       const name = file.path || output.path.split("/").pop();
       return el("li", {}, el("a", { href, download: name, class: "download" }, name),
         el("span", { class: "muted" }, ` ${file.size ?? "?"} bytes`));
-    }), listing.truncated ? el("li", { class: "muted" }, "... more files") : null);
+    });
+    if (listing.truncated) items.push(el("li", { class: "muted" }, "... more files"));
+    holder.replaceChildren(...items);
   }).catch((error) => holder.replaceChildren(el("li", { class: "error" }, error.message)));
   return holder;
 }
