@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from airflow_session import run_seconds, running_airflow
@@ -73,10 +74,11 @@ def main() -> None:
 def _noted_steps(api, dag_id: str, run_id: str, timeout: float = 30.0) -> list[dict]:
     """The run's step task instances once every one carries its reuse note."""
     deadline = time.monotonic() + timeout
+    path = f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances"
     while True:
-        steps = [
-            ti for ti in api.task_instances(dag_id, run_id) if ti["task_id"] != "mlpipelines_reuse"
-        ]
+        # One page of 100: the API's default page of 50 would leave a step out.
+        listed = api.call("GET", path, params={"limit": 100})["task_instances"]
+        steps = [ti for ti in listed if ti["task_id"] != "mlpipelines_reuse"]
         noted = [ti for ti in steps if (ti.get("note") or "").startswith("**Reused**")]
         if len(noted) == STEPS:
             return steps
