@@ -104,3 +104,25 @@ def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveAirflow]:
     finally:
         api.close()
         _cli("airflow", "down", "--home", str(home), timeout=120)
+
+
+@dataclass
+class ViewRuns:
+    """Three runs of `e2e_pipeline_view`: all steps run, all reused, `prepare` reused."""
+
+    dag_id: str
+    first: dict[str, Any]
+    reused: dict[str, Any]
+    partly: dict[str, Any]
+
+
+@pytest.fixture(scope="session")
+def view_runs(airflow: LiveAirflow) -> ViewRuns:
+    """Shared by the pipeline view's REST and browser tests (each run takes seconds)."""
+    dag_id = "e2e_pipeline_view"
+    runs = []
+    for conf in ({"alpha": 0.5, "regenerate_outputs": True}, {"alpha": 0.5}, {"alpha": 2.0}):
+        run, tis = airflow.run(dag_id, conf)
+        assert run["state"] == "success", tis
+        runs.append(run)
+    return ViewRuns(dag_id, *runs)

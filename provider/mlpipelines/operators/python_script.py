@@ -104,6 +104,7 @@ class PythonScriptStepOperator(StepOperator):
             reported["metrics"],
             reported.get("reused_run_id"),
             reported.get("key"),
+            explanation=reported.get("explanation"),
         )
 
     def _reused_or_waiting(self, ctx: StepContext, context: Any) -> bool:

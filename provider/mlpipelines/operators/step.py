@@ -13,6 +13,7 @@ from mlpipelines.operators.step_lineage import describe_outlet_events
 from mlpipelines.operators.step_links import StepOutputsLink
 from mlpipelines.records import OutputReference, StepDefinition
 from mlpipelines.records.reserved import (
+    DECISION_XCOM_KEY,
     METRICS_XCOM_KEY,
     PARAM_DEFAULT_KEY,
     REUSE_XCOM_KEY,
@@ -143,12 +144,15 @@ class StepOperator(BaseOperator):
 
     def hand_on(self, ti: Any, result: StepResult) -> None:
         """Push the outputs' references and the metrics; a reused step then shows skipped."""
+        reused = result.reused
         self.push_result(
             ti,
             result.outputs,
             result.metrics,
-            result.reused.run_id if result.reused is not None else None,
+            reused.run_id if reused is not None else None,
             result.check.key if result.check is not None else None,
+            explanation=result.check.summary() if result.check is not None else None,
+            reused_from=(reused.dag_id, reused.task_id) if reused is not None else None,
         )
 
     def push_result(
@@ -158,16 +162,32 @@ class StepOperator(BaseOperator):
         metrics: dict[str, Any],
         reused_run_id: str | None,
         key: str | None,
+        explanation: str | None = None,
+        reused_from: tuple[str, str] | None = None,
     ) -> None:
-        """Push outputs and metrics (from this process or a container's report); a reused
-        step then shows skipped. A step that ran says in each outlet's asset event where
-        this run's data are (a reused one makes no event: it wrote nothing)."""
+        """Push outputs and metrics (from this process or a container's report), and the
+        step's reuse decision (what the pipeline view and the reused step's note show); a
+        reused step then shows skipped. A step that ran says in each outlet's asset event
+        where this run's data are (a reused one makes no event: it wrote nothing).
+
+        ``reused_from`` is the (DAG id, task id) that made a reused result, where known.
+        """
         for name, ref in outputs.items():
             ti.xcom_push(key=output_xcom_key(name), value=ref.to_json())
         if metrics:  # each push is a round trip to the API server; no metrics, no XCom
             ti.xcom_push(key=METRICS_XCOM_KEY, value=metrics)
         self.published = outputs
         self.reused_from = reused_run_id
+        if key is not None:
+            decision: dict[str, Any] = {
+                "decision": "reuse" if reused_run_id is not None else "run",
+                "detail": explanation or "",
+                "key": key,
+            }
+            if reused_run_id is not None:
+                dag_id, task_id = reused_from or (ti.dag_id, ti.task_id)
+                decision.update(run_id=reused_run_id, dag_id=dag_id, task_id=task_id)
+            ti.xcom_push(key=DECISION_XCOM_KEY, value=decision)
         if reused_run_id is not None:
             raise AirflowSkipException(f"reused from run {reused_run_id} (key {key})")
         describe_outlet_events(self, outputs, ti.run_id)

@@ -19,6 +19,7 @@ from mlpipelines.errors import UserErrorException
 from mlpipelines.plugin.admission import ADMISSION
 from mlpipelines.plugin.control_routes import router as control_router
 from mlpipelines.plugin.known_datastores import datastore_check
+from mlpipelines.plugin.pipeline_view_routes import router as view_router
 from mlpipelines.plugin.request_limits import install as install_request_limits
 from mlpipelines.plugin.run_creation import IDEMPOTENCY_HEADER, create_run, idempotent_run_id
 from mlpipelines.plugin.snapshot_routes import router as snapshot_router
@@ -43,6 +44,7 @@ install_request_limits(app)
 app.include_router(snapshot_router, prefix="/api/v1")
 
 app.include_router(control_router, prefix="/api/v1")
+app.include_router(view_router)
 
 
 @app.get("/pipelines/{pipeline_id}")

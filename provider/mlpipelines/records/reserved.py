@@ -15,10 +15,12 @@ PARAM_DEFAULT_KEY = "x-mlpipelines-default"
 REUSE_TASK_ID = "mlpipelines_reuse"
 RESERVED_TASK_IDS = frozenset({REUSE_TASK_ID})
 
-# XCom keys: each output's reference, a step's metrics, the sensor's decisions.
+# XCom keys: each output's reference, a step's metrics, the sensor's decisions, and a step's
+# own decision where it made one (reused from which run, or why it ran).
 OUTPUT_XCOM_PREFIX = "output_"
 METRICS_XCOM_KEY = "metrics"
 REUSE_XCOM_KEY = "reuse"
+DECISION_XCOM_KEY = "reuse_decision"
 
 # Folders on a datastore: mlpipelines' own documents, PipelineData outputs, step artifacts.
 INTERNAL_FOLDER = ".mlpipelines"

@@ -107,13 +107,15 @@ def context_from_envelope(envelope: dict[str, Any], log: logging.Logger) -> Step
 
 
 def result_record(result: Any) -> dict[str, Any]:
-    """A StepResult as the JSON the operator relays: refs, metrics, the reused run or None."""
+    """A StepResult as the JSON the operator relays: refs, metrics, the reused run or None,
+    the key and why the step ran (or which run it reused)."""
     reused = result.reused
     return {
         "outputs": {name: ref.to_json() for name, ref in result.outputs.items()},
         "metrics": result.metrics,
         "reused_run_id": reused.run_id if reused is not None else None,
         "key": result.check.key if result.check is not None else None,
+        "explanation": result.check.summary() if result.check is not None else None,
     }
 
 

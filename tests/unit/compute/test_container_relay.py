@@ -32,8 +32,11 @@ DEFINITION = StepDefinition.from_json(
 class _Ti:
     dag_id, run_id, task_id, try_number = "d", "r1", "train", 1
 
+    last: _Ti
+
     def __init__(self) -> None:
         self.pushed: dict = {}
+        _Ti.last = self
 
     def xcom_push(self, key: str, value: object) -> None:
         self.pushed[key] = value
@@ -62,9 +65,14 @@ def _run(monkeypatch, lines: list[str]) -> _Ti:
 def test_outputs_and_metrics_are_pushed(monkeypatch):
     ref = OutputReference("s", "p", "file:///s/p", DatastoreSpec("s"), "sha256:1").to_json()
     result = {"outputs": {"model": ref}, "metrics": {"acc": 0.9}, "reused_run_id": None}
-    line = "MLPIPELINES_RESULT " + json.dumps({**result, "key": "k"})
+    why = "runs: no manifest for this key, and no earlier run of this step"
+    line = "MLPIPELINES_RESULT " + json.dumps({**result, "key": "k", "explanation": why})
     ti = _run(monkeypatch, ["INFO running", line])
-    assert ti.pushed == {"output_model": ref, "metrics": {"acc": 0.9}}
+    assert ti.pushed == {
+        "output_model": ref,
+        "metrics": {"acc": 0.9},
+        "reuse_decision": {"decision": "run", "detail": why, "key": "k"},
+    }
 
 
 def test_a_step_that_logged_no_metrics_pushes_no_metrics_xcom(monkeypatch):
@@ -73,13 +81,24 @@ def test_a_step_that_logged_no_metrics_pushes_no_metrics_xcom(monkeypatch):
         {"outputs": {"model": ref}, "metrics": {}, "reused_run_id": None, "key": "k"}
     )
     ti = _run(monkeypatch, [line])
-    assert ti.pushed == {"output_model": ref}
+    assert set(ti.pushed) == {"output_model", "reuse_decision"}
 
 
 def test_a_reused_result_is_pushed_then_skipped(monkeypatch):
     line = 'MLPIPELINES_RESULT {"outputs": {}, "metrics": {}, "reused_run_id": "r0", "key": "k"}'
     with pytest.raises(AirflowSkipException, match="reused from run r0"):
         _run(monkeypatch, [line])
+    # Where the pushed decision says the result came from (the pipeline view and the note
+    # read it): a container reports the run, so the DAG and task are this task's.
+    pushed = _Ti.last.pushed["reuse_decision"]
+    assert pushed == {
+        "decision": "reuse",
+        "detail": "",
+        "key": "k",
+        "run_id": "r0",
+        "dag_id": "d",
+        "task_id": "train",
+    }
 
 
 def _planned_on_docker(tmp_path):
