@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 
 @dataclass
@@ -32,6 +32,8 @@ class UnsteadyAirflow:
     trouble: dict[tuple[str, str], Trouble] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)  # of the latest call
+    page_limit: int = 50  # what Airflow answers at most per call
     port: int = 0
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -83,6 +85,13 @@ class UnsteadyAirflow:
                    "state": "queued"}  # fmt: skip
             self.runs[run_id] = run
             return 200, run
+        if method == "GET" and parts[:3] == ["api", "v2", "dags"] and parts[4:] == ["dagRuns"]:
+            # A paged list, as Airflow pages it (limit capped, offset, total_entries).
+            ordered = sorted(self.runs.values(), key=lambda r: r["dag_run_id"])
+            limit = min(int(self.query.get("limit", 50)), self.page_limit)
+            offset = int(self.query.get("offset", 0))
+            page = ordered[offset : offset + limit]
+            return 200, {"dag_runs": page, "total_entries": len(ordered)}
         if method == "GET" and parts[:3] == ["api", "v2", "dags"] and parts[4:5] == ["dagRuns"]:
             run = self.runs.get(parts[5]) if len(parts) == 6 else None
             return (200, run) if run else (404, {"detail": "not found"})
@@ -99,9 +108,9 @@ def _handler(api: UnsteadyAirflow) -> type[BaseHTTPRequestHandler]:
         def _serve(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length)) if length else {}
-            status, reply, delay, headers = api.answer(
-                method, unquote(self.path.split("?")[0]), body
-            )
+            path, _, query = self.path.partition("?")
+            api.query = {k: v[0] for k, v in parse_qs(query).items()}
+            status, reply, delay, headers = api.answer(method, unquote(path), body)
             if delay:
                 time.sleep(delay)
             data = json.dumps(reply).encode()

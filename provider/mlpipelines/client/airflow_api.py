@@ -31,6 +31,7 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELET
 # Long enough for a local Airflow whose four processes queue on one SQLite writer.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_ATTEMPTS = 5
+PAGE_SIZE = 100  # Airflow's [api] maximum_page_limit default
 DEFAULT_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 8.0
 
@@ -238,7 +239,7 @@ class AirflowApi:
         return self.call("GET", f"/api/v2/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}")
 
     def list_runs(self, dag_id: str) -> list[dict[str, Any]]:
-        return self.call("GET", f"/api/v2/dags/{_q(dag_id)}/dagRuns")["dag_runs"]
+        return self.all_pages(f"/api/v2/dags/{_q(dag_id)}/dagRuns", "dag_runs")
 
     def wait_for_run(
         self, dag_id: str, run_id: str, timeout: float = 600.0, poll: float = 0.5
@@ -257,7 +258,18 @@ class AirflowApi:
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
         path = f"/api/v2/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}/taskInstances"
-        return self.call("GET", path)["task_instances"]
+        return self.all_pages(path, "task_instances")
+
+    def all_pages(self, path: str, key: str) -> list[dict[str, Any]]:
+        """Every entry of a paged list (Airflow answers 50 by default, 100 at most per
+        call), in a stable order: a pipeline of 60 steps has 60 task instances, not 50."""
+        entries: list[dict[str, Any]] = []
+        while True:
+            params = {"limit": PAGE_SIZE, "offset": len(entries), "order_by": "id"}
+            page = self.call("GET", path, params=params)
+            entries += page[key]
+            if not page[key] or len(entries) >= int(page.get("total_entries", 0)):
+                return entries
 
     def xcom(self, dag_id: str, run_id: str, task_id: str, key: str) -> Any:
         """One XCom value, deserialized."""

@@ -122,3 +122,12 @@ def test_run_ids_chosen_by_the_client_are_distinct_and_valid_for_airflow():
     assert len(ids) == 50
     # Airflow's default [scheduler] allowed_run_id_pattern.
     assert all(re.fullmatch(r"[A-Za-z0-9_.~:+-]+", i) for i in ids)
+
+
+def test_a_list_longer_than_a_page_is_read_whole(server):
+    for index in range(130):
+        server.runs[f"r{index:03d}"] = {"dag_run_id": f"r{index:03d}", "conf": {}}
+    server.page_limit = 40  # a deployment whose maximum page is smaller than ours
+    runs = _api(server).list_runs("train")
+    assert [r["dag_run_id"] for r in runs] == sorted(server.runs)
+    assert server.calls.count(("GET", RUNS)) == 4
