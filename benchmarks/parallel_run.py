@@ -75,7 +75,8 @@ def ours(definition, run_id: str) -> tuple[float, dict]:
     plan = plan_mini_batches(definition, ctx("score__plan"))
     for group in plan.groups:
         run_mini_batch_group(definition, ctx("score__run"), group)
-    result = run_parallel_run_step(definition, ctx("score"), [b.to_json() for b in plan.batches])
+    batches = [b.to_json() for b in plan.batches]
+    result = run_parallel_run_step(definition, ctx("score"), batches, plan.input_fingerprint)
     return time.perf_counter() - started, result.metrics
 
 

@@ -88,7 +88,7 @@ def _run(definition, run_id: str):
     for group in plan.groups:
         run_mini_batch_group(definition, _ctx(run_id, "score__run"), group)
     batches = [b.to_json() for b in plan.batches]
-    return plan, run_parallel_run_step(definition, _ctx(run_id), batches)
+    return plan, run_parallel_run_step(definition, _ctx(run_id), batches, plan.input_fingerprint)
 
 
 def _rows(result) -> list[str]:
