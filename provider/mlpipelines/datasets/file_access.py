@@ -28,16 +28,24 @@ def selected_files(definition: dict[str, Any], workspace: Any = None) -> list[Re
     if definition.get("kind") != "file":
         raise UserErrorException("only a file dataset has files to download or mount")
     files = resolve_files(definition, workspace)
-    chosen = [files[i] for i in select(len(files), row_steps(definition.get("steps", [])))]
+    return [files[i] for i in kept_positions(definition, files)]
+
+
+def kept_positions(definition: dict[str, Any], files: list[ResolvedFile]) -> list[int]:
+    """Where the files a file dataset's steps keep are in ``files`` (all its files, as
+    ``resolve_files`` gives them); two kept files with one name is an error."""
+    steps = row_steps(definition.get("steps", []))
+    positions = [int(i) for i in select(len(files), steps)] if steps else list(range(len(files)))
     seen: dict[str, ResolvedFile] = {}
-    for file in chosen:
+    for i in positions:
+        file = files[i]
         if file.name in seen:
             raise UserErrorException(
                 f"files '{seen[file.name].label}' and '{file.label}' would both be '{file.name}'"
                 " on download; use separate datasets"
             )
         seen[file.name] = file
-    return chosen
+    return positions
 
 
 def relative_paths(dataset: DefinedDataset) -> list[str]:

@@ -25,21 +25,34 @@ def dataset_fingerprint(spec: DatasetInput) -> str:
         files = resolve_files(definition, Deployment.current_knowing(spec.stores))
     except UserErrorException as exc:
         raise StepRunError(f"dataset input '{spec.name}': {exc}") from None
+    return files_fingerprint(definition, files, file_fingerprints(files))
+
+
+def files_fingerprint(
+    definition: dict[str, Any], files: Sequence[Any], fingerprints: Sequence[str]
+) -> str:
+    """``dataset_fingerprint`` of a dataset whose files (all of them, before its steps) and
+    their fingerprints are already known: a caller that needed them anyway (a
+    ParallelRunStep's plan) saves listing and checking every file a second time."""
     digest = hashlib.sha256(json.dumps(definition, sort_keys=True, default=str).encode())
-    for file, found in zip(files, file_fingerprints(files), strict=True):
+    for file, found in zip(files, fingerprints, strict=True):
         digest.update(f"\0{file.label}\0{found}".encode())
     return f"dataset:{digest.hexdigest()}"
 
 
-def file_fingerprints(files: Sequence[Any]) -> list[str]:
+def file_fingerprints(files: Sequence[Any], sizes: list[int] | None = None) -> list[str]:
     """Each file's fingerprint: a local one by its content, through one stat cache for the
     lot (saved once, so an unchanged 10,000-file dataset costs a stat per file); a remote
-    one by what its store says of it (etag, or size and mtime)."""
+    one by what its store says of it (etag, or size and mtime). ``sizes``, if given, gets
+    each file's size in bytes from the same stat or request."""
     cache: StatCache | None = None
     found = []
     for file in files:
         if not file.local:
-            found.append(_remote_fingerprint(file))
+            info = file.fs.info(file.path)
+            found.append(_remote_fingerprint(info))
+            if sizes is not None:
+                sizes.append(int(info.get("size") or 0))
             continue
         if cache is None:
             cache = StatCache.for_root(os.path.dirname(os.path.abspath(file.path)))
@@ -50,13 +63,14 @@ def file_fingerprints(files: Sequence[Any]) -> list[str]:
             digest = file_digest(path)
             cache.store(path, st, digest)
         found.append(f"{ALGORITHM}:{digest}")
+        if sizes is not None:
+            sizes.append(st.st_size)
     if cache is not None:
         cache.save()
     return found
 
 
-def _remote_fingerprint(file: Any) -> str:
-    info = file.fs.info(file.path)
+def _remote_fingerprint(info: dict[str, Any]) -> str:
     tag = info.get("etag") or info.get("ETag") or info.get("md5")
     return (
         str(tag) if tag else f"{info.get('size')}:{info.get('last_modified') or info.get('mtime')}"

@@ -3,7 +3,9 @@ the fsspec filesystem that reads it."""
 
 from __future__ import annotations
 
+import os
 import posixpath
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -65,6 +67,9 @@ def _list(fs: AbstractFileSystem, full: str) -> tuple[list[str], bool]:
     """The files ``full`` names (a glob, a folder or a file), sorted; and if it was one file."""
     stripped = fs._strip_protocol(full)
     if any(_has_glob(p) for p in stripped.split("/")):
+        fast = _glob_one_local_folder(fs, stripped)
+        if fast is not None:
+            return fast, False
         matches = fs.glob(stripped, detail=True)
         files: list[str] = []
         for path, info in matches.items():
@@ -80,6 +85,45 @@ def _list(fs: AbstractFileSystem, full: str) -> tuple[list[str], bool]:
     if info.get("type") == "directory":
         return sorted(fs.find(stripped)), False
     return [stripped], True
+
+
+def _glob_one_local_folder(fs: AbstractFileSystem, pattern: str) -> list[str] | None:
+    """What ``_list`` finds for a local glob whose wildcards are all in its last part
+    (``folder/*.csv``), from one ``scandir`` of the folder; None for any other glob.
+
+    fsspec's glob stats every entry of the folder (a tenth of a second for 10,000 files);
+    this matches the same paths with fsspec's own pattern and entry types, so the result
+    is the same, and only a matching folder is listed (recursively) through fsspec.
+    """
+    from fsspec.implementations.local import LocalFileSystem
+
+    folder, _, last = pattern.rpartition("/")
+    if (
+        os.sep != "/"
+        or not isinstance(fs, LocalFileSystem)
+        or not folder
+        or _has_glob(folder)
+        or "**" in last
+    ):
+        return None
+
+    from fsspec.utils import glob_translate
+
+    match = re.compile(glob_translate(pattern)).match
+    files: list[str] = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                path = f"{folder}/{entry.name}"
+                if not match(path):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    files.extend(fs.find(path))
+                else:
+                    files.append(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(set(files))
 
 
 def _relative(path: str, prefix: str) -> str:

@@ -13,7 +13,11 @@ from typing import TYPE_CHECKING, Any
 from mlpipelines.errors import StepRunError
 from mlpipelines.operators.step import StepOperator
 from mlpipelines.records import StepDefinition
-from mlpipelines.records.parallel_run import BATCHES_XCOM_KEY, plan_task_id
+from mlpipelines.records.parallel_run import (
+    BATCHES_XCOM_KEY,
+    INPUT_FINGERPRINT_XCOM_KEY,
+    plan_task_id,
+)
 from mlpipelines.runtime.step_context import StepContext
 
 if TYPE_CHECKING:
@@ -46,6 +50,7 @@ class ParallelRunPlanOperator(StepOperator):
         except StepRunError as exc:
             raise self.step_failure(exc) from None
         context["ti"].xcom_push(key=BATCHES_XCOM_KEY, value=[b.to_json() for b in plan.batches])
+        context["ti"].xcom_push(key=INPUT_FINGERPRINT_XCOM_KEY, value=plan.input_fingerprint)
         return [[b.to_json() for b in group] for group in plan.groups]
 
 
@@ -120,14 +125,17 @@ class ParallelRunStepOperator(StepOperator):
         self.step = step
         self.reuse_task_id = reuse_task_id
         self._batches: list[dict[str, Any]] | None = None
+        self._input_fingerprint: str | None = None
 
     def execute(self, context: Any) -> None:
-        self._batches = context["ti"].xcom_pull(
-            task_ids=plan_task_id(self.step.task_id), key=BATCHES_XCOM_KEY
+        plan = plan_task_id(self.step.task_id)
+        self._batches = context["ti"].xcom_pull(task_ids=plan, key=BATCHES_XCOM_KEY)
+        self._input_fingerprint = context["ti"].xcom_pull(
+            task_ids=plan, key=INPUT_FINGERPRINT_XCOM_KEY
         )
         super().execute(context)
 
     def run_step(self, ctx: StepContext) -> StepResult:
         from mlpipelines.runtime.parallel_run_gather import run_parallel_run_step
 
-        return run_parallel_run_step(self.step, ctx, self._batches)
+        return run_parallel_run_step(self.step, ctx, self._batches, self._input_fingerprint)

@@ -21,6 +21,7 @@ PLAN_SUFFIX = "__plan"
 RUN_SUFFIX = "__run"
 GROUP_SUFFIX = "__parallel_run"
 BATCHES_XCOM_KEY = "mini_batches"
+INPUT_FINGERPRINT_XCOM_KEY = "mini_batch_input_fingerprint"
 
 _SIZE = re.compile(r"^\s*(\d+)\s*([KMG]B)?\s*$", re.IGNORECASE)
 _UNITS = {"KB": 1024, "MB": 1024**2, "GB": 1024**3}

@@ -80,14 +80,14 @@ class MiniBatchStore:
         return self.docs.exists(f"batches/{key}.json")
 
     def save_result(self, result: dict[str, Any]) -> None:
-        self.docs.write(f"batches/{result['key']}.json", result)
+        self.docs.write(f"batches/{result['key']}.json", result, compact=True)
 
     @staticmethod
     def _run_name(run_folder: str, task_id: str, key: str) -> str:
         return f"runs/{run_folder}/{path_safe(task_id)}/{key}.json"
 
     def save_run_result(self, run_folder: str, task_id: str, result: dict[str, Any]) -> None:
-        self.docs.write(self._run_name(run_folder, task_id, result["key"]), result)
+        self.docs.write(self._run_name(run_folder, task_id, result["key"]), result, compact=True)
 
     def run_result(self, run_folder: str, task_id: str, key: str) -> dict[str, Any] | None:
         try:
@@ -99,7 +99,7 @@ class MiniBatchStore:
     def save_run_files(self, run_folder: str, task_id: str, paths: dict[str, str]) -> None:
         """Where a run's local input files are (name -> path), so its mapped tasks need not
         list the dataset again."""
-        self.docs.write(f"runs/{run_folder}/{path_safe(task_id)}/files.json", paths)
+        self.docs.write(f"runs/{run_folder}/{path_safe(task_id)}/files.json", paths, compact=True)
 
     def run_files(self, run_folder: str, task_id: str) -> dict[str, str]:
         try:
@@ -119,4 +119,6 @@ class MiniBatchStore:
         return [[(str(n), str(f)) for n, f in batch] for batch in found.get("batches", [])]
 
     def save_layout(self, layout: str, batches: Sequence[Sequence[tuple[str, str]]]) -> None:
-        self.docs.write(f"layouts/{layout}.json", {"batches": [list(b) for b in batches]})
+        self.docs.write(
+            f"layouts/{layout}.json", {"batches": [list(b) for b in batches]}, compact=True
+        )

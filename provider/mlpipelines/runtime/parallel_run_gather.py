@@ -26,12 +26,22 @@ from mlpipelines.runtime.step_run import StepResult, publish_outputs, run_with_r
 
 
 def run_parallel_run_step(
-    definition: StepDefinition, ctx: StepContext, batches: list[dict[str, Any]] | None
+    definition: StepDefinition,
+    ctx: StepContext,
+    batches: list[dict[str, Any]] | None,
+    input_fingerprint: str | None = None,
 ) -> StepResult:
     """Reuse the whole step's earlier result if its key has one; else gather this run's
-    mini-batches (``batches``: what the planning task pushed)."""
+    mini-batches (``batches``: what the planning task pushed, with ``input_fingerprint``,
+    the fingerprint of the files it split, so they are not all looked at again)."""
+    known = {}
+    if input_fingerprint:
+        known[settings_of(definition).mini_batch_input] = input_fingerprint
     return run_with_reuse(
-        definition, ctx, lambda check, located: _gather(definition, ctx, check, located, batches)
+        definition,
+        ctx,
+        lambda check, located: _gather(definition, ctx, check, located, batches),
+        known,
     )
 
 

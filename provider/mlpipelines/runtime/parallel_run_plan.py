@@ -5,7 +5,6 @@ tasks."""
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,13 +71,16 @@ class MiniBatch:
 
 @dataclass
 class MiniBatchPlan:
-    """Every mini-batch of a run (for the gathering task) and the groups of those still to
-    run (one per mapped task)."""
+    """Every mini-batch of a run (for the gathering task), the groups of those still to run
+    (one per mapped task), and the fingerprint of the input they were cut from."""
 
     code: str
     layout: str
     batches: list[MiniBatch]
     groups: list[list[MiniBatch]]
+    input_fingerprint: str | None = None
+    """The split input's fingerprint, for the gathering task's reuse key (None for a
+    tabular input, which the gathering task fingerprints itself)."""
 
 
 def settings_of(definition: StepDefinition) -> ParallelRunSettings:
@@ -128,18 +130,22 @@ def plan_mini_batches(definition: StepDefinition, ctx: StepContext) -> MiniBatch
     layout = layout_key(code, settings.mini_batch_size, spec.dataset)
     try:
         workspace = Deployment.current_knowing(spec.stores)
+        local: dict[str, str] = {}
+        fingerprint = None
         if spec.dataset.get("kind") == "tabular":
             batches = _table_batches(spec, settings, code, workspace)
         else:
             earlier = store.layout(layout) if reusable else []
-            batches, local = _file_batches(spec, settings, code, earlier, workspace)
-            if local:
-                store.save_run_files(ctx.run_folder, definition.task_id, local)
+            batches, local, fingerprint = _file_batches(spec, settings, code, earlier, workspace)
     except UserErrorException as exc:
         raise StepRunError(f"step '{definition.name}': input '{spec.name}': {exc}") from None
     for batch in batches:
         batch.cached = reusable and store.has_result(batch.key)
     pending = [b for b in batches if not b.cached]
+    if local and pending:
+        # The mapped tasks read only the files of the mini-batches they run.
+        wanted = {name: local[name] for b in pending for name, _ in b.items}
+        store.save_run_files(ctx.run_folder, definition.task_id, wanted)
     groups = [
         [pending[i] for i in group] for group in assign_groups(len(pending), settings.node_count)
     ]
@@ -152,18 +158,7 @@ def plan_mini_batches(definition: StepDefinition, ctx: StepContext) -> MiniBatch
         len(pending),
         len(groups),
     )
-    return MiniBatchPlan(code, layout, batches, groups)
-
-
-def file_items(files: list[Any]) -> list[FileItem]:
-    """Each file's name, fingerprint (as a dataset input's) and size."""
-    from mlpipelines.datasets.input_fingerprints import file_fingerprints
-
-    items = []
-    for file, fingerprint in zip(files, file_fingerprints(files), strict=True):
-        size = os.stat(file.path).st_size if file.local else file.fs.size(file.path)
-        items.append(FileItem(file.name, fingerprint, int(size or 0)))
-    return items
+    return MiniBatchPlan(code, layout, batches, groups, fingerprint)
 
 
 def _file_batches(
@@ -172,18 +167,28 @@ def _file_batches(
     code: str,
     earlier: list[list[tuple[str, str]]],
     workspace: Any,
-) -> tuple[list[MiniBatch], dict[str, str]]:
-    """The file mini-batches, and each file's local path when all are local."""
-    from mlpipelines.datasets.file_access import selected_files
+) -> tuple[list[MiniBatch], dict[str, str], str]:
+    """The file mini-batches, each file's local path when all are local, and the input's
+    fingerprint (as ``dataset_fingerprint`` makes it, from the same look at every file)."""
+    from mlpipelines.datasets.file_access import kept_positions
+    from mlpipelines.datasets.input_fingerprints import file_fingerprints, files_fingerprint
+    from mlpipelines.datasets.sources import resolve_files
 
-    files = selected_files(spec.dataset, workspace)
-    items = file_items(files)
+    if spec.dataset.get("kind") != "file":
+        raise UserErrorException("only a file dataset has files to split into mini-batches")
+    every = resolve_files(spec.dataset, workspace)
+    sizes: list[int] = []
+    fingerprints = file_fingerprints(every, sizes)
+    fingerprint = files_fingerprint(spec.dataset, every, fingerprints)
+    kept = kept_positions(spec.dataset, every)
+    items = [FileItem(every[i].name, fingerprints[i], sizes[i]) for i in kept]
     batches = []
     for index, group in enumerate(split_keeping(items, settings.size, earlier)):
         pairs = [(item.name, item.fingerprint) for item in group]
         batches.append(MiniBatch(index, mini_batch_key(code, pairs), pairs))
+    files = [every[i] for i in kept]
     local = {f.name: f.path for f in files} if all(f.local for f in files) else {}
-    return batches, local
+    return batches, local, fingerprint
 
 
 def _table_batches(

@@ -6,12 +6,15 @@ items and the worker is started afresh."""
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
+import os
 import queue
 import select
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -24,6 +27,7 @@ from mlpipelines.runtime.step_context import StepLog
 # worker) though an entry script that needs none of it never pays for it.
 DRIVER_PATH = str(Path(__file__).with_name("parallel_run_driver.py"))
 STARTUP_SECONDS = 300.0
+READ_BYTES = 1 << 16
 
 
 class _Worker:
@@ -33,6 +37,8 @@ class _Worker:
         self.number = number
         self.log = log
         self.tail: collections.deque[str] = collections.deque(maxlen=20)
+        self._unread = bytearray()
+        self.ended = False  # its output closed: it exited, or is exiting
         self.process = subprocess.Popen(
             argv,
             cwd=cwd,
@@ -63,15 +69,25 @@ class _Worker:
         self.process.stdin.flush()
 
     def reply(self, timeout: float) -> dict[str, Any] | None:
-        """The next line the driver writes, or None when it dies or ``timeout`` passes."""
+        """The next line the driver writes, or None when it dies or ``timeout`` passes.
+
+        Read from the pipe's descriptor into our own buffer: with a second job queued, two
+        replies may arrive in one read, and a buffered file would hide the second from
+        ``select``."""
         stdout = self.process.stdout
         assert stdout is not None
-        ready, _, _ = select.select([stdout], [], [], timeout)
-        if not ready:
-            return None
-        line = stdout.readline()
-        if not line:
-            return None
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._unread:
+            ready, _, _ = select.select([stdout], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                return None
+            chunk = os.read(stdout.fileno(), READ_BYTES)
+            if not chunk:
+                self.ended = True
+                return None
+            self._unread += chunk
+        line, _, rest = bytes(self._unread).partition(b"\n")
+        self._unread = bytearray(rest)
         found: dict[str, Any] = json.loads(line)
         return found
 
@@ -130,20 +146,7 @@ class WorkerPool:
             try:
                 worker = self._start(number)
                 all_ready.wait(STARTUP_SECONDS)
-                while True:
-                    try:
-                        job = todo.get_nowait()
-                    except queue.Empty:
-                        break
-                    worker.send(job)
-                    reply = worker.reply(self.timeout)
-                    if reply is None:
-                        reply = self._lost(worker, job)
-                        worker.stop()
-                        worker = self._start(number)
-                    with report:
-                        on_result(reply)
-                worker.stop()
+                self._serve(number, worker, todo, count, report, on_result)
             except threading.BrokenBarrierError:
                 pass  # another worker failed to start: its error is the one reported
             except BaseException as exc:  # reported by run(), after the other workers end
@@ -159,7 +162,52 @@ class WorkerPool:
             self.kill()  # workers left waiting for one that never started
             raise errors[0]
 
+    def _serve(
+        self,
+        number: int,
+        worker: _Worker,
+        todo: queue.Queue[dict[str, Any]],
+        workers: int,
+        report: threading.Lock,
+        on_result: Callable[[dict[str, Any]], None],
+    ) -> None:
+        """Feed one worker jobs from ``todo`` until none are left, a second one queued in its
+        pipe while more are left than ``workers``, so it starts the next as soon as it
+        replies, not after we have recorded the reply (a tenth of a mini-batch of small
+        files); the last jobs go one at a time, to spread over all the workers."""
+        sent: collections.deque[dict[str, Any]] = collections.deque()
+
+        def feed() -> None:
+            while len(sent) < (2 if todo.qsize() > workers else 1):
+                try:
+                    job = todo.get_nowait()
+                except queue.Empty:
+                    return
+                worker.send(job)
+                sent.append(job)
+
+        feed()
+        started = time.monotonic()  # when the job at the head of ``sent`` began
+        while sent:
+            job = sent.popleft()
+            reply = worker.reply(max(0.0, self.timeout - (time.monotonic() - started)))
+            started = time.monotonic()
+            if reply is None:
+                reply = self._lost(worker, job)
+                while sent:  # queued behind the lost one, never begun: anyone's to run
+                    todo.put(sent.popleft())
+                kill_process_group(worker.process)  # type: ignore[arg-type]  # its reply is lost
+                worker = self._start(number)
+                started = time.monotonic()
+            feed()
+            with report:
+                on_result(reply)
+        worker.stop()
+
     def _lost(self, worker: _Worker, job: dict[str, Any]) -> dict[str, Any]:
+        if worker.ended:  # its exit code follows its closed output closely
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.process.wait(timeout=5)
         alive = worker.process.poll() is None
         why = (
             f"run() took longer than run_invocation_timeout ({self.timeout:g} s)"

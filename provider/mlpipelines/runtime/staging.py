@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,18 +49,23 @@ def stage_source(snapshot: Snapshot, work_dir: Path) -> Path:
     return target
 
 
-def locate_inputs(definition: StepDefinition, ctx: StepContext) -> dict[str, LocatedInput]:
+def locate_inputs(
+    definition: StepDefinition,
+    ctx: StepContext,
+    known_fingerprints: Mapping[str, str] | None = None,
+) -> dict[str, LocatedInput]:
     """Each input's place on its datastore; a PipelineData input follows the reference its
     producer pushed (or the reuse sensor handed on). An unknown datastore, a store that
     refuses us or missing data is a clear error before anything runs (except a missing
     DataReference or DataPath mounted from a local folder: Azure ML hands its path over
-    all the same)."""
+    all the same). A dataset input named in ``known_fingerprints`` is not looked at again."""
+    known = known_fingerprints or {}
     located: dict[str, LocatedInput] = {}
     for spec in definition.inputs:
         name = spec.name
         if isinstance(spec, DatasetInput):
             spec = resolve_dataset_input(spec, ctx.params)
-            fingerprint = dataset_fingerprint(spec)
+            fingerprint = known.get(name) or dataset_fingerprint(spec)
             located[name] = LocatedInput(spec, None, fingerprint=fingerprint)
             continue
         ref = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -96,10 +96,12 @@ def publish_outputs(pending: list[PendingOutput]) -> dict[str, OutputReference]:
 
 
 def _checked(
-    definition: StepDefinition, ctx: StepContext
+    definition: StepDefinition,
+    ctx: StepContext,
+    known_fingerprints: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, LocatedInput], ReuseStore, ReuseCheck]:
     """The step's inputs located, its reuse store, and its key looked up there."""
-    located = locate_inputs(definition, ctx)
+    located = locate_inputs(definition, ctx, known_fingerprints)
     store = ReuseStore(definition.default_datastore)
     check = check_reuse(
         definition,
@@ -129,16 +131,22 @@ def look_before_running(definition: StepDefinition, ctx: StepContext) -> StepRes
 
 
 def run_with_reuse(
-    definition: StepDefinition, ctx: StepContext, execute: StepExecution
+    definition: StepDefinition,
+    ctx: StepContext,
+    execute: StepExecution,
+    known_fingerprints: Mapping[str, str] | None = None,
 ) -> StepResult:
     """Reuse the step's earlier result if its key has one; else ``execute`` it once under
     an in-progress marker, then record a manifest of what it produced.
+
+    ``known_fingerprints`` (dataset input name -> fingerprint) are taken as they are: a
+    ParallelRunStep's gathering task passes those of the files its planning task split.
 
     Raises StepHeld while another run computes the same key. Where ``execute`` raises
     StepDeferred (the work goes on outside this process), the marker is handed over rather
     than released, and the exception leaves carrying the claim ``resume_with_reuse`` needs.
     """
-    located, store, check = _checked(definition, ctx)
+    located, store, check = _checked(definition, ctx, known_fingerprints)
     for warning in check.warnings:
         ctx.log.warning("%s", warning)
     if check.reused:

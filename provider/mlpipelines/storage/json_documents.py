@@ -69,12 +69,14 @@ class JsonDocuments:
         return bool(self.location.fs.exists(self.path(relative)))
 
     # -- writing --------------------------------------------------------------------------
-    def write(self, relative: str, data: Any) -> None:
-        """Replace the document whole (readers see the old one or the new one)."""
+    def write(self, relative: str, data: Any, compact: bool = False) -> None:
+        """Replace the document whole (readers see the old one or the new one); ``compact``
+        writes it on one line (large or frequent documents no one reads by eye)."""
+        indent = None if compact else 1
         if self.is_local:
-            write_json_atomic(Path(self.path(relative)), data)
+            write_json_atomic(Path(self.path(relative)), data, indent)
             return
-        body = json.dumps(data, indent=1, default=str).encode()
+        body = json.dumps(data, indent=indent, default=str).encode()
         self.location.fs.pipe_file(self.path(relative), body)
 
     def create(self, relative: str, data: Any, durable: bool = False) -> bool:

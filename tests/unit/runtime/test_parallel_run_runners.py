@@ -88,7 +88,7 @@ def _run(definition, run_id: str):
     for group in plan.groups:
         run_mini_batch_group(definition, _ctx(run_id, "score__run"), group)
     batches = [b.to_json() for b in plan.batches]
-    return plan, run_parallel_run_step(definition, _ctx(run_id), batches)
+    return plan, run_parallel_run_step(definition, _ctx(run_id), batches, plan.input_fingerprint)
 
 
 def _rows(result) -> list[str]:
@@ -151,3 +151,43 @@ def test_tabular_rows_become_dataframe_mini_batches(tmp_path):
     plan, result = _run(definition, "6")
     assert [b.rows for b in plan.batches] == [(0, 10), (10, 20), (20, 25)]
     assert _rows(result) == [f"{i} {11 * i}" for i in range(25)]
+
+
+COUNTING = """import os
+
+def run(mini_batch):
+    with open(RUN_LOG, "a") as log:  # one line per run() call
+        log.write(" ".join(sorted(os.path.basename(p) for p in mini_batch)) + "\\n")
+    return [os.path.basename(p) for p in mini_batch]
+"""
+
+
+def test_a_rerun_after_adding_files_calls_run_on_the_new_files_only(tmp_path):
+    from mlpipelines.datasets.input_fingerprints import dataset_fingerprint
+    from mlpipelines.runtime.parallel_run_plan import mini_batch_input
+
+    folder = Workspace.current().get_default_datastore().root / f"{RUN_PREFIX}-count"
+    _files(folder, range(0, 40, 2))  # 20 files: f000, f002, ..., f038
+    run_log = tmp_path / "calls.txt"
+    script = f"RUN_LOG = {str(run_log)!r}\n{COUNTING}"
+    definition = _definition(
+        tmp_path, folder, script, mini_batch_size="4", process_count_per_node=2
+    )
+    plan, first = _run(definition, "7")
+    assert first.metrics["run_items"] == 20
+    calls = run_log.read_text().splitlines()
+    assert len(calls) == 5 and sorted(" ".join(calls).split()) == [
+        f"f{n:03}.csv" for n in range(0, 40, 2)
+    ]
+    # The gathering task keys the step by the fingerprint the plan took, which is the one
+    # the reuse sensor takes at run start: a later unchanged run is reused whole.
+    spec = mini_batch_input(definition, {})
+    assert plan.input_fingerprint == dataset_fingerprint(spec)
+
+    run_log.unlink()
+    _files(folder, (3, 17, 41))  # before, among and after the others
+    plan, again = _run(definition, "8")
+    assert run_log.read_text().splitlines() == ["f003.csv f017.csv f041.csv"]
+    assert again.metrics["processed_items"] == 23 and again.metrics["run_items"] == 3
+    assert sorted(_rows(again)) == sorted(f"f{n:03}.csv" for n in [*range(0, 40, 2), 3, 17, 41])
+    assert plan.input_fingerprint == dataset_fingerprint(spec)
