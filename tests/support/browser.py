@@ -30,9 +30,12 @@ def chromium() -> Path:
     return apt_install("chromium", CHROMIUM)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium: Path) -> Iterator[Any]:
-    """One headless Chromium for the session (``--no-sandbox``: tests run as root)."""
+    """One headless Chromium per test module (``--no-sandbox``: tests run as root).
+
+    Not per session: Playwright's sync API holds an asyncio loop running in the main thread
+    while it is open, and every later test calling ``asyncio.run()`` would fail."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
