@@ -48,7 +48,7 @@ class StepOperator(BaseOperator):
     # What this process handed on, for the extra links and lineage read as the task ends.
     published: dict[str, OutputReference] | None = None
     pulled: dict[tuple[str, str], OutputReference] | None = None
-    reused_from: str | None = None
+    reused_run_id: str | None = None
     operator_extra_links: Collection[BaseOperatorLink] = (StepOutputsLink(),)
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
@@ -177,7 +177,7 @@ class StepOperator(BaseOperator):
         if metrics:  # each push is a round trip to the API server; no metrics, no XCom
             ti.xcom_push(key=METRICS_XCOM_KEY, value=metrics)
         self.published = outputs
-        self.reused_from = reused_run_id
+        self.reused_run_id = reused_run_id
         if key is not None:
             decision: dict[str, Any] = {
                 "decision": "reuse" if reused_run_id is not None else "run",

@@ -39,7 +39,7 @@ class StepArtifactsLink(BaseOperatorLink):
     name = "Artifacts"
 
     def get_link(self, operator: Any, *, ti_key: TaskInstanceKey) -> str:
-        if getattr(operator, "reused_from", None) is not None:
+        if getattr(operator, "reused_run_id", None) is not None:
             return ""
         from mlpipelines._naming import path_safe
         from mlpipelines.storage.datastores import location_of

@@ -62,7 +62,7 @@ def test_links_read_what_the_step_handed_on() -> None:
     artifacts = HOME / "mlpipelines" / "workspaceblobstore" / "artifacts" / "d"
     expected = (artifacts / "manual__2026-01-01T00_00_00_00_00" / "train").as_uri()
     assert StepArtifactsLink().get_link(op, ti_key=KEY) == expected
-    op.reused_from = "an earlier run"
+    op.reused_run_id = "an earlier run"
     assert StepArtifactsLink().get_link(op, ti_key=KEY) == ""  # it ran elsewhere
 
 
