@@ -32,7 +32,6 @@ class UnsteadyAirflow:
     trouble: dict[tuple[str, str], Trouble] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    query: dict[str, str] = field(default_factory=dict)  # of the latest call
     page_limit: int = 50  # what Airflow answers at most per call
     port: int = 0
     _server: ThreadingHTTPServer | None = None
@@ -56,7 +55,7 @@ class UnsteadyAirflow:
             self._server.server_close()
 
     def answer(
-        self, method: str, path: str, body: dict[str, Any]
+        self, method: str, path: str, body: dict[str, Any], query: dict[str, str] | None = None
     ) -> tuple[int, Any, float, dict[str, str]]:
         """(status, JSON body, seconds to wait before sending it, extra headers)."""
         with self._lock:
@@ -72,10 +71,12 @@ class UnsteadyAirflow:
             if trouble is not None and trouble.slow:
                 trouble.slow -= 1
                 delay = trouble.delay
-            status, reply = self._effect(method, path, body)
+            status, reply = self._effect(method, path, body, query or {})
             return status, reply, delay, {}
 
-    def _effect(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+    def _effect(
+        self, method: str, path: str, body: dict[str, Any], query: dict[str, str]
+    ) -> tuple[int, Any]:
         parts = path.strip("/").split("/")
         if method == "POST" and parts[:3] == ["api", "v2", "dags"] and parts[4:] == ["dagRuns"]:
             run_id = body.get("dag_run_id") or f"server__{len(self.runs)}"
@@ -88,8 +89,8 @@ class UnsteadyAirflow:
         if method == "GET" and parts[:3] == ["api", "v2", "dags"] and parts[4:] == ["dagRuns"]:
             # A paged list, as Airflow pages it (limit capped, offset, total_entries).
             ordered = sorted(self.runs.values(), key=lambda r: r["dag_run_id"])
-            limit = min(int(self.query.get("limit", 50)), self.page_limit)
-            offset = int(self.query.get("offset", 0))
+            limit = min(int(query.get("limit", 50)), self.page_limit)
+            offset = int(query.get("offset", 0))
             page = ordered[offset : offset + limit]
             return 200, {"dag_runs": page, "total_entries": len(ordered)}
         if method == "GET" and parts[:3] == ["api", "v2", "dags"] and parts[4:5] == ["dagRuns"]:
@@ -109,8 +110,8 @@ def _handler(api: UnsteadyAirflow) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length)) if length else {}
             path, _, query = self.path.partition("?")
-            api.query = {k: v[0] for k, v in parse_qs(query).items()}
-            status, reply, delay, headers = api.answer(method, unquote(path), body)
+            params = {k: v[0] for k, v in parse_qs(query).items()}
+            status, reply, delay, headers = api.answer(method, unquote(path), body, params)
             if delay:
                 time.sleep(delay)
             data = json.dumps(reply).encode()

@@ -9,8 +9,9 @@ import json
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 MAX_RUN_BODY_BYTES = 1 << 20
 # The plugin's upload and control routes bound their bodies themselves (larger).
@@ -91,13 +92,11 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 403 and exc.detail == INVALID_TOKEN_DETAIL:
             return JSONResponse(
                 {"detail": "the bearer token is not valid (expired, or not Airflow's)"},
                 status_code=401,
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
-        return JSONResponse(
-            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
-        )
+        return await http_exception_handler(request, exc)  # FastAPI's own, for the rest
