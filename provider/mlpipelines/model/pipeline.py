@@ -98,15 +98,19 @@ class Pipeline:
 
     def to_dag(self, dag_id: str, **dag_kwargs: Any) -> Any:
         """This pipeline as an ``airflow.sdk.DAG``: one task per step."""
+        from mlpipelines.translate.collection import collection_paused
         from mlpipelines.translate.render import render_dag
 
-        return render_dag(self.plan(dag_id), dag_id, **dag_kwargs)
+        with collection_paused():
+            return render_dag(self.plan(dag_id), dag_id, **dag_kwargs)
 
     def to_task_group(self, group_id: str, **group_kwargs: Any) -> Any:
         """This pipeline as a TaskGroup inside the DAG being defined (``with DAG(...):``)."""
+        from mlpipelines.translate.collection import collection_paused
         from mlpipelines.translate.render import render_task_group
 
-        return render_task_group(self.plan(group_id), group_id, **group_kwargs)
+        with collection_paused():
+            return render_task_group(self.plan(group_id), group_id, **group_kwargs)
 
     def publish(
         self,

@@ -14,6 +14,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from mlpipelines.translate.collection import collection_paused
 from mlpipelines.translate.dag_labels import TAG
 from mlpipelines.translate.render import render_dag
 from mlpipelines.translate.spec import (
@@ -109,4 +110,5 @@ def render_spec(spec: dict[str, Any]) -> Any:
         from datetime import datetime
 
         settings["start_date"] = datetime.fromisoformat(settings["start_date"])
-    return render_dag(spec_to_plan(spec), spec["dag_id"], tags=tags, **settings)
+    with collection_paused():
+        return render_dag(spec_to_plan(spec), spec["dag_id"], tags=tags, **settings)

@@ -1,0 +1,94 @@
+"""The cyclic collector is paused while a pipeline becomes a DAG, and restored after."""
+
+from __future__ import annotations
+
+import gc
+import sys
+
+import pytest
+
+from mlpipelines.translate.collection import collection_paused
+from mlpipelines.translate.spec import plan_to_spec
+from mlpipelines.translate.spec_loader import render_spec
+
+
+def test_paused_inside_and_enabled_again_after() -> None:
+    assert gc.isenabled()
+    with collection_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_enabled_again_after_an_error() -> None:
+    with pytest.raises(RuntimeError), collection_paused():
+        raise RuntimeError("boom")
+    assert gc.isenabled()
+
+
+def test_a_collector_the_caller_disabled_stays_disabled() -> None:
+    gc.disable()
+    try:
+        with collection_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+BUILD_MODULES = ("model/planning.py", "translate/render.py", "translate/spec.py")
+
+
+def _chain(tmp_path, n: int):
+    from mlpipelines import Pipeline, PipelineData, PythonScriptStep, Workspace
+
+    tmp_path.mkdir(exist_ok=True)
+    (tmp_path / "a.py").write_text("print(1)\n")
+    steps, previous = [], None
+    for i in range(n):
+        out = PipelineData(f"out_{i}")
+        steps.append(
+            PythonScriptStep(
+                name=f"step_{i}",
+                script_name="a.py",
+                source_directory=str(tmp_path),
+                arguments=["--out", out] + ([] if previous is None else ["--in", previous]),
+                inputs=[] if previous is None else [previous],
+                outputs=[out],
+            )
+        )
+        previous = out
+    return Pipeline(Workspace.current(), steps)
+
+
+@pytest.mark.parametrize("build", ["to_dag", "to_task_group", "stored spec"])
+def test_no_collection_runs_while_a_pipeline_is_rendered(tmp_path, build) -> None:
+    from airflow.sdk import DAG
+
+    _chain(tmp_path / "warm", 1).to_dag("warm")  # imports done: they collect as they like
+    pipeline = _chain(tmp_path, 60)  # thousands of allocations: collections would run
+    spec = plan_to_spec(pipeline.plan("paused"), "paused")
+    collections: list[int] = []
+
+    def record(phase: str, info: dict) -> None:
+        # Only collections inside planning or rendering count (one runs as the pause ends).
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_filename.endswith(BUILD_MODULES) and phase == "start":
+                collections.append(info["generation"])
+                return
+            frame = frame.f_back
+
+    gc.callbacks.append(record)
+    try:
+        if build == "to_dag":
+            dag = pipeline.to_dag("paused")
+        elif build == "stored spec":  # how the loader DAG renders published pipelines
+            dag = render_spec(spec)
+        else:
+            with DAG("outer", schedule=None) as dag:
+                pipeline.to_task_group("paused")
+    finally:
+        gc.callbacks.remove(record)
+    assert len(dag.tasks) >= 60
+    assert collections == []
+    assert gc.isenabled()
