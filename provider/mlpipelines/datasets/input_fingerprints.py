@@ -54,9 +54,10 @@ def file_fingerprints(files: Sequence[Any], sizes: list[int] | None = None) -> l
             if sizes is not None:
                 sizes.append(int(info.get("size") or 0))
             continue
+        # A local filesystem's paths are absolute already; abspath is for any other caller.
+        path = file.path if os.path.isabs(file.path) else os.path.abspath(file.path)
         if cache is None:
-            cache = StatCache.for_root(os.path.dirname(os.path.abspath(file.path)))
-        path = os.path.abspath(file.path)
+            cache = StatCache.for_root(os.path.dirname(path))
         st = os.stat(path)
         digest = cache.lookup(path, st)
         if digest is None:

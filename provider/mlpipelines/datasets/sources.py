@@ -60,7 +60,7 @@ def _base_of(rel: str, is_file: bool) -> str:
 
 def _visible(name: str) -> bool:
     """Hidden files (``.x``: registry records, partial uploads) are never part of a dataset."""
-    return not any(part.startswith(".") for part in name.split("/"))
+    return not name.startswith(".") and "/." not in name
 
 
 def _list(fs: AbstractFileSystem, full: str) -> tuple[list[str], bool]:
@@ -131,6 +131,15 @@ def _relative(path: str, prefix: str) -> str:
     return path[len(prefix) + 1 :] if prefix and path.startswith(prefix + "/") else path
 
 
+def _relative_all(paths: list[str], prefix: str) -> list[str]:
+    """``_relative`` of each path (one pass; a dataset may have many thousand files)."""
+    head = prefix.rstrip("/") + "/"
+    if head == "/":
+        return list(paths)
+    cut = len(head)
+    return [p[cut:] if p.startswith(head) else p for p in paths]
+
+
 def _open(source: dict[str, Any], workspace: Any, stores: dict[str, StoreLocation]) -> Any:
     from mlpipelines.storage.connections import open_datastore
 
@@ -151,9 +160,11 @@ def _datastore_files(
     fs = store.fs
     root = fs._strip_protocol(store.path(""))
     paths, is_file = _list(fs, store.path(source["path"]))
-    pairs = [(p, _relative(p, root)) for p in paths]
+    rels = _relative_all(paths, root)
     base = _base_of(source["path"], is_file)
-    return [(p, rel) for p, rel in pairs if _visible(_relative(rel, base))], base, store
+    names = _relative_all(rels, base)
+    visible = [(p, rel) for p, rel, name in zip(paths, rels, names, strict=True) if _visible(name)]
+    return visible, base, store
 
 
 def _url_files(source: dict[str, Any]) -> list[ResolvedFile]:
@@ -206,9 +217,12 @@ def resolve_files(definition: dict[str, Any], workspace: Any = None) -> list[Res
         source, pairs, base, store = on_stores[entry]
         prefix = base if common is None else common
         group = f"datastore:{source['datastore']}"
-        for path, rel in pairs:
-            name = _relative(rel, prefix)
-            files.append(ResolvedFile(store.fs, path, name, rel, group, store.is_local))
+        fs, local = store.fs, store.is_local
+        names = _relative_all([rel for _, rel in pairs], prefix)
+        files.extend(
+            ResolvedFile(fs, path, name, rel, group, local)
+            for (path, rel), name in zip(pairs, names, strict=True)
+        )
     return files
 
 
