@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import re
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from operator import itemgetter
 
 IGNORE_FILES = (".amlignore", ".gitignore")
 """Per folder, the first of these that exists is the one that applies (Azure ML's rule)."""
@@ -139,23 +141,63 @@ def parse_patterns(text: str) -> list[IgnorePattern]:
     return [p for line in text.splitlines() if (p := parse_line(line)) is not None]
 
 
-@dataclass(frozen=True)
-class _Rules:
-    """The patterns of one ignore file and the folder (relative path, "" or "a/b/") it sits in."""
+class _LevelMatcher:
+    """One ignore file's patterns for files or for folders, as one regex per subject.
 
-    base: str
-    patterns: tuple[IgnorePattern, ...]
+    Each pattern is a group of an alternation in reverse order, so the first alternative that
+    matches is the file's last matching pattern, found in one regex call instead of one per line.
+    """
+
+    __slots__ = ("name_regex", "name_meta", "path_regex", "path_meta")
+
+    def __init__(self, patterns: list[tuple[int, IgnorePattern]]) -> None:
+        self.name_regex, self.name_meta = _combine([p for p in patterns if not p[1].on_path])
+        self.path_regex, self.path_meta = _combine([p for p in patterns if p[1].on_path])
+
+    def decide(self, below: str, name: str) -> bool | None:
+        """Excluded (True), re-included (False), or None when no pattern matches."""
+        best, negated = -1, False
+        if self.name_regex is not None and (m := self.name_regex.fullmatch(name)):
+            best, negated = self.name_meta[m.lastindex - 1]  # type: ignore[operator]
+        if self.path_regex is not None and (m := self.path_regex.fullmatch(below)):
+            index, path_negated = self.path_meta[m.lastindex - 1]  # type: ignore[operator]
+            if index > best:
+                best, negated = index, path_negated
+        return None if best < 0 else not negated
+
+
+def _combine(
+    patterns: list[tuple[int, IgnorePattern]],
+) -> tuple[re.Pattern[str] | None, tuple[tuple[int, bool], ...]]:
+    # _translate emits no capturing group, so group i is exactly pattern i of the alternation.
+    ordered = sorted(patterns, key=lambda p: -p[0])
+    if not ordered:
+        return None, ()
+    regex = re.compile("|".join(f"({p.regex.pattern})" for _, p in ordered), re.DOTALL)
+    return regex, tuple((index, p.negated) for index, p in ordered)
+
+
+class _Rules:
+    """The patterns of one ignore file and the folder (relative path, "" or "a/b/") it sits in,
+    compiled once for files and once for folders."""
+
+    __slots__ = ("base", "patterns", "files", "folders")
+
+    def __init__(self, base: str, patterns: tuple[IgnorePattern, ...]) -> None:
+        self.base = base
+        self.patterns = patterns
+        indexed = list(enumerate(patterns))
+        self.files = _LevelMatcher([p for p in indexed if not p[1].dir_only])
+        self.folders = _LevelMatcher(indexed)
 
 
 def _excluded(rules: list[_Rules], relpath: str, name: str, is_dir: bool) -> bool:
     # The deepest ignore file with a matching pattern decides; in it, the last match wins.
     for level in reversed(rules):
-        below = relpath[len(level.base) :]
-        for pattern in reversed(level.patterns):
-            if pattern.dir_only and not is_dir:
-                continue
-            if pattern.regex.fullmatch(below if pattern.on_path else name):
-                return not pattern.negated
+        matcher = level.folders if is_dir else level.files
+        decided = matcher.decide(relpath[len(level.base) :], name)
+        if decided is not None:
+            return decided
     return False
 
 
@@ -171,30 +213,70 @@ def _read_rules(folder: str, names: set[str], base: str) -> _Rules | None:
     return None
 
 
-def snapshot_files(root: str | os.PathLike[str]) -> list[str]:
+_Folder = tuple[str, str, list[_Rules]]  # path, relative prefix ("" or "a/b/"), rules in force
+
+
+def _scan(
+    folder: str, prefix: str, inherited: list[_Rules], with_stats: bool
+) -> tuple[list[tuple[str, os.stat_result | None]], list[_Folder]]:
+    """One folder's kept files (stat'ed when `with_stats`) and the subfolders to enter."""
+    with os.scandir(folder) as it:
+        entries = list(it)
+    rules = inherited
+    own = _read_rules(folder, {e.name for e in entries}, prefix)
+    if own is not None:
+        rules = [*inherited, own]
+    files: list[tuple[str, os.stat_result | None]] = []
+    folders: list[_Folder] = []
+    for entry in entries:
+        name = entry.name
+        if name == ".git":
+            continue
+        relpath = prefix + name
+        if entry.is_dir(follow_symlinks=False):
+            if not (rules and _excluded(rules, relpath, name, True)):
+                folders.append((entry.path, relpath + "/", rules))
+        elif entry.is_file() and not (rules and _excluded(rules, relpath, name, False)):
+            files.append((relpath, entry.stat() if with_stats else None))
+    return files, folders
+
+
+def _walk(
+    root: str | os.PathLike[str], with_stats: bool, workers: int
+) -> list[tuple[str, os.stat_result | None]]:
+    found: list[tuple[str, os.stat_result | None]] = []
+    first: _Folder = (os.fspath(root), "", [])
+    if workers <= 1:
+        stack = [first]
+        while stack:
+            files, folders = _scan(*stack.pop(), with_stats)
+            found += files
+            stack += folders
+    else:
+        # scandir and stat release the GIL: folders are read side by side, as git's preload.
+        with ThreadPoolExecutor(workers, thread_name_prefix="snapshot-walk") as pool:
+            pending = {pool.submit(_scan, *first, with_stats)}
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    files, folders = future.result()
+                    found += files
+                    pending.update(pool.submit(_scan, *f, with_stats) for f in folders)
+    found.sort(key=itemgetter(0))
+    return found
+
+
+def snapshot_files(root: str | os.PathLike[str], workers: int = 1) -> list[str]:
     """Sorted posix paths, relative to `root`, of the regular files a snapshot of it keeps.
 
     Symlinks to files count as files; symlinks to folders are not followed; `.git` is skipped.
     """
-    files: list[str] = []
-    stack: list[tuple[str, str, list[_Rules]]] = [(os.fspath(root), "", [])]
-    while stack:
-        folder, prefix, inherited = stack.pop()
-        with os.scandir(folder) as it:
-            entries = list(it)
-        rules = inherited
-        own = _read_rules(folder, {e.name for e in entries}, prefix)
-        if own is not None:
-            rules = [*inherited, own]
-        for entry in entries:
-            name = entry.name
-            if name == ".git":
-                continue
-            relpath = prefix + name
-            if entry.is_dir(follow_symlinks=False):
-                if not (rules and _excluded(rules, relpath, name, True)):
-                    stack.append((entry.path, relpath + "/", rules))
-            elif entry.is_file() and not (rules and _excluded(rules, relpath, name, False)):
-                files.append(relpath)
-    files.sort()
-    return files
+    return [relpath for relpath, _ in _walk(root, False, workers)]
+
+
+def snapshot_stats(
+    root: str | os.PathLike[str], workers: int = 1
+) -> list[tuple[str, os.stat_result]]:
+    """`snapshot_files` with each file's stat (through symlinks), folders read by `workers`
+    threads."""
+    return _walk(root, True, workers)  # type: ignore[return-value]
