@@ -12,6 +12,7 @@ import hashlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from operator import itemgetter
 from typing import Any
 
 from mlpipelines.snapshot.algorithm import ALGORITHM
@@ -34,7 +35,15 @@ _POOL_MIN = 64 << 10
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
 _local = threading.local()
 
-__all__ = ["ALGORITHM", "StatCache", "digest_paths", "file_digest", "hash_files", "new_hash"]
+__all__ = [
+    "ALGORITHM",
+    "StatCache",
+    "digest_paths",
+    "file_digest",
+    "hash_files",
+    "hash_listing",
+    "new_hash",
+]
 
 
 def new_hash() -> Any:
@@ -150,33 +159,31 @@ def hash_files(
 
     A file whose size, mtime, ctime and inode match the cache is not read.
     """
-    return _hash_files(os.fspath(root), relpaths, cache, workers, key_base=None)
+    prefix = os.path.join(os.fspath(root), "")
+    listing = [(relpath, os.stat(prefix + relpath)) for relpath in relpaths]
+    return hash_listing(os.fspath(root), listing, cache, workers)
 
 
-def _hash_files(
+def hash_listing(
     root: str,
-    relpaths: list[str],
+    listing: list[tuple[str, os.stat_result]],
     cache: StatCache | None,
-    workers: int | None,
-    key_base: str | None,
+    workers: int | None = None,
+    key_base: str | None = None,
 ) -> dict[str, str]:
-    """`hash_files` with cache keys `key_base + relpath` (absolute keys for a shared cache)."""
-    found: dict[str, str] = {}
-    missed: list[tuple[str, str, os.stat_result]] = []
-    prefix = os.path.join(root, "")
-    for relpath in relpaths:
-        path = prefix + relpath
-        st = os.stat(path)
-        key = relpath if key_base is None else key_base + relpath
-        digest = cache.lookup(key, st) if cache is not None else None
-        if digest is None:
-            missed.append((relpath, path, st))
-        else:
-            found[relpath] = digest
+    """`hash_files` of files already stat'ed, with cache keys `key_base + relpath` (absolute
+    keys, so one cache can serve many folders)."""
+    relpaths = list(map(itemgetter(0), listing))
+    stats = list(map(itemgetter(1), listing))
+    keys = relpaths if key_base is None else [key_base + relpath for relpath in relpaths]
+    digests = cache.lookup_listing(keys, stats) if cache is not None else [None] * len(keys)
+    missed = [i for i, digest in enumerate(digests) if digest is None]
     if missed:
-        digests = digest_paths([m[1] for m in missed], [m[2].st_size for m in missed], workers)
-        for (relpath, _, st), digest in zip(missed, digests, strict=True):
-            found[relpath] = digest
+        prefix = os.path.join(root, "")
+        paths = [prefix + relpaths[i] for i in missed]
+        found = digest_paths(paths, [stats[i].st_size for i in missed], workers)
+        for i, digest in zip(missed, found, strict=True):
+            digests[i] = digest
             if cache is not None:
-                cache.store(relpath if key_base is None else key_base + relpath, st, digest)
-    return {relpath: found[relpath] for relpath in relpaths}
+                cache.store(keys[i], stats[i], digest)
+    return dict(zip(relpaths, digests, strict=True))  # type: ignore[arg-type]

@@ -148,11 +148,12 @@ class _LevelMatcher:
     matches is the file's last matching pattern, found in one regex call instead of one per line.
     """
 
-    __slots__ = ("name_regex", "name_meta", "path_regex", "path_meta")
+    __slots__ = ("any", "name_meta", "name_regex", "path_meta", "path_regex")
 
     def __init__(self, patterns: list[tuple[int, IgnorePattern]]) -> None:
         self.name_regex, self.name_meta = _combine([p for p in patterns if not p[1].on_path])
         self.path_regex, self.path_meta = _combine([p for p in patterns if p[1].on_path])
+        self.any = bool(patterns)
 
     def decide(self, below: str, name: str) -> bool | None:
         """Excluded (True), re-included (False), or None when no pattern matches."""
@@ -181,7 +182,7 @@ class _Rules:
     """The patterns of one ignore file and the folder (relative path, "" or "a/b/") it sits in,
     compiled once for files and once for folders."""
 
-    __slots__ = ("base", "patterns", "files", "folders")
+    __slots__ = ("base", "files", "folders", "patterns")
 
     def __init__(self, base: str, patterns: tuple[IgnorePattern, ...]) -> None:
         self.base = base
@@ -228,15 +229,28 @@ def _scan(
         rules = [*inherited, own]
     files: list[tuple[str, os.stat_result | None]] = []
     folders: list[_Folder] = []
+    # Deepest first; an ignore file without patterns for files (or folders) is skipped here.
+    file_checks = [(len(r.base), r.files) for r in reversed(rules) if r.files.any]
+    folder_checks = [(len(r.base), r.folders) for r in reversed(rules) if r.folders.any]
     for entry in entries:
         name = entry.name
         if name == ".git":
             continue
         relpath = prefix + name
-        if entry.is_dir(follow_symlinks=False):
-            if not (rules and _excluded(rules, relpath, name, True)):
-                folders.append((entry.path, relpath + "/", rules))
-        elif entry.is_file() and not (rules and _excluded(rules, relpath, name, False)):
+        is_dir = entry.is_dir(follow_symlinks=False)
+        if not is_dir and not entry.is_file():
+            continue
+        excluded = False
+        for cut, matcher in folder_checks if is_dir else file_checks:
+            decided = matcher.decide(relpath[cut:], name)
+            if decided is not None:
+                excluded = decided
+                break
+        if excluded:
+            continue
+        if is_dir:
+            folders.append((entry.path, relpath + "/", rules))
+        else:
             files.append((relpath, entry.stat() if with_stats else None))
     return files, folders
 
