@@ -109,15 +109,22 @@ def test_directory_pattern_prunes_folders_not_files(
     (tmp_path / "lib").mkdir()
     (tmp_path / "lib" / "build").write_text("a file named build")
     visited: list[str] = []
-    scandir = os.scandir
+    scandir, open_ = os.scandir, os.open
 
     def recording_scandir(path):  # type: ignore[no-untyped-def]
-        visited.append(os.path.relpath(path, tmp_path))
+        if not isinstance(path, int):  # a folder opened by path, else by descriptor (below)
+            visited.append(os.path.relpath(path, tmp_path))
         return scandir(path)
 
+    def recording_open(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        visited.append(os.path.relpath(path, tmp_path))
+        return open_(path, *args, **kwargs)
+
     monkeypatch.setattr(os, "scandir", recording_scandir)
+    monkeypatch.setattr(os, "open", recording_open)
     assert snapshot_files(tmp_path) == [".gitignore", "lib/build", "src/build.py"]
     assert not any("build" in folder for folder in visited)
+    assert "src" in visited
 
 
 def test_a_file_under_an_excluded_folder_cannot_be_re_included(tmp_path: Path) -> None:
