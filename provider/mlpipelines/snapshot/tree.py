@@ -6,11 +6,13 @@ files give the same digest on every machine, and a reuse key built from it is po
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import shutil
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,16 +54,29 @@ def take_snapshot(root: str | os.PathLike[str], cache: StatCache | None = None) 
     too, but only the default one is pruned of files that are gone.
     """
     folder = os.path.abspath(root)
-    listing = snapshot_stats(folder)
     own_cache = cache is None
     if cache is None:
         cache = StatCache.for_root(folder)
-    files = hash_listing(folder, listing, cache)
-    digest = _remembered_files_digest(files, cache)
+    with _collector_paused():
+        files = hash_listing(folder, snapshot_stats(folder), cache)
+        digest = _remembered_files_digest(files, cache)
     if own_cache:
         cache.drop_unused()
     cache.save()
     return Snapshot(root=folder, files=files, digest=digest)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Without the cyclic garbage collector: a snapshot makes a few objects per file, none in a
+    cycle, and the collector's passes over them cost a tenth of re-checking an unchanged tree."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _remembered_files_digest(files: dict[str, str], cache: StatCache) -> str:
