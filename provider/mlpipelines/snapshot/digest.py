@@ -16,6 +16,13 @@ from operator import itemgetter
 from typing import Any
 
 from mlpipelines.snapshot.algorithm import ALGORITHM
+from mlpipelines.snapshot.hash_probe import (
+    HashingPlan,
+    default_plan,
+    measure_plan,
+    remembered_plan,
+    save_plan,
+)
 from mlpipelines.snapshot.stat_cache import StatCache
 
 try:
@@ -31,6 +38,9 @@ _BATCH_BYTES = 4 << 20
 _BATCH_FILES = 64
 _POOL_MIN = 64 << 10
 """Files smaller than this are hashed in the calling thread (see `digest_paths`)."""
+_PROBE_MIN_BYTES = 64 << 20
+"""A batch this big pays for measuring the machine (`hash_probe`, ~0.1 s once per machine)."""
+_plan: HashingPlan | None = None
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
 _local = threading.local()
@@ -117,28 +127,46 @@ def _batches(files: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
     return batches
 
 
+def hashing_plan(batch_bytes: int = 0) -> HashingPlan:
+    """This machine's thread counts for hashing: remembered from a probe, else measured now when
+    `batch_bytes` is worth it, else `default_plan()`."""
+    global _plan
+    if _plan is None:
+        _plan = remembered_plan()
+    if _plan is None and batch_bytes >= _PROBE_MIN_BYTES:
+        split = (lambda path: _digest(path, True)) if _blake3 is not None else None
+        _plan = measure_plan(lambda path: _digest(path, False), split)
+        save_plan(_plan)
+    return _plan if _plan is not None else default_plan()
+
+
 def digest_paths(paths: list[str], sizes: list[int], workers: int | None = None) -> list[str]:
     """Digests of `paths` (in that order); `sizes` are their expected sizes, for scheduling.
 
     Small files are hashed in the calling thread: per file, Python's own work outweighs the
     hashing, and threads would only fight over the GIL. Bigger files go to a pool of `workers`
-    threads meanwhile, except that with blake3 each big file is hashed on all cores in turn.
+    threads (default: `hashing_plan()`) meanwhile, except that with blake3 each big file is
+    hashed on all cores in turn where the plan found that faster.
     """
-    workers = workers if workers is not None else max(2, min(16, os.cpu_count() or 1))
+    if workers is None:
+        plan = hashing_plan(sum(size for size in sizes if size >= _POOL_MIN))
+        workers, split = plan.workers, plan.split_big_files and _blake3 is not None
+    else:
+        split = _blake3 is not None
     small: list[tuple[int, str]] = []
     pooled: list[tuple[int, str]] = []
     big: list[str] = []
     for path, size in zip(paths, sizes, strict=True):
-        if size < _POOL_MIN or workers <= 1:
-            small.append((size, path))
-        elif _blake3 is not None and size >= _PARALLEL_MIN:
+        if split and size >= _PARALLEL_MIN:
             big.append(path)
+        elif size < _POOL_MIN or workers <= 1:
+            small.append((size, path))
         else:
             pooled.append((size, path))
     pooled.sort(reverse=True)  # largest first, so no thread is left with a big file at the end
     digests: dict[str, str] = {}
     batches = _batches(pooled)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="digest") as pool:
+    with ThreadPoolExecutor(max_workers=max(workers, 1), thread_name_prefix="digest") as pool:
         done = pool.map(_digest_batch, batches)
         for path in big:
             digests[path] = _digest(path, True)
