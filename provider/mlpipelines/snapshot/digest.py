@@ -204,7 +204,9 @@ def hash_listing(
     relpaths = list(map(itemgetter(0), listing))
     stats = list(map(itemgetter(1), listing))
     keys = relpaths if key_base is None else [key_base + relpath for relpath in relpaths]
-    digests = cache.lookup_listing(keys, stats) if cache is not None else [None] * len(keys)
+    digests: list[str | None] = (
+        cache.lookup_listing(keys, stats) if cache is not None else [None] * len(keys)
+    )
     missed = [i for i, digest in enumerate(digests) if digest is None]
     if missed:
         prefix = os.path.join(root, "")
