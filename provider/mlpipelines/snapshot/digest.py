@@ -1,9 +1,9 @@
 """Content digests of files: streamed, parallel across files, skipped when a stat cache vouches.
 
 blake3 when it is installed (several times faster than sha256, and it spreads one big file over
-all cores), else hashlib's sha256; how many threads, `hash_probe` measured on this machine. Digests are hex strings without the algorithm; the combined
-digests built from them carry it as a prefix (`"blake3:..."`), so a host without blake3 never
-mistakes its keys for another host's.
+all cores), else hashlib's sha256; how many threads, `hash_probe` measured on this machine.
+Digests are hex strings without the algorithm; the combined digests built from them carry it as
+a prefix (`"blake3:..."`), so a host without blake3 never mistakes its keys for another host's.
 """
 
 from __future__ import annotations
