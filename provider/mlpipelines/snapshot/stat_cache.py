@@ -174,7 +174,9 @@ class StatCache:
         if len(self._derived) >= _MAX_DERIVED:
             self._derived.clear()
         self._derived[name] = value
-        self._changed = True
+        # Alone it is no reason to write a cache without entries (all files racy): gc takes an
+        # empty cache for one whose folder is gone.
+        self._changed |= len(self) > 0
 
     def drop_unused(self) -> None:
         """Forget the entries not looked up or stored since loading (files that are gone)."""

@@ -165,3 +165,11 @@ def test_the_remembered_tree_digest_follows_added_and_removed_files(
     assert renamed.digest == files_digest(renamed.files)
     (tree / "pkg" / "c2.txt").rename(tree / "pkg" / "c.txt")
     assert take_snapshot(tree, cache=StatCache(cache_path)).digest == first.digest
+
+
+def test_a_tree_of_only_racy_files_writes_no_cache(tmp_path: Path) -> None:
+    root = tmp_path / "fresh"
+    root.mkdir()
+    (root / "new.py").write_text("just written")
+    take_snapshot(root, cache=StatCache(tmp_path / "cache"))
+    assert not (tmp_path / "cache").exists()
