@@ -19,6 +19,7 @@ from mlpipelines.snapshot.algorithm import ALGORITHM
 from mlpipelines.snapshot.hash_probe import (
     HashingPlan,
     default_plan,
+    machine_is_quiet,
     measure_plan,
     remembered_plan,
     save_plan,
@@ -129,11 +130,11 @@ def _batches(files: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
 
 def hashing_plan(batch_bytes: int = 0) -> HashingPlan:
     """This machine's thread counts for hashing: remembered from a probe, else measured now when
-    `batch_bytes` is worth it, else `default_plan()`."""
+    `batch_bytes` is worth it and the machine is quiet enough to tell, else `default_plan()`."""
     global _plan
     if _plan is None:
         _plan = remembered_plan()
-    if _plan is None and batch_bytes >= _PROBE_MIN_BYTES:
+    if _plan is None and batch_bytes >= _PROBE_MIN_BYTES and machine_is_quiet():
         split = (lambda path: _digest(path, True)) if _blake3 is not None else None
         _plan = measure_plan(lambda path: _digest(path, False), split)
         save_plan(_plan)

@@ -3,8 +3,9 @@
 The probe chooses thread counts only, never the algorithm: `ALGORITHM` is fixed per deployment
 (blake3, a dependency; sha256 only where blake3 cannot be installed), since two workers choosing
 different algorithms would compute different reuse keys for the same content. It runs inside
-`digest_paths` on the first batch big enough to pay for it (never at DAG parse time), takes
-about 0.1 s, and is kept in the user's cache folder per algorithm and core count.
+`digest_paths` on the first batch big enough to pay for it (never at DAG parse time) while
+the machine is quiet, takes about 0.1 s, and is kept in the user's cache folder per algorithm
+and core count.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ _READS_PER_THREAD = 2
 _BETTER = 1.1
 """More threads (or one file on all cores) must be this much faster to be chosen."""
 _MAX_THREADS = 8
+_QUIET_LOAD = 0.5
+"""The probe measures only while the 1-minute load is at most this per core."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,15 @@ def remembered_plan(path: str | None = None) -> HashingPlan | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return plan if 1 <= plan.workers <= 64 else None
+
+
+def machine_is_quiet() -> bool:
+    """Whether other work leaves most cores free: a busy machine's measurement says more about
+    its neighbours than about its cores (it would pick one thread and keep that)."""
+    try:
+        return os.getloadavg()[0] <= _QUIET_LOAD * (os.cpu_count() or 1)
+    except OSError:  # pragma: no cover - no load average (Windows): measure anyway
+        return True
 
 
 def _throughput(action: Callable[[], object], volume: int) -> float:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mlpipelines.snapshot import ALGORITHM, hash_files
+from mlpipelines.snapshot import ALGORITHM, hash_files, hash_probe
 from mlpipelines.snapshot import digest as digest_module
 from mlpipelines.snapshot.hash_probe import (
     HashingPlan,
@@ -38,7 +38,10 @@ def test_a_small_batch_uses_the_default_without_measuring(probe_home: Path) -> N
     assert not os.path.exists(probe_path())
 
 
-def test_a_big_batch_measures_once_and_later_processes_reuse_it(probe_home: Path) -> None:
+def test_a_big_batch_on_a_quiet_machine_measures_once_and_later_processes_reuse_it(
+    probe_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hash_probe, "_QUIET_LOAD", 1e9)  # whatever else this machine runs
     plan = digest_module.hashing_plan(1 << 30)
     assert 1 <= plan.workers <= max(1, min(8, os.cpu_count() or 1))
     assert "1 threads" in plan.measured_gbps
@@ -48,6 +51,12 @@ def test_a_big_batch_measures_once_and_later_processes_reuse_it(probe_home: Path
     save_plan(saved)
     digest_module._plan = None  # a new process
     assert digest_module.hashing_plan(1 << 30) == saved
+
+
+def test_a_busy_machine_is_not_measured(probe_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hash_probe, "_QUIET_LOAD", -1.0)
+    assert digest_module.hashing_plan(1 << 30) == default_plan()
+    assert not os.path.exists(probe_path())
 
 
 @pytest.mark.parametrize(
