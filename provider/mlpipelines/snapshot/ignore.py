@@ -155,6 +155,14 @@ class _LevelMatcher:
         self.path_regex, self.path_meta = _combine([p for p in patterns if p[1].on_path])
         self.any = bool(patterns)
 
+    def decide_all(self, below: list[str], names: list[str]) -> list[bool | None]:
+        """`decide` of each (path below the ignore file's folder, name) pair."""
+        if self.path_regex is None:
+            return _decide_each(self.name_regex, self.name_meta, names)
+        if self.name_regex is None:
+            return _decide_each(self.path_regex, self.path_meta, below)
+        return [self.decide(b, n) for b, n in zip(below, names, strict=True)]
+
     def decide(self, below: str, name: str) -> bool | None:
         """Excluded (True), re-included (False), or None when no pattern matches."""
         best, negated = -1, False
@@ -165,6 +173,18 @@ class _LevelMatcher:
             if index > best:
                 best, negated = index, path_negated
         return None if best < 0 else not negated
+
+
+def _decide_each(
+    regex: re.Pattern[str] | None, meta: tuple[tuple[int, bool], ...], subjects: list[str]
+) -> list[bool | None]:
+    if regex is None:
+        return [None] * len(subjects)
+    match = regex.fullmatch
+    return [
+        None if (m := match(s)) is None else not meta[m.lastindex - 1][1]  # type: ignore[operator]
+        for s in subjects
+    ]
 
 
 def _combine(
@@ -192,14 +212,24 @@ class _Rules:
         self.folders = _LevelMatcher(indexed)
 
 
-def _excluded(rules: list[_Rules], relpath: str, name: str, is_dir: bool) -> bool:
-    # The deepest ignore file with a matching pattern decides; in it, the last match wins.
-    for level in reversed(rules):
-        matcher = level.folders if is_dir else level.files
-        decided = matcher.decide(relpath[len(level.base) :], name)
-        if decided is not None:
-            return decided
-    return False
+def _kept(names: list[str], prefix: str, checks: list[tuple[int, _LevelMatcher]]) -> list[str]:
+    """The `names` (of one folder, at `prefix`) that no ignore file excludes; `.git` never.
+
+    The deepest ignore file with a matching pattern decides; in it, the last match wins. Each
+    file's patterns run over the whole folder at once: no Python call per entry.
+    """
+    names = [name for name in names if name != ".git"]
+    if not checks:
+        return names
+    decided: list[bool | None] | None = None
+    for cut, matcher in checks:
+        below = [(prefix + name)[cut:] for name in names] if matcher.path_regex else names
+        level = matcher.decide_all(below, names)
+        if decided is None:
+            decided = level
+        else:
+            decided = [d if d is not None else e for d, e in zip(decided, level, strict=True)]
+    return [name for name, excluded in zip(names, decided or [], strict=True) if not excluded]
 
 
 def _read_rules(folder: str, names: set[str], base: str) -> _Rules | None:
@@ -250,31 +280,21 @@ def _keep(
     own = _read_rules(folder, {e.name for e in entries}, prefix)
     if own is not None:
         rules = [*inherited, own]
-    kept: list[tuple[str, str]] = []
-    folders: list[_Folder] = []
+    dirs: list[str] = []
+    files: list[str] = []
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            dirs.append(entry.name)
+        elif entry.is_file():
+            files.append(entry.name)
     # Deepest first; an ignore file without patterns for files (or folders) is skipped here.
     file_checks = [(len(r.base), r.files) for r in reversed(rules) if r.files.any]
     folder_checks = [(len(r.base), r.folders) for r in reversed(rules) if r.folders.any]
-    for entry in entries:
-        name = entry.name
-        if name == ".git":
-            continue
-        relpath = prefix + name
-        is_dir = entry.is_dir(follow_symlinks=False)
-        if not is_dir and not entry.is_file():
-            continue
-        excluded = False
-        for cut, matcher in folder_checks if is_dir else file_checks:
-            decided = matcher.decide(relpath[cut:], name)
-            if decided is not None:
-                excluded = decided
-                break
-        if excluded:
-            continue
-        if is_dir:
-            folders.append((os.path.join(folder, name), relpath + "/", rules))
-        else:
-            kept.append((relpath, name))
+    folders: list[_Folder] = [
+        (os.path.join(folder, name), f"{prefix}{name}/", rules)
+        for name in _kept(dirs, prefix, folder_checks)
+    ]
+    kept = [(prefix + name, name) for name in _kept(files, prefix, file_checks)]
     if not with_stats:
         return [(relpath, None) for relpath, _ in kept], folders
     if fd is None:
