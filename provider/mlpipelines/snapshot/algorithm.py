@@ -1,4 +1,8 @@
-"""The content hash of snapshots and fingerprints: its name is part of every digest."""
+"""The content hash of snapshots and fingerprints: its name is part of every digest.
+
+Fixed per deployment by what is installed (blake3 is a dependency), never by a measurement, so
+every worker computes the same keys; `hash_probe` only chooses thread counts.
+"""
 
 from __future__ import annotations
 

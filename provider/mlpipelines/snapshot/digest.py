@@ -1,9 +1,9 @@
 """Content digests of files: streamed, parallel across files, skipped when a stat cache vouches.
 
 blake3 when it is installed (several times faster than sha256, and it spreads one big file over
-all cores), else hashlib's sha256. Digests are hex strings without the algorithm; the combined
-digests built from them carry it as a prefix (`"blake3:..."`), so a host without blake3 never
-mistakes its keys for another host's.
+all cores), else hashlib's sha256; how many threads, `hash_probe` measured on this machine.
+Digests are hex strings without the algorithm; the combined digests built from them carry it as
+a prefix (`"blake3:..."`), so a host without blake3 never mistakes its keys for another host's.
 """
 
 from __future__ import annotations
@@ -12,9 +12,18 @@ import hashlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from operator import itemgetter
 from typing import Any
 
 from mlpipelines.snapshot.algorithm import ALGORITHM
+from mlpipelines.snapshot.hash_probe import (
+    HashingPlan,
+    default_plan,
+    machine_is_quiet,
+    measure_plan,
+    remembered_plan,
+    save_plan,
+)
 from mlpipelines.snapshot.stat_cache import StatCache
 
 try:
@@ -30,11 +39,22 @@ _BATCH_BYTES = 4 << 20
 _BATCH_FILES = 64
 _POOL_MIN = 64 << 10
 """Files smaller than this are hashed in the calling thread (see `digest_paths`)."""
+_PROBE_MIN_BYTES = 64 << 20
+"""A batch this big pays for measuring the machine (`hash_probe`, ~0.1 s once per machine)."""
+_plan: HashingPlan | None = None
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
 _local = threading.local()
 
-__all__ = ["ALGORITHM", "StatCache", "digest_paths", "file_digest", "hash_files", "new_hash"]
+__all__ = [
+    "ALGORITHM",
+    "StatCache",
+    "digest_paths",
+    "file_digest",
+    "hash_files",
+    "hash_listing",
+    "new_hash",
+]
 
 
 def new_hash() -> Any:
@@ -108,28 +128,46 @@ def _batches(files: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
     return batches
 
 
+def hashing_plan(batch_bytes: int = 0) -> HashingPlan:
+    """This machine's thread counts for hashing: remembered from a probe, else measured now when
+    `batch_bytes` is worth it and the machine is quiet enough to tell, else `default_plan()`."""
+    global _plan
+    if _plan is None:
+        _plan = remembered_plan()
+    if _plan is None and batch_bytes >= _PROBE_MIN_BYTES and machine_is_quiet():
+        split = (lambda path: _digest(path, True)) if _blake3 is not None else None
+        _plan = measure_plan(lambda path: _digest(path, False), split)
+        save_plan(_plan)
+    return _plan if _plan is not None else default_plan()
+
+
 def digest_paths(paths: list[str], sizes: list[int], workers: int | None = None) -> list[str]:
     """Digests of `paths` (in that order); `sizes` are their expected sizes, for scheduling.
 
     Small files are hashed in the calling thread: per file, Python's own work outweighs the
     hashing, and threads would only fight over the GIL. Bigger files go to a pool of `workers`
-    threads meanwhile, except that with blake3 each big file is hashed on all cores in turn.
+    threads (default: `hashing_plan()`) meanwhile, except that with blake3 each big file is
+    hashed on all cores in turn where the plan found that faster.
     """
-    workers = workers if workers is not None else max(2, min(16, os.cpu_count() or 1))
+    if workers is None:
+        plan = hashing_plan(sum(size for size in sizes if size >= _POOL_MIN))
+        workers, split = plan.workers, plan.split_big_files and _blake3 is not None
+    else:
+        split = _blake3 is not None
     small: list[tuple[int, str]] = []
     pooled: list[tuple[int, str]] = []
     big: list[str] = []
     for path, size in zip(paths, sizes, strict=True):
-        if size < _POOL_MIN or workers <= 1:
-            small.append((size, path))
-        elif _blake3 is not None and size >= _PARALLEL_MIN:
+        if split and size >= _PARALLEL_MIN:
             big.append(path)
+        elif size < _POOL_MIN or workers <= 1:
+            small.append((size, path))
         else:
             pooled.append((size, path))
     pooled.sort(reverse=True)  # largest first, so no thread is left with a big file at the end
     digests: dict[str, str] = {}
     batches = _batches(pooled)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="digest") as pool:
+    with ThreadPoolExecutor(max_workers=max(workers, 1), thread_name_prefix="digest") as pool:
         done = pool.map(_digest_batch, batches)
         for path in big:
             digests[path] = _digest(path, True)
@@ -150,33 +188,33 @@ def hash_files(
 
     A file whose size, mtime, ctime and inode match the cache is not read.
     """
-    return _hash_files(os.fspath(root), relpaths, cache, workers, key_base=None)
+    prefix = os.path.join(os.fspath(root), "")
+    listing = [(relpath, os.stat(prefix + relpath)) for relpath in relpaths]
+    return hash_listing(os.fspath(root), listing, cache, workers)
 
 
-def _hash_files(
+def hash_listing(
     root: str,
-    relpaths: list[str],
+    listing: list[tuple[str, os.stat_result]],
     cache: StatCache | None,
-    workers: int | None,
-    key_base: str | None,
+    workers: int | None = None,
+    key_base: str | None = None,
 ) -> dict[str, str]:
-    """`hash_files` with cache keys `key_base + relpath` (absolute keys for a shared cache)."""
-    found: dict[str, str] = {}
-    missed: list[tuple[str, str, os.stat_result]] = []
-    prefix = os.path.join(root, "")
-    for relpath in relpaths:
-        path = prefix + relpath
-        st = os.stat(path)
-        key = relpath if key_base is None else key_base + relpath
-        digest = cache.lookup(key, st) if cache is not None else None
-        if digest is None:
-            missed.append((relpath, path, st))
-        else:
-            found[relpath] = digest
+    """`hash_files` of files already stat'ed, with cache keys `key_base + relpath` (absolute
+    keys, so one cache can serve many folders)."""
+    relpaths = list(map(itemgetter(0), listing))
+    stats = list(map(itemgetter(1), listing))
+    keys = relpaths if key_base is None else [key_base + relpath for relpath in relpaths]
+    digests: list[str | None] = (
+        cache.lookup_listing(keys, stats) if cache is not None else [None] * len(keys)
+    )
+    missed = [i for i, digest in enumerate(digests) if digest is None]
     if missed:
-        digests = digest_paths([m[1] for m in missed], [m[2].st_size for m in missed], workers)
-        for (relpath, _, st), digest in zip(missed, digests, strict=True):
-            found[relpath] = digest
+        prefix = os.path.join(root, "")
+        paths = [prefix + relpaths[i] for i in missed]
+        found = digest_paths(paths, [stats[i].st_size for i in missed], workers)
+        for i, digest in zip(missed, found, strict=True):
+            digests[i] = digest
             if cache is not None:
-                cache.store(relpath if key_base is None else key_base + relpath, st, digest)
-    return {relpath: found[relpath] for relpath in relpaths}
+                cache.store(keys[i], stats[i], digest)
+    return dict(zip(relpaths, digests, strict=True))  # type: ignore[arg-type]

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import re
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from operator import itemgetter
 
 IGNORE_FILES = (".amlignore", ".gitignore")
 """Per folder, the first of these that exists is the one that applies (Azure ML's rule)."""
@@ -139,24 +141,95 @@ def parse_patterns(text: str) -> list[IgnorePattern]:
     return [p for line in text.splitlines() if (p := parse_line(line)) is not None]
 
 
-@dataclass(frozen=True)
+class _LevelMatcher:
+    """One ignore file's patterns for files or for folders, as one regex per subject.
+
+    Each pattern is a group of an alternation in reverse order, so the first alternative that
+    matches is the file's last matching pattern, found in one regex call instead of one per line.
+    """
+
+    __slots__ = ("any", "name_meta", "name_regex", "path_meta", "path_regex")
+
+    def __init__(self, patterns: list[tuple[int, IgnorePattern]]) -> None:
+        self.name_regex, self.name_meta = _combine([p for p in patterns if not p[1].on_path])
+        self.path_regex, self.path_meta = _combine([p for p in patterns if p[1].on_path])
+        self.any = bool(patterns)
+
+    def decide_all(self, below: list[str], names: list[str]) -> list[bool | None]:
+        """`decide` of each (path below the ignore file's folder, name) pair."""
+        if self.path_regex is None:
+            return _decide_each(self.name_regex, self.name_meta, names)
+        if self.name_regex is None:
+            return _decide_each(self.path_regex, self.path_meta, below)
+        return [self.decide(b, n) for b, n in zip(below, names, strict=True)]
+
+    def decide(self, below: str, name: str) -> bool | None:
+        """Excluded (True), re-included (False), or None when no pattern matches."""
+        best, negated = -1, False
+        if self.name_regex is not None and (m := self.name_regex.fullmatch(name)):
+            best, negated = self.name_meta[m.lastindex - 1]  # type: ignore[operator]
+        if self.path_regex is not None and (m := self.path_regex.fullmatch(below)):
+            index, path_negated = self.path_meta[m.lastindex - 1]  # type: ignore[operator]
+            if index > best:
+                best, negated = index, path_negated
+        return None if best < 0 else not negated
+
+
+def _decide_each(
+    regex: re.Pattern[str] | None, meta: tuple[tuple[int, bool], ...], subjects: list[str]
+) -> list[bool | None]:
+    if regex is None:
+        return [None] * len(subjects)
+    match = regex.fullmatch
+    return [
+        None if (m := match(s)) is None else not meta[m.lastindex - 1][1]  # type: ignore[operator]
+        for s in subjects
+    ]
+
+
+def _combine(
+    patterns: list[tuple[int, IgnorePattern]],
+) -> tuple[re.Pattern[str] | None, tuple[tuple[int, bool], ...]]:
+    # _translate emits no capturing group, so group i is exactly pattern i of the alternation.
+    ordered = sorted(patterns, key=lambda p: -p[0])
+    if not ordered:
+        return None, ()
+    regex = re.compile("|".join(f"({p.regex.pattern})" for _, p in ordered), re.DOTALL)
+    return regex, tuple((index, p.negated) for index, p in ordered)
+
+
 class _Rules:
-    """The patterns of one ignore file and the folder (relative path, "" or "a/b/") it sits in."""
+    """The patterns of one ignore file and the folder (relative path, "" or "a/b/") it sits in,
+    compiled once for files and once for folders."""
 
-    base: str
-    patterns: tuple[IgnorePattern, ...]
+    __slots__ = ("base", "files", "folders", "patterns")
+
+    def __init__(self, base: str, patterns: tuple[IgnorePattern, ...]) -> None:
+        self.base = base
+        self.patterns = patterns
+        indexed = list(enumerate(patterns))
+        self.files = _LevelMatcher([p for p in indexed if not p[1].dir_only])
+        self.folders = _LevelMatcher(indexed)
 
 
-def _excluded(rules: list[_Rules], relpath: str, name: str, is_dir: bool) -> bool:
-    # The deepest ignore file with a matching pattern decides; in it, the last match wins.
-    for level in reversed(rules):
-        below = relpath[len(level.base) :]
-        for pattern in reversed(level.patterns):
-            if pattern.dir_only and not is_dir:
-                continue
-            if pattern.regex.fullmatch(below if pattern.on_path else name):
-                return not pattern.negated
-    return False
+def _kept(names: list[str], prefix: str, checks: list[tuple[int, _LevelMatcher]]) -> list[str]:
+    """The `names` (of one folder, at `prefix`) that no ignore file excludes; `.git` never.
+
+    The deepest ignore file with a matching pattern decides; in it, the last match wins. Each
+    file's patterns run over the whole folder at once: no Python call per entry.
+    """
+    names = [name for name in names if name != ".git"]
+    if not checks:
+        return names
+    decided: list[bool | None] | None = None
+    for cut, matcher in checks:
+        below = [(prefix + name)[cut:] for name in names] if matcher.path_regex else names
+        level = matcher.decide_all(below, names)
+        if decided is None:
+            decided = level
+        else:
+            decided = [d if d is not None else e for d, e in zip(decided, level, strict=True)]
+    return [name for name, excluded in zip(names, decided or [], strict=True) if not excluded]
 
 
 def _read_rules(folder: str, names: set[str], base: str) -> _Rules | None:
@@ -171,30 +244,100 @@ def _read_rules(folder: str, names: set[str], base: str) -> _Rules | None:
     return None
 
 
-def snapshot_files(root: str | os.PathLike[str]) -> list[str]:
+_BY_FD = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
+_DIRECTORY_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+_Folder = tuple[str, str, list[_Rules]]  # path, relative prefix ("" or "a/b/"), rules in force
+
+
+def _scan(
+    folder: str, prefix: str, inherited: list[_Rules], with_stats: bool
+) -> tuple[list[tuple[str, os.stat_result | None]], list[_Folder]]:
+    """One folder's kept files (stat'ed when `with_stats`) and the subfolders to enter."""
+    if not _BY_FD:
+        with os.scandir(folder) as it:
+            entries = list(it)
+        return _keep(folder, prefix, inherited, entries, with_stats, None)
+    # Read and stat through the folder's descriptor: the kernel resolves one name per file
+    # instead of the whole path (a fifth less time for a deep tree).
+    fd = os.open(folder, _DIRECTORY_FLAGS)
+    try:
+        with os.scandir(fd) as it:
+            entries = list(it)
+        return _keep(folder, prefix, inherited, entries, with_stats, fd)
+    finally:
+        os.close(fd)
+
+
+def _keep(
+    folder: str,
+    prefix: str,
+    inherited: list[_Rules],
+    entries: list[os.DirEntry[str]],
+    with_stats: bool,
+    fd: int | None,
+) -> tuple[list[tuple[str, os.stat_result | None]], list[_Folder]]:
+    rules = inherited
+    own = _read_rules(folder, {e.name for e in entries}, prefix)
+    if own is not None:
+        rules = [*inherited, own]
+    dirs: list[str] = []
+    files: list[str] = []
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            dirs.append(entry.name)
+        elif entry.is_file():
+            files.append(entry.name)
+    # Deepest first; an ignore file without patterns for files (or folders) is skipped here.
+    file_checks = [(len(r.base), r.files) for r in reversed(rules) if r.files.any]
+    folder_checks = [(len(r.base), r.folders) for r in reversed(rules) if r.folders.any]
+    folders: list[_Folder] = [
+        (os.path.join(folder, name), f"{prefix}{name}/", rules)
+        for name in _kept(dirs, prefix, folder_checks)
+    ]
+    kept = [(prefix + name, name) for name in _kept(files, prefix, file_checks)]
+    if not with_stats:
+        return [(relpath, None) for relpath, _ in kept], folders
+    if fd is None:
+        return [(relpath, os.stat(os.path.join(folder, name))) for relpath, name in kept], folders
+    return [(relpath, os.stat(name, dir_fd=fd)) for relpath, name in kept], folders
+
+
+def _walk(
+    root: str | os.PathLike[str], with_stats: bool, workers: int
+) -> list[tuple[str, os.stat_result | None]]:
+    found: list[tuple[str, os.stat_result | None]] = []
+    first: _Folder = (os.fspath(root), "", [])
+    if workers <= 1:
+        stack = [first]
+        while stack:
+            files, folders = _scan(*stack.pop(), with_stats)
+            found += files
+            stack += folders
+    else:
+        # scandir and stat release the GIL: folders are read side by side, as git's preload.
+        with ThreadPoolExecutor(workers, thread_name_prefix="snapshot-walk") as pool:
+            pending = {pool.submit(_scan, *first, with_stats)}
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    files, folders = future.result()
+                    found += files
+                    pending.update(pool.submit(_scan, *f, with_stats) for f in folders)
+    found.sort(key=itemgetter(0))
+    return found
+
+
+def snapshot_files(root: str | os.PathLike[str], workers: int = 1) -> list[str]:
     """Sorted posix paths, relative to `root`, of the regular files a snapshot of it keeps.
 
     Symlinks to files count as files; symlinks to folders are not followed; `.git` is skipped.
     """
-    files: list[str] = []
-    stack: list[tuple[str, str, list[_Rules]]] = [(os.fspath(root), "", [])]
-    while stack:
-        folder, prefix, inherited = stack.pop()
-        with os.scandir(folder) as it:
-            entries = list(it)
-        rules = inherited
-        own = _read_rules(folder, {e.name for e in entries}, prefix)
-        if own is not None:
-            rules = [*inherited, own]
-        for entry in entries:
-            name = entry.name
-            if name == ".git":
-                continue
-            relpath = prefix + name
-            if entry.is_dir(follow_symlinks=False):
-                if not (rules and _excluded(rules, relpath, name, True)):
-                    stack.append((entry.path, relpath + "/", rules))
-            elif entry.is_file() and not (rules and _excluded(rules, relpath, name, False)):
-                files.append(relpath)
-    files.sort()
-    return files
+    return [relpath for relpath, _ in _walk(root, False, workers)]
+
+
+def snapshot_stats(
+    root: str | os.PathLike[str], workers: int = 1
+) -> list[tuple[str, os.stat_result]]:
+    """`snapshot_files` with each file's stat (through symlinks), folders read by `workers`
+    threads."""
+    return _walk(root, True, workers)  # type: ignore[return-value]

@@ -6,15 +6,18 @@ files give the same digest on every machine, and a reuse key built from it is po
 
 from __future__ import annotations
 
+import gc
+import hashlib
 import os
 import shutil
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlpipelines.snapshot.digest import ALGORITHM, _hash_files, file_digest, new_hash
-from mlpipelines.snapshot.ignore import snapshot_files
+from mlpipelines.snapshot.digest import ALGORITHM, file_digest, hash_listing, new_hash
+from mlpipelines.snapshot.ignore import snapshot_stats
 from mlpipelines.snapshot.stat_cache import StatCache
 
 _TREE_HEADER = b"mlpipelines-tree-v1\x00"
@@ -51,15 +54,43 @@ def take_snapshot(root: str | os.PathLike[str], cache: StatCache | None = None) 
     too, but only the default one is pruned of files that are gone.
     """
     folder = os.path.abspath(root)
-    relpaths = snapshot_files(folder)
     own_cache = cache is None
     if cache is None:
         cache = StatCache.for_root(folder)
-    files = _hash_files(folder, relpaths, cache, None, key_base=None)
+    with _collector_paused():
+        files = hash_listing(folder, snapshot_stats(folder), cache)
+        digest = _remembered_files_digest(files, cache)
     if own_cache:
         cache.drop_unused()
     cache.save()
-    return Snapshot(root=folder, files=files, digest=files_digest(files))
+    return Snapshot(root=folder, files=files, digest=digest)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Without the cyclic garbage collector: a snapshot makes a few objects per file, none in a
+    cycle, and the collector's passes over them cost a tenth of re-checking an unchanged tree."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _remembered_files_digest(files: dict[str, str], cache: StatCache) -> str:
+    """`files_digest(files)`, kept in `cache` under a sha256 of exactly its input (paths in
+    order, each path NUL-free, then the fixed-width digests): an unchanged tree skips the
+    per-file work of `files_digest`, and a changed one can never match."""
+    names = "\0".join(files).encode("utf-8", "surrogateescape")
+    content = "".join(files.values()).encode("ascii")
+    name = "files-digest-v1:" + hashlib.sha256(names + b"\0\0" + content).hexdigest()
+    digest = cache.remembered(name)
+    if digest is None:
+        digest = files_digest(files)
+        cache.remember(name, digest)
+    return digest
 
 
 def copy_snapshot(snapshot: Snapshot, dest: str | os.PathLike[str]) -> None:
@@ -75,9 +106,9 @@ def copy_snapshot(snapshot: Snapshot, dest: str | os.PathLike[str]) -> None:
         shutil.copy(os.path.join(snapshot.root, relpath), destination)
 
 
-def _all_files(root: str) -> list[str]:
-    """Every file below `root`, following folder symlinks but not into a loop."""
-    files: list[str] = []
+def _all_files(root: str) -> list[tuple[str, os.stat_result]]:
+    """Every file below `root` with its stat, following folder symlinks but not into a loop."""
+    files: list[tuple[str, os.stat_result]] = []
     top = os.stat(root)
     stack: list[tuple[str, str, frozenset[tuple[int, int]]]] = [
         (root, "", frozenset({(top.st_dev, top.st_ino)}))
@@ -92,8 +123,8 @@ def _all_files(root: str) -> list[str]:
                     if identity not in seen:
                         stack.append((entry.path, f"{prefix}{entry.name}/", seen | {identity}))
                 elif entry.is_file():
-                    files.append(prefix + entry.name)
-    files.sort()
+                    files.append((prefix + entry.name, entry.stat()))
+    files.sort(key=lambda item: item[0])
     return files
 
 
@@ -121,7 +152,7 @@ def tree_fingerprint(path: str | os.PathLike[str], cache: StatCache | None = Non
             if cache is not None:
                 cache.store(target, st, digest)
     else:
-        files = _hash_files(target, _all_files(target), cache, None, key_base=target + os.sep)
+        files = hash_listing(target, _all_files(target), cache, key_base=target + os.sep)
         digest = files_digest(files).partition(":")[2]
     if cache is not None:
         cache.save()

@@ -109,15 +109,22 @@ def test_directory_pattern_prunes_folders_not_files(
     (tmp_path / "lib").mkdir()
     (tmp_path / "lib" / "build").write_text("a file named build")
     visited: list[str] = []
-    scandir = os.scandir
+    scandir, open_ = os.scandir, os.open
 
     def recording_scandir(path):  # type: ignore[no-untyped-def]
-        visited.append(os.path.relpath(path, tmp_path))
+        if not isinstance(path, int):  # a folder opened by path, else by descriptor (below)
+            visited.append(os.path.relpath(path, tmp_path))
         return scandir(path)
 
+    def recording_open(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        visited.append(os.path.relpath(path, tmp_path))
+        return open_(path, *args, **kwargs)
+
     monkeypatch.setattr(os, "scandir", recording_scandir)
+    monkeypatch.setattr(os, "open", recording_open)
     assert snapshot_files(tmp_path) == [".gitignore", "lib/build", "src/build.py"]
     assert not any("build" in folder for folder in visited)
+    assert "src" in visited
 
 
 def test_a_file_under_an_excluded_folder_cannot_be_re_included(tmp_path: Path) -> None:
@@ -254,3 +261,60 @@ def test_agrees_with_git(tmp_path: Path, files: dict[str, str]) -> None:
         check=True,
     ).stdout
     assert snapshot_files(tmp_path) == sorted(p.decode() for p in listed.split(b"\0") if p)
+
+
+def _walk_tree(root: Path) -> Path:
+    """Nested ignore files of both kinds, hidden files, symlinks to files and to folders."""
+    make_tree(
+        root,
+        {
+            ".gitignore": "*.log\n!keep.log\nbuild/\n",
+            ".hidden": "",
+            ".config/settings": "",
+            "keep.log": "",
+            "drop.log": "",
+            "build/out.o": "",
+            "src/.amlignore": "*.tmp\n",
+            "src/.gitignore": "*.py\n",  # shadowed by .amlignore in the same folder
+            "src/a.py": "",
+            "src/a.tmp": "",
+            "src/deep/.gitignore": "!*.tmp\nsecret/\n",
+            "src/deep/b.tmp": "",
+            "src/deep/secret/c": "",
+            **{f"many/d{i}/f{j}.txt": "" for i in range(12) for j in range(5)},
+        },
+    )
+    os.symlink(root / "src" / "a.py", root / "link-to-file.py")
+    os.symlink(root / "src", root / "link-to-folder")
+    os.symlink(root / "absent", root / "dangling")
+    return root
+
+
+@pytest.mark.parametrize("by_descriptor", [True, False])
+def test_parallel_walk_lists_what_the_serial_one_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, by_descriptor: bool
+) -> None:
+    from mlpipelines.snapshot import ignore
+
+    monkeypatch.setattr(ignore, "_BY_FD", by_descriptor and ignore._BY_FD)
+    root = _walk_tree(tmp_path)
+    serial = snapshot_files(root)
+    assert ".hidden" in serial and ".config/settings" in serial and "link-to-file.py" in serial
+    assert "keep.log" in serial and "drop.log" not in serial and "src/deep/b.tmp" in serial
+    assert not any(p.startswith(("build/", "link-to-folder", "src/deep/secret")) for p in serial)
+    assert "src/a.py" in serial and "src/a.tmp" not in serial and "dangling" not in serial
+    for workers in (2, 4):
+        assert snapshot_files(root, workers=workers) == serial
+        stats = ignore.snapshot_stats(root, workers=workers)
+        assert [relpath for relpath, _ in stats] == serial
+        for relpath, st in stats:
+            assert (st.st_ino, st.st_size) == (
+                os.stat(root / relpath).st_ino,
+                os.stat(root / relpath).st_size,
+            )
+
+
+@pytest.mark.parametrize("files", GIT_TREES, ids=lambda f: f[".gitignore"].split("\n")[0])
+def test_parallel_walk_keeps_what_git_keeps(tmp_path: Path, files: dict[str, str]) -> None:
+    make_tree(tmp_path, files)
+    assert snapshot_files(tmp_path, workers=3) == snapshot_files(tmp_path)

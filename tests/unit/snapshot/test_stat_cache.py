@@ -1,0 +1,175 @@
+"""The stat cache's file format (version 2, sorted columns) and when it vouches for a file."""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from mlpipelines.snapshot import StatCache, files_digest, take_snapshot
+from mlpipelines.snapshot import digest as digest_module
+from mlpipelines.snapshot.stat_cache import cached_paths
+
+OLD = time.time() - 3600
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "src"
+    for relpath in ("a.py", "pkg/b.py", "pkg/c.txt", "z/d.bin"):
+        path = root / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(relpath * 3)
+        os.utime(path, (OLD, OLD))
+    return root
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files the digest module actually reads."""
+    paths: list[str] = []
+    read = digest_module._digest
+
+    def counting(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        paths.append(os.path.basename(path))
+        return read(path, *args, **kwargs)
+
+    monkeypatch.setattr(digest_module, "_digest", counting)
+    return paths
+
+
+def listing(root: Path) -> tuple[list[str], list[os.stat_result]]:
+    keys = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    return keys, [os.stat(root / key) for key in keys]
+
+
+def test_round_trip_keeps_every_entry_and_the_remembered_values(tmp_path: Path, tree: Path) -> None:
+    cache = StatCache(tmp_path / "cache")
+    keys, stats = listing(tree)
+    for i, (key, st) in enumerate(zip(keys, stats, strict=True)):
+        cache.store(key, st, f"{i:064x}")
+    cache.remember("tree", "blake3:00")
+    cache.save()
+    loaded = StatCache(tmp_path / "cache")
+    assert len(loaded) == len(keys)
+    assert loaded.remembered("tree") == "blake3:00"
+    assert loaded.lookup_listing(keys, stats) == [f"{i:064x}" for i in range(len(keys))]
+    assert cached_paths(tmp_path / "cache") == keys
+    # Lookups by key agree with the one-compare path.
+    again = StatCache(tmp_path / "cache")
+    assert [again.lookup(k, st) for k, st in zip(keys, stats, strict=True)] == [
+        f"{i:064x}" for i in range(len(keys))
+    ]
+
+
+def test_unchanged_save_writes_nothing(tmp_path: Path, tree: Path) -> None:
+    take_snapshot(tree, cache=StatCache(tmp_path / "cache"))
+    written = os.stat(tmp_path / "cache").st_mtime_ns
+    os.utime(tmp_path / "cache", ns=(written - 10**9, written - 10**9))
+    take_snapshot(tree, cache=StatCache(tmp_path / "cache"))
+    assert os.stat(tmp_path / "cache").st_mtime_ns == written - 10**9
+
+
+def _write_cache(path: Path, magic: bytes, body: object) -> None:
+    payload = marshal.dumps(body)
+    path.write_bytes(magic + hashlib.sha256(payload).digest() + payload)
+
+
+@pytest.mark.parametrize(
+    ("magic", "body"),
+    [
+        # version 1: one dict of tuples
+        (b"mlpipelines-stat-cache\x001\x00", ("blake3", {"a.py": (1, 2, 3, 4, "0" * 64)})),
+        # version 2 with columns of different lengths
+        (b"mlpipelines-stat-cache\x002\x00", ("blake3", ["a.py"], [], ["0" * 64], {})),
+        # version 2 of the wrong shape
+        (b"mlpipelines-stat-cache\x002\x00", ("blake3", "a.py", [(1, 2, 3, 4)], [], {})),
+        (b"mlpipelines-stat-cache\x002\x00", ["not", "a", "tuple", "of", "five", "items"]),
+    ],
+)
+def test_an_old_or_malformed_cache_is_ignored_and_rebuilt(
+    tmp_path: Path, tree: Path, reads: list[str], magic: bytes, body: object
+) -> None:
+    path = tmp_path / "cache"
+    _write_cache(path, magic, body)
+    assert len(StatCache(path)) == 0
+    assert cached_paths(path) == []
+    expected = take_snapshot(tree, cache=StatCache(tmp_path / "fresh"))
+    reads.clear()
+    assert take_snapshot(tree, cache=StatCache(path)) == expected
+    assert len(reads) == 4  # nothing trusted
+    assert len(StatCache(path)) == 4
+
+
+def test_a_cache_of_another_algorithm_is_ignored(tmp_path: Path, tree: Path) -> None:
+    cache = StatCache(tmp_path / "cache")
+    take_snapshot(tree, cache=cache)
+    data = marshal.loads(
+        (tmp_path / "cache").read_bytes()[len(b"mlpipelines-stat-cache\x002\x00") + 32 :]
+    )
+    other = "sha256" if data[0] != "sha256" else "blake3"
+    _write_cache(tmp_path / "cache", b"mlpipelines-stat-cache\x002\x00", (other, *data[1:]))
+    assert len(StatCache(tmp_path / "cache")) == 0
+
+
+def test_a_recently_modified_file_is_never_trusted(
+    tmp_path: Path, tree: Path, reads: list[str]
+) -> None:
+    (tree / "fresh.py").write_text("just written")
+    take_snapshot(tree, cache=StatCache(tmp_path / "cache"))
+    assert "fresh.py" not in cached_paths(tmp_path / "cache")
+    reads.clear()
+    take_snapshot(tree, cache=StatCache(tmp_path / "cache"))
+    assert reads == ["fresh.py"]
+
+
+@pytest.mark.parametrize("change", ["size", "mtime", "inode"])
+def test_a_changed_file_is_read_again(
+    tmp_path: Path, tree: Path, reads: list[str], change: str
+) -> None:
+    first = take_snapshot(tree, cache=StatCache(tmp_path / "cache"))
+    target = tree / "pkg" / "b.py"
+    if change == "size":
+        target.write_text("longer content than before")
+        os.utime(target, (OLD, OLD))
+    elif change == "mtime":
+        target.write_text("pkg/B.pypkg/b.pypkg/b.py")  # same size
+        os.utime(target, (OLD + 1, OLD + 1))
+    else:  # a new file renamed over it: same size, same mtime, another inode
+        replacement = tree / "pkg" / "b.new"
+        replacement.write_text("pkg/b.pypkg/B.pypkg/b.py")
+        os.utime(replacement, (OLD, OLD))
+        os.replace(replacement, target)
+    time.sleep(0.01)
+    reads.clear()
+    again = take_snapshot(tree, cache=StatCache(tmp_path / "cache"))
+    assert reads == ["b.py"]
+    assert again.files["pkg/b.py"] != first.files["pkg/b.py"]
+    assert again.digest != first.digest
+    assert again.digest == files_digest(again.files)
+
+
+def test_the_remembered_tree_digest_follows_added_and_removed_files(
+    tmp_path: Path, tree: Path
+) -> None:
+    cache_path = tmp_path / "cache"
+    first = take_snapshot(tree, cache=StatCache(cache_path))
+    assert take_snapshot(tree, cache=StatCache(cache_path)).digest == first.digest
+    (tree / "pkg" / "c.txt").rename(tree / "pkg" / "c2.txt")  # same content, another name
+    renamed = take_snapshot(tree, cache=StatCache(cache_path))
+    assert renamed.digest != first.digest
+    assert renamed.digest == files_digest(renamed.files)
+    (tree / "pkg" / "c2.txt").rename(tree / "pkg" / "c.txt")
+    assert take_snapshot(tree, cache=StatCache(cache_path)).digest == first.digest
+
+
+def test_a_tree_of_only_racy_files_writes_no_cache(tmp_path: Path) -> None:
+    root = tmp_path / "fresh"
+    root.mkdir()
+    (root / "new.py").write_text("just written")
+    take_snapshot(root, cache=StatCache(tmp_path / "cache"))
+    assert not (tmp_path / "cache").exists()
