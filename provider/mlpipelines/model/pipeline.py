@@ -98,7 +98,7 @@ class Pipeline:
 
     def to_dag(self, dag_id: str, **dag_kwargs: Any) -> Any:
         """This pipeline as an ``airflow.sdk.DAG``: one task per step."""
-        from mlpipelines.translate.collection import collection_paused
+        from mlpipelines._collector import collection_paused
         from mlpipelines.translate.render import render_dag
 
         with collection_paused():
@@ -106,7 +106,7 @@ class Pipeline:
 
     def to_task_group(self, group_id: str, **group_kwargs: Any) -> Any:
         """This pipeline as a TaskGroup inside the DAG being defined (``with DAG(...):``)."""
-        from mlpipelines.translate.collection import collection_paused
+        from mlpipelines._collector import collection_paused
         from mlpipelines.translate.render import render_task_group
 
         with collection_paused():

@@ -6,16 +6,15 @@ files give the same digest on every machine, and a reuse key built from it is po
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import shutil
 import stat
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlpipelines._collector import collection_paused
 from mlpipelines.snapshot.digest import ALGORITHM, file_digest, hash_listing, new_hash
 from mlpipelines.snapshot.ignore import snapshot_stats
 from mlpipelines.snapshot.stat_cache import StatCache
@@ -57,26 +56,13 @@ def take_snapshot(root: str | os.PathLike[str], cache: StatCache | None = None) 
     own_cache = cache is None
     if cache is None:
         cache = StatCache.for_root(folder)
-    with _collector_paused():
+    with collection_paused():
         files = hash_listing(folder, snapshot_stats(folder), cache)
         digest = _remembered_files_digest(files, cache)
     if own_cache:
         cache.drop_unused()
     cache.save()
     return Snapshot(root=folder, files=files, digest=digest)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Without the cyclic garbage collector: a snapshot makes a few objects per file, none in a
-    cycle, and the collector's passes over them cost a tenth of re-checking an unchanged tree."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _remembered_files_digest(files: dict[str, str], cache: StatCache) -> str:

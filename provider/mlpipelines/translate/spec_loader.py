@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from mlpipelines.translate.collection import collection_paused
+from mlpipelines._collector import collection_paused
 from mlpipelines.translate.dag_labels import TAG
 from mlpipelines.translate.render import render_dag
 from mlpipelines.translate.spec import (

@@ -1,4 +1,5 @@
-"""The cyclic collector is paused while a pipeline becomes a DAG, and restored after."""
+"""The cyclic collector is paused while a pipeline becomes a DAG or a folder is snapshotted,
+and restored after."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 
 import pytest
 
-from mlpipelines.translate.collection import collection_paused
+from mlpipelines._collector import collection_paused
 from mlpipelines.translate.spec import plan_to_spec
 from mlpipelines.translate.spec_loader import render_spec
 
@@ -35,6 +36,7 @@ def test_a_collector_the_caller_disabled_stays_disabled() -> None:
         gc.enable()
 
 
+SNAPSHOT_MODULES = ("snapshot/ignore.py", "snapshot/digest.py", "snapshot/stat_cache.py")
 BUILD_MODULES = ("model/planning.py", "translate/render.py", "translate/spec.py")
 
 
@@ -90,5 +92,31 @@ def test_no_collection_runs_while_a_pipeline_is_rendered(tmp_path, build) -> Non
     finally:
         gc.callbacks.remove(record)
     assert len(dag.tasks) >= 60
+    assert collections == []
+    assert gc.isenabled()
+
+
+def test_no_collection_runs_while_a_folder_is_snapshotted(tmp_path) -> None:
+    from mlpipelines.snapshot.stat_cache import StatCache
+    from mlpipelines.snapshot.tree import take_snapshot
+
+    for i in range(3000):  # thousands of per-file objects: collections would run
+        (tmp_path / f"f{i}.txt").write_text(str(i))
+    collections: list[int] = []
+
+    def record(phase: str, info: dict) -> None:
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_filename.endswith(SNAPSHOT_MODULES) and phase == "start":
+                collections.append(info["generation"])
+                return
+            frame = frame.f_back
+
+    gc.callbacks.append(record)
+    try:
+        snapshot = take_snapshot(tmp_path, StatCache())
+    finally:
+        gc.callbacks.remove(record)
+    assert len(snapshot.files) == 3000
     assert collections == []
     assert gc.isenabled()
