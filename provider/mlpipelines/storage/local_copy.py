@@ -5,6 +5,7 @@ In order: a reflink (``FICLONE``: the copy shares the source's blocks, btrfs/XFS
 read/write loop. A primitive the filesystem refuses before it copied anything hands over to the
 next one, which goes on from the same offsets. The bytes never pass through Python (except in
 the last fallback), so nothing is read twice: callers check the size, as ``cp`` would.
+And whether two local files hold the same bytes, compared directly (no digest to compute).
 """
 
 from __future__ import annotations
@@ -64,6 +65,30 @@ def copy_into_new_file(
             os.close(dst)
     finally:
         os.close(src)
+
+
+def same_bytes(a_path: str, b_path: str) -> bool:
+    """Whether two local files hold the same bytes: sizes, then the bytes themselves, read
+    side by side in chunks up to the first difference.
+
+    Both sides are read either way, so a digest would only add its own CPU time: MD5 runs
+    slower than the reads themselves, a comparison far faster.
+    """
+    with open(a_path, "rb", buffering=0) as a, open(b_path, "rb", buffering=0) as b:
+        size = os.fstat(a.fileno()).st_size
+        if size != os.fstat(b.fileno()).st_size:
+            return False
+        for f in (a, b):
+            os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
+        a_buffer, b_buffer = bytearray(READ_CHUNK), bytearray(READ_CHUNK)
+        a_view, b_view = memoryview(a_buffer), memoryview(b_buffer)
+        while n := a.readinto(a_buffer):
+            got = 0
+            while got < n and (m := b.readinto(b_view[got:n])):
+                got += m
+            if got != n or a_view[:n] != b_view[:n]:
+                return False
+        return not b.read(1)
 
 
 def _copy_fds(

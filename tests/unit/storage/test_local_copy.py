@@ -1,5 +1,6 @@
 """Local copies with the kernel's primitives: identical bytes by every path, the fallbacks,
-and nothing visible (not even a partial) when a copy fails half-way."""
+nothing visible (not even a partial) when a copy fails half-way; and the byte comparison
+that lets an overwrite leave an identical file alone."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from mlpipelines.storage import local_copy
+from mlpipelines.storage import StoreLocation, local_copy
 from mlpipelines.storage.file_copy import copy_local
-from mlpipelines.storage.local_copy import FICLONE, METHODS, copy_into_new_file
+from mlpipelines.storage.local_copy import FICLONE, METHODS, copy_into_new_file, same_bytes
+from mlpipelines.storage.transfer import copy
 
 SIZES = [0, 1, 4096 + 3, 3 * 1024 * 1024 + 17]
 
@@ -160,3 +162,39 @@ def test_durable_copies_the_same_bytes_and_refuses_an_existing_file(tmp_path):
     assert (tmp_path / "dst.bin").read_bytes() == src.read_bytes()
     with pytest.raises(FileExistsError):
         copy_into_new_file(str(src), str(tmp_path / "dst.bin"))
+
+
+@pytest.mark.parametrize("where", [0, 1024 * 1024 - 1, 9 * 1024 * 1024 + 2])
+def test_same_bytes_finds_one_changed_byte_anywhere(tmp_path, where):
+    a = random_file(tmp_path / "a.bin", 9 * 1024 * 1024 + 3)  # more than one read chunk
+    b = tmp_path / "b.bin"
+    copy_local(str(a), str(b))
+    assert same_bytes(str(a), str(b))
+    changed = bytearray(b.read_bytes())
+    changed[where] ^= 0xFF
+    b.write_bytes(bytes(changed))
+    assert not same_bytes(str(a), str(b))
+
+
+def test_same_bytes_of_other_sizes_and_of_empty_files(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_bytes(b"")
+    b.write_bytes(b"")
+    assert same_bytes(str(a), str(b))
+    b.write_bytes(b"\0")
+    assert not same_bytes(str(a), str(b))
+
+
+def test_an_overwrite_between_local_folders_recopies_only_what_differs(tmp_path):
+    src_root, dst_root = tmp_path / "src", tmp_path / "dst"
+    src_root.mkdir()
+    for name in ("same.bin", "flipped.bin"):
+        random_file(src_root / name, 100_000)
+    src, dst = StoreLocation.local(src_root, "src"), StoreLocation.local(dst_root, "dst")
+    copy(src, "", dst, "")
+    flipped = bytearray((dst_root / "flipped.bin").read_bytes())
+    flipped[-1] ^= 0x01  # same size, one bit off
+    (dst_root / "flipped.bin").write_bytes(bytes(flipped))
+    again = copy(src, "", dst, "", overwrite=True)
+    assert (again.copied, again.skipped) == (1, 1)
+    assert (dst_root / "flipped.bin").read_bytes() == (src_root / "flipped.bin").read_bytes()
