@@ -4,6 +4,7 @@ Measures, on one file of ``--size-mb`` (1 GB by default), a DataTransferStep run
 task runtime (reuse key, marker and manifest included; ``regenerate_outputs`` so it copies
 every time), each against an anchor timed in the same run:
 - local -> local against ``cp``;
+- the same onto an identical copy already in place (a retry) against ``cmp``;
 - local -> Azurite against azure-storage-blob's own ``upload_blob(max_concurrency=4)``.
 Each pair runs ``--runs`` times, interleaved (the order swaps every run) with ``sync`` before
 each, warm (source in the page cache) and cold (page cache dropped before each run where the
@@ -205,6 +206,20 @@ def local_pairs(src: Path, work: Path) -> list[tuple[Action, Action]]:
     ]
 
 
+def unchanged_pairs(src: Path, work: Path) -> list[tuple[Action, Action]]:
+    """``cmp`` against an identical copy, and the step finding its identical copy in place
+    (a retry, or a re-run onto a fixed destination): it compares and leaves it alone."""
+    cmp_target = work / "cmp-copy.bin"
+    shutil.copyfile(src, cmp_target)
+    Datastore.register_local_folder(WORKSPACE, "bench_same", str(work / "same"), True)
+    step = TransferTask(src, "bench_same", "copy.bin")
+    step()
+    return [
+        (lambda: subprocess.run(["cmp", str(src), str(cmp_target)], check=True), lambda: None),
+        (step, lambda: None),
+    ]
+
+
 def fsync_cost(src: Path, work: Path, runs: int, mb: int) -> None:
     """The same local copy with and without ``durable`` (fsync of the file and folder)."""
     from mlpipelines.storage.file_copy import copy_local
@@ -286,6 +301,10 @@ def main(argv: list[str] | None = None) -> int:
         report("local->local cold", "cp", interleaved(runs, local, cold), mb)
         for _, reset in local:
             reset()
+        same = unchanged_pairs(src, work)
+        report("unchanged copy in place", "cmp", interleaved(runs, same), mb)
+        shutil.rmtree(work / "same")
+        os.unlink(work / "cmp-copy.bin")
         if args.fsync:
             fsync_cost(src, work, runs, mb)
         if args.azurite:

@@ -81,12 +81,15 @@ def same_bytes(a_path: str, b_path: str) -> bool:
         for f in (a, b):
             os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
         a_buffer, b_buffer = bytearray(READ_CHUNK), bytearray(READ_CHUNK)
-        a_view, b_view = memoryview(a_buffer), memoryview(b_buffer)
+        b_view = memoryview(b_buffer)
         while n := a.readinto(a_buffer):
             got = 0
             while got < n and (m := b.readinto(b_view[got:n])):
                 got += m
-            if got != n or a_view[:n] != b_view[:n]:
+            if got != n:
+                return False
+            # bytearrays compare with memcmp; memoryviews item by item, ten times slower and more
+            if (a_buffer != b_buffer) if n == READ_CHUNK else (a_buffer[:n] != b_buffer[:n]):
                 return False
         return not b.read(1)
 
