@@ -8,9 +8,9 @@ How each destination kind gets a whole file or nothing:
   ``.<name>.partial-<id>`` next to the target, which the kind's ``replace`` renames over it.
 
 A copy between two local folders never passes through Python (``local_copy``: a reflink, else
-``copy_file_range``). It is not fsynced unless asked (``durable``): a crash may leave a
-shorter file under the final name, which the size check of a retry and the stat fingerprint a
-reuse compares both refuse; ``durable`` costs the disk's write time of the whole file.
+``copy_file_range``). ``copy_file`` does not fsync it: a crash may leave a shorter file under
+the final name, which the size check of a retry and the stat fingerprint a reuse compares both
+refuse; ``copy_local(durable=True)`` would cost the disk's write time of the whole file.
 """
 
 from __future__ import annotations
@@ -64,21 +64,16 @@ def partial_name(fs_path: str) -> str:
 
 
 def copy_file(
-    src: StoreLocation,
-    src_path: str,
-    dst: StoreLocation,
-    dst_path: str,
-    progress: Any = None,
-    durable: bool = False,
+    src: StoreLocation, src_path: str, dst: StoreLocation, dst_path: str, progress: Any = None
 ) -> str | None:
     """Copy one file and make it visible at ``dst_path`` in one step.
 
     Returns the MD5 hex digest of the bytes when they passed through this process (streamed
-    copies), else None. ``durable`` makes a local copy survive a crash once this returns.
+    copies), else None.
     """
     callback = ProgressCallback(progress)
     if src.is_local and dst.is_local:
-        copy_local(src_path, dst_path, callback.report, durable)
+        copy_local(src_path, dst_path, callback.report)
     elif src.is_local and dst.datastore_kind.atomic_create:
         dst.fs.put_file(src_path, dst_path, callback=callback)
     elif src.is_local:
