@@ -2,26 +2,38 @@
 
 Measures, on one file of ``--size-mb`` (1 GB by default), a DataTransferStep run by its
 task runtime (reuse key, marker and manifest included; ``regenerate_outputs`` so it copies
-every time):
+every time), each against an anchor timed in the same run:
 - local -> local against ``cp``;
+- the same onto an identical copy already in place (a retry) against ``cmp``;
 - local -> Azurite against azure-storage-blob's own ``upload_blob(max_concurrency=4)``.
-Prints each time and the ratio speed(step) / speed(reference); the targets are >= 0.8.
-Azurite is started (and installed if missing) as the tests do.
+Each pair runs ``--runs`` times, interleaved (the order swaps every run) with ``sync`` before
+each, warm (source in the page cache) and cold (page cache dropped before each run where the
+machine allows it, else the source evicted with ``posix_fadvise``; the output says which).
+Prints medians, every run, and the ratio speed(step) / speed(anchor) of the medians; the
+targets are >= 0.8 of ``cp`` and >= 0.9 of ``upload_blob``. Also the cost of ``durable``
+(fsync of the file and its folder) on the same local copy. Azurite is started (and installed
+if missing) as the tests do.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "scripts"))  # local_services, which tests/support imports
 
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="mlpipelines-bench-home-"))
 
@@ -46,6 +58,8 @@ from support.storage_servers import (  # noqa: E402
     start_azurite,
 )
 
+Action = Callable[[], object]
+
 
 def make_file(path: Path, size_mb: int) -> None:
     """A file of random bytes (incompressible, so no store can cheat)."""
@@ -55,25 +69,95 @@ def make_file(path: Path, size_mb: int) -> None:
             f.write(block[i % 251 :] + block[: i % 251])
 
 
-def timed(action: object) -> float:
-    start = time.perf_counter()
-    action()  # type: ignore[operator]
-    return time.perf_counter() - start
+class Cache:
+    """Puts the files a run reads out of the page cache: all of them (``drop_caches``, as
+    root) or, where that is refused, the given files (``POSIX_FADV_DONTNEED`` after sync)."""
+
+    def __init__(self, files: list[Path]) -> None:
+        self.files = files
+        self.how = "page cache dropped before each run (drop_caches)"
+        try:
+            self._drop_all()
+        except OSError:
+            self.how = "source evicted before each run (posix_fadvise DONTNEED; no drop_caches)"
+
+    def drop(self) -> None:
+        os.sync()
+        if self.how.endswith("(drop_caches)"):
+            self._drop_all()
+            return
+        for file in self.files:
+            fd = os.open(file, os.O_RDONLY)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+
+    @staticmethod
+    def _drop_all() -> None:
+        with open("/proc/sys/vm/drop_caches", "w") as knob:
+            knob.write("3\n")
 
 
-def best_of(runs: int, first: tuple[object, object], second: tuple[object, object]) -> list[float]:
-    """Best time of each (action, reset) pair, runs interleaved so both meet the same disk.
+def cpu_seconds() -> float:
+    """CPU time of this process and its waited-for children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
-    Dirty pages from earlier runs otherwise throttle whichever runs later: ``sync`` (untimed)
-    before each run starts both from a clean page cache.
-    """
-    times: list[list[float]] = [[], []]
-    for _ in range(runs):
-        for i, (action, reset) in enumerate((first, second)):
-            reset()  # type: ignore[operator]
+
+def interleaved(
+    runs: int, pairs: list[tuple[Action, Action]], cold: Cache | None = None
+) -> list[list[tuple[float, float]]]:
+    """(wall, cpu) seconds of each (action, reset) pair per run, the order swapped every run
+    so neither always follows the other; ``sync`` (untimed) before each, and ``cold`` drops
+    the page cache too. Dirty pages of earlier runs otherwise throttle whichever runs later."""
+    times: list[list[tuple[float, float]]] = [[] for _ in pairs]
+    for run in range(runs):
+        order = list(range(len(pairs)))
+        for i in order if run % 2 == 0 else order[::-1]:
+            action, reset = pairs[i]
+            reset()
             os.sync()
-            times[i].append(timed(action))
-    return [min(t) for t in times]
+            if cold is not None:
+                cold.drop()
+            cpu, start = cpu_seconds(), time.perf_counter()
+            action()
+            times[i].append((time.perf_counter() - start, cpu_seconds() - cpu))
+    return times
+
+
+def load() -> str:
+    """The machine's load averages, printed beside the figures."""
+    return Path("/proc/loadavg").read_text().strip()
+
+
+def warm_up(pairs: list[tuple[Action, Action]]) -> None:
+    """Each action once, untimed: its first call imports SDKs and opens clients."""
+    for action, reset in pairs:
+        reset()
+        action()
+
+
+def median(times: list[tuple[float, float]]) -> float:
+    return statistics.median(wall for wall, _ in times)
+
+
+def describe(name: str, times: list[tuple[float, float]], mb: int) -> str:
+    walls = " ".join(f"{wall:.2f}" for wall, _ in times)
+    cpu = statistics.median(c for _, c in times)
+    return (
+        f"{name:>5} {median(times):6.2f} s ({mb / median(times):5.0f} MB/s, cpu {cpu:4.2f} s)"
+        f"  runs: {walls}"
+    )
+
+
+def report(title: str, anchor: str, times: list[list[tuple[float, float]]], mb: int) -> None:
+    """One figure: the anchor's and the step's medians, their runs, and the speed ratio."""
+    ratio = median(times[0]) / median(times[1])
+    print(f"{title}  ratio {ratio:.2f} (speed of the step / speed of {anchor}, medians)")
+    print("  " + describe(anchor, times[0], mb))
+    print("  " + describe("step", times[1], mb))
 
 
 WORKSPACE = Workspace.current()
@@ -108,83 +192,140 @@ class TransferTask:
         assert result.reused is None and result.metrics["files"] == 1, result
 
 
-def local_ratio(src: Path, work: Path, runs: int) -> tuple[float, float]:
-    """Seconds for cp and for the step's local -> local copy of ``src``."""
+def local_pairs(src: Path, work: Path) -> list[tuple[Action, Action]]:
+    """``cp`` and the step's local -> local copy of ``src``, each with its reset."""
     cp_target = work / "cp-copy.bin"
     ours_root = work / "ours"
     Datastore.register_local_folder(WORKSPACE, "bench_dst", str(ours_root), True)
     step = TransferTask(src, "bench_dst", "copy.bin")
-    cp, ours = best_of(
-        runs,
+    return [
         (
             lambda: subprocess.run(["cp", str(src), str(cp_target)], check=True),
             lambda: cp_target.unlink(missing_ok=True),
         ),
         (step, lambda: shutil.rmtree(ours_root, ignore_errors=True)),
+    ]
+
+
+def unchanged_pairs(src: Path, work: Path) -> list[tuple[Action, Action]]:
+    """``cmp`` against an identical copy, and the step finding its identical copy in place
+    (a retry, or a re-run onto a fixed destination): it compares and leaves it alone."""
+    cmp_target = work / "cmp-copy.bin"
+    shutil.copyfile(src, cmp_target)
+    Datastore.register_local_folder(WORKSPACE, "bench_same", str(work / "same"), True)
+    step = TransferTask(src, "bench_same", "copy.bin")
+    step()
+    return [
+        (lambda: subprocess.run(["cmp", str(src), str(cmp_target)], check=True), lambda: None),
+        (step, lambda: None),
+    ]
+
+
+def fsync_cost(src: Path, work: Path, runs: int, mb: int) -> None:
+    """The same local copy with and without ``durable`` (fsync of the file and folder)."""
+    from mlpipelines.storage.file_copy import copy_local
+
+    plain, durable = work / "plain.bin", work / "durable.bin"
+    times = interleaved(
+        runs,
+        [
+            (lambda: copy_local(str(src), str(plain)), lambda: plain.unlink(missing_ok=True)),
+            (
+                lambda: copy_local(str(src), str(durable), durable=True),
+                lambda: durable.unlink(missing_ok=True),
+            ),
+        ],
     )
-    return cp, ours
+    plain.unlink()
+    durable.unlink()
+    extra = median(times[1]) - median(times[0])
+    print(f"durable local copy (fsync file + folder): +{extra:.2f} s a file of {mb} MB")
+    print("  " + describe("plain", times[0], mb))
+    print("  " + describe("fsync", times[1], mb))
 
 
-def azurite_ratio(src: Path, work: Path, runs: int) -> tuple[float, float]:
-    """Seconds for azure-storage-blob upload_blob(max_concurrency=4) and for our copy."""
+def azurite_pairs(src: Path, server: Any) -> list[tuple[Action, Action]]:
+    """upload_blob(max_concurrency=4) and the step's local -> Azurite copy, each reset by a
+    fresh Azurite: its in-memory store frees deleted blobs only later, and 1 GB uploads
+    would reach its size limit within a few runs."""
     from azure.storage.blob import BlobServiceClient
 
-    server = start_azurite(work / "azurite")
-    try:
-        server.create_container("bench")
-        service = BlobServiceClient.from_connection_string(server.connection_string)
-        container = service.get_container_client("bench")
-
-        def sdk_upload() -> None:
-            with open(src, "rb") as f:
-                container.upload_blob("sdk.bin", f, overwrite=True, max_concurrency=4)
-
-        def drop(name: str) -> None:
-            if container.get_blob_client(name).exists():
-                container.delete_blob(name)
-
-        body = registration_body(
-            "azure_blob",
-            "bench_blob",
-            container="bench",
-            account_name=AZURITE_ACCOUNT,
-            account_key=AZURITE_KEY,
-            endpoint=server.endpoint,
-            protocol="http",
-        )
-        os.environ[environment_name("bench_blob")] = environment_value(body)
-        step = TransferTask(src, "bench_blob", "ours.bin")
-        sdk, ours = best_of(
-            runs,
-            (sdk_upload, lambda: drop("sdk.bin")),
-            (step, lambda: drop("ours.bin")),
-        )
-        size = container.get_blob_client("ours.bin").get_blob_properties().size
-        assert size == src.stat().st_size, size
-        return sdk, ours
-    finally:
+    def fresh() -> None:
         server.stop()
+        server.start()
+        server.create_container("bench")
+
+    def container() -> Any:
+        service = BlobServiceClient.from_connection_string(server.connection_string)
+        return service.get_container_client("bench")
+
+    def sdk_upload() -> None:
+        with open(src, "rb") as f:
+            container().upload_blob("sdk.bin", f, overwrite=True, max_concurrency=4)
+
+    def check_then_fresh() -> None:
+        """The step's last blob is whole, before the store goes."""
+        blob = container().get_blob_client("ours.bin")
+        if blob.exists():
+            assert blob.get_blob_properties().size == src.stat().st_size
+        fresh()
+
+    body = registration_body(
+        "azure_blob",
+        "bench_blob",
+        container="bench",
+        account_name=AZURITE_ACCOUNT,
+        account_key=AZURITE_KEY,
+        endpoint=server.endpoint,
+        protocol="http",
+    )
+    os.environ[environment_name("bench_blob")] = environment_value(body)
+    step = TransferTask(src, "bench_blob", "ours.bin")
+    return [(sdk_upload, fresh), (step, check_then_fresh)]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=1024, help="file size (default 1024)")
-    parser.add_argument("--runs", type=int, default=3, help="best of this many runs each")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each, for the medians")
+    parser.add_argument("--local", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--azurite", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--fsync", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args(argv)
-    mb = args.size_mb
+    logging.getLogger("mlpipelines").setLevel(logging.WARNING)  # one line a copy otherwise
+    mb, runs = args.size_mb, args.runs
+    print(f"{mb} MB, {runs} runs each; load {load()}")
     with tempfile.TemporaryDirectory(prefix="mlpipelines-bench-") as tmp:
         work = Path(tmp)
         src = work / "src" / "data.bin"
         src.parent.mkdir()
         make_file(src, mb)
-        cp, ours_local = local_ratio(src, work, args.runs)
-        print(f"local->local  cp {cp:6.2f} s ({mb / cp:7.0f} MB/s)   "
-              f"step {ours_local:6.2f} s ({mb / ours_local:7.0f} MB/s)   "
-              f"ratio {cp / ours_local:.2f}")  # fmt: skip
-        sdk, ours_blob = azurite_ratio(src, work, args.runs)
-        print(f"local->azurite  sdk {sdk:6.2f} s ({mb / sdk:5.0f} MB/s)   "
-              f"step {ours_blob:6.2f} s ({mb / ours_blob:5.0f} MB/s)   "
-              f"ratio {sdk / ours_blob:.2f}")  # fmt: skip
+        cold = Cache([src])
+        print(f"cold: {cold.how}")
+        if args.local:
+            local = local_pairs(src, work)
+            warm_up(local)
+            report("local->local warm", "cp", interleaved(runs, local), mb)
+            report("local->local cold", "cp", interleaved(runs, local, cold), mb)
+            for _, reset in local:
+                reset()
+            same = unchanged_pairs(src, work)
+            report("unchanged copy in place", "cmp", interleaved(runs, same), mb)
+            shutil.rmtree(work / "same")
+            os.unlink(work / "cmp-copy.bin")
+        if args.fsync and args.local:
+            fsync_cost(src, work, runs, mb)
+        if args.azurite:
+            server = start_azurite(work / "azurite")
+            try:
+                blob = azurite_pairs(src, server)
+                warm_up(blob)
+                report("local->azurite warm", "sdk", interleaved(runs, blob), mb)
+                report("local->azurite cold", "sdk", interleaved(runs, blob, cold), mb)
+                blob[1][1]()  # the step's last blob is whole
+            finally:
+                server.stop()
+    print(f"load {load()}")
     return 0
 
 

@@ -6,19 +6,25 @@ How each destination kind gets a whole file or nothing:
   multipart upload are abandoned, never committed.
 - any other kind (a local folder, an SMB share): the bytes go to a hidden
   ``.<name>.partial-<id>`` next to the target, which the kind's ``replace`` renames over it.
+
+A copy between two local folders never passes through Python (``local_copy``: a reflink, else
+``copy_file_range``). ``copy_file`` does not fsync it: a crash may leave a shorter file under
+the final name, which the size check of a retry and the stat fingerprint a reuse compares both
+refuse; ``copy_local(durable=True)`` would cost the disk's write time of the whole file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import uuid
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from fsspec.callbacks import Callback
+
+from mlpipelines.storage.local_copy import METHODS, copy_into_new_file
 
 if TYPE_CHECKING:
     from mlpipelines.storage.location import StoreLocation
@@ -67,7 +73,7 @@ def copy_file(
     """
     callback = ProgressCallback(progress)
     if src.is_local and dst.is_local:
-        _local_to_local(src_path, dst_path)
+        copy_local(src_path, dst_path, callback.report)
     elif src.is_local and dst.datastore_kind.atomic_create:
         dst.fs.put_file(src_path, dst_path, callback=callback)
     elif src.is_local:
@@ -117,15 +123,39 @@ def write_checked(
     return written
 
 
-def _local_to_local(src_path: str, dst_path: str) -> None:
-    os.makedirs(os.path.dirname(dst_path), exist_ok=True)
+def copy_local(
+    src_path: str,
+    dst_path: str,
+    progress: Callable[[int], None] | None = None,
+    durable: bool = False,
+    methods: tuple[str, ...] = METHODS,
+) -> str:
+    """Copy a local file to a local path through a hidden partial renamed over it; the
+    kernel primitive that copied the bytes (``methods`` narrows them, for tests).
+
+    ``durable`` fsyncs the file before the rename and its folder after it, so the rename
+    cannot reach the disk before the bytes do.
+    """
+    folder = os.path.dirname(dst_path)
+    os.makedirs(folder, exist_ok=True)
     tmp = partial_name(dst_path)
     try:
-        shutil.copyfile(src_path, tmp)  # copy_file_range/sendfile: no Python byte loop
+        used = copy_into_new_file(src_path, tmp, methods, progress, durable)
         os.replace(tmp, dst_path)
     except BaseException:
         _quiet_remove_local(tmp)
         raise
+    if durable:
+        _fsync_folder(folder)
+    return used
+
+
+def _fsync_folder(folder: str) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _stream(

@@ -3,8 +3,8 @@
 Each file is streamed (never held whole in memory), checked for size (and MD5 where both sides
 give one cheaply) and made visible in one step (see ``file_copy``); many files go through a
 thread pool. Existing destination files are skipped unless ``overwrite=True``, and even then a
-file whose size and checksum already match is left alone, so a retry after a failure only
-copies what is missing.
+file whose size and checksum (between local folders: bytes) already match is left alone, so a
+retry after a failure only copies what is missing.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from mlpipelines.errors import UserErrorException
 from mlpipelines.records.paths import clean_relative_path
 from mlpipelines.storage.file_copy import copy_file
 from mlpipelines.storage.fingerprint import cheap_md5, list_files, local_md5
+from mlpipelines.storage.local_copy import same_bytes
 from mlpipelines.storage.location import DatastoreAccessError, StoreLocation
 
 REMOTE_PARALLELISM = 8
@@ -237,9 +238,12 @@ def _verify(job: _Job, dst_path: str, streamed_md5: str | None) -> None:
 
 
 def _same_content(job: _Job, src_path: str, dst_path: str, existing: dict[str, Any]) -> bool:
-    """Same size and same MD5 (from the stores, or by reading a local side)."""
+    """Same size and same bytes: compared directly when both sides are local, else the same
+    MD5 (from the stores, or by reading a local side)."""
     if int(existing.get("size") or 0) != job.size:
         return False
+    if job.src.is_local and job.dst.is_local:
+        return same_bytes(src_path, dst_path)
     src_md5 = cheap_md5(job.info) or (local_md5(src_path) if job.src.is_local else None)
     dst_md5 = cheap_md5(existing) or (local_md5(dst_path) if job.dst.is_local else None)
     return src_md5 is not None and src_md5 == dst_md5
