@@ -125,7 +125,7 @@ def phases(n: int, source: Path, repeats: int) -> dict[str, float]:
     def operators_only() -> None:
         with DAG("ops", params=_params(plan), schedule=None):
             for spec in plan.tasks:
-                PythonScriptStepOperator(
+                PythonScriptStepOperator.for_step(
                     task_id=spec.task_id,
                     step=spec.definition,
                     reuse_task_id="mlpipelines_reuse",
@@ -136,7 +136,7 @@ def phases(n: int, source: Path, repeats: int) -> dict[str, float]:
     def operators_no_doc() -> None:
         with DAG("ops", params=_params(plan), schedule=None):
             for spec in plan.tasks:
-                PythonScriptStepOperator(
+                PythonScriptStepOperator.for_step(
                     task_id=spec.task_id,
                     step=spec.definition,
                     reuse_task_id="mlpipelines_reuse",

@@ -7,9 +7,9 @@ import subprocess
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mlpipelines.operators.step import StepOperator
+from mlpipelines.operators.step import DefinitionStepOperator
 from mlpipelines.operators.step_links import StepArtifactsLink, StepOutputsLink
-from mlpipelines.records import OutputReference, StepDefinition
+from mlpipelines.records import OutputReference
 from mlpipelines.records.engines import CONTAINER_BACKENDS
 from mlpipelines.records.step_kinds import step_kind
 from mlpipelines.runtime.step_context import StepContext
@@ -18,11 +18,13 @@ if TYPE_CHECKING:
     from mlpipelines.runtime.step_run import StepResult
 
 
-class PythonScriptStepOperator(StepOperator):
+class PythonScriptStepOperator(DefinitionStepOperator):
     """Run ``python script_name *arguments`` in a fresh copy of the step's source folder.
 
     On a cluster whose backend is ``kubernetes`` or ``docker`` the step runs in a pod or
     container of the step image instead; this task hands it the step and relays its result.
+    Made with ``PythonScriptStepOperator.for_step(step=..., task_id=..., ...)`` (see
+    ``DefinitionStepOperator`` for why there is no ``__init__``).
 
     :param step: the step's definition, as planned by the translator.
     :param reuse_task_id: the reuse sensor's task id (None where the DAG has none).
@@ -34,23 +36,11 @@ class PythonScriptStepOperator(StepOperator):
     template_fields: Sequence[str] = ("interpreter", "env")
     operator_extra_links = (StepOutputsLink(), StepArtifactsLink())
     ui_color = "#e8f1fb"
-
-    def __init__(
-        self,
-        *,
-        step: StepDefinition,
-        reuse_task_id: str | None = None,
-        interpreter: str | None = None,
-        env: dict[str, str] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.step = step
-        self.reuse_task_id = reuse_task_id
-        self.interpreter = interpreter
-        self.env = env
-        self._process: subprocess.Popen[bytes] | None = None
-        self._container: Any = None
+    step_arguments = ("interpreter", "env")
+    interpreter: str | None = None
+    env: dict[str, str] | None = None
+    _process: subprocess.Popen[bytes] | None = None
+    _container: Any = None
 
     def execute(self, context: Any) -> None:
         backend = self.step.compute.backend if self.step.compute else None

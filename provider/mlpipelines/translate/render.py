@@ -114,7 +114,8 @@ def _render_tasks(
                 **({"pool": pool} if pool else {}),
             )
         else:
-            first = tasks[spec.task_id] = step_kind(spec.kind).operator_class()(
+            operator: Any = step_kind(spec.kind).operator_class()  # a StepOperator subclass
+            first = tasks[spec.task_id] = operator.for_step(
                 task_id=spec.task_id,
                 step=definition,
                 reuse_task_id=reuse_task_id,

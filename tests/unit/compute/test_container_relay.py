@@ -54,7 +54,7 @@ def _run(monkeypatch, lines: list[str]) -> _Ti:
 
     monkeypatch.setattr(step_containers, "docker_operator_for", fake)
     ti = _Ti()
-    operator = PythonScriptStepOperator(task_id="train", step=DEFINITION)
+    operator = PythonScriptStepOperator.for_step(task_id="train", step=DEFINITION)
     try:
         operator.execute({"ti": ti, "params": {"n": 1}})
     finally:
@@ -140,7 +140,7 @@ def test_a_reused_key_starts_no_container(monkeypatch, tmp_path):
     first = run_python_script_step(definition, StepContext("d", "r0", "train", {}, lambda *_: None))
     built = _no_container(monkeypatch)
     ti = _Ti()
-    operator = PythonScriptStepOperator(task_id="train", step=definition)
+    operator = PythonScriptStepOperator.for_step(task_id="train", step=definition)
     with pytest.raises(AirflowSkipException, match="reused from run r0"):
         operator.execute({"ti": ti, "params": {}})
     assert built == []
@@ -166,7 +166,7 @@ def test_a_held_key_waits_deferred_without_a_container(monkeypatch, tmp_path):
     key = check_reuse(definition, {}, {}, store, "d", "train").key
     assert store.claim(key, Holder("d", "other", "train")) is None
     built = _no_container(monkeypatch)
-    operator = PythonScriptStepOperator(task_id="train", step=definition)
+    operator = PythonScriptStepOperator.for_step(task_id="train", step=definition)
     try:
         with pytest.raises(TaskDeferred) as waits:
             operator.execute({"ti": _Ti(), "params": {}})

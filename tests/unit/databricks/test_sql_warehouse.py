@@ -102,7 +102,7 @@ def _context(params: dict[str, Any] | None = None) -> StepContext:
 
 
 def _operator(definition: dict[str, Any]) -> AnalyticsStepOperator:
-    return AnalyticsStepOperator(task_id="report", step=definition)
+    return AnalyticsStepOperator.for_step(task_id="report", step=definition)
 
 
 def _script_bodies(api: JobsApiStandIn) -> list[dict[str, Any]]:

@@ -40,7 +40,7 @@ def _operator(**inputs: DataReferenceInput) -> PythonScriptStepOperator:
         default_datastore=DatastoreSpec("workspaceblobstore"),
     )
     with DAG("d", schedule=None):
-        return PythonScriptStepOperator(task_id="train", step=step)
+        return PythonScriptStepOperator.for_step(task_id="train", step=step)
 
 
 def test_outputs_url_is_the_output_or_the_folder_they_share() -> None:
