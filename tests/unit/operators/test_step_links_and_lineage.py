@@ -15,7 +15,8 @@ from mlpipelines.operators.parallel_run import ParallelRunPlanOperator
 from mlpipelines.operators.python_script import PythonScriptStepOperator
 from mlpipelines.operators.step_lineage import event_extra, input_uris, openlineage_name
 from mlpipelines.operators.step_links import StepArtifactsLink, StepOutputsLink, outputs_url
-from mlpipelines.records import DataReferenceInput, DatastoreSpec, OutputReference, StepDefinition
+from mlpipelines.records import DataReferenceInput, DatastoreSpec, OutputReference
+from support.step_definitions import script_step
 
 HOME = Path(os.environ["AIRFLOW_HOME"])
 KEY = TaskInstanceKey("d", "train", "manual__2026-01-01T00:00:00+00:00", 1, -1)
@@ -26,19 +27,7 @@ def _ref(uri: str, path: str = "p") -> OutputReference:
 
 
 def _operator(**inputs: DataReferenceInput) -> PythonScriptStepOperator:
-    step = StepDefinition(
-        kind="python_script",
-        name="train",
-        task_id="train",
-        inputs=tuple(inputs.values()),
-        outputs=(),
-        arguments=(),
-        params={},
-        compute_target="local",
-        allow_reuse=True,
-        version=None,
-        default_datastore=DatastoreSpec("workspaceblobstore"),
-    )
+    step = script_step("train", inputs=tuple(inputs.values()))
     with DAG("d", schedule=None):
         return PythonScriptStepOperator.for_step(task_id="train", step=step)
 

@@ -14,21 +14,9 @@ from mlpipelines.operators.data_transfer import DataTransferStepOperator
 from mlpipelines.operators.notebook_runner import NotebookRunnerStepOperator
 from mlpipelines.operators.python_script import PythonScriptStepOperator
 from mlpipelines.operators.step import DefinitionStepOperator
-from mlpipelines.records import DatastoreSpec, StepDefinition
+from support.step_definitions import script_step
 
-STEP = StepDefinition(
-    kind="python_script",
-    name="train",
-    task_id="train",
-    inputs=(),
-    outputs=(),
-    arguments=(),
-    params={},
-    compute_target="local",
-    allow_reuse=True,
-    version=None,
-    default_datastore=DatastoreSpec("workspaceblobstore"),
-)
+STEP = script_step("train")
 KINDS = [
     PythonScriptStepOperator,
     CommandStepOperator,

@@ -27,24 +27,13 @@ from mlpipelines.records import (
 )
 from mlpipelines.records.datastore import CONNECTION_KIND
 from mlpipelines.translate.step_assets import StepAssets, new_asset, place_uri
+from support.step_definitions import script_step
 
 HOME = Path(os.environ["AIRFLOW_HOME"])
 
 
 def _definition(name: str, inputs: tuple = (), outputs: tuple = ()) -> StepDefinition:
-    return StepDefinition(
-        kind="python_script",
-        name=name,
-        task_id=name,
-        inputs=inputs,
-        outputs=outputs,
-        arguments=(),
-        params={},
-        compute_target="local",
-        allow_reuse=True,
-        version=None,
-        default_datastore=DatastoreSpec("workspaceblobstore"),
-    )
+    return script_step(name, inputs=inputs, outputs=outputs)
 
 
 def test_pipeline_data_is_one_asset_from_producer_to_consumer(tmp_path: Path) -> None:
