@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gc
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -40,6 +42,27 @@ SNAPSHOT_MODULES = ("snapshot/ignore.py", "snapshot/digest.py", "snapshot/stat_c
 BUILD_MODULES = ("model/planning.py", "translate/render.py", "translate/spec.py")
 
 
+@contextmanager
+def collections_inside(modules: tuple[str, ...]) -> Iterator[list[int]]:
+    """The generations of the collections that start while a frame of ``modules`` is on the
+    stack (one runs as a pause ends, outside them: it does not count)."""
+    collections: list[int] = []
+
+    def record(phase: str, info: dict) -> None:
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_filename.endswith(modules) and phase == "start":
+                collections.append(info["generation"])
+                return
+            frame = frame.f_back
+
+    gc.callbacks.append(record)
+    try:
+        yield collections
+    finally:
+        gc.callbacks.remove(record)
+
+
 def _chain(tmp_path, n: int):
     from mlpipelines import Pipeline, PipelineData, PythonScriptStep, Workspace
 
@@ -69,19 +92,7 @@ def test_no_collection_runs_while_a_pipeline_is_rendered(tmp_path, build) -> Non
     _chain(tmp_path / "warm", 1).to_dag("warm")  # imports done: they collect as they like
     pipeline = _chain(tmp_path, 60)  # thousands of allocations: collections would run
     spec = plan_to_spec(pipeline.plan("paused"), "paused")
-    collections: list[int] = []
-
-    def record(phase: str, info: dict) -> None:
-        # Only collections inside planning or rendering count (one runs as the pause ends).
-        frame = sys._getframe(1)
-        while frame is not None:
-            if frame.f_code.co_filename.endswith(BUILD_MODULES) and phase == "start":
-                collections.append(info["generation"])
-                return
-            frame = frame.f_back
-
-    gc.callbacks.append(record)
-    try:
+    with collections_inside(BUILD_MODULES) as collections:
         if build == "to_dag":
             dag = pipeline.to_dag("paused")
         elif build == "stored spec":  # how the loader DAG renders published pipelines
@@ -89,8 +100,6 @@ def test_no_collection_runs_while_a_pipeline_is_rendered(tmp_path, build) -> Non
         else:
             with DAG("outer", schedule=None) as dag:
                 pipeline.to_task_group("paused")
-    finally:
-        gc.callbacks.remove(record)
     assert len(dag.tasks) >= 60
     assert collections == []
     assert gc.isenabled()
@@ -102,21 +111,8 @@ def test_no_collection_runs_while_a_folder_is_snapshotted(tmp_path) -> None:
 
     for i in range(3000):  # thousands of per-file objects: collections would run
         (tmp_path / f"f{i}.txt").write_text(str(i))
-    collections: list[int] = []
-
-    def record(phase: str, info: dict) -> None:
-        frame = sys._getframe(1)
-        while frame is not None:
-            if frame.f_code.co_filename.endswith(SNAPSHOT_MODULES) and phase == "start":
-                collections.append(info["generation"])
-                return
-            frame = frame.f_back
-
-    gc.callbacks.append(record)
-    try:
+    with collections_inside(SNAPSHOT_MODULES) as collections:
         snapshot = take_snapshot(tmp_path, StatCache())
-    finally:
-        gc.callbacks.remove(record)
     assert len(snapshot.files) == 3000
     assert collections == []
     assert gc.isenabled()
