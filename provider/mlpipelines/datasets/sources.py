@@ -126,13 +126,9 @@ def _glob_one_local_folder(fs: AbstractFileSystem, pattern: str) -> list[str] | 
     return sorted(set(files))
 
 
-def _relative(path: str, prefix: str) -> str:
-    prefix = prefix.rstrip("/")
-    return path[len(prefix) + 1 :] if prefix and path.startswith(prefix + "/") else path
-
-
 def _relative_all(paths: list[str], prefix: str) -> list[str]:
-    """``_relative`` of each path (one pass; a dataset may have many thousand files)."""
+    """Each path below the folder ``prefix`` relative to it (others as they are), in one pass:
+    a dataset may have many thousand files."""
     head = prefix.rstrip("/") + "/"
     if head == "/":
         return list(paths)
@@ -179,12 +175,11 @@ def _url_files(source: dict[str, Any]) -> list[ResolvedFile]:
     scheme = url.split("://", 1)[0]
     paths, is_file = _list(fs, path)
     base = _base_of(fs._strip_protocol(path), is_file)
-    files = []
-    for p in paths:
-        name = _relative(p, base)
-        if _visible(name):
-            files.append(ResolvedFile(fs, p, name, f"{scheme}://{p}", group, False))
-    return files
+    return [
+        ResolvedFile(fs, p, name, f"{scheme}://{p}", group, False)
+        for p, name in zip(paths, _relative_all(paths, base), strict=True)
+        if _visible(name)
+    ]
 
 
 def resolve_files(definition: dict[str, Any], workspace: Any = None) -> list[ResolvedFile]:

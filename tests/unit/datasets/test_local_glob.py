@@ -60,3 +60,17 @@ def test_globs_over_several_levels_are_left_to_fsspec(folder: Path) -> None:
     for pattern in (f"{folder}/*/leaf.csv", f"{folder}/**/*.csv", f"{folder}/**"):
         assert _glob_one_local_folder(fs, pattern) is None
         assert _list(fs, pattern) == (_fsspec_list(fs, pattern), False)
+
+
+def test_url_source_names_files_below_its_base_and_leaves_hidden_ones_out(tmp_path: Path) -> None:
+    from mlpipelines.datasets.sources import resolve_files
+
+    root = tmp_path / "lake"
+    (root / "part" / ".staging").mkdir(parents=True)
+    (root / "part" / "a.csv").write_text("1")
+    (root / "part" / "b.csv").write_text("2")
+    (root / "part" / ".c.csv").write_text("3")
+    (root / "part" / ".staging" / "d.csv").write_text("4")
+    files = resolve_files({"kind": "file", "sources": [{"url": f"file://{root}/part"}]})
+    assert [f.name for f in files] == ["a.csv", "b.csv"]
+    assert [f.label for f in files] == [f"file://{root}/part/a.csv", f"file://{root}/part/b.csv"]
