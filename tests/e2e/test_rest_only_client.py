@@ -88,6 +88,14 @@ def test_a_pipeline_submitted_and_published_over_rest_runs_on_the_server(
         answer.json()["DagId"], answer.json()["Id"], timeout=300
     )
     assert final["state"] == "success"
+    # The copy (the published run reuses it) went local folder -> local folder through the
+    # kernel's copy: whole, byte for byte, and no hidden partial left beside it.
+    store_root = raw.parents[1]
+    copies = sorted((store_root / "pipelinedata").glob("rest_only_*/*/copy_raw/copied/**/*"))
+    files = [c for c in copies if c.is_file()]
+    assert [f.name for f in files] == ["numbers.csv"], copies
+    assert all(f.read_bytes() == raw.read_bytes() for f in files)
+    assert not [c for c in copies if ".partial-" in c.name]
 
 
 def test_a_compute_target_created_from_the_client_is_seen_by_the_server(
