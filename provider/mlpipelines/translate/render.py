@@ -19,6 +19,7 @@ from mlpipelines.translate.dag_labels import dag_description, dag_tags
 from mlpipelines.translate.parallel_run_group import render_parallel_run
 from mlpipelines.translate.params import dag_params
 from mlpipelines.translate.step_assets import StepAssets
+from mlpipelines.translate.wiring import set_upstream
 
 STEP_TRIGGER_RULE = "none_failed"
 # A step task retries what is not the step's own failure (a lost worker, an unreachable
@@ -129,18 +130,17 @@ def _render_tasks(
             first.add_inlets(assets.inlets(definition))
             first.add_outlets(assets.outlets(definition))
         task = firsts[spec.task_id] = first
-        # Wired as soon as each task exists, all upstreams in one call: Airflow hashes the
-        # whole DAG (every task id) per call, so this keeps the cost of a big DAG near that
-        # of a hand-written one. Plans list producers before consumers; any other order waits.
+        # Wired as soon as each task exists (see translate.wiring for why not
+        # task.set_upstream). Plans list producers before consumers; any other order waits.
         upstream = [tasks[u] for u in spec.upstream if u in tasks]
         if len(upstream) < len(spec.upstream):
             later.append(spec)
         elif upstream:
-            task.set_upstream(upstream)
+            set_upstream(task, upstream)
         elif sensor is not None:
-            task.set_upstream(sensor)
+            set_upstream(task, sensor)
     for spec in later:
-        firsts[spec.task_id].set_upstream([tasks[u] for u in spec.upstream])
+        set_upstream(firsts[spec.task_id], [tasks[u] for u in spec.upstream])
     if sensor is not None:
         tasks[REUSE_TASK_ID] = sensor
     return tasks
