@@ -157,6 +157,17 @@ class Run:
 
         return register_step_model(self.id, model_name, model_path or model_name, **details)
 
+    def get_secret(self, name: str) -> str:
+        """The workspace secret ``name`` (set with ``ws.get_default_keyvault().set_secret``),
+        asked of the task running this script; never written anywhere by mlpipelines."""
+        return self.get_secrets([name])[name]
+
+    def get_secrets(self, secrets: list[str]) -> dict[str, str]:
+        """The workspace secrets named ``secrets``, by name (one request)."""
+        from mlpipelines.storage.secret_socket import request_secrets
+
+        return request_secrets(list(secrets))
+
 
 class OfflineRun(Run):
     """A run outside any pipeline: metrics are printed and kept in memory."""

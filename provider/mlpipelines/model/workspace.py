@@ -163,6 +163,12 @@ class Workspace(Deployment):
 
         return Datastore(self, self.default_datastore_name)
 
+    def get_default_keyvault(self) -> Any:
+        """The workspace's secrets (``Keyvault``), kept as Airflow connections."""
+        from mlpipelines.model.keyvault import Keyvault
+
+        return Keyvault(self)
+
     def set_default_datastore(self, name: str) -> None:
         """Make a registered datastore the default."""
         self.datastore_spec(name)

@@ -36,6 +36,8 @@ ENV_METRICS_FILE = "MLPIPELINES_METRICS_FILE"
 ENV_INPUT_DATASETS = "MLPIPELINES_INPUT_DATASETS"
 # The datastores the task resolved for the script (secrets included: environment only).
 ENV_DATASTORES = "MLPIPELINES_DATASTORES"
+# Where the script asks its task for workspace secrets (``run.get_secret``): a socket path.
+ENV_SECRETS_SOCKET = "MLPIPELINES_SECRETS_SOCKET"
 
 
 def output_xcom_key(output_name: str) -> str:

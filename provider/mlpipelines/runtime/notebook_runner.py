@@ -25,6 +25,7 @@ from mlpipelines.runtime.outputs import discard_outputs
 from mlpipelines.runtime.process import run_process
 from mlpipelines.runtime.python_script import _script_env
 from mlpipelines.runtime.script_datastores import script_datastores_env
+from mlpipelines.runtime.script_secrets import secrets_for_script
 from mlpipelines.runtime.staging import (
     LocatedInput,
     PendingOutput,
@@ -131,7 +132,9 @@ def _run_once(
         logs_dir = work_dir / "logs"
         # papermill itself runs in the work folder: a module of the user's folder can
         # never shadow papermill's own imports; the kernel runs in the snapshot (--cwd).
-        result = run_process(argv, work_dir, env, ctx.log, logs_dir, on_start)
+        with secrets_for_script(ctx.log) as secrets_env:
+            env.update(secrets_env)
+            result = run_process(argv, work_dir, env, ctx.log, logs_dir, on_start)
         metrics = read_metrics(metrics_file)
         folder = save_artifacts(definition.default_datastore, ctx, logs_dir, metrics)
         if executed.is_file():

@@ -21,6 +21,7 @@ from mlpipelines.runtime.outputs import discard_outputs
 from mlpipelines.runtime.process import run_process
 from mlpipelines.runtime.script_datastores import script_datastores_env
 from mlpipelines.runtime.script_environment import script_base_environment
+from mlpipelines.runtime.script_secrets import secrets_for_script
 from mlpipelines.runtime.staging import (
     LocatedInput,
     PendingOutput,
@@ -111,7 +112,9 @@ def run_staged(
             env[reserved.ENV_INPUT_DATASETS] = str(staged.datasets_file)
         ctx.log.info("running %s in %s", argv, source)
         logs_dir = work_dir / "logs"
-        result = run_process(argv, source, env, ctx.log, logs_dir, on_start)
+        with secrets_for_script(ctx.log) as secrets_env:
+            env.update(secrets_env)
+            result = run_process(argv, source, env, ctx.log, logs_dir, on_start)
         metrics = read_metrics(metrics_file)
         save_artifacts(definition.default_datastore, ctx, logs_dir, metrics)
         if result.returncode != 0:

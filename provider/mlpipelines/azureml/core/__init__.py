@@ -6,6 +6,7 @@ from mlpipelines.model.compute import ComputeTarget
 from mlpipelines.model.dataset import Dataset
 from mlpipelines.model.datastore import Datastore
 from mlpipelines.model.environment import Environment, RunConfiguration
+from mlpipelines.model.keyvault import Keyvault
 from mlpipelines.model.registered_model import Model
 from mlpipelines.model.run import Run
 from mlpipelines.model.script_run_config import ScriptRunConfig
@@ -21,6 +22,7 @@ __all__ = [
     "Datastore",
     "Environment",
     "Experiment",
+    "Keyvault",
     "Model",
     "Run",
     "RunConfiguration",

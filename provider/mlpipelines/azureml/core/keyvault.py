@@ -1,0 +1,5 @@
+"""``azureml.core.keyvault``: the workspace's secrets."""
+
+from mlpipelines.model.keyvault import Keyvault
+
+__all__ = ["Keyvault"]
