@@ -7,11 +7,12 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from mlpipelines.errors import StepRunError, UserErrorException
 from mlpipelines.records import DatasetInput
-from mlpipelines.snapshot import ALGORITHM, StatCache, file_digest
+from mlpipelines.snapshot import ALGORITHM, StatCache, hash_listing
 from mlpipelines.storage.deployment import Deployment
 
 
@@ -41,33 +42,36 @@ def files_fingerprint(
 
 
 def file_fingerprints(files: Sequence[Any], sizes: list[int] | None = None) -> list[str]:
-    """Each file's fingerprint: a local one by its content, through one stat cache for the
-    lot (saved once, so an unchanged 10,000-file dataset costs a stat per file); a remote
-    one by what its store says of it (etag, or size and mtime). ``sizes``, if given, gets
-    each file's size in bytes from the same stat or request."""
-    cache: StatCache | None = None
-    found = []
-    for file in files:
-        if not file.local:
-            info = file.fs.info(file.path)
-            found.append(_remote_fingerprint(info))
-            if sizes is not None:
-                sizes.append(int(info.get("size") or 0))
+    """Each file's fingerprint: a local one by its content (`hash_listing` through one stat
+    cache for the lot, keyed by absolute path, saved once, so an unchanged 10,000-file
+    dataset costs a stat per file); a remote one by what its store says of it (etag, or size
+    and mtime). ``sizes``, if given, gets each file's size in bytes from the same stat or
+    request."""
+    found = [""] * len(files)
+    sized = [0] * len(files)
+    local: list[tuple[str, os.stat_result]] = []
+    where: list[int] = []
+    for i, file in enumerate(files):
+        if file.local:
+            # A local filesystem's paths are absolute already; abspath is for any other caller
+            # (and a no-op on an absolute path not starting with "/", as on Windows).
+            path = file.path if file.path[:1] == "/" else os.path.abspath(file.path)
+            local.append((path, os.stat(path)))
+            where.append(i)
             continue
-        # A local filesystem's paths are absolute already; abspath is for any other caller.
-        path = file.path if os.path.isabs(file.path) else os.path.abspath(file.path)
-        if cache is None:
-            cache = StatCache.for_root(os.path.dirname(path))
-        st = os.stat(path)
-        digest = cache.lookup(path, st)
-        if digest is None:
-            digest = file_digest(path)
-            cache.store(path, st, digest)
-        found.append(f"{ALGORITHM}:{digest}")
-        if sizes is not None:
-            sizes.append(st.st_size)
-    if cache is not None:
+        info = file.fs.info(file.path)
+        found[i] = _remote_fingerprint(info)
+        sized[i] = int(info.get("size") or 0)
+    if local:
+        cache = StatCache.for_root(os.path.dirname(local[0][0]))
+        # Sorted keys let the cache check an unchanged dataset in one compare.
+        digests = hash_listing("", sorted(local, key=itemgetter(0)), cache)
         cache.save()
+        for i, (path, st) in zip(where, local, strict=True):
+            found[i] = f"{ALGORITHM}:{digests[path]}"
+            sized[i] = st.st_size
+    if sizes is not None:
+        sizes.extend(sized)
     return found
 
 

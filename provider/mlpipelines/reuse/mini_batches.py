@@ -68,16 +68,18 @@ class MiniBatchStore:
     def __init__(self, store: DatastoreSpec) -> None:
         self.docs = JsonDocuments(location_of(store), f"{INTERNAL_FOLDER}/parallel_run")
 
-    def result(self, key: str) -> dict[str, Any] | None:
-        """The finished result of a mini-batch, or None (none, or unreadable)."""
-        try:
-            found = self.docs.read(f"batches/{key}.json")
-        except (OSError, ValueError):
-            return None
-        return found if isinstance(found, dict) and found.get("key") == key else None
+    def results(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The finished results of those of ``keys`` that have one, read in one pass."""
+        found = self.docs.read_all("batches", [f"{key}.json" for key in keys])
+        return {
+            key: result
+            for key, result in zip(keys, found, strict=True)
+            if isinstance(result, dict) and result.get("key") == key
+        }
 
-    def has_result(self, key: str) -> bool:
-        return self.docs.exists(f"batches/{key}.json")
+    def finished(self, keys: Sequence[str]) -> list[bool]:
+        """Whether each key has a finished result, in one pass."""
+        return self.docs.exist_all("batches", [f"{key}.json" for key in keys])
 
     def save_result(self, result: dict[str, Any]) -> None:
         self.docs.write(f"batches/{result['key']}.json", result, compact=True)
@@ -89,12 +91,16 @@ class MiniBatchStore:
     def save_run_result(self, run_folder: str, task_id: str, result: dict[str, Any]) -> None:
         self.docs.write(self._run_name(run_folder, task_id, result["key"]), result, compact=True)
 
-    def run_result(self, run_folder: str, task_id: str, key: str) -> dict[str, Any] | None:
-        try:
-            found: dict[str, Any] = self.docs.read(self._run_name(run_folder, task_id, key))
-        except (OSError, ValueError):
-            return None
-        return found
+    def run_results(
+        self, run_folder: str, task_id: str, keys: Sequence[str]
+    ) -> dict[str, dict[str, Any]]:
+        """The results this run's tasks kept for those of ``keys`` that have one (not for
+        reuse: failures, or a step that may not be reused), read in one pass."""
+        folder = f"runs/{run_folder}/{path_safe(task_id)}"
+        found = self.docs.read_all(folder, [f"{key}.json" for key in keys])
+        return {
+            key: result for key, result in zip(keys, found, strict=True) if isinstance(result, dict)
+        }
 
     def save_run_files(self, run_folder: str, task_id: str, paths: dict[str, str]) -> None:
         """Where a run's local input files are (name -> path), so its mapped tasks need not

@@ -66,7 +66,8 @@ def run_mini_batch_group(
     store = MiniBatchStore(definition.default_datastore)
     reusable = reuse_disabled_reason(definition, ctx.params) is None
     summary = GroupSummary(mini_batches=len(group))
-    todo = [b for b in group if not (reusable and store.has_result(b.key))]
+    done = store.finished([b.key for b in group]) if reusable else [False] * len(group)
+    todo = [b for b, finished in zip(group, done, strict=True) if not finished]
     summary.already_done = len(group) - len(todo)
     if not todo:
         ctx.log.info("%s: nothing left to run (%s)", definition.name, summary.describe())

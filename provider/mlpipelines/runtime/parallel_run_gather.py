@@ -51,12 +51,14 @@ def _results(
     """Each mini-batch's result: this run's own record, else the cache; a mini-batch with
     neither failed (its mapped task never finished it)."""
     store = MiniBatchStore(definition.default_datastore)
-    reusable = reuse_disabled_reason(definition, ctx.params) is None
+    keys = [batch.key for batch in batches]
+    cached = store.results(keys) if reuse_disabled_reason(definition, ctx.params) is None else {}
+    own = store.run_results(
+        ctx.run_folder, definition.task_id, [k for k in keys if k not in cached]
+    )
     found = []
     for batch in batches:
-        result = store.result(batch.key) if reusable else None
-        if result is None:
-            result = store.run_result(ctx.run_folder, definition.task_id, batch.key)
+        result = cached.get(batch.key) or own.get(batch.key)
         if result is None:
             result = {
                 "index": batch.index,

@@ -50,20 +50,28 @@ class MiniBatch:
         return self.rows[1] - self.rows[0] if self.rows is not None else len(self.items)
 
     def to_json(self) -> dict[str, Any]:
+        """Its items as two columns (names, fingerprints): a 10,000-file plan's XCom is read
+        back by every mapped task and the gathering task."""
         data: dict[str, Any] = {"index": self.index, "key": self.key, "cached": self.cached}
         if self.rows is not None:
             data["rows"] = list(self.rows)
         else:
-            data["items"] = [list(item) for item in self.items]
+            data["names"] = [name for name, _ in self.items]
+            data["fingerprints"] = [fingerprint for _, fingerprint in self.items]
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> MiniBatch:
+        """``to_json``'s form, or the earlier one (``items`` as pairs) a plan pushed before."""
         rows = data.get("rows")
+        if "names" in data:
+            items = list(zip(map(str, data["names"]), map(str, data["fingerprints"]), strict=True))
+        else:
+            items = [(str(n), str(f)) for n, f in data.get("items", [])]
         return cls(
             data["index"],
             data["key"],
-            [(str(n), str(f)) for n, f in data.get("items", [])],
+            items,
             (int(rows[0]), int(rows[1])) if rows else None,
             bool(data.get("cached")),
         )
@@ -139,8 +147,9 @@ def plan_mini_batches(definition: StepDefinition, ctx: StepContext) -> MiniBatch
             batches, local, fingerprint = _file_batches(spec, settings, code, earlier, workspace)
     except UserErrorException as exc:
         raise StepRunError(f"step '{definition.name}': input '{spec.name}': {exc}") from None
-    for batch in batches:
-        batch.cached = reusable and store.has_result(batch.key)
+    if reusable:
+        for batch, finished in zip(batches, store.finished([b.key for b in batches]), strict=True):
+            batch.cached = finished
     pending = [b for b in batches if not b.cached]
     if local and pending:
         # The mapped tasks read only the files of the mini-batches they run.

@@ -5,7 +5,7 @@ Runs in the client and at task time: imports nothing of Airflow.
 
 from __future__ import annotations
 
-from mlpipelines.snapshot.digest import ALGORITHM, file_digest, hash_files
+from mlpipelines.snapshot.digest import ALGORITHM, file_digest, hash_files, hash_listing
 from mlpipelines.snapshot.ignore import snapshot_files
 from mlpipelines.snapshot.stat_cache import StatCache, default_cache_dir
 from mlpipelines.snapshot.tree import (
@@ -29,6 +29,7 @@ __all__ = [
     "files_digest",
     "fingerprint_path",
     "hash_files",
+    "hash_listing",
     "snapshot_files",
     "take_snapshot",
     "tree_fingerprint",

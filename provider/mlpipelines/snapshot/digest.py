@@ -201,7 +201,8 @@ def hash_listing(
     key_base: str | None = None,
 ) -> dict[str, str]:
     """`hash_files` of files already stat'ed, with cache keys `key_base + relpath` (absolute
-    keys, so one cache can serve many folders)."""
+    keys, so one cache can serve many folders; or root "" and absolute paths as relpaths).
+    Listed in sorted key order, an unchanged tree is checked in one compare."""
     relpaths = list(map(itemgetter(0), listing))
     stats = list(map(itemgetter(1), listing))
     keys = relpaths if key_base is None else [key_base + relpath for relpath in relpaths]

@@ -61,3 +61,13 @@ def test_smb_shares_are_refused_naming_the_store(samba):
         UserErrorException, match="datastore 'share' is of kind azure_file; the reuse cache"
     ):
         JsonDocuments(samba.location("share"), ".mlpipelines")
+
+
+def test_read_all_gives_each_document_or_none_in_order(documents):
+    documents.write("batches/a.json", {"key": "a"}, compact=True)
+    documents.write("batches/c.json", {"key": "c"}, compact=True)
+    names = ["c.json", "b.json", "a.json"]
+    assert documents.read_all("batches", names) == [{"key": "c"}, None, {"key": "a"}]
+    assert documents.exist_all("batches", names) == [True, False, True]
+    with pytest.raises(ValueError, match="plain file names"):
+        documents.read_all("batches", ["../a.json"])
