@@ -32,7 +32,7 @@ import blake3
 
 from mlpipelines.snapshot import ALGORITHM, StatCache, take_snapshot
 from mlpipelines.snapshot.digest import hashing_plan
-from mlpipelines.snapshot.ignore import snapshot_files, snapshot_stats
+from mlpipelines.snapshot.walk import snapshot_files, snapshot_stats
 
 MIXED = ((2, 200_000_000), (40, 10_000_000), (2_000, 100_000), (10_000, 4_000))
 SMALL_FILES = 50_000

@@ -1,9 +1,9 @@
 """Remembered digests of files, trusted while a file's size, mtime, ctime and inode stay the same.
 
-One file per root in a cache folder: three blobs sorted by key (the keys joined by NUL, the
-stat fields as 64-bit integers, the raw digests) behind a checksum, replaced atomically, so
-concurrent writers cost at most some re-hashing; a file of another version, algorithm, byte
-order or checksum is ignored and rebuilt.
+One file per root in a cache folder: three blobs in key order (the keys joined by NUL, the stat
+fields packed as 64-bit integers, the hex digests joined by NUL) behind a checksum, replaced
+atomically, so concurrent writers cost at most some re-hashing; a file of another version,
+algorithm, byte order or checksum is ignored and rebuilt.
 """
 
 from __future__ import annotations
@@ -13,58 +13,55 @@ import logging
 import marshal
 import operator
 import os
+import struct
 import sys
 import tempfile
 import time
-from array import array
 from collections.abc import Sequence
-from itertools import chain
+from itertools import starmap
 
 log = logging.getLogger(__name__)
 
 _MAGIC = b"mlpipelines-stat-cache\x003\x00"
 """Version 3 stores blobs, loaded without a Python object per file; another version (1: a dict,
-2: columns of tuples and hex strings) is ignored and rebuilt."""
+2: columns of tuples and strings) is ignored and rebuilt."""
 _RACY_NS = 2_000_000_000
 """A file modified this recently may change again within the same mtime tick (2 s on FAT and
 SMB), unseen by its stat; such files are hashed again next time, as git does for "racily clean"
 index entries."""
 _MAX_DERIVED = 8
-_DIGEST_SIZE = 32
-"""Bytes of a digest (sha256 and blake3 alike); the blob holds them raw, hex is made on demand."""
+_HEX_DIGITS = 64
+"""A digest's length in hex (sha256 and blake3 alike)."""
 
 _Entry = tuple[int, int, int, int, str]  # size, mtime_ns, ctime_ns, inode, digest
 _fields = operator.attrgetter("st_size", "st_mtime_ns", "st_ctime_ns", "st_ino")
 """The stat fields the cache compares, as a tuple (a C call, no Python frame per file)."""
+_PACKED = struct.Struct("=QqqQ")
+"""Those fields as 32 bytes (mtimes before 1970 are negative; inodes may use all 64 bits)."""
 
 
-def stat_fields(stats: Sequence[os.stat_result]) -> array[int]:
-    """The compared fields of `stats`, four 64-bit integers each, in one array."""
-    return array("q", chain.from_iterable(map(_fields, stats)))
-
-
-def hex_digests(blob: bytes) -> list[str]:
-    """The hex digests of a blob of raw digests."""
-    text = blob.hex()
-    step = 2 * _DIGEST_SIZE
-    return [text[i : i + step] for i in range(0, len(text), step)]
+def stat_fields(stats: Sequence[os.stat_result]) -> bytes:
+    """The compared fields of `stats`, packed one after another (C calls only)."""
+    return b"".join(starmap(_PACKED.pack, map(_fields, stats)))
 
 
 class _Blobs:
-    """A cache file's content: keys joined by NUL, their stat fields, their raw digests."""
+    """A cache file's content: keys joined by NUL, their stat fields, their digests joined by
+    NUL (split into strings only when asked: one C call)."""
 
-    __slots__ = ("digests", "fields", "names")
+    __slots__ = ("count", "digests", "fields", "names")
 
-    def __init__(self, names: str = "", fields: array[int] | None = None, digests: bytes = b""):
+    def __init__(self, names: str = "", fields: bytes = b"", digests: str = "") -> None:
         self.names = names
-        self.fields = fields if fields is not None else array("q")
+        self.fields = fields
         self.digests = digests
-
-    def __len__(self) -> int:
-        return len(self.digests) // _DIGEST_SIZE
+        self.count = len(fields) // _PACKED.size
 
     def keys(self) -> list[str]:
-        return self.names.split("\0") if self.digests else []
+        return self.names.split("\0") if self.count else []
+
+    def hex_digests(self) -> list[str]:
+        return self.digests.split("\0") if self.count else []
 
 
 def default_cache_dir() -> str:
@@ -103,20 +100,19 @@ def _load(path: str, algorithm: str) -> tuple[_Blobs, dict[str, str]]:
         or byteorder != sys.byteorder
         or not isinstance(names, str)
         or not isinstance(fields, bytes)
-        or not isinstance(digests, bytes)
+        or not isinstance(digests, str)
         or not isinstance(derived, dict)
     ):
         return _Blobs(), {}
-    count = len(digests) // _DIGEST_SIZE
+    count = len(fields) // _PACKED.size
     if (
-        len(digests) != count * _DIGEST_SIZE
-        or len(fields) != count * 4 * array("q").itemsize
+        len(fields) != count * _PACKED.size
+        or len(digests) != max(count * (_HEX_DIGITS + 1) - 1, 0)
+        or digests.count("\0") != max(count - 1, 0)
         or (names.count("\0") + 1 if count else len(names)) != count
     ):
         return _Blobs(), {}
-    columns = array("q")
-    columns.frombytes(fields)
-    return _Blobs(names, columns, digests), derived
+    return _Blobs(names, fields, digests), derived
 
 
 def cached_paths(path: str | os.PathLike[str]) -> list[str]:
@@ -129,7 +125,7 @@ class StatCache:
     """Digests of files keyed by (path, size, mtime_ns, ctime_ns, inode); see the module doc.
 
     Loaded as blobs: a listing in the same order is checked in two compares (its keys joined,
-    its stat fields as an array; as git's index is), and the dict for lookups by key is built
+    its stat fields packed; as git's index is), and the dict for lookups by key is built
     only when a file changed. `save` writes nothing when nothing changed, so re-checking an
     unchanged tree costs no write.
     """
@@ -154,20 +150,19 @@ class StatCache:
         return cls(os.path.join(folder, f"{name}.{_algorithm()}"))
 
     def __len__(self) -> int:
-        return len(self._blobs) if self._blobs is not None else len(self._entries())
+        return self._blobs.count if self._blobs is not None else len(self._entries())
 
     def _entries(self) -> dict[str, _Entry]:
         if self._table is None:
             blobs = self._blobs or _Blobs()
-            fields = blobs.fields
-            rows = zip(fields[0::4], fields[1::4], fields[2::4], fields[3::4], strict=True)
+            rows = _PACKED.iter_unpack(blobs.fields)
             self._table = {
                 key: (*row, digest)
-                for key, row, digest in zip(
-                    blobs.keys(), rows, hex_digests(blobs.digests), strict=True
-                )
+                for key, row, digest in zip(blobs.keys(), rows, blobs.hex_digests(), strict=True)
             }
             self._blobs = None
+            if self._all_used:  # `unchanged` vouched for every key without marking each
+                self._used.update(self._table)
         return self._table
 
     def lookup(self, key: str, st: os.stat_result) -> str | None:
@@ -186,18 +181,18 @@ class StatCache:
 
     def unchanged(self, keys: Sequence[str], stats: Sequence[os.stat_result]) -> list[str] | None:
         """The digests of `keys`, when they are exactly the cached keys (sorted) and each file
-        still has its cached stat; two compares (keys joined, stat fields as an array), as git's
+        still has its cached stat; two compares (keys joined, stat fields packed), as git's
         index checks a tree. None otherwise."""
         blobs = self._blobs
         if (
             blobs is None
-            or len(keys) != len(blobs)
+            or len(keys) != blobs.count
             or "\0".join(keys) != blobs.names
             or stat_fields(stats) != blobs.fields
         ):
             return None
         self._all_used = True
-        return hex_digests(blobs.digests)
+        return blobs.hex_digests()
 
     def lookup_listing(
         self, keys: Sequence[str], stats: Sequence[os.stat_result]
@@ -211,8 +206,8 @@ class StatCache:
 
     def store(self, key: str, st: os.stat_result, digest: str) -> None:
         """Remember `digest` for `key` as stat'ed *before* it was read."""
-        if len(digest) != 2 * _DIGEST_SIZE or "\0" in key:
-            raise ValueError(f"a key without NUL and a {_DIGEST_SIZE}-byte hex digest expected")
+        if len(digest) != _HEX_DIGITS or "\0" in key or "\0" in digest:
+            raise ValueError(f"a key without NUL and a digest of {_HEX_DIGITS} hex digits expected")
         self._used.add(key)
         entries = self._entries()
         if st.st_mtime_ns > time.time_ns() - _RACY_NS:
@@ -256,14 +251,14 @@ class StatCache:
         entries = self._entries()
         keys = sorted(entries)
         rows = [entries[key] for key in keys]
-        fields = array("q", chain.from_iterable(row[:4] for row in rows))
-        digests = bytes.fromhex("".join(row[4] for row in rows))
+        fields = b"".join(_PACKED.pack(*row[:4]) for row in rows)
+        digests = "\0".join(row[4] for row in rows)
         payload = marshal.dumps(
             (
                 self.algorithm,
                 sys.byteorder,
                 "\0".join(keys),
-                fields.tobytes(),
+                fields,
                 digests,
                 self._derived,
             )
