@@ -57,14 +57,21 @@ def take_snapshot(root: str | os.PathLike[str], cache: StatCache | None = None) 
     if cache is None:
         cache = StatCache.for_root(folder)
     with collection_paused():
-        relpaths, stats = snapshot_stats(folder)
-        digests = hash_listing(folder, relpaths, stats, cache)
-        files = dict(zip(relpaths, digests, strict=True))
-        digest = _remembered_files_digest(relpaths, digests, cache)
+        files, digest = _hashed(folder, cache)
     if own_cache:
         cache.drop_unused()
     cache.save()
     return Snapshot(root=folder, files=files, digest=digest)
+
+
+def _hashed(folder: str, cache: StatCache) -> tuple[dict[str, str], str]:
+    """The files of `folder` with their digests, and the tree digest. The stats die here, while
+    the collector is paused: a collection as it resumes would traverse each of them."""
+    relpaths, stats = snapshot_stats(folder)
+    digests = hash_listing(folder, relpaths, stats, cache)
+    return dict(zip(relpaths, digests, strict=True)), _remembered_files_digest(
+        relpaths, digests, cache
+    )
 
 
 def _remembered_files_digest(relpaths: list[str], digests: list[str], cache: StatCache) -> str:

@@ -89,6 +89,8 @@ def _split_by_mode(
     names, stats = _stat_all(folder, fd, names)
     modes = list(map(_mode, stats))
     is_file = list(map(S_ISREG, modes))
+    if all(is_file):
+        return names, stats, []
     folders = [
         name for name in compress(names, map(S_ISDIR, modes)) if not _is_link(folder, fd, name)
     ]
