@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from operator import methodcaller
 
 IGNORE_FILES = (".amlignore", ".gitignore")
 """Per folder, the first of these that exists is the one that applies (Azure ML's rule)."""
@@ -41,6 +42,8 @@ class IgnorePattern:
     negated: bool
     dir_only: bool
     on_path: bool  # matched against the path below the ignore file's folder, else the name
+    tail: str = ""
+    """Literal text every match ends with ("" when the glob ends in a wildcard)."""
 
 
 def _bracket(glob: str, start: int) -> tuple[str, int] | None:
@@ -131,7 +134,10 @@ def parse_line(line: str) -> IgnorePattern | None:
         return None
     on_path = "/" in line
     line = line.removeprefix("/")
-    return IgnorePattern(re.compile(_translate(line), re.DOTALL), negated, dir_only, on_path)
+    # The characters after the last one that may be special are literal, so a match ends so.
+    tail = line[max(line.rfind(c) for c in "*?[]\\") + 1 :]
+    regex = re.compile(_translate(line), re.DOTALL)
+    return IgnorePattern(regex, negated, dir_only, on_path, tail)
 
 
 def parse_patterns(text: str) -> list[IgnorePattern]:
@@ -146,12 +152,17 @@ class _LevelMatcher:
     matches is the file's last matching pattern, found in one regex call instead of one per line.
     """
 
-    __slots__ = ("any", "name_meta", "name_regex", "path_meta", "path_regex")
+    __slots__ = ("any", "name_meta", "name_regex", "name_tails", "path_meta", "path_regex")
 
     def __init__(self, patterns: list[tuple[int, IgnorePattern]]) -> None:
-        self.name_regex, self.name_meta = _combine([p for p in patterns if not p[1].on_path])
+        on_name = [p for p in patterns if not p[1].on_path]
+        self.name_regex, self.name_meta = _combine(on_name)
         self.path_regex, self.path_meta = _combine([p for p in patterns if p[1].on_path])
         self.any = bool(patterns)
+        # A name that ends in none of the patterns' literal tails matches none of them; that
+        # test is a few times faster than the regex, which then sees only the few that pass.
+        tails = tuple(p.tail for _, p in on_name)
+        self.name_tails = methodcaller("endswith", tails) if all(tails) else None
 
     def decide(self, below: str, name: str) -> bool | None:
         """Excluded (True), re-included (False), or None when no pattern matches."""
@@ -209,7 +220,9 @@ def kept_names(names: list[str], prefix: str, rules: list[Rules], folders: bool)
     matched: set[str] = set()
     for cut, matcher in checks:
         if matcher.name_regex is not None:
-            matched.update(filter(matcher.name_regex.fullmatch, names))
+            tails = matcher.name_tails
+            candidates = names if tails is None else filter(tails, names)
+            matched.update(filter(matcher.name_regex.fullmatch, candidates))
         if matcher.path_regex is not None:
             base = prefix[cut:]
             below = filter(matcher.path_regex.fullmatch, map(base.__add__, names))

@@ -318,3 +318,23 @@ def test_parallel_walk_lists_what_the_serial_one_does(
 def test_parallel_walk_keeps_what_git_keeps(tmp_path: Path, files: dict[str, str]) -> None:
     make_tree(tmp_path, files)
     assert snapshot_files(tmp_path, workers=3) == snapshot_files(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("line", "tail"),
+    [
+        ("*.pyc", ".pyc"),
+        ("/build/", "build"),
+        ("!keep.log", "keep.log"),
+        ("*.py[cod]", ""),
+        ("a\\*b", "b"),
+        ("logs/**", ""),
+        ("\\#notes", "#notes"),
+    ],
+)
+def test_a_pattern_knows_the_literal_text_its_matches_end_with(line: str, tail: str) -> None:
+    """Names not ending so are never run through the pattern's regex."""
+    from mlpipelines.snapshot.ignore import parse_line
+
+    pattern = parse_line(line)
+    assert pattern is not None and pattern.tail == tail
