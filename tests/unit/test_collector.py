@@ -38,7 +38,12 @@ def test_a_collector_the_caller_disabled_stays_disabled() -> None:
         gc.enable()
 
 
-SNAPSHOT_MODULES = ("snapshot/ignore.py", "snapshot/digest.py", "snapshot/stat_cache.py")
+SNAPSHOT_MODULES = (
+    "snapshot/walk.py",
+    "snapshot/ignore.py",
+    "snapshot/digest.py",
+    "snapshot/stat_cache.py",
+)
 BUILD_MODULES = ("model/planning.py", "translate/render.py", "translate/spec.py")
 
 

@@ -64,8 +64,12 @@ def file_fingerprints(files: Sequence[Any], sizes: list[int] | None = None) -> l
         sized[i] = int(info.get("size") or 0)
     if local:
         cache = StatCache.for_root(os.path.dirname(local[0][0]))
-        # Sorted keys let the cache check an unchanged dataset in one compare.
-        digests = hash_listing("", sorted(local, key=itemgetter(0)), cache)
+        # Sorted keys let the cache check an unchanged dataset in two compares.
+        ordered = sorted(local, key=itemgetter(0))
+        paths = [path for path, _ in ordered]
+        digests = dict(
+            zip(paths, hash_listing("", paths, [st for _, st in ordered], cache), strict=True)
+        )
         cache.save()
         for i, (path, st) in zip(where, local, strict=True):
             found[i] = f"{ALGORITHM}:{digests[path]}"

@@ -6,7 +6,6 @@ Runs in the client and at task time: imports nothing of Airflow.
 from __future__ import annotations
 
 from mlpipelines.snapshot.digest import ALGORITHM, file_digest, hash_files, hash_listing
-from mlpipelines.snapshot.ignore import snapshot_files
 from mlpipelines.snapshot.stat_cache import StatCache, default_cache_dir
 from mlpipelines.snapshot.tree import (
     Snapshot,
@@ -17,6 +16,7 @@ from mlpipelines.snapshot.tree import (
     take_snapshot,
     tree_fingerprint,
 )
+from mlpipelines.snapshot.walk import snapshot_files
 
 __all__ = [
     "ALGORITHM",

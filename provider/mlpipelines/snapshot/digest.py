@@ -12,7 +12,6 @@ import hashlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from operator import itemgetter
 from typing import Any
 
 from mlpipelines.snapshot.algorithm import ALGORITHM
@@ -189,25 +188,28 @@ def hash_files(
     A file whose size, mtime, ctime and inode match the cache is not read.
     """
     prefix = os.path.join(os.fspath(root), "")
-    listing = [(relpath, os.stat(prefix + relpath)) for relpath in relpaths]
-    return hash_listing(os.fspath(root), listing, cache, workers)
+    stats = [os.stat(prefix + relpath) for relpath in relpaths]
+    digests = hash_listing(os.fspath(root), relpaths, stats, cache, workers)
+    return dict(zip(relpaths, digests, strict=True))
 
 
 def hash_listing(
     root: str,
-    listing: list[tuple[str, os.stat_result]],
+    relpaths: list[str],
+    stats: list[os.stat_result],
     cache: StatCache | None,
     workers: int | None = None,
     key_base: str | None = None,
-) -> dict[str, str]:
-    """`hash_files` of files already stat'ed, with cache keys `key_base + relpath` (absolute
-    keys, so one cache can serve many folders; or root "" and absolute paths as relpaths).
-    Listed in sorted key order, an unchanged tree is checked in one compare."""
-    relpaths = list(map(itemgetter(0), listing))
-    stats = list(map(itemgetter(1), listing))
-    keys = relpaths if key_base is None else [key_base + relpath for relpath in relpaths]
+) -> list[str]:
+    """The digests of files already stat'ed (`relpaths` below `root`, each with its stat), with
+    cache keys `key_base + relpath` (absolute keys, so one cache can serve many folders; or
+    root "" and absolute paths as relpaths). Listed in sorted key order, an unchanged tree is
+    checked in two compares."""
+    keys = relpaths if key_base is None else list(map(key_base.__add__, relpaths))
+    if cache is not None and (unchanged := cache.unchanged(keys, stats)) is not None:
+        return unchanged
     digests: list[str | None] = (
-        cache.lookup_listing(keys, stats) if cache is not None else [None] * len(keys)
+        list(map(cache.lookup, keys, stats)) if cache is not None else [None] * len(keys)
     )
     missed = [i for i, digest in enumerate(digests) if digest is None]
     if missed:
@@ -218,4 +220,4 @@ def hash_listing(
             digests[i] = digest
             if cache is not None:
                 cache.store(keys[i], stats[i], digest)
-    return dict(zip(relpaths, digests, strict=True))  # type: ignore[arg-type]
+    return digests  # type: ignore[return-value]

@@ -1,20 +1,19 @@
-"""The files a snapshot keeps: a folder walked under its `.amlignore` / `.gitignore` rules.
+"""The rules of a snapshot's `.amlignore` / `.gitignore` files, compiled as git compiles them.
 
 Git decides level by level: a folder that a pattern excludes is never entered, so nothing below
 it can be re-included, and each entry is matched on its own (a pattern never matches a file
 through one of its parent folders). pathspec's `GitIgnoreSpec` matches whole paths instead and
 gets exactly those cases wrong (`build/` then `!build/keep` keeps `build/keep`; `cache/` then
 `!src/` keeps `src/cache/x`; git excludes both), so the patterns are compiled here, following
-git's `dir.c` and `wildmatch.c`, and the walk prunes as git does.
+git's `dir.c` and `wildmatch.c`, and `snapshot.walk` prunes as git does.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from operator import itemgetter
+from operator import methodcaller
 
 IGNORE_FILES = (".amlignore", ".gitignore")
 """Per folder, the first of these that exists is the one that applies (Azure ML's rule)."""
@@ -43,6 +42,8 @@ class IgnorePattern:
     negated: bool
     dir_only: bool
     on_path: bool  # matched against the path below the ignore file's folder, else the name
+    tail: str = ""
+    """Literal text every match ends with ("" when the glob ends in a wildcard)."""
 
 
 def _bracket(glob: str, start: int) -> tuple[str, int] | None:
@@ -133,7 +134,10 @@ def parse_line(line: str) -> IgnorePattern | None:
         return None
     on_path = "/" in line
     line = line.removeprefix("/")
-    return IgnorePattern(re.compile(_translate(line), re.DOTALL), negated, dir_only, on_path)
+    # The characters after the last one that may be special are literal, so a match ends so.
+    tail = line[max(line.rfind(c) for c in "*?[]\\") + 1 :]
+    regex = re.compile(_translate(line), re.DOTALL)
+    return IgnorePattern(regex, negated, dir_only, on_path, tail)
 
 
 def parse_patterns(text: str) -> list[IgnorePattern]:
@@ -148,20 +152,18 @@ class _LevelMatcher:
     matches is the file's last matching pattern, found in one regex call instead of one per line.
     """
 
-    __slots__ = ("any", "name_meta", "name_regex", "path_meta", "path_regex")
+    __slots__ = ("any", "name_meta", "name_regex", "name_tails", "path_meta", "path_regex")
 
     def __init__(self, patterns: list[tuple[int, IgnorePattern]]) -> None:
-        self.name_regex, self.name_meta = _combine([p for p in patterns if not p[1].on_path])
+        on_name = [p for p in patterns if not p[1].on_path]
+        self.name_regex, self.name_meta = _combine(on_name)
         self.path_regex, self.path_meta = _combine([p for p in patterns if p[1].on_path])
         self.any = bool(patterns)
-
-    def decide_all(self, below: list[str], names: list[str]) -> list[bool | None]:
-        """`decide` of each (path below the ignore file's folder, name) pair."""
-        if self.path_regex is None:
-            return _decide_each(self.name_regex, self.name_meta, names)
-        if self.name_regex is None:
-            return _decide_each(self.path_regex, self.path_meta, below)
-        return [self.decide(b, n) for b, n in zip(below, names, strict=True)]
+        # A name that ends in none of the patterns' literal tails matches none of them: one
+        # search of a folder's names joined by NUL for each tail + NUL usually clears them all,
+        # and otherwise endswith (a few times faster than the regex) picks the names to match.
+        tails = tuple(p.tail for _, p in on_name)
+        self.name_tails = tails if all(tails) else None
 
     def decide(self, below: str, name: str) -> bool | None:
         """Excluded (True), re-included (False), or None when no pattern matches."""
@@ -175,18 +177,6 @@ class _LevelMatcher:
         return None if best < 0 else not negated
 
 
-def _decide_each(
-    regex: re.Pattern[str] | None, meta: tuple[tuple[int, bool], ...], subjects: list[str]
-) -> list[bool | None]:
-    if regex is None:
-        return [None] * len(subjects)
-    match = regex.fullmatch
-    return [
-        None if (m := match(s)) is None else not meta[m.lastindex - 1][1]  # type: ignore[operator]
-        for s in subjects
-    ]
-
-
 def _combine(
     patterns: list[tuple[int, IgnorePattern]],
 ) -> tuple[re.Pattern[str] | None, tuple[tuple[int, bool], ...]]:
@@ -198,7 +188,7 @@ def _combine(
     return regex, tuple((index, p.negated) for index, p in ordered)
 
 
-class _Rules:
+class Rules:
     """The patterns of one ignore file and the folder (relative path, "" or "a/b/") it sits in,
     compiled once for files and once for folders."""
 
@@ -212,27 +202,53 @@ class _Rules:
         self.folders = _LevelMatcher(indexed)
 
 
-def _kept(names: list[str], prefix: str, checks: list[tuple[int, _LevelMatcher]]) -> list[str]:
-    """The `names` (of one folder, at `prefix`) that no ignore file excludes; `.git` never.
+def kept_names(names: list[str], prefix: str, rules: list[Rules], folders: bool) -> list[str]:
+    """The `names` of one folder's files (or subfolders), at `prefix`, that no ignore file of
+    `rules` (outermost first) excludes; `.git` never.
 
     The deepest ignore file with a matching pattern decides; in it, the last match wins. Each
-    file's patterns run over the whole folder at once: no Python call per entry.
+    file's patterns first run over the whole folder at once (`filter`, no Python call per
+    entry); only the few names some pattern matches are then decided one by one.
     """
-    names = [name for name in names if name != ".git"]
+    if ".git" in names:
+        names = [name for name in names if name != ".git"]
+    if folders:
+        checks = [(len(r.base), r.folders) for r in reversed(rules) if r.folders.any]
+    else:
+        checks = [(len(r.base), r.files) for r in reversed(rules) if r.files.any]
     if not checks:
         return names
-    decided: list[bool | None] | None = None
+    matched: set[str] = set()
+    listed = ""
     for cut, matcher in checks:
-        below = [(prefix + name)[cut:] for name in names] if matcher.path_regex else names
-        level = matcher.decide_all(below, names)
-        if decided is None:
-            decided = level
-        else:
-            decided = [d if d is not None else e for d, e in zip(decided, level, strict=True)]
-    return [name for name, excluded in zip(names, decided or [], strict=True) if not excluded]
+        tails = matcher.name_tails
+        if matcher.name_regex is not None and tails is None:
+            matched.update(filter(matcher.name_regex.fullmatch, names))
+        elif matcher.name_regex is not None and tails is not None:
+            listed = listed or "\0".join(names) + "\0"
+            if any(tail + "\0" in listed for tail in tails):
+                candidates = filter(methodcaller("endswith", tails), names)
+                matched.update(filter(matcher.name_regex.fullmatch, candidates))
+        if matcher.path_regex is not None:
+            base = prefix[cut:]
+            below = filter(matcher.path_regex.fullmatch, map(base.__add__, names))
+            matched.update(path[len(base) :] for path in below)
+    if not matched:
+        return names
+    excluded = {name for name in matched if _excluded(name, prefix, checks)}
+    return [name for name in names if name not in excluded] if excluded else names
 
 
-def _read_rules(folder: str, names: set[str], base: str) -> _Rules | None:
+def _excluded(name: str, prefix: str, checks: list[tuple[int, _LevelMatcher]]) -> bool:
+    for cut, matcher in checks:
+        decided = matcher.decide((prefix + name)[cut:], name)
+        if decided is not None:
+            return decided
+    return False
+
+
+def read_rules(folder: str, names: list[str], base: str) -> Rules | None:
+    """The rules of the ignore file that applies in `folder` (listed as `names`), if any."""
     for ignore_file in IGNORE_FILES:
         if ignore_file in names:
             path = os.path.join(folder, ignore_file)
@@ -240,104 +256,5 @@ def _read_rules(folder: str, names: set[str], base: str) -> _Rules | None:
                 continue
             with open(path, encoding="utf-8", errors="surrogateescape") as f:
                 patterns = parse_patterns(f.read())
-            return _Rules(base, tuple(patterns)) if patterns else None
+            return Rules(base, tuple(patterns)) if patterns else None
     return None
-
-
-_BY_FD = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
-_DIRECTORY_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
-_Folder = tuple[str, str, list[_Rules]]  # path, relative prefix ("" or "a/b/"), rules in force
-
-
-def _scan(
-    folder: str, prefix: str, inherited: list[_Rules], with_stats: bool
-) -> tuple[list[tuple[str, os.stat_result | None]], list[_Folder]]:
-    """One folder's kept files (stat'ed when `with_stats`) and the subfolders to enter."""
-    if not _BY_FD:
-        with os.scandir(folder) as it:
-            entries = list(it)
-        return _keep(folder, prefix, inherited, entries, with_stats, None)
-    # Read and stat through the folder's descriptor: the kernel resolves one name per file
-    # instead of the whole path (a fifth less time for a deep tree).
-    fd = os.open(folder, _DIRECTORY_FLAGS)
-    try:
-        with os.scandir(fd) as it:
-            entries = list(it)
-        return _keep(folder, prefix, inherited, entries, with_stats, fd)
-    finally:
-        os.close(fd)
-
-
-def _keep(
-    folder: str,
-    prefix: str,
-    inherited: list[_Rules],
-    entries: list[os.DirEntry[str]],
-    with_stats: bool,
-    fd: int | None,
-) -> tuple[list[tuple[str, os.stat_result | None]], list[_Folder]]:
-    rules = inherited
-    own = _read_rules(folder, {e.name for e in entries}, prefix)
-    if own is not None:
-        rules = [*inherited, own]
-    dirs: list[str] = []
-    files: list[str] = []
-    for entry in entries:
-        if entry.is_dir(follow_symlinks=False):
-            dirs.append(entry.name)
-        elif entry.is_file():
-            files.append(entry.name)
-    # Deepest first; an ignore file without patterns for files (or folders) is skipped here.
-    file_checks = [(len(r.base), r.files) for r in reversed(rules) if r.files.any]
-    folder_checks = [(len(r.base), r.folders) for r in reversed(rules) if r.folders.any]
-    folders: list[_Folder] = [
-        (os.path.join(folder, name), f"{prefix}{name}/", rules)
-        for name in _kept(dirs, prefix, folder_checks)
-    ]
-    kept = [(prefix + name, name) for name in _kept(files, prefix, file_checks)]
-    if not with_stats:
-        return [(relpath, None) for relpath, _ in kept], folders
-    if fd is None:
-        return [(relpath, os.stat(os.path.join(folder, name))) for relpath, name in kept], folders
-    return [(relpath, os.stat(name, dir_fd=fd)) for relpath, name in kept], folders
-
-
-def _walk(
-    root: str | os.PathLike[str], with_stats: bool, workers: int
-) -> list[tuple[str, os.stat_result | None]]:
-    found: list[tuple[str, os.stat_result | None]] = []
-    first: _Folder = (os.fspath(root), "", [])
-    if workers <= 1:
-        stack = [first]
-        while stack:
-            files, folders = _scan(*stack.pop(), with_stats)
-            found += files
-            stack += folders
-    else:
-        # scandir and stat release the GIL: folders are read side by side, as git's preload.
-        with ThreadPoolExecutor(workers, thread_name_prefix="snapshot-walk") as pool:
-            pending = {pool.submit(_scan, *first, with_stats)}
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    files, folders = future.result()
-                    found += files
-                    pending.update(pool.submit(_scan, *f, with_stats) for f in folders)
-    found.sort(key=itemgetter(0))
-    return found
-
-
-def snapshot_files(root: str | os.PathLike[str], workers: int = 1) -> list[str]:
-    """Sorted posix paths, relative to `root`, of the regular files a snapshot of it keeps.
-
-    Symlinks to files count as files; symlinks to folders are not followed; `.git` is skipped.
-    """
-    return [relpath for relpath, _ in _walk(root, False, workers)]
-
-
-def snapshot_stats(
-    root: str | os.PathLike[str], workers: int = 1
-) -> list[tuple[str, os.stat_result]]:
-    """`snapshot_files` with each file's stat (through symlinks), folders read by `workers`
-    threads."""
-    return _walk(root, True, workers)  # type: ignore[return-value]

@@ -1,8 +1,9 @@
 """Remembered digests of files, trusted while a file's size, mtime, ctime and inode stay the same.
 
-One file per root in a cache folder: marshalled columns sorted by key (paths, stat fields,
-digests) behind a checksum, replaced atomically, so concurrent writers cost at most some
-re-hashing; a file of another version, algorithm or checksum is ignored and rebuilt.
+One file per root in a cache folder: three blobs in key order (the keys joined by NUL, the stat
+fields packed as 64-bit integers, the hex digests joined by NUL) behind a checksum, replaced
+atomically, so concurrent writers cost at most some re-hashing; a file of another version,
+algorithm, byte order or checksum is ignored and rebuilt.
 """
 
 from __future__ import annotations
@@ -12,25 +13,55 @@ import logging
 import marshal
 import operator
 import os
+import struct
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from itertools import starmap
 
 log = logging.getLogger(__name__)
 
-_MAGIC = b"mlpipelines-stat-cache\x002\x00"
-"""Version 2 stores columns sorted by key; a file of another version is ignored (rebuilt)."""
+_MAGIC = b"mlpipelines-stat-cache\x003\x00"
+"""Version 3 stores blobs, loaded without a Python object per file; another version (1: a dict,
+2: columns of tuples and strings) is ignored and rebuilt."""
 _RACY_NS = 2_000_000_000
 """A file modified this recently may change again within the same mtime tick (2 s on FAT and
 SMB), unseen by its stat; such files are hashed again next time, as git does for "racily clean"
 index entries."""
 _MAX_DERIVED = 8
+_HEX_DIGITS = 64
+"""A digest's length in hex (sha256 and blake3 alike)."""
 
 _Entry = tuple[int, int, int, int, str]  # size, mtime_ns, ctime_ns, inode, digest
-_Fields = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
-_Columns = tuple[list[str], list[_Fields], list[str]]  # sorted keys, their fields, digests
 _fields = operator.attrgetter("st_size", "st_mtime_ns", "st_ctime_ns", "st_ino")
 """The stat fields the cache compares, as a tuple (a C call, no Python frame per file)."""
+_PACKED = struct.Struct("=QqqQ")
+"""Those fields as 32 bytes (mtimes before 1970 are negative; inodes may use all 64 bits)."""
+
+
+def stat_fields(stats: Sequence[os.stat_result]) -> bytes:
+    """The compared fields of `stats`, packed one after another (C calls only)."""
+    return b"".join(starmap(_PACKED.pack, map(_fields, stats)))
+
+
+class _Blobs:
+    """A cache file's content: keys joined by NUL, their stat fields, their digests joined by
+    NUL (split into strings only when asked: one C call)."""
+
+    __slots__ = ("count", "digests", "fields", "names")
+
+    def __init__(self, names: str = "", fields: bytes = b"", digests: str = "") -> None:
+        self.names = names
+        self.fields = fields
+        self.digests = digests
+        self.count = len(fields) // _PACKED.size
+
+    def keys(self) -> list[str]:
+        return self.names.split("\0") if self.count else []
+
+    def hex_digests(self) -> list[str]:
+        return self.digests.split("\0") if self.count else []
 
 
 def default_cache_dir() -> str:
@@ -48,55 +79,62 @@ def _algorithm() -> str:
     return ALGORITHM
 
 
-def _load(path: str, algorithm: str) -> tuple[_Columns, dict[str, str]]:
-    empty: _Columns = ([], [], [])
+def _load(path: str, algorithm: str) -> tuple[_Blobs, dict[str, str]]:
     try:
         with open(path, "rb") as f:
             data = f.read()
     except OSError:
-        return empty, {}
+        return _Blobs(), {}
     head = len(_MAGIC) + 32
     if (
         not data.startswith(_MAGIC)
         or hashlib.sha256(data[head:]).digest() != data[len(_MAGIC) : head]
     ):
-        return empty, {}
+        return _Blobs(), {}
     try:
-        stored_algorithm, keys, fields, digests, derived = marshal.loads(data[head:])
+        stored_algorithm, byteorder, names, fields, digests, derived = marshal.loads(data[head:])
     except (EOFError, ValueError, TypeError):
-        return empty, {}
+        return _Blobs(), {}
     if (
         stored_algorithm != algorithm
-        or not all(isinstance(c, list) for c in (keys, fields, digests))
+        or byteorder != sys.byteorder
+        or not isinstance(names, str)
+        or not isinstance(fields, bytes)
+        or not isinstance(digests, str)
         or not isinstance(derived, dict)
-        or len(fields) != len(keys)
-        or len(digests) != len(keys)
     ):
-        return empty, {}
-    return (keys, fields, digests), derived
+        return _Blobs(), {}
+    count = len(fields) // _PACKED.size
+    if (
+        len(fields) != count * _PACKED.size
+        or len(digests) != max(count * (_HEX_DIGITS + 1) - 1, 0)
+        or digests.count("\0") != max(count - 1, 0)
+        or (names.count("\0") + 1 if count else len(names)) != count
+    ):
+        return _Blobs(), {}
+    return _Blobs(names, fields, digests), derived
 
 
 def cached_paths(path: str | os.PathLike[str]) -> list[str]:
     """The files a stat cache file remembers (none when it is unreadable or of another
     algorithm); ``mlpipelines gc`` drops caches whose files are all gone."""
-    return _load(os.fspath(path), _algorithm())[0][0]
+    return _load(os.fspath(path), _algorithm())[0].keys()
 
 
 class StatCache:
     """Digests of files keyed by (path, size, mtime_ns, ctime_ns, inode); see the module doc.
 
-    Loaded as sorted columns: a listing in the same order is checked in one list compare (as
-    git's index is), and the dict for lookups by key is built only when a file changed.
-    `save` writes nothing when nothing changed, so re-checking an unchanged tree costs no write.
+    Loaded as blobs: a listing in the same order is checked in two compares (its keys joined,
+    its stat fields packed; as git's index is), and the dict for lookups by key is built
+    only when a file changed. `save` writes nothing when nothing changed, so re-checking an
+    unchanged tree costs no write.
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = os.fspath(path) if path is not None else None
         self.algorithm = _algorithm()
-        columns, self._derived = (
-            _load(self.path, self.algorithm) if self.path else (([], [], []), {})
-        )
-        self._columns: _Columns | None = columns
+        blobs, self._derived = _load(self.path, self.algorithm) if self.path else (_Blobs(), {})
+        self._blobs: _Blobs | None = blobs
         self._table: dict[str, _Entry] | None = None
         self._used: set[str] = set()
         self._all_used = False
@@ -112,14 +150,19 @@ class StatCache:
         return cls(os.path.join(folder, f"{name}.{_algorithm()}"))
 
     def __len__(self) -> int:
-        return len(self._columns[0]) if self._columns is not None else len(self._entries())
+        return self._blobs.count if self._blobs is not None else len(self._entries())
 
     def _entries(self) -> dict[str, _Entry]:
         if self._table is None:
-            keys, fields, digests = self._columns or ([], [], [])
-            rows = ((*f, d) for f, d in zip(fields, digests, strict=True))
-            self._table = dict(zip(keys, rows, strict=True))  # type: ignore[arg-type]
-            self._columns = None
+            blobs = self._blobs or _Blobs()
+            rows = _PACKED.iter_unpack(blobs.fields)
+            self._table = {
+                key: (*row, digest)
+                for key, row, digest in zip(blobs.keys(), rows, blobs.hex_digests(), strict=True)
+            }
+            self._blobs = None
+            if self._all_used:  # `unchanged` vouched for every key without marking each
+                self._used.update(self._table)
         return self._table
 
     def lookup(self, key: str, st: os.stat_result) -> str | None:
@@ -136,23 +179,35 @@ class StatCache:
             return entry[4]
         return None
 
+    def unchanged(self, keys: Sequence[str], stats: Sequence[os.stat_result]) -> list[str] | None:
+        """The digests of `keys`, when they are exactly the cached keys (sorted) and each file
+        still has its cached stat; two compares (keys joined, stat fields packed), as git's
+        index checks a tree. None otherwise."""
+        blobs = self._blobs
+        if (
+            blobs is None
+            or len(keys) != blobs.count
+            or "\0".join(keys) != blobs.names
+            or stat_fields(stats) != blobs.fields
+        ):
+            return None
+        self._all_used = True
+        return blobs.hex_digests()
+
     def lookup_listing(
         self, keys: Sequence[str], stats: Sequence[os.stat_result]
     ) -> list[str | None]:
-        """`lookup` of each key with its stat; keys in sorted order make an unchanged tree one
-        compare."""
-        columns = self._columns
-        if (
-            columns is not None
-            and list(keys) == columns[0]
-            and list(map(_fields, stats)) == columns[1]
-        ):
-            self._all_used = True
-            return list(columns[2])
+        """`lookup` of each key with its stat; keys in sorted order make an unchanged tree two
+        compares (`unchanged`)."""
+        digests: list[str | None] | None = self.unchanged(keys, stats)  # type: ignore[assignment]
+        if digests is not None:
+            return digests
         return [self.lookup(key, st) for key, st in zip(keys, stats, strict=True)]
 
     def store(self, key: str, st: os.stat_result, digest: str) -> None:
         """Remember `digest` for `key` as stat'ed *before* it was read."""
+        if len(digest) != _HEX_DIGITS or "\0" in key or "\0" in digest:
+            raise ValueError(f"a key without NUL and a digest of {_HEX_DIGITS} hex digits expected")
         self._used.add(key)
         entries = self._entries()
         if st.st_mtime_ns > time.time_ns() - _RACY_NS:
@@ -196,8 +251,18 @@ class StatCache:
         entries = self._entries()
         keys = sorted(entries)
         rows = [entries[key] for key in keys]
-        fields = [row[:4] for row in rows]
-        payload = marshal.dumps((self.algorithm, keys, fields, [r[4] for r in rows], self._derived))
+        fields = b"".join(_PACKED.pack(*row[:4]) for row in rows)
+        digests = "\0".join(row[4] for row in rows)
+        payload = marshal.dumps(
+            (
+                self.algorithm,
+                sys.byteorder,
+                "\0".join(keys),
+                fields,
+                digests,
+                self._derived,
+            )
+        )
         folder = os.path.dirname(self.path) or "."
         try:
             os.makedirs(folder, exist_ok=True)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from mlpipelines._collector import collection_paused
 from mlpipelines.snapshot.digest import ALGORITHM, file_digest, hash_listing, new_hash
-from mlpipelines.snapshot.ignore import snapshot_stats
 from mlpipelines.snapshot.stat_cache import StatCache
+from mlpipelines.snapshot.walk import Listing, snapshot_stats
 
 _TREE_HEADER = b"mlpipelines-tree-v1\x00"
 """Starts every tree digest, so no folder digests like a file (an empty folder != an empty file)."""
@@ -57,24 +57,34 @@ def take_snapshot(root: str | os.PathLike[str], cache: StatCache | None = None) 
     if cache is None:
         cache = StatCache.for_root(folder)
     with collection_paused():
-        files = hash_listing(folder, snapshot_stats(folder), cache)
-        digest = _remembered_files_digest(files, cache)
+        files, digest = _hashed(folder, cache)
     if own_cache:
         cache.drop_unused()
     cache.save()
     return Snapshot(root=folder, files=files, digest=digest)
 
 
-def _remembered_files_digest(files: dict[str, str], cache: StatCache) -> str:
-    """`files_digest(files)`, kept in `cache` under a sha256 of exactly its input (paths in
-    order, each path NUL-free, then the fixed-width digests): an unchanged tree skips the
-    per-file work of `files_digest`, and a changed one can never match."""
-    names = "\0".join(files).encode("utf-8", "surrogateescape")
-    content = "".join(files.values()).encode("ascii")
+def _hashed(folder: str, cache: StatCache) -> tuple[dict[str, str], str]:
+    """The files of `folder` with their digests, and the tree digest. The stats die here, while
+    the collector is paused: a collection as it resumes would traverse each of them."""
+    relpaths, stats = snapshot_stats(folder)
+    digests = hash_listing(folder, relpaths, stats, cache)
+    return dict(zip(relpaths, digests, strict=True)), _remembered_files_digest(
+        relpaths, digests, cache
+    )
+
+
+def _remembered_files_digest(relpaths: list[str], digests: list[str], cache: StatCache) -> str:
+    """`files_digest` of the sorted `relpaths` and their `digests`, kept in `cache` under a
+    sha256 of exactly its input (paths in order, each path NUL-free, then the fixed-width
+    digests): an unchanged tree skips the per-file work of `files_digest`, and a changed one
+    can never match."""
+    names = "\0".join(relpaths).encode("utf-8", "surrogateescape")
+    content = "".join(digests).encode("ascii")
     name = "files-digest-v1:" + hashlib.sha256(names + b"\0\0" + content).hexdigest()
     digest = cache.remembered(name)
     if digest is None:
-        digest = files_digest(files)
+        digest = files_digest(dict(zip(relpaths, digests, strict=True)))
         cache.remember(name, digest)
     return digest
 
@@ -92,7 +102,7 @@ def copy_snapshot(snapshot: Snapshot, dest: str | os.PathLike[str]) -> None:
         shutil.copy(os.path.join(snapshot.root, relpath), destination)
 
 
-def _all_files(root: str) -> list[tuple[str, os.stat_result]]:
+def _all_files(root: str) -> Listing:
     """Every file below `root` with its stat, following folder symlinks but not into a loop."""
     files: list[tuple[str, os.stat_result]] = []
     top = os.stat(root)
@@ -111,7 +121,7 @@ def _all_files(root: str) -> list[tuple[str, os.stat_result]]:
                 elif entry.is_file():
                     files.append((prefix + entry.name, entry.stat()))
     files.sort(key=lambda item: item[0])
-    return files
+    return [relpath for relpath, _ in files], [st for _, st in files]
 
 
 def fingerprint_path(path: Path) -> str:
@@ -138,8 +148,9 @@ def tree_fingerprint(path: str | os.PathLike[str], cache: StatCache | None = Non
             if cache is not None:
                 cache.store(target, st, digest)
     else:
-        files = hash_listing(target, _all_files(target), cache, key_base=target + os.sep)
-        digest = files_digest(files).partition(":")[2]
+        relpaths, stats = _all_files(target)
+        digests = hash_listing(target, relpaths, stats, cache, key_base=target + os.sep)
+        digest = files_digest(dict(zip(relpaths, digests, strict=True))).partition(":")[2]
     if cache is not None:
         cache.save()
     return f"{ALGORITHM}:{digest}"

@@ -294,9 +294,9 @@ def _walk_tree(root: Path) -> Path:
 def test_parallel_walk_lists_what_the_serial_one_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, by_descriptor: bool
 ) -> None:
-    from mlpipelines.snapshot import ignore
+    from mlpipelines.snapshot import walk
 
-    monkeypatch.setattr(ignore, "_BY_FD", by_descriptor and ignore._BY_FD)
+    monkeypatch.setattr(walk, "_BY_FD", by_descriptor and walk._BY_FD)
     root = _walk_tree(tmp_path)
     serial = snapshot_files(root)
     assert ".hidden" in serial and ".config/settings" in serial and "link-to-file.py" in serial
@@ -305,9 +305,9 @@ def test_parallel_walk_lists_what_the_serial_one_does(
     assert "src/a.py" in serial and "src/a.tmp" not in serial and "dangling" not in serial
     for workers in (2, 4):
         assert snapshot_files(root, workers=workers) == serial
-        stats = ignore.snapshot_stats(root, workers=workers)
-        assert [relpath for relpath, _ in stats] == serial
-        for relpath, st in stats:
+        relpaths, stats = walk.snapshot_stats(root, workers=workers)
+        assert relpaths == serial
+        for relpath, st in zip(relpaths, stats, strict=True):
             assert (st.st_ino, st.st_size) == (
                 os.stat(root / relpath).st_ino,
                 os.stat(root / relpath).st_size,
@@ -318,3 +318,23 @@ def test_parallel_walk_lists_what_the_serial_one_does(
 def test_parallel_walk_keeps_what_git_keeps(tmp_path: Path, files: dict[str, str]) -> None:
     make_tree(tmp_path, files)
     assert snapshot_files(tmp_path, workers=3) == snapshot_files(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("line", "tail"),
+    [
+        ("*.pyc", ".pyc"),
+        ("/build/", "build"),
+        ("!keep.log", "keep.log"),
+        ("*.py[cod]", ""),
+        ("a\\*b", "b"),
+        ("logs/**", ""),
+        ("\\#notes", "#notes"),
+    ],
+)
+def test_a_pattern_knows_the_literal_text_its_matches_end_with(line: str, tail: str) -> None:
+    """Names not ending so are never run through the pattern's regex."""
+    from mlpipelines.snapshot.ignore import parse_line
+
+    pattern = parse_line(line)
+    assert pattern is not None and pattern.tail == tail

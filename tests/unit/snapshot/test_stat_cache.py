@@ -1,10 +1,11 @@
-"""The stat cache's file format (version 2, sorted columns) and when it vouches for a file."""
+"""The stat cache's file format (version 3, blobs in key order) and when it vouches for a file."""
 
 from __future__ import annotations
 
 import hashlib
 import marshal
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from mlpipelines.snapshot import digest as digest_module
 from mlpipelines.snapshot.stat_cache import cached_paths
 
 OLD = time.time() - 3600
+V2 = b"mlpipelines-stat-cache\x002\x00"
+V3 = b"mlpipelines-stat-cache\x003\x00"
 
 
 @pytest.fixture
@@ -79,16 +82,39 @@ def _write_cache(path: Path, magic: bytes, body: object) -> None:
     path.write_bytes(magic + hashlib.sha256(payload).digest() + payload)
 
 
+def _stored(path: Path) -> tuple:
+    return marshal.loads(path.read_bytes()[len(V3) + 32 :])
+
+
+def _v3(body: dict) -> tuple:
+    """A version 3 body for the 4 files of `tree` as written below, with `body`'s changes."""
+    fields = b"".join(os.urandom(8) + (1).to_bytes(8, "little") * 3 for _ in range(4))
+    parts = {
+        "algorithm": digest_module.ALGORITHM,
+        "byteorder": sys.byteorder,
+        "names": "\0".join(("a.py", "pkg/b.py", "pkg/c.txt", "z/d.bin")),
+        "fields": fields,
+        "digests": "\0".join(["0" * 64] * 4),
+        "derived": {},
+    }
+    return tuple({**parts, **body}.values())
+
+
 @pytest.mark.parametrize(
     ("magic", "body"),
     [
         # version 1: one dict of tuples
         (b"mlpipelines-stat-cache\x001\x00", ("blake3", {"a.py": (1, 2, 3, 4, "0" * 64)})),
-        # version 2 with columns of different lengths
-        (b"mlpipelines-stat-cache\x002\x00", ("blake3", ["a.py"], [], ["0" * 64], {})),
-        # version 2 of the wrong shape
-        (b"mlpipelines-stat-cache\x002\x00", ("blake3", "a.py", [(1, 2, 3, 4)], [], {})),
-        (b"mlpipelines-stat-cache\x002\x00", ["not", "a", "tuple", "of", "five", "items"]),
+        # version 2: columns of a tuple and a hex string per file
+        (V2, ("blake3", ["a.py"], [(1, 2, 3, 4)], ["0" * 64], {})),
+        # version 3 of the wrong shape
+        (V3, _v3({"fields": b"\0" * 31})),
+        (V3, _v3({"digests": "\0".join(["0" * 64] * 3)})),
+        (V3, _v3({"digests": "0" * 256})),
+        (V3, _v3({"names": "a.py\0pkg/b.py"})),
+        (V3, _v3({"names": ["a.py", "pkg/b.py", "pkg/c.txt", "z/d.bin"]})),
+        (V3, _v3({"byteorder": "big" if sys.byteorder == "little" else "little"})),
+        (V3, ["not", "a", "tuple", "of", "six", "items"]),
     ],
 )
 def test_an_old_or_malformed_cache_is_ignored_and_rebuilt(
@@ -103,17 +129,104 @@ def test_an_old_or_malformed_cache_is_ignored_and_rebuilt(
     assert take_snapshot(tree, cache=StatCache(path)) == expected
     assert len(reads) == 4  # nothing trusted
     assert len(StatCache(path)) == 4
+    assert path.read_bytes().startswith(V3)
+
+
+def test_a_well_formed_body_of_the_right_shape_is_trusted(tmp_path: Path) -> None:
+    """The malformed cases above differ from this one by one field each."""
+    _write_cache(tmp_path / "cache", V3, _v3({}))
+    assert cached_paths(tmp_path / "cache") == ["a.py", "pkg/b.py", "pkg/c.txt", "z/d.bin"]
+
+
+@pytest.mark.parametrize("damage", ["flipped byte", "truncated", "empty"])
+def test_a_corrupt_cache_is_ignored_and_rebuilt(
+    tmp_path: Path, tree: Path, reads: list[str], damage: str
+) -> None:
+    path = tmp_path / "cache"
+    expected = take_snapshot(tree, cache=StatCache(path))
+    data = bytearray(path.read_bytes())
+    if damage == "flipped byte":
+        data[len(data) // 2] ^= 0x01
+    path.write_bytes(
+        b"" if damage == "empty" else data[: len(data) - 9] if damage == "truncated" else data
+    )
+    assert len(StatCache(path)) == 0
+    reads.clear()
+    assert take_snapshot(tree, cache=StatCache(path)) == expected
+    assert len(reads) == 4
+    assert len(StatCache(path)) == 4
 
 
 def test_a_cache_of_another_algorithm_is_ignored(tmp_path: Path, tree: Path) -> None:
     cache = StatCache(tmp_path / "cache")
     take_snapshot(tree, cache=cache)
-    data = marshal.loads(
-        (tmp_path / "cache").read_bytes()[len(b"mlpipelines-stat-cache\x002\x00") + 32 :]
-    )
+    data = _stored(tmp_path / "cache")
+    assert len(StatCache(tmp_path / "cache")) == 4
     other = "sha256" if data[0] != "sha256" else "blake3"
-    _write_cache(tmp_path / "cache", b"mlpipelines-stat-cache\x002\x00", (other, *data[1:]))
+    _write_cache(tmp_path / "cache", V3, (other, *data[1:]))
     assert len(StatCache(tmp_path / "cache")) == 0
+
+
+_TIMES = ("st_atime", "st_mtime", "st_ctime", "st_atime_ns", "st_mtime_ns", "st_ctime_ns")
+
+
+def _one_more(st: os.stat_result, field: str) -> os.stat_result:
+    """`st` with `field` one higher and every other field the same."""
+    sequence = list(st)
+    times = {name: getattr(st, name) for name in _TIMES}
+    if field == "st_size":
+        sequence[6] += 1
+    elif field == "st_ino":
+        sequence[1] += 1
+    else:
+        times[field] += 1
+    return os.stat_result(sequence, times)
+
+
+@pytest.mark.parametrize("field", ["st_size", "st_mtime_ns", "st_ctime_ns", "st_ino"])
+def test_one_changed_stat_among_the_same_names_fails_the_two_compares(
+    tmp_path: Path, tree: Path, field: str
+) -> None:
+    cache = StatCache(tmp_path / "cache")
+    keys, stats = listing(tree)
+    for i, (key, st) in enumerate(zip(keys, stats, strict=True)):
+        cache.store(key, st, f"{i:064x}")
+    cache.save()
+    digests = [f"{i:064x}" for i in range(len(keys))]
+    assert StatCache(tmp_path / "cache").unchanged(keys, stats) == digests
+    changed = _one_more(stats[2], field)
+    assert getattr(changed, field) == getattr(stats[2], field) + 1
+    one_changed = [*stats[:2], changed, *stats[3:]]
+    again = StatCache(tmp_path / "cache")
+    assert again.unchanged(keys, one_changed) is None
+    assert again.lookup_listing(keys, one_changed) == [*digests[:2], None, *digests[3:]]
+
+
+def test_other_names_with_the_same_stats_fail_the_two_compares(tmp_path: Path, tree: Path) -> None:
+    cache = StatCache(tmp_path / "cache")
+    keys, stats = listing(tree)
+    for i, (key, st) in enumerate(zip(keys, stats, strict=True)):
+        cache.store(key, st, f"{i:064x}")
+    cache.save()
+    renamed = [*keys[:2], keys[2] + "x", *keys[3:]]
+    assert StatCache(tmp_path / "cache").unchanged(renamed, stats) is None
+    assert StatCache(tmp_path / "cache").unchanged(keys[:3], stats[:3]) is None
+
+
+def test_keys_an_unchanged_listing_vouched_for_are_kept_when_another_is_stored(
+    tmp_path: Path, tree: Path
+) -> None:
+    cache = StatCache(tmp_path / "cache")
+    keys, stats = listing(tree)
+    for i, (key, st) in enumerate(zip(keys, stats, strict=True)):
+        cache.store(key, st, f"{i:064x}")
+    cache.save()
+    again = StatCache(tmp_path / "cache")
+    assert again.unchanged(keys, stats) is not None
+    again.store("elsewhere.py", stats[0], "f" * 64)
+    again.drop_unused()
+    again.save()
+    assert cached_paths(tmp_path / "cache") == sorted([*keys, "elsewhere.py"])
 
 
 def test_a_recently_modified_file_is_never_trusted(

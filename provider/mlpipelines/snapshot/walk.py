@@ -1,0 +1,219 @@
+"""The files a snapshot keeps, with their stats: a folder walked under its ignore rules, in order.
+
+The walk yields columns (paths, stats) already in path order, without a tuple per file or a
+sort of the whole list: each folder's names are sorted, and its files are interleaved with its
+subfolders' subtrees at the place a path "sub/..." sorts. Per folder, every step runs over all
+names at once (`map`, `compress`, `filter`): the Python work per file is a few C calls beside
+the one `stat` a file needs (a content change touches no folder's mtime).
+"""
+
+from __future__ import annotations
+
+import os
+from bisect import bisect_left
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from itertools import compress
+from operator import attrgetter, methodcaller
+from stat import S_IFREG, S_ISDIR, S_ISLNK, S_ISREG
+
+from mlpipelines.snapshot.ignore import Rules, kept_names, read_rules
+
+Listing = tuple[list[str], list[os.stat_result]]
+"""Posix paths relative to the root, sorted, and each file's stat (through symlinks)."""
+
+_BY_FD = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
+_DIRECTORY_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+_Folder = tuple[str, str, list[Rules]]  # path, relative prefix ("" or "a/b/"), rules in force
+_is_folder = methodcaller("is_dir", follow_symlinks=False)
+_is_file = methodcaller("is_file")
+_name = attrgetter("name")
+_mode = attrgetter("st_mode")
+_AFTER_REGULAR = S_IFREG + 0o10000
+"""The type is a mode's top four bits (0o170000): modes of regular files lie in
+[S_IFREG, _AFTER_REGULAR) and no other mode does."""
+
+
+def _as_folder(name: str) -> str:
+    return name + "/"
+
+
+class _Files:
+    """Files of a folder waiting on the stack for the subtrees that sort before them."""
+
+    __slots__ = ("relpaths", "stats")
+
+    def __init__(self, relpaths: list[str], stats: list[os.stat_result]) -> None:
+        self.relpaths = relpaths
+        self.stats = stats
+
+
+def _scan(
+    folder: str, prefix: str, inherited: list[Rules], with_stats: bool
+) -> tuple[list[str], list[os.stat_result], list[str], list[Rules]]:
+    """One folder's kept files (sorted names, their stats when `with_stats`), its kept
+    subfolders (sorted as "name/": "a.b/x" comes before "a/x"), and the rules in force below."""
+    # Read and stat through the folder's descriptor: the kernel resolves one name per file
+    # instead of the whole path (a fifth less time for a deep tree).
+    fd = os.open(folder, _DIRECTORY_FLAGS) if _BY_FD else None
+    try:
+        rules: list[Rules] | None = None
+        if with_stats:
+            names = os.listdir(folder if fd is None else fd)
+            names.sort()
+            rules = _rules_below(folder, names, prefix, inherited)
+            if kept_names(names, prefix, rules, folders=False) is names:
+                return (*_split_by_mode(folder, fd, names, prefix, rules), rules)
+        with os.scandir(folder if fd is None else fd) as it:
+            entries = list(it)
+        names = list(map(_name, entries))
+        if rules is None:
+            rules = _rules_below(folder, names, prefix, inherited)
+        folders = sorted(compress(names, map(_is_folder, entries)), key=_as_folder)
+        folders = kept_names(folders, prefix, rules, folders=True)
+        files = kept_names(sorted(compress(names, map(_is_file, entries))), prefix, rules, False)
+        stats: list[os.stat_result] = []
+        if with_stats:
+            files, stats = _stat_all(folder, fd, files)
+        return files, stats, folders, rules
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _split_by_mode(
+    folder: str, fd: int | None, names: list[str], prefix: str, rules: list[Rules]
+) -> tuple[list[str], list[os.stat_result], list[str]]:
+    """Files (with stats) and kept subfolders of a folder where no name is ignored as a file:
+    every entry is stat'ed, as a file needs anyway, and the modes tell the folders apart (no
+    `DirEntry` per file). A folder with ignored files is read with `scandir` instead, so that
+    they are never stat'ed."""
+    names, stats = _stat_all(folder, fd, names)
+    modes = list(map(_mode, stats))
+    if not modes or (min(modes) >= S_IFREG and max(modes) < _AFTER_REGULAR):
+        return names, stats, []  # regular files only: two C passes instead of S_ISREG each
+    is_file = list(map(S_ISREG, modes))
+    folders = [
+        name for name in compress(names, map(S_ISDIR, modes)) if not _is_link(folder, fd, name)
+    ]
+    folders.sort(key=_as_folder)
+    folders = kept_names(folders, prefix, rules, folders=True)
+    return list(compress(names, is_file)), list(compress(stats, is_file)), folders
+
+
+def _stat_all(
+    folder: str, fd: int | None, names: list[str]
+) -> tuple[list[str], list[os.stat_result]]:
+    """`names` and their stats (through symlinks), without the ones that are gone (a dangling
+    symlink, or an entry removed since the listing)."""
+    stat = partial(os.stat, dir_fd=fd) if fd is not None else _path_stat(folder)
+    try:
+        return names, list(map(stat, names))
+    except FileNotFoundError:
+        pass
+    found: list[str] = []
+    stats: list[os.stat_result] = []
+    for name in names:
+        try:
+            stats.append(stat(name))
+        except FileNotFoundError:
+            continue
+        found.append(name)
+    return found, stats
+
+
+def _path_stat(folder: str) -> Callable[[str], os.stat_result]:
+    prefix = os.path.join(folder, "")
+    return lambda name: os.stat(prefix + name)
+
+
+def _is_link(folder: str, fd: int | None, name: str) -> bool:
+    if fd is None:
+        return os.path.islink(os.path.join(folder, name))
+    return S_ISLNK(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode)
+
+
+def _rules_below(folder: str, names: list[str], prefix: str, inherited: list[Rules]) -> list[Rules]:
+    own = read_rules(folder, names, prefix)
+    return inherited if own is None else [*inherited, own]
+
+
+def _walk(first: _Folder, with_stats: bool) -> Listing:
+    """The files below `first` in path order: depth first, subtrees in their sorted places."""
+    relpaths: list[str] = []
+    stats: list[os.stat_result] = []
+    stack: list[_Folder | _Files] = [first]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _Files):
+            relpaths += item.relpaths
+            stats += item.stats
+            continue
+        folder, prefix, inherited = item
+        names, found, subfolders, rules = _scan(folder, prefix, inherited, with_stats)
+        paths = list(map(prefix.__add__, names)) if prefix else names
+        if not subfolders:  # everything before this folder is listed already
+            relpaths += paths
+            stats += found
+            continue
+        later: list[_Folder | _Files] = []
+        start = 0
+        for name in subfolders:
+            # A file sorts before the subtree "name/..." exactly when its name is below "name/".
+            end = bisect_left(names, name + "/", start)
+            if end > start:
+                later.append(_Files(paths[start:end], found[start:end]))
+            later.append((os.path.join(folder, name), f"{prefix}{name}/", rules))
+            start = end
+        if start < len(names):
+            later.append(_Files(paths[start:], found[start:]))
+        later.reverse()
+        stack += later
+    return relpaths, stats
+
+
+def _walk_parallel(root: str, with_stats: bool, workers: int) -> Listing:
+    """`_walk` with each top-level subtree walked whole by one of `workers` threads. stat
+    releases the GIL, which pays when stats wait on the disk (cold caches); with the inodes
+    cached, handing the GIL over at every stat costs more than the second core gives."""
+    names, found, subfolders, rules = _scan(root, "", [], with_stats)
+    relpaths: list[str] = []
+    stats: list[os.stat_result] = []
+    with ThreadPoolExecutor(workers, thread_name_prefix="snapshot-walk") as pool:
+        subtrees = [
+            pool.submit(_walk, (os.path.join(root, name), f"{name}/", rules), with_stats)
+            for name in subfolders
+        ]
+        start = 0
+        for name, subtree in zip(subfolders, subtrees, strict=True):
+            end = bisect_left(names, name + "/", start)
+            relpaths += names[start:end]
+            stats += found[start:end]
+            below, below_stats = subtree.result()
+            relpaths += below
+            stats += below_stats
+            start = end
+    relpaths += names[start:]
+    stats += found[start:]
+    return relpaths, stats
+
+
+def _listing(root: str | os.PathLike[str], with_stats: bool, workers: int) -> Listing:
+    if workers > 1:
+        return _walk_parallel(os.fspath(root), with_stats, workers)
+    return _walk((os.fspath(root), "", []), with_stats)
+
+
+def snapshot_files(root: str | os.PathLike[str], workers: int = 1) -> list[str]:
+    """Sorted posix paths, relative to `root`, of the regular files a snapshot of it keeps.
+
+    Symlinks to files count as files; symlinks to folders are not followed; `.git` is skipped.
+    """
+    return _listing(root, False, workers)[0]
+
+
+def snapshot_stats(root: str | os.PathLike[str], workers: int = 1) -> Listing:
+    """`snapshot_files` with each file's stat (through symlinks), as two columns; top-level
+    subtrees are walked by `workers` threads."""
+    return _listing(root, True, workers)
