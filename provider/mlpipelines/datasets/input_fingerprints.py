@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
-from operator import itemgetter
 from typing import Any
 
 from mlpipelines.errors import StepRunError, UserErrorException
@@ -44,39 +43,63 @@ def files_fingerprint(
 def file_fingerprints(files: Sequence[Any], sizes: list[int] | None = None) -> list[str]:
     """Each file's fingerprint: a local one by its content (`hash_listing` through one stat
     cache for the lot, keyed by absolute path, saved once, so an unchanged 10,000-file
-    dataset costs a stat per file); a remote one by what its store says of it (etag, or size
-    and mtime). ``sizes``, if given, gets each file's size in bytes from the same stat or
-    request."""
+    dataset costs a stat per file and two compares); a remote one by what its store says of
+    it (etag, or size and mtime). ``sizes``, if given, gets each file's size in bytes from
+    the same stat or request."""
     found = [""] * len(files)
     sized = [0] * len(files)
-    local: list[tuple[str, os.stat_result]] = []
-    where: list[int] = []
-    for i, file in enumerate(files):
-        if file.local:
-            # A local filesystem's paths are absolute already; abspath is for any other caller
-            # (and a no-op on an absolute path not starting with "/", as on Windows).
-            path = file.path if file.path[:1] == "/" else os.path.abspath(file.path)
-            local.append((path, os.stat(path)))
-            where.append(i)
-            continue
-        info = file.fs.info(file.path)
+    where = [i for i, file in enumerate(files) if file.local]
+    for i in sorted(set(range(len(files))).difference(where)) if len(where) < len(files) else ():
+        info = files[i].fs.info(files[i].path)
         found[i] = _remote_fingerprint(info)
         sized[i] = int(info.get("size") or 0)
-    if local:
-        cache = StatCache.for_root(os.path.dirname(local[0][0]))
-        # Sorted keys let the cache check an unchanged dataset in two compares.
-        ordered = sorted(local, key=itemgetter(0))
-        paths = [path for path, _ in ordered]
-        digests = dict(
-            zip(paths, hash_listing("", paths, [st for _, st in ordered], cache), strict=True)
-        )
+    if where:
+        # A local filesystem's paths are absolute already; abspath is for any other caller
+        # (and a no-op on an absolute path not starting with "/", as on Windows).
+        paths = [p if p[:1] == "/" else os.path.abspath(p) for p in (files[i].path for i in where)]
+        # Sorted keys let the cache check an unchanged dataset in two compares; a dataset's
+        # files come sorted already, which the sort only confirms.
+        order = sorted(range(len(paths)), key=paths.__getitem__)
+        ordered = [paths[k] for k in order]
+        stats = stat_paths(ordered)
+        cache = StatCache.for_root(os.path.dirname(paths[0]))
+        digests = hash_listing("", ordered, stats, cache)
         cache.save()
-        for i, (path, st) in zip(where, local, strict=True):
-            found[i] = f"{ALGORITHM}:{digests[path]}"
-            sized[i] = st.st_size
+        for k, digest, st in zip(order, digests, stats, strict=True):
+            found[where[k]] = f"{ALGORITHM}:{digest}"
+            sized[where[k]] = st.st_size
     if sizes is not None:
         sizes.extend(sized)
     return found
+
+
+_BY_FOLDER = os.stat in os.supports_dir_fd and os.sep == "/"
+_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def stat_paths(paths: list[str]) -> list[os.stat_result]:
+    """``os.stat`` of each absolute path (through symlinks), a folder's files stat'ed by name
+    through the folder's descriptor: the kernel resolves one name a file instead of the whole
+    path (a dataset's files mostly share a few folders)."""
+    if not _BY_FOLDER:
+        return list(map(os.stat, paths))
+    stats: list[os.stat_result] = []
+    start = 0
+    while start < len(paths):
+        folder = paths[start].rpartition("/")[0]
+        head = folder + "/"
+        end = start
+        while (
+            end < len(paths) and paths[end].startswith(head) and "/" not in paths[end][len(head) :]
+        ):
+            end += 1
+        fd = os.open(folder or "/", _FOLDER_FLAGS)
+        try:
+            stats += [os.stat(p[len(head) :], dir_fd=fd) for p in paths[start:end]]
+        finally:
+            os.close(fd)
+        start = end
+    return stats
 
 
 def _remote_fingerprint(info: dict[str, Any]) -> str:
