@@ -10,14 +10,14 @@ files form new ones.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mlpipelines.records.parallel_run import MiniBatchSize
 
 
-@dataclass(frozen=True)
-class FileItem:
-    """One file of the input: its name in the dataset, its fingerprint and its size."""
+class FileItem(NamedTuple):
+    """One file of the input: its name in the dataset, its fingerprint and its size (a named
+    tuple: an input may have 10,000 files, and a frozen dataclass cost ~2 us each)."""
 
     name: str
     fingerprint: str
