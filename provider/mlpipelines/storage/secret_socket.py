@@ -27,7 +27,7 @@ from mlpipelines.records.secret_names import check_secret_name, secret_connectio
 MAX_REQUEST_BYTES = 64 * 1024
 MAX_NAMES = 256
 CLIENT_TIMEOUT_SECONDS = 30.0
-_ACCEPT_POLL_SECONDS = 0.2
+_STOP_SECONDS = 5.0  # a request still being answered when the script has ended
 _MAX_SOCKET_PATH = 100  # sun_path holds 108 bytes on Linux, 104 on macOS
 
 
@@ -50,7 +50,6 @@ def serve_secrets(
         server.bind(path)
         os.chmod(path, 0o600)
         server.listen(8)
-        server.settimeout(_ACCEPT_POLL_SECONDS)
         thread = threading.Thread(
             target=_serve, args=(server, stop, read, on_read), name="mlpipelines-secrets"
         )
@@ -60,7 +59,8 @@ def serve_secrets(
             yield {ENV_SECRETS_SOCKET: path}
         finally:
             stop.set()
-            thread.join()
+            _wake(path)  # accept() returns at once, sees the stop and ends: no polling delay
+            thread.join(_STOP_SECONDS)
     finally:
         server.close()
         shutil.rmtree(folder, ignore_errors=True)
@@ -98,12 +98,13 @@ def _serve(
     read: Callable[[str], str | None],
     on_read: Callable[[list[str]], None] | None,
 ) -> None:
-    while not stop.is_set():
+    while True:
         try:
             conn, _ = server.accept()
-        except TimeoutError:
-            continue
         except OSError:
+            return
+        if stop.is_set():
+            conn.close()
             return
         with conn:
             conn.settimeout(CLIENT_TIMEOUT_SECONDS)
@@ -141,6 +142,13 @@ def _answer(
     if on_read is not None:
         on_read(list(values))
     return {"secrets": values}
+
+
+def _wake(path: str) -> None:
+    """Connect once so that the serving thread's blocking accept() returns."""
+    with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as wake:
+        wake.settimeout(1.0)
+        wake.connect(path)
 
 
 def _read_line(conn: socket.socket, limit: int | None) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import stat
+import threading
 
 import pytest
 
@@ -92,5 +93,7 @@ def test_the_socket_is_private_while_served_and_gone_after() -> None:
         assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert not os.path.exists(os.path.dirname(path))
+    # The serving thread ended with the block (woken, not left polling).
+    assert "mlpipelines-secrets" not in [t.name for t in threading.enumerate()]
     with pytest.raises(SecretRequestError, match="cannot ask"):
         request_secrets(["db-password"], path)
