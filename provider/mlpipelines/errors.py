@@ -47,6 +47,11 @@ class UserErrorException(MlPipelinesError, ValueError):
     """A call with arguments that cannot work (the old SDK's name for it)."""
 
 
+class WebserviceException(UserErrorException):
+    """A registered model (or web service) that cannot be found: the old SDK's name, so code
+    that catches it around ``Model(ws, name)`` (register when missing) runs unchanged."""
+
+
 class ComputeTargetException(MlPipelinesError, LookupError):
     """A compute target that does not exist or cannot be used."""
 

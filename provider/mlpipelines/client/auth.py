@@ -85,3 +85,11 @@ class AzureCliAuthentication(_AirflowAuthentication):
 
     def __init__(self, cloud: str | None = None, workspace: Any = None) -> None:
         super().__init__(workspace=workspace)
+
+
+class MsiAuthentication(_AirflowAuthentication):
+    """A managed identity in Azure; here, as ``AzureCliAuthentication``: the environment's
+    token (``MLPIPELINES_AIRFLOW_TOKEN``), else the workspace's user."""
+
+    def __init__(self, cloud: str | None = None, identity_config: Any = None, **_: Any) -> None:
+        super().__init__()

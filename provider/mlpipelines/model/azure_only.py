@@ -72,6 +72,12 @@ AKS = AzureOnlyService(
     "Azure Kubernetes Service through Azure ML (model deployment)",
     "your own model serving; a PythonScriptStep can deploy the model it trained",
 )
+MODEL_DEPLOYMENT = AzureOnlyService(
+    "Azure ML model deployment (ACI, AKS and local web services)",
+    "your own model serving: a PythonScriptStep that deploys the registered model "
+    "(Model(ws, name).download() into an MLflow, BentoML or FastAPI service), or the Airflow "
+    "provider of your serving platform",
+)
 COMPUTE_INSTANCE = AzureOnlyService(
     "an Azure ML compute instance",
     "any machine for the notebook; steps run on the Airflow workers or an AmlCompute target",

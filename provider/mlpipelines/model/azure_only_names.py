@@ -17,6 +17,7 @@ from mlpipelines.model.azure_only import (
     ESTIMATORS,
     HYPERDRIVE,
     KUSTO,
+    MODEL_DEPLOYMENT,
     MPI,
     AzureOnlyCompute,
     AzureOnlyConfig,
@@ -216,3 +217,47 @@ class Nccl(AzureOnlyConfig):
 
 class ParameterServer(AzureOnlyConfig):
     service = MPI
+
+
+# --- model deployment (configurations built as given; services refused) -------------------
+
+
+class InferenceConfig(AzureOnlyConfig):
+    """``InferenceConfig(entry_script=, environment=, source_directory=)``: built as given."""
+
+    service = MODEL_DEPLOYMENT
+
+
+class DeploymentConfiguration(AzureOnlyConfig):
+    """What a web service class's ``deploy_configuration(...)`` returns, built as given."""
+
+    service = MODEL_DEPLOYMENT
+
+
+class Webservice(AzureOnlyObject):
+    """An Azure ML web service: looking one up (``Webservice(ws, name)``) is refused, and so
+    is ``Model.deploy``; ``deploy_configuration`` may be built."""
+
+    service = MODEL_DEPLOYMENT
+
+    @staticmethod
+    def deploy_configuration(*args: Any, **kwargs: Any) -> DeploymentConfiguration:
+        """The deployment settings, kept as given (deploying them is refused)."""
+        return DeploymentConfiguration(*args, **kwargs)
+
+    @staticmethod
+    def list(*args: Any, **kwargs: Any) -> Any:
+        """Refused: there are no Azure ML web services here."""
+        MODEL_DEPLOYMENT.refuse("Webservice.list")
+
+
+class AciWebservice(Webservice):
+    service = MODEL_DEPLOYMENT
+
+
+class AksWebservice(Webservice):
+    service = MODEL_DEPLOYMENT
+
+
+class LocalWebservice(Webservice):
+    service = MODEL_DEPLOYMENT

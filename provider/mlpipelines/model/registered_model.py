@@ -11,7 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from mlpipelines.errors import UserErrorException
+from mlpipelines.errors import UserErrorException, WebserviceException
+from mlpipelines.model.azure_only import MODEL_DEPLOYMENT
 from mlpipelines.storage.registered_models import (
     ModelVersion,
     download_model,
@@ -48,7 +49,12 @@ class Model:
         if id is not None:
             name, _sep, from_id = str(id).partition(":")
             version = from_id or version
-        record = read_model(model_store(workspace), str(name), version)
+        try:
+            record = read_model(model_store(workspace), str(name), version)
+        except WebserviceException:
+            raise
+        except UserErrorException as exc:
+            raise WebserviceException(str(exc)) from None
         self._init_from(workspace, record)
 
     @classmethod
@@ -111,6 +117,16 @@ class Model:
         if latest:
             records = [r for i, r in enumerate(records) if i == 0 or records[i - 1].name != r.name]
         return [Model._of(workspace, r) for r in records]
+
+    @staticmethod
+    def deploy(workspace: Any, name: str, models: Any = None, *args: Any, **kwargs: Any) -> Any:
+        """Refused: Azure ML's web services do not run on Airflow (see azure_only)."""
+        MODEL_DEPLOYMENT.refuse(f"Model.deploy('{name}')")
+
+    @staticmethod
+    def package(workspace: Any, models: Any = None, *args: Any, **kwargs: Any) -> Any:
+        """Refused: Azure ML's model packages are images for its web services."""
+        MODEL_DEPLOYMENT.refuse("Model.package")
 
     @staticmethod
     def get_model_path(model_name: str, version: int | None = None, _workspace: Any = None) -> str:

@@ -192,3 +192,30 @@ def test_runs_of_azure_only_services_are_refused():
         AutoMLStepRun(step_run=None)
     with pytest.raises(AzureOnlyServiceError, match="HyperDriveRun needs Azure ML HyperDrive"):
         HyperDriveRun(experiment=None, run_id="x")
+
+
+def test_a_deploy_cell_builds_its_configs_and_is_stopped_at_deploy(tmp_path):
+    from mlpipelines.azureml.core import Environment, Model
+    from mlpipelines.azureml.core.model import InferenceConfig
+    from mlpipelines.azureml.core.webservice import AciWebservice, Webservice
+
+    ws = Workspace(home=str(tmp_path / "home"))
+    (tmp_path / "model.pkl").write_bytes(b"model")
+    model = Model.register(workspace=ws, model_path=str(tmp_path / "model.pkl"), model_name="m")
+    env = Environment("sklearn-env")
+    inference_config = InferenceConfig(entry_script="score.py", environment=env)
+    aci_config = AciWebservice.deploy_configuration(
+        cpu_cores=1, memory_gb=1, tags={"area": "diabetes"}, description="Predict diabetes"
+    )
+    assert (aci_config.cpu_cores, aci_config.memory_gb) == (1, 1)
+    assert inference_config.entry_script == "score.py"
+    with pytest.raises(
+        AzureOnlyServiceError,
+        match=r"Model.deploy\('diabetes-svc'\) needs Azure ML model deployment .* on Airflow "
+        "use your own model serving",
+    ):
+        Model.deploy(ws, "diabetes-svc", [model], inference_config, aci_config)
+    with pytest.raises(AzureOnlyServiceError, match="Webservice needs Azure ML model deployment"):
+        Webservice(ws, "diabetes-svc")
+    with pytest.raises(AzureOnlyServiceError, match=r"Model\.package needs"):
+        Model.package(ws, [model], inference_config)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mlpipelines.azureml.core import Model, Run, Workspace
+from mlpipelines.azureml.exceptions import WebserviceException
 from mlpipelines.errors import UserErrorException
 from mlpipelines.records.reserved import ENV_RUN_ID
 
@@ -131,3 +132,16 @@ def test_a_step_script_registers_a_model_and_uploads_a_file(tmp_path, monkeypatc
         run.register_model("diabetes", "missing.pkl")
     with pytest.raises(UserErrorException, match="leaves the datastore"):
         run.upload_file("../escape.txt", io.BytesIO(b"x"))
+
+
+def test_a_missing_model_raises_webservice_exception_as_aml_did(ws, tmp_path):
+    """The notebook idiom "register it unless it is there" catches the old SDK's exception."""
+    path = _pickle(tmp_path / "outputs" / "model.pkl", {"coef": 3})
+    try:
+        model = Model(ws, "sklearn_model")
+    except WebserviceException:
+        model = Model.register(workspace=ws, model_path=str(path), model_name="sklearn_model")
+    assert (model.name, model.version) == ("sklearn_model", 1)
+    with pytest.raises(WebserviceException, match="has no version 9"):
+        Model(ws, "sklearn_model", version=9)
+    assert Model(ws, "sklearn_model").version == 1

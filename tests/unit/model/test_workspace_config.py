@@ -108,3 +108,16 @@ def test_no_airflow_url_is_a_user_error_for_the_api_and_the_auth_classes(tmp_pat
     )
     with pytest.raises(UserErrorException, match="MLPIPELINES_AIRFLOW_URL"):
         auth.get_authentication_header()
+
+
+def test_msi_authentication_takes_the_environments_token(tmp_path, no_env):
+    from mlpipelines.azureml.core.authentication import MsiAuthentication
+
+    write(tmp_path, {"subscription_id": "x", "resource_group": "y", "workspace_name": "w"})
+    no_env.chdir(tmp_path)
+    no_env.setenv("MLPIPELINES_AIRFLOW_URL", "http://airflow.example:8080")
+    no_env.setenv("MLPIPELINES_AIRFLOW_TOKEN", "tok-msi")
+    auth = MsiAuthentication(identity_config={"client_id": "ignored"})
+    assert auth.get_authentication_header() == {"Authorization": "Bearer tok-msi"}
+    ws = Workspace(subscription_id="x", resource_group="y", workspace_name="w", auth=auth)
+    assert ws.auth is auth

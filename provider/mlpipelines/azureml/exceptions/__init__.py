@@ -4,6 +4,12 @@ from mlpipelines.errors import (
     ActivityFailedException,
     ComputeTargetException,
     UserErrorException,
+    WebserviceException,
 )
 
-__all__ = ["ActivityFailedException", "ComputeTargetException", "UserErrorException"]
+__all__ = [
+    "ActivityFailedException",
+    "ComputeTargetException",
+    "UserErrorException",
+    "WebserviceException",
+]
