@@ -42,7 +42,9 @@ def serve_secrets(
     """Serve secrets while the block runs; yields ``{MLPIPELINES_SECRETS_SOCKET: path}`` for
     the script's environment. ``read(connection_id)`` gives a secret's value or None;
     ``on_read`` hears the names of each answered request."""
-    folder = tempfile.mkdtemp(prefix="mlps-", dir=_short_temp_dir())
+    # "mlpipelines-": what `mlpipelines gc` takes for a task's folder, so one a killed task
+    # left is cleared with its work folder.
+    folder = tempfile.mkdtemp(prefix="mlpipelines-secrets-", dir=_short_temp_dir())
     path = os.path.join(folder, "s")
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     stop = threading.Event()
@@ -167,6 +169,6 @@ def _read_line(conn: socket.socket, limit: int | None) -> bytes:
 def _short_temp_dir() -> str | None:
     """The temp folder, unless a socket path in it would be too long for the kernel."""
     default = tempfile.gettempdir()
-    if len(default) + 20 <= _MAX_SOCKET_PATH:
+    if len(default) + 40 <= _MAX_SOCKET_PATH:
         return None
     return "/tmp" if os.path.isdir("/tmp") else None

@@ -10,6 +10,7 @@ import threading
 
 import pytest
 
+from mlpipelines.gc.machine_survey import WORK_PREFIX
 from mlpipelines.model.run import Run
 from mlpipelines.records.reserved import ENV_SECRETS_SOCKET
 from mlpipelines.storage.secret_socket import (
@@ -90,6 +91,8 @@ def test_the_socket_is_private_while_served_and_gone_after() -> None:
     with serve_secrets(STORED.get) as env:
         path = env[ENV_SECRETS_SOCKET]
         assert stat.S_ISSOCK(os.stat(path).st_mode)
+        # A killed task's folder is one `mlpipelines gc` clears with its work folder.
+        assert os.path.basename(os.path.dirname(path)).startswith(WORK_PREFIX)
         assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert not os.path.exists(os.path.dirname(path))
