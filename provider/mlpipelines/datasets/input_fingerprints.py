@@ -12,6 +12,7 @@ from typing import Any
 from mlpipelines.errors import StepRunError, UserErrorException
 from mlpipelines.records import DatasetInput
 from mlpipelines.snapshot import ALGORITHM, StatCache, hash_listing
+from mlpipelines.snapshot.walk import stat_paths
 from mlpipelines.storage.deployment import Deployment
 
 
@@ -71,35 +72,6 @@ def file_fingerprints(files: Sequence[Any], sizes: list[int] | None = None) -> l
     if sizes is not None:
         sizes.extend(sized)
     return found
-
-
-_BY_FOLDER = os.stat in os.supports_dir_fd and os.sep == "/"
-_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
-
-
-def stat_paths(paths: list[str]) -> list[os.stat_result]:
-    """``os.stat`` of each absolute path (through symlinks), a folder's files stat'ed by name
-    through the folder's descriptor: the kernel resolves one name a file instead of the whole
-    path (a dataset's files mostly share a few folders)."""
-    if not _BY_FOLDER:
-        return list(map(os.stat, paths))
-    stats: list[os.stat_result] = []
-    start = 0
-    while start < len(paths):
-        folder = paths[start].rpartition("/")[0]
-        head = folder + "/"
-        end = start
-        while (
-            end < len(paths) and paths[end].startswith(head) and "/" not in paths[end][len(head) :]
-        ):
-            end += 1
-        fd = os.open(folder or "/", _FOLDER_FLAGS)
-        try:
-            stats += [os.stat(p[len(head) :], dir_fd=fd) for p in paths[start:end]]
-        finally:
-            os.close(fd)
-        start = end
-    return stats
 
 
 def _remote_fingerprint(info: dict[str, Any]) -> str:

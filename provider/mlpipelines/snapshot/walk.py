@@ -23,7 +23,8 @@ from mlpipelines.snapshot.ignore import Rules, kept_names, read_rules
 Listing = tuple[list[str], list[os.stat_result]]
 """Posix paths relative to the root, sorted, and each file's stat (through symlinks)."""
 
-_BY_FD = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
+_STAT_BY_FD = os.stat in os.supports_dir_fd and os.sep == "/"
+_BY_FD = _STAT_BY_FD and os.scandir in os.supports_fd
 _DIRECTORY_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 _Folder = tuple[str, str, list[Rules]]  # path, relative prefix ("" or "a/b/"), rules in force
 _is_folder = methodcaller("is_dir", follow_symlinks=False)
@@ -217,3 +218,29 @@ def snapshot_stats(root: str | os.PathLike[str], workers: int = 1) -> Listing:
     """`snapshot_files` with each file's stat (through symlinks), as two columns; top-level
     subtrees are walked by `workers` threads."""
     return _listing(root, True, workers)
+
+
+def stat_paths(paths: list[str]) -> list[os.stat_result]:
+    """``os.stat`` of each absolute path (through symlinks; a missing one raises), each run of
+    paths in one folder stat'ed by name through the folder's descriptor, as the walk does: the
+    kernel resolves one name a file instead of the whole path (a dataset's files mostly share
+    a few folders)."""
+    if not _STAT_BY_FD:
+        return list(map(os.stat, paths))
+    stats: list[os.stat_result] = []
+    start = 0
+    while start < len(paths):
+        folder = paths[start].rpartition("/")[0]
+        head = folder + "/"
+        end = start
+        while (
+            end < len(paths) and paths[end].startswith(head) and "/" not in paths[end][len(head) :]
+        ):
+            end += 1
+        fd = os.open(folder or "/", _DIRECTORY_FLAGS)
+        try:
+            stats += [os.stat(p[len(head) :], dir_fd=fd) for p in paths[start:end]]
+        finally:
+            os.close(fd)
+        start = end
+    return stats

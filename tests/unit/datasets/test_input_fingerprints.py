@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
 from fsspec.implementations.local import LocalFileSystem
 
 from mlpipelines.datasets.input_fingerprints import file_fingerprints
@@ -40,22 +39,3 @@ def test_fingerprints_follow_the_files_order_and_contents_through_the_cache(tmp_
     again = file_fingerprints(files)
     assert again[0] == first[0] and again[1] != first[1]
     assert again[1] == f"{ALGORITHM}:{file_digest(files[1].path)}"
-
-
-def test_stat_paths_is_os_stat_of_each_path_whatever_the_folders(tmp_path):
-    from mlpipelines.datasets.input_fingerprints import stat_paths
-
-    for relative in ("a/1", "a/2", "a/b/3", "a/b/c/4", "a.b/5", "ab/6", "z"):
-        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / relative).write_text(relative * 3)
-    (tmp_path / "a" / "link").symlink_to(tmp_path / "z")
-    paths = sorted(str(p) for p in tmp_path.rglob("*") if p.is_file())
-    assert len(paths) == 8
-    stats = stat_paths(paths)
-    assert [(s.st_ino, s.st_size) for s in stats] == [
-        (os.stat(p).st_ino, os.stat(p).st_size) for p in paths
-    ]
-    assert stat_paths([]) == []
-    missing = str(tmp_path / "a" / "gone")
-    with pytest.raises(FileNotFoundError):
-        stat_paths([paths[0], missing])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mlpipelines.snapshot import walk
-from mlpipelines.snapshot.walk import snapshot_files, snapshot_stats
+from mlpipelines.snapshot.walk import snapshot_files, snapshot_stats, stat_paths
 
 # Names around "/" (0x2f) in code point order: "-" and "." sort before it, "0" and "_" after.
 TRICKY = ["a", "a-b", "a.b", "a0", "a_b", "b"]
@@ -59,3 +59,20 @@ def test_links_in_a_folder_without_ignored_names(
     assert relpaths == ["plain/f.txt", "plain/to-file", "src/inner/x.py"]
     assert stats[1].st_ino == os.stat(tmp_path / "src" / "inner" / "x.py").st_ino
     assert snapshot_files(tmp_path) == relpaths
+
+
+def test_stat_paths_is_os_stat_of_each_path_whatever_the_folders(tmp_path):
+    for relative in ("a/1", "a/2", "a/b/3", "a/b/c/4", "a.b/5", "ab/6", "z"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(relative * 3)
+    (tmp_path / "a" / "link").symlink_to(tmp_path / "z")
+    paths = sorted(str(p) for p in tmp_path.rglob("*") if p.is_file())
+    assert len(paths) == 8
+    stats = stat_paths(paths)
+    assert [(s.st_ino, s.st_size) for s in stats] == [
+        (os.stat(p).st_ino, os.stat(p).st_size) for p in paths
+    ]
+    assert stat_paths([]) == []
+    missing = str(tmp_path / "a" / "gone")
+    with pytest.raises(FileNotFoundError):
+        stat_paths([paths[0], missing])
