@@ -206,10 +206,8 @@ def hash_listing(
     root "" and absolute paths as relpaths). Listed in sorted key order, an unchanged tree is
     checked in two compares."""
     keys = relpaths if key_base is None else list(map(key_base.__add__, relpaths))
-    if cache is not None and (unchanged := cache.unchanged(keys, stats)) is not None:
-        return unchanged
     digests: list[str | None] = (
-        list(map(cache.lookup, keys, stats)) if cache is not None else [None] * len(keys)
+        cache.lookup_listing(keys, stats) if cache is not None else [None] * len(keys)
     )
     missed = [i for i, digest in enumerate(digests) if digest is None]
     if missed:
