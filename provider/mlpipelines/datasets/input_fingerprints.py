@@ -50,8 +50,10 @@ def file_fingerprints(files: Sequence[Any], sizes: list[int] | None = None) -> l
     found = [""] * len(files)
     sized = [0] * len(files)
     where = [i for i, file in enumerate(files) if file.local]
-    for i in sorted(set(range(len(files))).difference(where)) if len(where) < len(files) else ():
-        info = files[i].fs.info(files[i].path)
+    for i, file in enumerate(files):
+        if file.local:
+            continue
+        info = file.fs.info(file.path)
         found[i] = _remote_fingerprint(info)
         sized[i] = int(info.get("size") or 0)
     if where:

@@ -51,8 +51,6 @@ class Model:
             version = from_id or version
         try:
             record = read_model(model_store(workspace), str(name), version)
-        except WebserviceException:
-            raise
         except UserErrorException as exc:
             raise WebserviceException(str(exc)) from None
         self._init_from(workspace, record)

@@ -164,8 +164,8 @@ class JsonDocuments:
 def _loaded_local(path: str) -> Any:
     try:
         with open(path, "rb") as source:
-            return json.loads(source.read())
-    except (OSError, ValueError):
+            return _loaded(source.read())
+    except OSError:
         return None
 
 
