@@ -183,15 +183,21 @@ def _one_more(st: os.stat_result, field: str) -> os.stat_result:
     return os.stat_result(sequence, times)
 
 
-@pytest.mark.parametrize("field", ["st_size", "st_mtime_ns", "st_ctime_ns", "st_ino"])
-def test_one_changed_stat_among_the_same_names_fails_the_two_compares(
-    tmp_path: Path, tree: Path, field: str
-) -> None:
-    cache = StatCache(tmp_path / "cache")
+def _saved_cache(path: Path, tree: Path) -> tuple[list[str], list[os.stat_result]]:
+    """The tree's listing, each file saved in a stat cache at `path` with digest i (as hex)."""
+    cache = StatCache(path)
     keys, stats = listing(tree)
     for i, (key, st) in enumerate(zip(keys, stats, strict=True)):
         cache.store(key, st, f"{i:064x}")
     cache.save()
+    return keys, stats
+
+
+@pytest.mark.parametrize("field", ["st_size", "st_mtime_ns", "st_ctime_ns", "st_ino"])
+def test_one_changed_stat_among_the_same_names_fails_the_two_compares(
+    tmp_path: Path, tree: Path, field: str
+) -> None:
+    keys, stats = _saved_cache(tmp_path / "cache", tree)
     digests = [f"{i:064x}" for i in range(len(keys))]
     assert StatCache(tmp_path / "cache").unchanged(keys, stats) == digests
     changed = _one_more(stats[2], field)
@@ -203,11 +209,7 @@ def test_one_changed_stat_among_the_same_names_fails_the_two_compares(
 
 
 def test_other_names_with_the_same_stats_fail_the_two_compares(tmp_path: Path, tree: Path) -> None:
-    cache = StatCache(tmp_path / "cache")
-    keys, stats = listing(tree)
-    for i, (key, st) in enumerate(zip(keys, stats, strict=True)):
-        cache.store(key, st, f"{i:064x}")
-    cache.save()
+    keys, stats = _saved_cache(tmp_path / "cache", tree)
     renamed = [*keys[:2], keys[2] + "x", *keys[3:]]
     assert StatCache(tmp_path / "cache").unchanged(renamed, stats) is None
     assert StatCache(tmp_path / "cache").unchanged(keys[:3], stats[:3]) is None
@@ -216,11 +218,7 @@ def test_other_names_with_the_same_stats_fail_the_two_compares(tmp_path: Path, t
 def test_keys_an_unchanged_listing_vouched_for_are_kept_when_another_is_stored(
     tmp_path: Path, tree: Path
 ) -> None:
-    cache = StatCache(tmp_path / "cache")
-    keys, stats = listing(tree)
-    for i, (key, st) in enumerate(zip(keys, stats, strict=True)):
-        cache.store(key, st, f"{i:064x}")
-    cache.save()
+    keys, stats = _saved_cache(tmp_path / "cache", tree)
     again = StatCache(tmp_path / "cache")
     assert again.unchanged(keys, stats) is not None
     again.store("elsewhere.py", stats[0], "f" * 64)
