@@ -66,6 +66,18 @@ class LiveAirflow:
         """A step's artifact file (stdout.txt, stderr.txt, metrics.json) for one run."""
         return self.blobstore / "artifacts" / dag_id / path_safe(run_id) / task_id / name
 
+    def xcom_values(self, dag_id: str, run_id: str, task_id: str) -> list[Any]:
+        """Every XCom value one task instance pushed."""
+        path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries"
+        entries = self.api.call("GET", path)["xcom_entries"]
+        return [self.api.xcom(dag_id, run_id, task_id, e["key"]) for e in entries]
+
+    def files_holding(self, text: str) -> list[str]:
+        """The files of its logs and of mlpipelines' folders (datastores, specs, artifacts)
+        that contain ``text``: where a secret must never be written."""
+        written = [p for d in ("logs", "mlpipelines") for p in (self.home / d).rglob("*")]
+        return [str(p) for p in written if p.is_file() and text.encode() in p.read_bytes()]
+
     def output_path(self, dag_id: str, run_id: str, task_id: str, output: str) -> Path:
         ref = self.api.xcom(dag_id, run_id, task_id, f"output_{output}")
         return self.home / "mlpipelines" / ref["datastore"] / ref["path"]

@@ -91,15 +91,10 @@ def test_a_step_reads_a_keyvault_secret_that_goes_nowhere_else(airflow, tmp_path
 
     log = run.find_step_run("read_secret")[0].get_logs()
     assert f"read secret(s): db-password-{suffix}" in log, log[-2000:]
-    xcoms = airflow.api.call(
-        "GET",
-        f"/api/v2/dags/{experiment.name}/dagRuns/{run.id}/taskInstances/read_secret/xcomEntries",
-    )["xcom_entries"]
-    values = [airflow.api.xcom(experiment.name, run.id, "read_secret", e["key"]) for e in xcoms]
-    written = [p for d in ("logs", "mlpipelines") for p in (airflow.home / d).rglob("*")]
+    values = airflow.xcom_values(experiment.name, run.id, "read_secret")
     for value in (secret, api_key):
         assert value not in log and value not in str(values)
-        assert [str(p) for p in written if p.is_file() and value.encode() in p.read_bytes()] == []
+        assert airflow.files_holding(value) == []
 
     keyvault.delete_secrets([f"db-password-{suffix}", f"api-key-{suffix}", f"typed-{suffix}"])
     assert not {s["name"] for s in keyvault.list_secrets()} & {f"db-password-{suffix}"}

@@ -71,12 +71,6 @@ def _s3_store(ws: Workspace, moto_s3, suffix: str, secret: str, data: Path) -> D
     return store
 
 
-def _xcom_values(airflow, dag_id: str, run_id: str, task_id: str) -> list[object]:
-    path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries"
-    entries = airflow.api.call("GET", path)["xcom_entries"]
-    return [airflow.api.xcom(dag_id, run_id, task_id, e["key"]) for e in entries]
-
-
 def test_scripts_read_datasets_on_local_and_s3_datastores_without_airflow(
     airflow, moto_s3, tmp_path
 ):
@@ -117,9 +111,7 @@ def test_scripts_read_datasets_on_local_and_s3_datastores_without_airflow(
         stdout = airflow.artifact(experiment.name, run.id, name, "stdout.txt").read_text()
         assert "read 3 rows" in stdout
         assert secret not in log
-        assert secret not in str(_xcom_values(airflow, experiment.name, run.id, name))
+        assert secret not in str(airflow.xcom_values(experiment.name, run.id, name))
     # Logs, artifacts (argv shows in the task log and stdout/stderr), specs, datastores:
     # nothing Airflow or mlpipelines wrote holds the secret.
-    written = [p for d in ("logs", "mlpipelines") for p in (airflow.home / d).rglob("*")]
-    leaked = [str(p) for p in written if p.is_file() and secret.encode() in p.read_bytes()]
-    assert leaked == []
+    assert airflow.files_holding(secret) == []
