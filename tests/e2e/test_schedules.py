@@ -5,13 +5,15 @@ restores it."""
 from __future__ import annotations
 
 import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from mlpipelines.azureml.core import Datastore, Workspace
 from mlpipelines.azureml.data.datapath import DataPath, DataPathComputeBinding
 from mlpipelines.azureml.pipeline.core import Pipeline, PipelineEndpoint, PipelineParameter
-from mlpipelines.azureml.pipeline.core.schedule import Schedule, ScheduleRecurrence
+from mlpipelines.azureml.pipeline.core.schedule import Schedule, ScheduleRecurrence, TimeZone
 from mlpipelines.azureml.pipeline.steps import PythonScriptStep
 from mlpipelines.client.schedule_specs import TEST_POLL_SECONDS_ENV
 from mlpipelines.errors import UserErrorException
@@ -71,6 +73,31 @@ def test_a_schedule_runs_the_published_pipeline_on_its_cron(airflow, tmp_path):
     dag = airflow.api.call("GET", f"/api/v2/dags/{schedule.dag_id}/details")
     assert "30 22 * * *" in dag["timetable_summary"]
     assert dag["params"]["word"]["value"] == "scheduled"
+    # A schedule in a time zone: its DAG runs the cron there (9:00 in Los Angeles).
+    in_la = Schedule.create(
+        ws,
+        name="nine-in-los-angeles",
+        pipeline_id=published.id,
+        experiment_name="ticks",
+        recurrence=ScheduleRecurrence(
+            frequency="Day",
+            interval=1,
+            hours=[9],
+            minutes=[0],
+            start_time=datetime(2026, 1, 1),
+            time_zone=TimeZone.PacificStandardTime,
+        ),
+    )
+    assert Schedule.get(ws, in_la.id).recurrence.time_zone is TimeZone.PacificStandardTime
+    dag = airflow.api.call("GET", f"/api/v2/dags/{in_la.dag_id}/details")
+    # (The REST "timezone" field is the server's default zone for every DAG; the next run's
+    # time is what shows the zone the cron runs in.)
+    assert "0 9 * * *" in dag["timetable_summary"]
+    next_run = datetime.fromisoformat(dag["next_dagrun_run_after"].replace("Z", "+00:00"))
+    local = next_run.astimezone(ZoneInfo("America/Los_Angeles"))
+    assert (local.hour, local.minute) == (9, 0), next_run
+    in_la.disable()
+
     endpoint = PipelineEndpoint.publish(ws, "ticker_endpoint", "ticks", published)
     by_endpoint = Schedule.create_for_pipeline_endpoint(
         ws, "endpoint-hourly", endpoint.id, "ticks", recurrence=recurrence

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from mlpipelines.client.time_zones import TimeZone, iana_zone
 from mlpipelines.errors import UserErrorException
 from mlpipelines.records.numbers import is_whole
 
@@ -24,12 +25,13 @@ FREQUENCIES = ("Minute", "Hour", "Day", "Week", "Month")
 @dataclass
 class ScheduleRecurrence:
     """How often a schedule runs: every ``interval`` ``frequency`` units, at ``hours`` and
-    ``minutes`` (and ``week_days`` for weekly ones), from ``start_time``."""
+    ``minutes`` (and ``week_days`` for weekly ones), from ``start_time``; all three read in
+    ``time_zone`` (UTC when None), daylight saving included."""
 
     frequency: str
     interval: int
     start_time: datetime | str | None = None
-    time_zone: str | None = None
+    time_zone: TimeZone | str | None = None
     hours: list[int] | None = None
     minutes: list[int] | None = None
     week_days: list[str] | None = None
@@ -51,6 +53,11 @@ class ScheduleRecurrence:
             raise UserErrorException(f"unknown week days {unknown}; use {', '.join(WEEK_DAYS)}")
         if self.frequency == "Week" and self.interval != 1:
             raise UserErrorException("a weekly schedule runs every week (interval=1) on week_days")
+        self.zone()
+
+    def zone(self) -> str:
+        """The IANA zone the schedule's times are read in."""
+        return "UTC" if self.time_zone is None else iana_zone(self.time_zone)
 
     def cron(self) -> str:
         """The cron expression (minute hour day-of-month month day-of-week)."""

@@ -8,8 +8,10 @@ import os
 from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from mlpipelines.client.recurrence import ScheduleRecurrence
+from mlpipelines.client.time_zones import TimeZone, as_time_zone
 from mlpipelines.errors import UserErrorException
 from mlpipelines.publishing.run_request import check_parameters
 from mlpipelines.records.numbers import is_whole
@@ -25,11 +27,29 @@ def recurrence_to_json(recurrence: ScheduleRecurrence) -> dict[str, Any]:
     data = asdict(recurrence)
     if isinstance(data.get("start_time"), datetime):
         data["start_time"] = data["start_time"].isoformat()
+    if isinstance(data.get("time_zone"), TimeZone):
+        data["time_zone"] = data["time_zone"].value
     return data
 
 
 def recurrence_from_json(data: dict[str, Any] | None) -> ScheduleRecurrence | None:
-    return None if data is None else ScheduleRecurrence(**data)
+    if data is None:
+        return None
+    return ScheduleRecurrence(**{**data, "time_zone": as_time_zone(data.get("time_zone"))})
+
+
+def local_start(recurrence: ScheduleRecurrence) -> str:
+    """The schedule's start as wall-clock time in its zone (ISO, no offset): a naive
+    ``start_time`` is read in ``time_zone``, an aware one converted to it, none is now."""
+    zone = ZoneInfo(recurrence.zone())
+    start = recurrence.start_time
+    if start is None:
+        start = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    elif isinstance(start, str):
+        start = datetime.fromisoformat(start)
+    if start.tzinfo is not None:
+        start = start.astimezone(zone).replace(tzinfo=None)
+    return start.isoformat()
 
 
 def pipeline_spec(workspace: Any, published: dict[str, Any]) -> dict[str, Any]:
@@ -48,12 +68,12 @@ def recurrence_spec(
     for param in spec["params"]:
         if param["name"] in values:
             param["default"] = values[param["name"]]
-    start = recurrence.start_time or datetime.now(timezone.utc).replace(second=0, microsecond=0)
     spec["dag_id"] = record["dag_id"]
     spec["dag_settings"] = {
         "tags": ["schedule", f"pipeline:{published['name']}"],
         "schedule": recurrence.cron(),
-        "start_date": start if isinstance(start, str) else start.isoformat(),
+        "start_date": local_start(recurrence),
+        "timezone": recurrence.zone(),
         "catchup": False,
         "is_paused_upon_creation": False,
         "description": _description(record, published),

@@ -107,8 +107,21 @@ def render_spec(spec: dict[str, Any]) -> Any:
     if spec.get("kind") == WATCH_KIND:
         return render_watch_dag(spec, tags)
     if isinstance(settings.get("start_date"), str):  # JSON holds a schedule's start as text
-        from datetime import datetime
-
-        settings["start_date"] = datetime.fromisoformat(settings["start_date"])
+        settings["start_date"] = schedule_start(
+            settings["start_date"], settings.pop("timezone", None)
+        )
     with collection_paused():
         return render_dag(spec_to_plan(spec), spec["dag_id"], tags=tags, **settings)
+
+
+def schedule_start(start: str, zone: str | None) -> Any:
+    """A schedule's start as the DAG takes it: wall-clock time in ``zone`` (an IANA name, so
+    Airflow runs the cron in that zone, daylight saving included); an older spec's start, with
+    no zone, is read as it was."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    when = datetime.fromisoformat(start)
+    if zone is None or when.tzinfo is not None:
+        return when
+    return when.replace(tzinfo=ZoneInfo(zone))
