@@ -52,6 +52,17 @@ class WebserviceException(UserErrorException):
     that catches it around ``Model(ws, name)`` (register when missing) runs unchanged."""
 
 
+class ProjectSystemException(MlPipelinesError):
+    """The old SDK's error for a workspace it could not find. Here a workspace is the
+    configured Airflow deployment and is always found: the name exists so that code catching
+    it (``except ProjectSystemException: ws = Workspace.create(...)``) runs unchanged."""
+
+
+class AuthenticationException(MlPipelinesError):
+    """The old SDK's error for a failed Azure sign-in; here credentials are an Airflow token
+    in the workspace config, so it exists for code that catches it."""
+
+
 class ComputeTargetException(MlPipelinesError, LookupError):
     """A compute target that does not exist or cannot be used."""
 

@@ -12,6 +12,10 @@ import pytest
 from mlpipelines.azureml.core import Workspace
 from mlpipelines.errors import UserErrorException
 
+_KINDS = "mlpipelines.model.datastore_types"
+_AZURE_ONLY = "mlpipelines.model.azure_only_names"
+_DATA = "mlpipelines.azureml.data"
+_CONDA = "mlpipelines.model.conda_dependencies"
 OLD_PATHS = [
     ("mlpipelines.azureml.core.workspace", "Workspace", "mlpipelines.model.workspace"),
     ("mlpipelines.azureml.core.datastore", "Datastore", "mlpipelines.model.datastore"),
@@ -33,6 +37,29 @@ OLD_PATHS = [
     ("mlpipelines.azureml.core.runconfig", "DockerConfiguration", "mlpipelines.model.environment"),
     ("mlpipelines.azureml.core.compute", "AmlCompute", "mlpipelines.model.compute"),
     ("mlpipelines.azureml.widgets", "RunDetails", "mlpipelines.client.run_details"),
+    ("mlpipelines.azureml.core.environment", "CondaDependencies", _CONDA),
+    ("mlpipelines.azureml.core", "Webservice", _AZURE_ONLY),
+    ("mlpipelines.azureml.data", "DataType", "mlpipelines.model.dataset"),
+    (_DATA + ".abstract_dataset", "AbstractDataset", "mlpipelines.model.dataset"),
+    (_DATA + ".azure_storage_datastore", "AzureBlobDatastore", _KINDS),
+    (_DATA + ".azure_storage_datastore", "AzureFileDatastore", _KINDS),
+    (_DATA + ".azure_data_lake_datastore", "AzureDataLakeGen2Datastore", _KINDS),
+    (_DATA + ".azure_sql_database_datastore", "AzureSqlDatabaseDatastore", _KINDS),
+    (_DATA + ".azure_postgre_sql_datastore", "AzurePostgreSqlDatastore", _KINDS),
+    (_DATA + ".azure_my_sql_datastore", "AzureMySqlDatastore", _KINDS),
+    (_DATA + ".dbfs_datastore", "DBFSDatastore", _KINDS),
+    ("mlpipelines.azureml.data", "AzureBlobDatastore", _KINDS),
+    ("mlpipelines.azureml.pipeline.core.pipeline", "Pipeline", "mlpipelines.model.pipeline"),
+    ("mlpipelines.azureml.pipeline.core.builder", "StepSequence", "mlpipelines.model.pipeline"),
+    ("mlpipelines.azureml.pipeline.core.schedule", "TimeZone", "mlpipelines.client.time_zones"),
+    ("mlpipelines.azureml.pipeline.core", "TimeZone", "mlpipelines.client.time_zones"),
+    ("mlpipelines.azureml.exceptions", "ProjectSystemException", "mlpipelines.errors"),
+    ("mlpipelines.azureml.exceptions", "AuthenticationException", "mlpipelines.errors"),
+    ("mlpipelines.azureml.core.compute", "SynapseCompute", _AZURE_ONLY),
+    ("mlpipelines.azureml.core.compute", "HDInsightCompute", _AZURE_ONLY),
+    ("mlpipelines.azureml.core.compute", "RemoteCompute", _AZURE_ONLY),
+    ("mlpipelines.azureml.core.compute", "KubernetesCompute", _AZURE_ONLY),
+    ("mlpipelines.azureml.pipeline.steps", "SynapseSparkStep", _AZURE_ONLY),
 ]
 
 
@@ -165,3 +192,39 @@ def test_run_details_renders_steps_as_text_and_html() -> None:
     assert 'href="http://af/dags/p/runs/manual__1"' in page
     with pytest.raises(TypeError, match="PipelineRun or a StepRun"):
         RunDetails("run-id")
+
+
+def test_a_step_script_tells_an_offline_run_apart_as_the_samples_do(capsys) -> None:
+    from mlpipelines.azureml.core import Run
+    from mlpipelines.azureml.core.run import _OfflineRun
+
+    run = Run.get_context()
+    assert isinstance(run, _OfflineRun), "outside a pipeline the script runs standalone"
+    run.log("rows", 3)
+    assert "rows: 3" in capsys.readouterr().out
+
+
+def test_the_step_base_class_and_script_run_names_fit_what_they_stand_for() -> None:
+    from mlpipelines.azureml.core import ScriptRun
+    from mlpipelines.azureml.core.script_run import ScriptRun as ScriptRunByPath
+    from mlpipelines.azureml.pipeline.core import PipelineRun, PipelineStep
+    from mlpipelines.azureml.pipeline.core.builder import PipelineStep as PipelineStepByPath
+    from mlpipelines.azureml.pipeline.steps import CommandStep, PythonScriptStep
+
+    assert PipelineStep is PipelineStepByPath
+    assert issubclass(PythonScriptStep, PipelineStep) and issubclass(CommandStep, PipelineStep)
+    assert ScriptRun is ScriptRunByPath is PipelineRun
+
+
+def test_the_diagnostics_switch_of_the_sample_notebooks_is_accepted() -> None:
+    from mlpipelines.azureml.telemetry import set_diagnostics_collection
+
+    assert set_diagnostics_collection(send_diagnostics=True) is None
+
+
+def test_old_exception_names_catch_what_mlpipelines_raises() -> None:
+    from mlpipelines.azureml.exceptions import AzureMLException, ProjectSystemException
+
+    assert issubclass(ProjectSystemException, AzureMLException)
+    with pytest.raises(AzureMLException, match="pass workspace_name= or name="):
+        Workspace(workspace_name="a", name="b")

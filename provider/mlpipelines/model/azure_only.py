@@ -78,6 +78,21 @@ MODEL_DEPLOYMENT = AzureOnlyService(
     "(Model(ws, name).download() into an MLflow, BentoML or FastAPI service), or the Airflow "
     "provider of your serving platform",
 )
+SYNAPSE = AzureOnlyService(
+    "Azure Synapse Analytics Spark pools",
+    "a DatabricksStep (a Spark job on a Databricks compute), or PySpark in local mode inside "
+    "a PythonScriptStep for data that fits one machine",
+)
+HDINSIGHT = AzureOnlyService(
+    "Azure HDInsight clusters",
+    "a DatabricksStep (a Spark job on a Databricks compute), or PySpark in local mode inside "
+    "a PythonScriptStep for data that fits one machine",
+)
+ATTACHED_COMPUTE = AzureOnlyService(
+    "a machine or cluster attached to an Azure ML workspace (remote VM, Kubernetes)",
+    "an AmlCompute target whose backend ('local', 'docker' or 'kubernetes') runs the steps "
+    "from the Airflow workers; to run steps on a given machine, make it an Airflow worker",
+)
 COMPUTE_INSTANCE = AzureOnlyService(
     "an Azure ML compute instance",
     "any machine for the notebook; steps run on the Airflow workers or an AmlCompute target",

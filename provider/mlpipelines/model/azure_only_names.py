@@ -10,15 +10,18 @@ from typing import Any
 
 from mlpipelines.model.azure_only import (
     AKS,
+    ATTACHED_COMPUTE,
     AUTOML,
     AZURE_BATCH,
     COMPUTE_INSTANCE,
     DATA_FACTORY,
     ESTIMATORS,
+    HDINSIGHT,
     HYPERDRIVE,
     KUSTO,
     MODEL_DEPLOYMENT,
     MPI,
+    SYNAPSE,
     AzureOnlyCompute,
     AzureOnlyConfig,
     AzureOnlyObject,
@@ -63,6 +66,10 @@ class MpiStep(AzureOnlyObject):
     service = MPI
 
 
+class SynapseSparkStep(AzureOnlyObject):
+    service = SYNAPSE
+
+
 # --- compute types (refused when constructed, attached or created) ------------------------
 
 
@@ -84,6 +91,22 @@ class AksCompute(AzureOnlyCompute):
 
 class ComputeInstance(AzureOnlyCompute):
     service = COMPUTE_INSTANCE
+
+
+class SynapseCompute(AzureOnlyCompute):
+    service = SYNAPSE
+
+
+class HDInsightCompute(AzureOnlyCompute):
+    service = HDINSIGHT
+
+
+class RemoteCompute(AzureOnlyCompute):
+    service = ATTACHED_COMPUTE
+
+
+class KubernetesCompute(AzureOnlyCompute):
+    service = ATTACHED_COMPUTE
 
 
 # --- configurations (built as given; refused when submitted) ------------------------------

@@ -14,7 +14,11 @@ from mlpipelines.azureml.core.compute import (
     ComputeInstance,
     ComputeTarget,
     DataFactoryCompute,
+    HDInsightCompute,
+    KubernetesCompute,
     KustoCompute,
+    RemoteCompute,
+    SynapseCompute,
 )
 from mlpipelines.azureml.exceptions import UserErrorException
 from mlpipelines.azureml.pipeline.core import Pipeline, PipelineData
@@ -27,6 +31,7 @@ from mlpipelines.azureml.pipeline.steps import (
     KustoStep,
     MpiStep,
     PythonScriptStep,
+    SynapseSparkStep,
 )
 from mlpipelines.azureml.train.automl import AutoMLConfig
 from mlpipelines.azureml.train.dnn import TensorFlow
@@ -110,6 +115,7 @@ def test_submitting_a_config_is_refused_before_anything_is_sent(tmp_path):
         (AzureBatchStep, "backend='kubernetes' or 'docker'"),
         (EstimatorStep, "PythonScriptStep"),
         (MpiStep, "torchrun"),
+        (SynapseSparkStep, "DatabricksStep"),
     ],
 )
 def test_each_azure_only_step_names_its_airflow_alternative(step, alternative):
@@ -127,6 +133,10 @@ def test_each_azure_only_step_names_its_airflow_alternative(step, alternative):
         (DataFactoryCompute, "Azure Data Factory"),
         (AksCompute, "Azure Kubernetes Service"),
         (ComputeInstance, "compute instance"),
+        (SynapseCompute, "Synapse"),
+        (HDInsightCompute, "HDInsight"),
+        (RemoteCompute, "attached to an Azure ML workspace"),
+        (KubernetesCompute, "attached to an Azure ML workspace"),
     ],
 )
 def test_azure_only_compute_builds_its_configuration_and_refuses_to_attach(compute, service):

@@ -25,6 +25,16 @@ from mlpipelines.datastore_kinds.base import CONNECTION_FIELDS
 from mlpipelines.errors import UserErrorException
 from mlpipelines.hooks.connection_forms import connection_types
 from mlpipelines.model.datastore import Datastore
+from mlpipelines.model.datastore_types import (
+    AbstractDatastore,
+    AzureBlobDatastore,
+    AzureDataLakeGen2Datastore,
+    AzureFileDatastore,
+    AzureMySqlDatastore,
+    AzurePostgreSqlDatastore,
+    AzureSqlDatabaseDatastore,
+    DBFSDatastore,
+)
 from mlpipelines.model.workspace import Workspace
 from mlpipelines.storage import StoreLocation, open_datastore
 from mlpipelines.storage.connections import location_from_connection
@@ -105,6 +115,17 @@ def test_a_registration_body_round_trips_through_an_airflow_connection(kind, mon
     assert from_airflow.datastore_kind is kind
 
 
+OLD_DATASTORE_CLASSES = [
+    AzureBlobDatastore,
+    AzureFileDatastore,
+    AzureDataLakeGen2Datastore,
+    AzureSqlDatabaseDatastore,
+    AzurePostgreSqlDatastore,
+    AzureMySqlDatastore,
+    DBFSDatastore,
+]
+
+
 @pytest.mark.parametrize("kind", [k for k in KINDS if not k.is_local], ids=lambda k: k.name)
 def test_datastore_register_methods_record_the_kind(kind):
     def sql(method: str) -> Any:
@@ -135,6 +156,10 @@ def test_datastore_register_methods_record_the_kind(kind):
     ws = Workspace()
     store = register[kind.name](ws, SETTINGS[kind.name])
     assert (store.spec.kind, store.datastore_type) == (kind.name, kind.datastore_type)
+    # The old SDK's per-kind classes (type hints, isinstance checks) see the kind.
+    matching = [cls for cls in OLD_DATASTORE_CLASSES if isinstance(store, cls)]
+    expected = [cls for cls in OLD_DATASTORE_CLASSES if kind.datastore_type in cls.datastore_types]
+    assert matching == expected and isinstance(store, AbstractDatastore)
     assert ws.registered_connections["store"]["conn_type"] == kind.conn_type
 
 

@@ -1,5 +1,6 @@
 """``azureml.core.environment``."""
 
+from mlpipelines.model.conda_dependencies import CondaDependencies
 from mlpipelines.model.environment import (
     DEFAULT_CPU_IMAGE,
     DEFAULT_GPU_IMAGE,
@@ -11,6 +12,7 @@ from mlpipelines.model.environment import (
 __all__ = [
     "DEFAULT_CPU_IMAGE",
     "DEFAULT_GPU_IMAGE",
+    "CondaDependencies",
     "DockerSection",
     "Environment",
     "PythonSection",

@@ -8,6 +8,7 @@ from mlpipelines.model.azure_only_names import (
     HyperDriveStep,
     KustoStep,
     MpiStep,
+    SynapseSparkStep,
 )
 from mlpipelines.model.command_step import CommandStep
 from mlpipelines.model.databricks import DatabricksStep
@@ -32,4 +33,5 @@ __all__ = [
     "ParallelRunConfig",
     "ParallelRunStep",
     "PythonScriptStep",
+    "SynapseSparkStep",
 ]

@@ -1,0 +1,5 @@
+"""``azureml.data.abstract_dataset``."""
+
+from mlpipelines.model.dataset import AbstractDataset
+
+__all__ = ["AbstractDataset"]
