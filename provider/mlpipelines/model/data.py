@@ -126,7 +126,7 @@ class PipelineData:
         self._producers: list[Step] = []
 
     def as_input(self, input_name: str | None = None) -> DataInput:
-        return DataInput(self, input_name or self.name, "mount")
+        return DataInput(self, input_name, "mount")
 
     def as_download(
         self,
@@ -134,10 +134,10 @@ class PipelineData:
         path_on_compute: str | None = None,
         overwrite: bool | None = None,
     ) -> DataInput:
-        return DataInput(self, input_name or self.name, "download", path_on_compute)
+        return DataInput(self, input_name, "download", path_on_compute)
 
     def as_mount(self, input_name: str | None = None) -> DataInput:
-        return DataInput(self, input_name or self.name, "mount")
+        return DataInput(self, input_name, "mount")
 
     def as_dataset(self) -> PipelineData:
         """This data, to be read as a dataset by later steps (``parse_*_files``); the
@@ -202,16 +202,22 @@ class DataInput:
     def __init__(
         self,
         data: PipelineData,
-        input_name: str,
+        input_name: str | None,
         mode: str = "mount",
         path_on_compute: str | None = None,
         reader: dict[str, Any] | None = None,
     ) -> None:
         self.data = data
-        self.input_name = input_name
+        self._input_name = input_name
         self.mode = _check_mode(mode)
         self.path_on_compute = path_on_compute
         self.reader = reader
+
+    @property
+    def input_name(self) -> str:
+        """The name given, else the data's (read when asked: an unnamed output is named by the
+        step that produces it, which may come after this input was made)."""
+        return self._input_name or self.data.name
 
     @property
     def name(self) -> str:
@@ -221,10 +227,10 @@ class DataInput:
         self, path_on_compute: str | None = None, overwrite: bool | None = None
     ) -> DataInput:
         where = path_on_compute or self.path_on_compute
-        return DataInput(self.data, self.input_name, "download", where)
+        return DataInput(self.data, self._input_name, "download", where)
 
     def as_mount(self) -> DataInput:
-        return DataInput(self.data, self.input_name, "mount", self.path_on_compute)
+        return DataInput(self.data, self._input_name, "mount", self.path_on_compute)
 
     def as_named_input(self, name: str) -> DataInput:
         """The same input under another name (``input_datasets[name]`` for a tabular one)."""
@@ -250,7 +256,7 @@ class DataInput:
                 "parse_delimited_files() or parse_parquet_files() first"
             )
         reader = {**self.reader, "steps": [*self.reader.get("steps", []), step]}
-        return DataInput(self.data, self.input_name, self.mode, self.path_on_compute, reader)
+        return DataInput(self.data, self._input_name, self.mode, self.path_on_compute, reader)
 
     def __repr__(self) -> str:
         return f"DataInput({self.data.name!r} as {self.input_name!r}, mode={self.mode!r})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlpipelines._naming import task_id_for
 from mlpipelines.errors import UserErrorException
 from mlpipelines.model.data import DataInput, PipelineData
 from mlpipelines.model.tabular_readers import delimited_reader, parquet_reader
@@ -23,17 +24,38 @@ class OutputFileDatasetConfig(PipelineData):
         source: str | None = None,
         partition_format: str | None = None,
     ) -> None:
-        if not isinstance(name, str) or not name:
+        if name is not None and (not isinstance(name, str) or not name):
             raise UserErrorException(
-                "OutputFileDatasetConfig needs a name (later steps and the task's XCom know "
-                "the output by it)"
+                f"OutputFileDatasetConfig: name must be a non-empty string (or left out), "
+                f"not {name!r}"
             )
         if partition_format is not None:
             raise UserErrorException("partition_format is not supported by mlpipelines datasets")
-        datastore, path = _destination(name, destination)
-        super().__init__(name, datastore=datastore, output_path_on_compute=source)
-        self.destination_path = path
+        datastore, path = _destination(name or "(unnamed)", destination)
+        # Unnamed (as the old SDK allows): the step that produces it names it after itself
+        # (``name_for_producer``), so the name is the same every time the pipeline is built.
+        super().__init__(name or "", datastore=datastore, output_path_on_compute=source)
+        self._destination_template = path
         self.registration: OutputRegistration | None = None
+
+    @property
+    def destination_path(self) -> str | None:
+        """The destination path on its datastore, ``{output-name}`` filled in."""
+        if self._destination_template is None:
+            return None
+        return self._destination_template.replace(OUTPUT_NAME_PLACEHOLDER, self.name)
+
+    def name_for_producer(self, step_name: str, taken: set[str]) -> None:
+        """Name an unnamed output after the step that produces it (``<step>_output``, then
+        ``_output_2``, ... past the names in ``taken``)."""
+        if self.name:
+            return
+        base = f"{task_id_for(step_name)}_output"
+        name, number = base, 1
+        while name in taken:
+            number += 1
+            name = f"{base}_{number}"
+        self.name = self.output_name = name
 
     # -- how the producer writes it (each returns this output: its identity is the edge) ----
     def as_mount(self, disable_metadata_cache: bool = False) -> OutputFileDatasetConfig:  # type: ignore[override]
@@ -130,7 +152,7 @@ def _destination(name: str, destination: Any) -> tuple[Any, str | None]:
         raise UserErrorException(
             f"OutputFileDatasetConfig '{name}': destination path must be a non-empty string"
         )
-    return datastore, path.replace(OUTPUT_NAME_PLACEHOLDER, name)
+    return datastore, path
 
 
 def _registration_name(name: Any) -> str:

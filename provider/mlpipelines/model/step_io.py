@@ -63,9 +63,12 @@ class _Declared:
             return True
         if isinstance(value, DataReference):
             return _place(value) in self.references
-        if input_name(value) in self.input_names:
+        # An unnamed output (named later by its producer) matches by identity only.
+        name = input_name(value)
+        if name and name in self.input_names:
             return True
-        return not isinstance(value, DataInput) and value_data_name(value) in self.data_names
+        data_name = value_data_name(value)
+        return not isinstance(value, DataInput) and bool(data_name) and data_name in self.data_names
 
     def add(self, value: Any, as_input: bool = True) -> None:
         self.ids.add(id(underlying(value)))

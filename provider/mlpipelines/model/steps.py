@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from mlpipelines.errors import UserErrorException
 from mlpipelines.model.compute import compute_name
 from mlpipelines.model.data import PipelineData
+from mlpipelines.model.output_dataset import OutputFileDatasetConfig
 from mlpipelines.model.step_environment import environment_interpreter, environment_variables
 from mlpipelines.model.step_io import with_argument_data
 
@@ -86,7 +87,11 @@ class Step:
         self.version = version
         self._run_after: list[Step] = []
         self._defined_in = _defining_folder()
+        taken = {n for o in self.outputs if isinstance(n := getattr(o, "name", None), str)}
         for output in self.outputs:
+            if isinstance(output, OutputFileDatasetConfig) and not output.name:
+                output.name_for_producer(name, taken)
+                taken.add(output.name)
             if isinstance(output, PipelineData) and self not in output._producers:
                 output._producers.append(self)
 

@@ -253,8 +253,8 @@ def test_bad_output_file_dataset_configs_are_named(
 ) -> None:
     from mlpipelines.errors import UserErrorException
 
-    with pytest.raises(UserErrorException, match="OutputFileDatasetConfig needs a name"):
-        OutputFileDatasetConfig()
+    with pytest.raises(UserErrorException, match="name must be a non-empty string"):
+        OutputFileDatasetConfig(name="")
     with pytest.raises(UserErrorException, match=r"'out': destination must be \(datastore"):
         OutputFileDatasetConfig("out", destination="somewhere")
     with pytest.raises(UserErrorException, match="register_on_complete needs a dataset name"):
@@ -378,3 +378,42 @@ def test_a_data_reference_of_another_place_under_the_same_name_is_not_merged(
     assert [(p.kind, p.step, p.message) for p in info.value.problems] == [
         ("duplicate-input-name", "two_places", "2 inputs are named 'args_lake'")
     ]
+
+
+def test_unnamed_outputs_are_named_after_the_step_that_writes_them(
+    ws: Workspace, src: str, lake: Datastore
+) -> None:
+    # The old docs' idiom: OutputFileDatasetConfig() with no name, read by the next step.
+    prepared = OutputFileDatasetConfig()
+    stats = OutputFileDatasetConfig(destination=(lake, "stats/{run-id}/{output-name}"))
+    train = PythonScriptStep(  # built first: its input takes the name when it is known
+        "train.py", name="train model", source_directory=src, arguments=[prepared.as_input()]
+    )
+    PythonScriptStep(
+        "prep.py", name="prepare data", source_directory=src, arguments=[prepared, stats]
+    )
+    assert (prepared.name, stats.name) == ("prepare_data_output", "prepare_data_output_2")
+    tasks = _tasks(Pipeline(ws, [train]))
+    assert [o.name for o in tasks["prepare_data"].definition.outputs] == [
+        "prepare_data_output",
+        "prepare_data_output_2",
+    ]
+    assert tasks["prepare_data"].definition.outputs[1].destination == (
+        "stats/{run-id}/prepare_data_output_2"
+    )
+    (read,) = tasks["train_model"].definition.inputs
+    assert (read.name, read.producer) == ("prepare_data_output", "prepare_data")
+    # Built again (a DAG file parsed again), the names are the same.
+    again = OutputFileDatasetConfig()
+    PythonScriptStep("prep.py", name="prepare data", source_directory=src, arguments=[again])
+    assert again.name == "prepare_data_output"
+
+
+def test_an_unnamed_output_no_step_writes_is_reported(ws: Workspace, src: str) -> None:
+    orphan = OutputFileDatasetConfig()
+    step = PythonScriptStep(
+        "train.py", name="train", source_directory=src, arguments=[orphan.as_input()]
+    )
+    with pytest.raises(PipelineValidationError) as info:
+        Pipeline(ws, [step]).validate()
+    assert info.value.problems[0].step == "train"
