@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlpipelines.datasets.sources import describe_source
 from mlpipelines.errors import UserErrorException
+from mlpipelines.model import dataset_uploads
 from mlpipelines.model.dataset_sources import (
     DataPath,
     DataType,
@@ -380,9 +381,46 @@ class TabularDatasetFactory:
             raise UserErrorException("partition_format is not supported by mlpipelines datasets")
         return _tabular(path, validate, parquet_reader(include_path), set_column_types)
 
+    @staticmethod
+    def register_pandas_dataframe(
+        dataframe: Any,
+        target: Any,
+        name: str,
+        description: str | None = None,
+        tags: dict[str, str] | None = None,
+        show_progress: bool = True,
+        row_group_size: int | None = None,
+        make_target_path_unique: bool = True,
+    ) -> Any:
+        """Write the DataFrame as Parquet under ``target`` (``(datastore, path)`` or a
+        DataPath) and register it as the next version of the TabularDataset ``name``."""
+        datastore, files = dataset_uploads.write_dataframe(
+            dataframe, target, name, show_progress, row_group_size, make_target_path_unique
+        )
+        dataset = TabularDatasetFactory.from_parquet_files(path=(datastore, files))
+        return dataset.register(
+            datastore.workspace, name, description=description, tags=tags, create_new_version=True
+        )
+
+    register_spark_dataframe = staticmethod(dataset_uploads.register_spark_dataframe)
+
 
 class FileDatasetFactory:
     """``Dataset.File``: file datasets."""
+
+    @staticmethod
+    def upload_directory(
+        src_dir: str,
+        target: Any,
+        pattern: str | None = None,
+        overwrite: bool = False,
+        show_progress: bool = True,
+    ) -> FileDataset:
+        """Copy a local folder's files (matching ``pattern``) under ``target`` (``(datastore,
+        path)`` or a DataPath); the copies as a FileDataset."""
+        return FileDatasetFactory.from_files(
+            dataset_uploads.upload_directory(src_dir, target, pattern, overwrite, show_progress)
+        )
 
     @staticmethod
     def from_files(path: Any, validate: bool = True, is_file: bool = False) -> FileDataset:
