@@ -44,7 +44,8 @@ def test_wait_for_completion_then_steps_metrics_logs(airflow, capsys, tmp_path):
         airflow.api.xcom("hello_pipeline", run.id, "greet", "metrics")
     assert missing.value.status_code == 404
     assert greet.get_metrics() == {}
-    assert run.get_metrics()["shout"] == {"message_length": 13}
+    assert run.get_metrics(recursive=True)[shout.id] == {"message_length": 13}
+    assert run.get_metrics() == {}, "no step logged on the pipeline run itself"
     assert run.get_details()["properties"]["conf"]["greeting"] == "Servus"
     _inspect_as_the_samples_do(airflow, run, tmp_path)
 

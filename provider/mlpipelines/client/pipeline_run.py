@@ -14,6 +14,7 @@ from mlpipelines.client.run_files import RunFiles
 from mlpipelines.client.run_states import TERMINAL
 from mlpipelines.errors import ActivityFailedException, UserErrorException
 from mlpipelines.publishing.experiments import experiment_dag_ids
+from mlpipelines.records.metrics import pipeline_metrics, split_metrics
 from mlpipelines.records.reserved import REUSE_TASK_ID
 
 LOG_FILES = ("stdout.txt", "stderr.txt")
@@ -107,8 +108,16 @@ class StepRun:
             "endTimeUtc": self._ti.get("end_date"),
         }
 
-    def get_metrics(self) -> dict[str, Any]:
-        """What the step's script logged with ``Run.log`` (from the run that made it, if reused)."""
+    def get_metrics(self, name: str | None = None, **_: Any) -> dict[str, Any]:
+        """What the step's script logged with ``Run.log`` and the other ``log_*`` calls (from
+        the run that made it, if reused); ``name`` selects one metric."""
+        own = split_metrics(self.logged_metrics())[0]
+        if name is None:
+            return own
+        return {name: own[name]} if name in own else {}
+
+    def logged_metrics(self) -> dict[str, Any]:
+        """Everything the script logged: its own metrics and what it logged on the pipeline."""
         if self._reused is not None:
             return dict(self._reused.get("metrics") or {})
         try:
@@ -159,6 +168,30 @@ class StepRun:
     ) -> str:
         """Copy one of ``get_file_names()`` to ``output_file_path``; returns where it went."""
         return self._files().download(name, output_file_path)
+
+    def register_model(
+        self,
+        model_name: str,
+        model_path: str | None = None,
+        tags: dict[str, Any] | None = None,
+        properties: dict[str, Any] | None = None,
+        description: str | None = None,
+        **_: Any,
+    ) -> Any:
+        """Register a file or folder the step kept (``outputs/model.pkl``: what its script
+        wrote to ``./outputs``) as the next version of ``model_name``; the ``Model``."""
+        from mlpipelines.client.run_models import register_run_model
+
+        return register_run_model(
+            self.parent.experiment.workspace,
+            self._files(),
+            f"{self.parent.dag_id}/{self.parent.id}/{self.name}",
+            model_name,
+            model_path or model_name,
+            tags,
+            properties,
+            description,
+        )
 
     def get_job_log(self) -> str:
         """What the step's script printed (stdout, then stderr); the task log if it kept none."""
@@ -239,16 +272,58 @@ class PipelineRun:
         return self.get_steps()
 
     def get_file_names(self) -> list[str]:
-        """The files the run's steps kept, as ``<step>/<file>``."""
+        """The files the run's steps kept, as ``<step>/<file>``; a run of one step (as
+        ``Experiment.submit(ScriptRunConfig)`` makes) lists its step's as ``<file>``, as the
+        old SDK's script runs do (``outputs/model.pkl``)."""
+        steps = self.get_steps()
+        if len(steps) == 1:
+            return steps[0].get_file_names()
         return RunFiles(self.experiment.workspace, self.dag_id, self.id, None).names()
 
     def download_file(
         self, name: str, output_file_path: str | None = None, _validate_checksum: bool = False
     ) -> str:
-        """Copy one of ``get_file_names()`` to ``output_file_path``; returns where it went."""
+        """Copy one of ``get_file_names()`` to ``output_file_path``; returns where it went. In a
+        run of one step (``Experiment.submit(ScriptRunConfig)``), a name of that step's files
+        (``outputs/model.pkl``) is taken too, as the old SDK's script runs name them."""
+        only = self._only_step_with(name)
+        if only is not None:
+            return only.download_file(name, output_file_path)
         return RunFiles(self.experiment.workspace, self.dag_id, self.id, None).download(
             name, output_file_path
         )
+
+    def register_model(
+        self,
+        model_name: str,
+        model_path: str | None = None,
+        tags: dict[str, Any] | None = None,
+        properties: dict[str, Any] | None = None,
+        description: str | None = None,
+        **_: Any,
+    ) -> Any:
+        """Register a file or folder a step kept as the next version of ``model_name``:
+        ``<step>/outputs/model.pkl``, or in a run of one step (a ScriptRunConfig's)
+        ``outputs/model.pkl``; the ``Model``."""
+        path = model_path or model_name
+        only = self._only_step_with(path)
+        if only is not None:
+            return only.register_model(model_name, path, tags, properties, description)
+        step_name, _sep, below = path.partition("/")
+        found = self.find_step_run(step_name)
+        if not found or not below:
+            raise UserErrorException(
+                f"register_model: '{path}' names no step's file; give it as "
+                f"'<step>/outputs/...' (steps: {', '.join(s.name for s in self.get_steps())})"
+            )
+        return found[0].register_model(model_name, below, tags, properties, description)
+
+    def _only_step_with(self, name: str) -> StepRun | None:
+        """The run's one step, when it has just one and ``name`` is not a run-level name."""
+        steps = self.get_steps()
+        if len(steps) != 1 or name.startswith(f"{steps[0].name}/"):
+            return None
+        return steps[0]
 
     def _reused_by_step(self, tis: list[dict[str, Any]]) -> dict[str, Any]:
         """What the run's reuse sensor(s) handed on, by step task id."""
@@ -267,9 +342,27 @@ class PipelineRun:
         wanted = {name, task_id_for(name)}
         return [s for s in self.get_steps() if s.name in wanted or s.name.split(".")[-1] in wanted]
 
-    def get_metrics(self) -> dict[str, dict[str, Any]]:
-        """Each step's metrics, by step."""
-        return {step.name: step.get_metrics() for step in self.get_steps()}
+    def get_metrics(
+        self, name: str | None = None, recursive: bool = False, **_: Any
+    ) -> dict[str, Any]:
+        """As the old SDK's: the metrics logged on the pipeline run (``run.parent.log`` in its
+        steps' scripts; a name logged by several steps holds a list, in step order), or with
+        ``recursive=True`` those by run id, this run's and each step run's (``step.id``). A run
+        of one step also holds what its script logged (a ScriptRunConfig's run)."""
+        logged = [(step, step.logged_metrics()) for step in self.get_steps()]
+        mine = pipeline_metrics(metrics for _, metrics in logged)
+        if len(logged) == 1 and not recursive:
+            # A run of one step (a ScriptRunConfig's) is its step, as the old SDK's script
+            # runs are: what its script logged is the run's.
+            mine = {**split_metrics(logged[0][1])[0], **mine}
+        if recursive:
+            by_run = {self.id: mine} | {step.id: split_metrics(m)[0] for step, m in logged}
+            if name is None:
+                return by_run
+            return {run: {name: found[name]} for run, found in by_run.items() if name in found}
+        if name is None:
+            return mine
+        return {name: mine[name]} if name in mine else {}
 
     def publish_pipeline(
         self, name: str, description: str | None = None, version: str | None = None, **_: Any

@@ -1,5 +1,5 @@
-"""The files a run kept (each step's stdout, stderr and metrics on the default datastore),
-listed and downloaded as ``run.get_file_names()`` and ``run.download_file()`` do."""
+"""The files a run kept (each step's stdout, stderr, metrics and ``outputs/`` on the default
+datastore), listed and downloaded as ``run.get_file_names()`` and ``run.download_file()`` do."""
 
 from __future__ import annotations
 
@@ -48,6 +48,24 @@ class RunFiles:
         location = self._location()
         target.write_bytes(location.fs.cat_file(location.path(f"{self.folder}/{name}")))
         return str(target)
+
+    def download_tree(self, name: str, folder: str | os.PathLike[str]) -> Path:
+        """Copy the file ``name``, or every file below the folder ``name``, into ``folder``
+        (keeping the paths below ``name``); where the copy is (``<folder>/<last part>``)."""
+        name = name.strip("/")
+        names = self.names()
+        below = [n for n in names if n.startswith(f"{name}/")]
+        if name not in names and not below:
+            raise UserErrorException(
+                f"the run has no file or folder '{name}'; it has: {', '.join(names) or 'none'}"
+            )
+        target = Path(folder) / Path(name).name
+        location = self._location()
+        for each in [name] if name in names else below:
+            dest = target if each == name else target / each[len(name) + 1 :]
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(location.fs.cat_file(location.path(f"{self.folder}/{each}")))
+        return target
 
     def read_text(self, name: str) -> str | None:
         """One file's text, or None when the run kept no such file."""

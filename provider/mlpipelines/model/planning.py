@@ -42,7 +42,7 @@ from mlpipelines.records.reserved import REGENERATE_PARAM
 from mlpipelines.translate.step_docs import step_doc_md
 
 if TYPE_CHECKING:
-    from mlpipelines.model.pipeline import Pipeline
+    from mlpipelines.model.step_graph import StepGraph
 
 REGENERATE_DESCRIPTION = (
     "Run every step, even those whose results an earlier run with the same inputs, code and "
@@ -50,7 +50,7 @@ REGENERATE_DESCRIPTION = (
 )
 
 
-def plan_pipeline(pipeline: Pipeline, dag_id: str | None = None) -> PipelinePlan:
+def plan_pipeline(pipeline: StepGraph, dag_id: str | None = None) -> PipelinePlan:
     """Validate a pipeline, then describe each step as a TaskSpec; raises on any problem."""
     pipeline.validate(dag_id)
     default_store = pipeline.default_datastore.spec

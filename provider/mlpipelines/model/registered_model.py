@@ -129,9 +129,11 @@ class Model:
     @staticmethod
     def get_model_path(model_name: str, version: int | None = None, _workspace: Any = None) -> str:
         """The local path of a model downloaded into ``./azureml-models/<name>/<version>``."""
-        from mlpipelines.model.workspace import Workspace
+        from mlpipelines.storage.deployment import Deployment
 
-        model = Model(_workspace or Workspace.current(), model_name, version=version)
+        # The deployment this process runs in (a step's, in a scoring script): its datastores
+        # are all a model lookup needs.
+        model = Model(_workspace or Deployment.current(), model_name, version=version)
         target = Path("azureml-models") / model.name / str(model.version)
         return str(model.download(target, exist_ok=True))
 

@@ -5,12 +5,15 @@ nothing of Airflow."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
 from typing import Any
 
+from mlpipelines.errors import UserErrorException
 from mlpipelines.records import DatastoreSpec
+from mlpipelines.records.metrics import PIPELINE_SCOPE
 from mlpipelines.records.reserved import (
     ENV_EXPERIMENT,
     ENV_INPUT_DATASETS,
@@ -18,6 +21,7 @@ from mlpipelines.records.reserved import (
     ENV_PARENT_RUN_ID,
     ENV_RUN_ID,
     ENV_STEP_NAME,
+    PIPELINE_METRICS_KEY,
 )
 
 
@@ -70,13 +74,17 @@ class Run:
         metrics_file: str | None = None,
         parent_id: str | None = None,
         name: str | None = None,
+        *,
+        _scope: str | None = None,
     ) -> None:
         self.id = run_id
         self.name = name or run_id
         self.experiment = Experiment(experiment)
         self.tags: dict[str, str] = {}
+        self.properties: dict[str, str] = {}
         self._metrics_file = Path(metrics_file) if metrics_file else None
         self._parent_id = parent_id
+        self._scope = _scope
 
     @classmethod
     def get_context(cls, allow_offline: bool = True, **_: Any) -> Run:
@@ -99,7 +107,10 @@ class Run:
         """The pipeline run this step belongs to (None for a pipeline run itself)."""
         if not self._parent_id:
             return None
-        return Run(self._parent_id, self.experiment.name)
+        # What a step logs on its pipeline run goes into the step's metrics file, marked as
+        # the pipeline's (``run.parent.log`` in the old samples); the client gathers them.
+        metrics_file = str(self._metrics_file) if self._metrics_file else None
+        return Run(self._parent_id, self.experiment.name, metrics_file, _scope=PIPELINE_SCOPE)
 
     @property
     def input_datasets(self) -> dict[str, Any]:
@@ -117,17 +128,69 @@ class Run:
     def log_row(self, name: str, description: str | None = None, **kwargs: Any) -> None:
         self._record(name, "row", {k: _plain(v) for k, v in kwargs.items()})
 
+    def log_table(self, name: str, value: dict[str, list[Any]], description: str = "") -> None:
+        """Record a table: ``{column: [values]}``, kept as given."""
+        self._record(name, "table", _columns(name, value))
+
+    def log_confusion_matrix(self, name: str, value: Any, description: str = "") -> None:
+        """Record a confusion matrix (the old SDK's JSON dict, or a JSON string of it)."""
+        self._record(name, "confusion_matrix", _json_value(value))
+
+    def log_accuracy_table(self, name: str, value: Any, description: str = "") -> None:
+        self._record(name, "accuracy_table", _json_value(value))
+
+    def log_predictions(self, name: str, value: Any, description: str = "") -> None:
+        self._record(name, "predictions", _json_value(value))
+
+    def log_residuals(self, name: str, value: Any, description: str = "") -> None:
+        self._record(name, "residuals", _json_value(value))
+
+    def log_image(
+        self, name: str, path: str | None = None, plot: Any = None, description: str = ""
+    ) -> None:
+        """Keep an image (a file at ``path``, or a matplotlib ``plot`` saved as PNG) as the
+        artifact ``images/<name>.<ext>``, and record the metric ``name`` as its URI."""
+        if (path is None) == (plot is None):
+            raise UserErrorException(f"log_image('{name}'): pass exactly one of path= or plot=")
+        self._record(name, "image", self._keep_image(name, path, plot))
+
+    def _keep_image(self, name: str, path: str | None, plot: Any) -> str:
+        from mlpipelines.model.run_uploads import upload_step_file
+
+        if path is not None:
+            return upload_step_file(self.id, f"images/{name}{Path(path).suffix}", path)
+        buffer = io.BytesIO()
+        plot.savefig(buffer, format="png")
+        buffer.seek(0)
+        return upload_step_file(self.id, f"images/{name}.png", buffer)
+
     def set_tags(self, tags: dict[str, str]) -> None:
         self.tags.update(tags)
 
     def tag(self, key: str, value: str | None = None) -> None:
         self.tags[key] = "" if value is None else value
 
-    def get_metrics(self, name: str | None = None) -> dict[str, Any]:
-        """The metrics logged so far by this run."""
-        from mlpipelines.records.metrics import read_metrics
+    def get_tags(self) -> dict[str, str]:
+        """The tags set on this run object by this script."""
+        return dict(self.tags)
 
-        return _select(read_metrics(self._metrics_file) if self._metrics_file else {}, name)
+    def add_properties(self, properties: dict[str, str]) -> None:
+        self.properties.update(properties)
+
+    def get_properties(self) -> dict[str, str]:
+        """The properties added to this run object by this script."""
+        return dict(self.properties)
+
+    def get_metrics(self, name: str | None = None, **_: Any) -> dict[str, Any]:
+        """The metrics logged so far on this run by this script (``run.parent.get_metrics()``:
+        what it logged on the pipeline run)."""
+        from mlpipelines.records.metrics import fold_metrics
+
+        records = []
+        if self._metrics_file is not None and self._metrics_file.is_file():
+            lines = self._metrics_file.read_text(encoding="utf-8").splitlines()
+            records = [json.loads(line) for line in lines if line.strip()]
+        return _select(fold_metrics(records, self._scope), name)
 
     def complete(self) -> None:
         """Accepted for compatibility; the task's end marks completion."""
@@ -135,9 +198,13 @@ class Run:
     def _record(self, name: str, kind: str, value: Any) -> None:
         if self._metrics_file is None:
             raise RuntimeError("this run has no metrics file")
-        line = json.dumps({"name": name, "kind": kind, "value": value}, default=str)
+        if name == PIPELINE_METRICS_KEY:
+            raise UserErrorException(f"the metric name '{name}' is reserved by mlpipelines")
+        record = {"name": name, "kind": kind, "value": value}
+        if self._scope is not None:
+            record["scope"] = self._scope
         with open(self._metrics_file, "a", encoding="utf-8") as sink:
-            sink.write(line + "\n")
+            sink.write(json.dumps(record, default=str) + "\n")
 
     def __repr__(self) -> str:
         return f"Run(id={self.id!r}, experiment={self.experiment.name!r})"
@@ -180,10 +247,38 @@ class OfflineRun(Run):
         self._records.append({"name": name, "kind": kind, "value": value})
         print(f"[offline run] {name}: {value}")
 
-    def get_metrics(self, name: str | None = None) -> dict[str, Any]:
+    def upload_file(self, name: str, path_or_stream: Any, datastore_name: str | None = None) -> str:
+        """Offline there is no step to keep files for: noted, not kept (a script run by hand
+        goes on)."""
+        print(f"[offline run] upload_file {name}: not kept outside a pipeline step")
+        return name
+
+    def _keep_image(self, name: str, path: str | None, plot: Any) -> str:
+        """Offline there is no step to keep it for: a file stays where it is, a plot is only
+        noted."""
+        return str(Path(path).resolve()) if path is not None else f"(plot {name}, not kept)"
+
+    def get_metrics(self, name: str | None = None, **_: Any) -> dict[str, Any]:
         from mlpipelines.records.metrics import fold_metrics
 
         return _select(fold_metrics(self._records), name)
+
+
+def _columns(name: str, value: Any) -> dict[str, list[Any]]:
+    """A table as ``{column: [values]}`` of JSON values, refused (naming it) otherwise."""
+    if not isinstance(value, dict) or not all(isinstance(v, list | tuple) for v in value.values()):
+        raise UserErrorException(f"log_table('{name}'): the value must be a dict of lists")
+    return {str(k): [_plain(v) for v in column] for k, column in value.items()}
+
+
+def _json_value(value: Any) -> Any:
+    """A JSON string as what it holds; anything else as a plain JSON value."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return _plain(value)
 
 
 def _select(metrics: dict[str, Any], name: str | None) -> dict[str, Any]:

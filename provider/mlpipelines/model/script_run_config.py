@@ -1,12 +1,13 @@
 """``ScriptRunConfig``: what to run (a script with arguments, or a command), from which source
 folder, on which target, with which environment. A CommandStep takes one as its ``runconfig``
-(``Experiment.submit`` of one alone is refused, naming that pipeline of one step).
+(``Experiment.submit`` of one alone runs it as a pipeline of one step).
 """
 
 from __future__ import annotations
 
 import os
 import warnings
+from pathlib import Path
 from typing import Any
 
 from mlpipelines.errors import UserErrorException
@@ -80,14 +81,34 @@ class ScriptRunConfig:
         target = self.run_config.target
         return None if target == "local" else target
 
-    def _submit_as_experiment(self, experiment: Any, **_: Any) -> Any:
-        """``Experiment.submit(config)``: refused with the one-line way that works here (a
-        pipeline of one CommandStep); building it here would tie ``azureml.core``, which
-        step scripts import, to the translator and so to Airflow."""
-        raise UserErrorException(
-            f"Experiment('{experiment.name}').submit(ScriptRunConfig) runs no single script "
-            "here: submit Pipeline(ws, steps=[CommandStep(name=..., runconfig=config)]) instead"
-        )
+    def _submit_as_experiment(self, experiment: Any, **kwargs: Any) -> Any:
+        """``Experiment.submit(config)``: runs as a pipeline of one step (named after the
+        script, or ``command``), never reused, as the old SDK's script runs always ran; the
+        returned run answers for its step (metrics, ``outputs/`` files, ``register_model``)."""
+        return experiment.submit(self.as_step_graph(experiment.workspace), **kwargs)
+
+    def as_step_graph(self, workspace: Any) -> Any:
+        """This configuration as a graph of one step: a PythonScriptStep for ``script``, a
+        CommandStep for ``command``."""
+        from mlpipelines.model.command_step import CommandStep
+        from mlpipelines.model.step_graph import StepGraph
+        from mlpipelines.model.steps import PythonScriptStep
+
+        if self.script is not None:
+            step: Any = PythonScriptStep(
+                script_name=self.script,
+                name=Path(self.script).stem or "script",
+                arguments=self.arguments,
+                compute_target=self.compute_target,
+                runconfig=self.run_config,
+                source_directory=self.source_directory,
+                allow_reuse=False,
+            )
+        elif self.command is not None:
+            step = CommandStep(name="command", runconfig=self, allow_reuse=False)
+        else:
+            raise UserErrorException("ScriptRunConfig: give script= (with arguments=) or command=")
+        return StepGraph(workspace, [step])
 
     def __repr__(self) -> str:
         what = f"script={self.script!r}"

@@ -19,12 +19,12 @@ from mlpipelines.records.reserved import RESERVED_PARAMETER_NAMES, RESERVED_TASK
 from mlpipelines.records.step_kinds import STEP_KINDS
 
 if TYPE_CHECKING:
-    from mlpipelines.model.pipeline import Pipeline
+    from mlpipelines.model.step_graph import StepGraph
 
 RESERVED_PARAMETER_PREFIX = "mlpipelines_"
 
 
-def find_problems(pipeline: Pipeline, dag_id: str | None = None) -> list[Problem]:
+def find_problems(pipeline: StepGraph, dag_id: str | None = None) -> list[Problem]:
     """All problems of a pipeline, each tied to its step; empty when it can run."""
     problems: list[Problem] = []
     if dag_id is not None and not AIRFLOW_ID.match(dag_id):

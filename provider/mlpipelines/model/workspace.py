@@ -8,6 +8,7 @@ classes of this package (imported when called).
 from __future__ import annotations
 
 import dataclasses
+import os
 import uuid
 from typing import Any
 
@@ -168,6 +169,26 @@ class Workspace(Deployment):
         from mlpipelines.model.keyvault import Keyvault
 
         return Keyvault(self)
+
+    def _register_model_files(
+        self, local_path: str | os.PathLike[str], model_name: str, run_id: str, **details: Any
+    ) -> Any:
+        """Register local files as the next version of ``model_name`` from the step run
+        ``run_id``: what ``run.register_model`` on a client's run calls (the client hands the
+        files over; the Model is this facade's)."""
+        from mlpipelines.model.registered_model import Model, model_store
+        from mlpipelines.storage.registered_models import register_model
+
+        record = register_model(
+            model_store(self),
+            model_name,
+            local_path,
+            details.get("description"),
+            details.get("tags"),
+            details.get("properties"),
+            run_id=run_id,
+        )
+        return Model._of(self, record)
 
     def set_default_datastore(self, name: str) -> None:
         """Make a registered datastore the default."""

@@ -1,14 +1,14 @@
 """A pipeline's metrics across its runs, as the view charts them: one point per run for each
-numeric metric (``step/metric``), with the numeric parameters of that run beside it, so a
-metric can be drawn against the run and against a parameter (as Azure ML studio compares
-runs)."""
+numeric metric (``step/metric``; ``metric`` alone for one logged on the pipeline run), with
+the numeric parameters of that run beside it, so a metric can be drawn against the run and
+against a parameter (as Azure ML studio compares runs)."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from mlpipelines.plugin.run_summary import RunRecord, effective_params, step_metrics
+from mlpipelines.plugin.run_summary import RunRecord, effective_params, run_metrics, step_metrics
 
 
 def numeric(value: Any) -> float | None:
@@ -31,6 +31,12 @@ def run_point(record: RunRecord) -> dict[str, Any]:
         for name, value in values.items()
         if (number := numeric(value)) is not None
     }
+    # Logged on the pipeline run itself (``run.parent.log``): by name alone, as AML shows them.
+    metrics.update(
+        (name, number)
+        for name, value in run_metrics(record).items()
+        if (number := numeric(value)) is not None
+    )
     return {
         "run_id": record.run_id,
         "state": record.state,

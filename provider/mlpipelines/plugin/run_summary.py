@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from mlpipelines.client.pipeline_run import STEP_STATUS, run_status
+from mlpipelines.records.metrics import pipeline_metrics, split_metrics
 from mlpipelines.records.parallel_run import PLAN_SUFFIX, RUN_SUFFIX
 from mlpipelines.records.reserved import (
     DECISION_XCOM_KEY,
@@ -110,8 +111,9 @@ def output_references(record: RunRecord, task_id: str) -> dict[str, dict[str, An
     return dict(source["outputs"]) if source else _own_outputs(record, task_id)
 
 
-def step_metrics(record: RunRecord) -> dict[str, dict[str, Any]]:
-    """Each step's metrics: its own, or for a reused step those of the run it reused."""
+def logged_metrics(record: RunRecord) -> dict[str, dict[str, Any]]:
+    """Everything each step's script logged (its own metrics and those it logged on the
+    pipeline run): its own run's, or for a reused step those of the run it reused."""
     metrics = {
         task_id: dict(value)
         for (task_id, key), value in record.xcoms.items()
@@ -121,6 +123,16 @@ def step_metrics(record: RunRecord) -> dict[str, dict[str, Any]]:
         if source["metrics"]:
             metrics[task_id] = dict(source["metrics"])
     return metrics
+
+
+def step_metrics(record: RunRecord) -> dict[str, dict[str, Any]]:
+    """Each step's own metrics (see ``logged_metrics``)."""
+    return {task_id: split_metrics(m)[0] for task_id, m in logged_metrics(record).items()}
+
+
+def run_metrics(record: RunRecord) -> dict[str, Any]:
+    """What the steps logged on the pipeline run itself (``run.parent.log``), folded."""
+    return pipeline_metrics(logged_metrics(record).values())
 
 
 def effective_params(record: RunRecord) -> dict[str, Any]:
@@ -143,6 +155,7 @@ def run_summary(record: RunRecord, ui_base: str = "") -> dict[str, Any]:
         "duration": _seconds(record.start_date, record.end_date),
         "note": record.note,
         "params": effective_params(record),
+        "metrics": run_metrics(record),
         "git": record.conf.get(GIT_CONF_KEY),
         "url": ui_run_url(ui_base, record.dag_id, record.run_id),
         "steps": step_rows(record, ui_base),

@@ -19,6 +19,8 @@ RESERVED_TASK_IDS = frozenset({REUSE_TASK_ID})
 # own decision where it made one (reused from which run, or why it ran).
 OUTPUT_XCOM_PREFIX = "output_"
 METRICS_XCOM_KEY = "metrics"
+PIPELINE_METRICS_KEY = "mlpipelines.pipeline_metrics"
+"""Inside a step's metrics: what its script logged on the pipeline run (``run.parent.log``)."""
 REUSE_XCOM_KEY = "reuse"
 DECISION_XCOM_KEY = "reuse_decision"
 

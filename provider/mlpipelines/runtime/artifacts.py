@@ -1,4 +1,5 @@
-"""A step's artifacts (its logs and metrics) kept on the default datastore after it ends."""
+"""A step's artifacts (its logs, its metrics, and what its script wrote to ``./outputs``) kept
+on the default datastore after it ends."""
 
 from __future__ import annotations
 
@@ -12,17 +13,38 @@ from mlpipelines.records import DatastoreSpec
 from mlpipelines.records.reserved import ARTIFACTS_FOLDER
 from mlpipelines.runtime.step_context import StepContext
 from mlpipelines.storage.datastores import location_of
+from mlpipelines.storage.location import StoreLocation
+from mlpipelines.storage.transfer import copy
 
 LOG_FILES = ("stdout.txt", "stderr.txt")
 
 
+OUTPUTS_FOLDER = "outputs"
+"""What a script writes below this folder of its working folder is kept with the run, as Azure
+ML uploads ``./outputs`` (``joblib.dump(model, "outputs/model.pkl")``, then
+``run.register_model(model_path="outputs/model.pkl")`` or ``run.download_file``)."""
+
+
 def save_artifacts(
-    store: DatastoreSpec, ctx: StepContext, logs_dir: Path, metrics: dict[str, Any]
+    store: DatastoreSpec,
+    ctx: StepContext,
+    logs_dir: Path,
+    metrics: dict[str, Any],
+    script_dir: Path | None = None,
 ) -> str:
-    """Copy stdout/stderr and write metrics.json to ``artifacts/<dag>/<run>/<task>/`` on the
-    datastore (a local folder or a remote store); the folder's URI."""
+    """Copy stdout/stderr, write metrics.json and copy ``<script_dir>/outputs`` to
+    ``artifacts/<dag>/<run>/<task>/`` on the datastore (a local folder or a remote store); the
+    folder's URI."""
     location = location_of(store)
     relative = f"{ARTIFACTS_FOLDER}/{ctx.run_folder}/{ctx.task_id}"
+    if script_dir is not None and (script_dir / OUTPUTS_FOLDER).is_dir():
+        copy(
+            StoreLocation.local(script_dir, datastore="local"),
+            OUTPUTS_FOLDER,
+            location,
+            f"{relative}/{OUTPUTS_FOLDER}",
+            overwrite=True,
+        )
     body = (json.dumps(metrics, indent=2, default=str) + "\n").encode()
     if location.is_local:
         target = Path(location.path(relative))

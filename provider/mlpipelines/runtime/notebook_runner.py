@@ -136,7 +136,7 @@ def _run_once(
             env.update(secrets_env)
             result = run_process(argv, work_dir, env, ctx.log, logs_dir, on_start)
         metrics = read_metrics(metrics_file)
-        folder = save_artifacts(definition.default_datastore, ctx, logs_dir, metrics)
+        folder = save_artifacts(definition.default_datastore, ctx, logs_dir, metrics, source)
         if executed.is_file():
             _keep_executed(definition, ctx, executed, settings.output_notebook)
             ctx.log.info("executed notebook kept at %s/%s", folder, settings.output_notebook)

@@ -116,7 +116,7 @@ def run_staged(
             env.update(secrets_env)
             result = run_process(argv, source, env, ctx.log, logs_dir, on_start)
         metrics = read_metrics(metrics_file)
-        save_artifacts(definition.default_datastore, ctx, logs_dir, metrics)
+        save_artifacts(definition.default_datastore, ctx, logs_dir, metrics, source)
         if result.returncode != 0:
             tail = "\n".join(result.stderr_tail) or "(no stderr)"
             raise StepRunError(

@@ -192,9 +192,16 @@ def test_a_dataset_without_a_name_in_the_command_is_a_validation_problem(src):
         CommandStep(name="x", command=["ls", dataset], source_directory=str(src))
 
 
-def test_experiment_submit_of_a_lone_script_run_config_names_the_pipeline_way(src):
-    from mlpipelines.azureml.core import Experiment
-
-    config = ScriptRunConfig(source_directory=str(src), command="python train.py")
-    with pytest.raises(UserErrorException, match=r"steps=\[CommandStep\(name=\.\.\., runconfig"):
-        Experiment(Workspace.current(), "single").submit(config)
+def test_a_lone_script_run_config_is_planned_as_one_step_never_reused(src):
+    ws = Workspace.current()
+    script = ScriptRunConfig(
+        source_directory=str(src), script="train.py", arguments=["--alpha", 0.5]
+    )
+    (task,) = script.as_step_graph(ws).plan("single").tasks
+    assert (task.task_id, task.definition.kind) == ("train", "python_script")
+    assert task.definition.script_name == "train.py" and not task.definition.allow_reuse
+    command = ScriptRunConfig(source_directory=str(src), command="python train.py")
+    (task,) = command.as_step_graph(ws).plan("single").tasks
+    assert (task.task_id, task.definition.kind) == ("command", "command")
+    with pytest.raises(UserErrorException, match="give script="):
+        ScriptRunConfig(source_directory=str(src)).as_step_graph(ws)

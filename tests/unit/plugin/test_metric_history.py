@@ -58,3 +58,20 @@ def test_history_has_one_point_per_run_with_reused_metrics():
 
 def test_history_of_no_runs_is_empty():
     assert metric_history("demo", []) == {"dag_id": "demo", "runs": [], "metrics": [], "params": []}
+
+
+def test_metrics_logged_on_the_pipeline_run_are_charted_by_name():
+    record = run("r1", 0.5, 0.8)
+    record.xcoms[("train", "metrics")] = {
+        "loss": 0.3,
+        "mlpipelines.pipeline_metrics": {"best_accuracy": 0.8, "model": "svc"},
+    }
+    record.xcoms[("prepare", "metrics")]["mlpipelines.pipeline_metrics"] = {"best_accuracy": 0.7}
+    history = metric_history("demo", [record])
+    (point,) = history["runs"]
+    assert point["metrics"]["train/loss"] == 0.3
+    assert point["metrics"]["best_accuracy"] == 0.8, "logged by two steps: the later one"
+    assert (
+        "model" not in point["metrics"]
+        and "train/mlpipelines.pipeline_metrics" not in point["metrics"]
+    )

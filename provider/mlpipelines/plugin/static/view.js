@@ -209,6 +209,9 @@ async function renderRun() {
       link("metrics across runs", run.pipeline_url)),
     run.is_pipeline ? null : notPipeline(`DAG ${run.dag_id}`),
     el("h2", {}, "Steps"), stepTable(run),
+    Object.keys(run.metrics || {}).length
+      ? [el("h2", {}, "Run metrics"), facts(Object.entries(run.metrics).map(([k, v]) => [k, shortValue(v)]))]
+      : null,
     el("h2", {}, "Parameters"), facts(Object.entries(run.params).map(([k, v]) => [k, shortValue(v)])),
     el("h2", {}, "Git"), gitFacts(run.git),
     run.note ? [el("h2", {}, "Note"), el("p", {}, run.note)] : null);
