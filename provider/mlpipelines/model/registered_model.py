@@ -29,9 +29,38 @@ def model_store(workspace: Any) -> Any:
     return default_store(workspace)
 
 
+class ModelFramework:
+    """The old SDK's ``Model.Framework`` names (``model_framework=Model.Framework.SCIKITLEARN``
+    in ``Model.register``): accepted, as AML used them only for its no-code deployments."""
+
+    CUSTOM = "Custom"
+    MULTI = "Multi"
+    ONNX = "Onnx"
+    PYTORCH = "Pytorch"
+    SCIKITLEARN = "ScikitLearn"
+    TENSORFLOW = "TensorFlow"
+
+
+class ResourceConfiguration:
+    """``ResourceConfiguration(cpu=, memory_in_gb=, gpu=)`` for ``Model.register``: kept as
+    given (it sized AML's no-code deployments, which do not exist here)."""
+
+    def __init__(
+        self, cpu: float | None = None, memory_in_gb: float | None = None, gpu: int | None = None
+    ) -> None:
+        self.cpu = cpu
+        self.memory_in_gb = memory_in_gb
+        self.gpu = gpu
+
+    def serialize(self) -> dict[str, Any]:
+        return {"cpu": self.cpu, "memoryInGB": self.memory_in_gb, "gpu": self.gpu}
+
+
 class Model:
     """A registered model version: ``Model(ws, name, version=None)`` (None: the latest) or
     ``Model(ws, id="name:version")``; ``Model.register`` adds versions."""
+
+    Framework = ModelFramework
 
     def __init__(
         self,

@@ -145,3 +145,19 @@ def test_a_missing_model_raises_webservice_exception_as_aml_did(ws, tmp_path):
     with pytest.raises(WebserviceException, match="has no version 9"):
         Model(ws, "sklearn_model", version=9)
     assert Model(ws, "sklearn_model").version == 1
+
+
+def test_the_framework_and_resource_arguments_of_the_samples_are_accepted(ws, tmp_path):
+    from mlpipelines.azureml.core.resource_configuration import ResourceConfiguration
+
+    path = _pickle(tmp_path / "outputs" / "model.pkl", {"coef": 1})
+    model = Model.register(
+        workspace=ws,
+        model_name="sk",
+        model_path=str(path),
+        model_framework=Model.Framework.SCIKITLEARN,
+        model_framework_version="1.4.2",
+        resource_configuration=ResourceConfiguration(cpu=1, memory_in_gb=0.5),
+    )
+    assert (model.name, model.version) == ("sk", 1)
+    assert Model.Framework.SCIKITLEARN == "ScikitLearn"
