@@ -228,3 +228,22 @@ def test_old_exception_names_catch_what_mlpipelines_raises() -> None:
     assert issubclass(ProjectSystemException, AzureMLException)
     with pytest.raises(AzureMLException, match="pass workspace_name= or name="):
         Workspace(workspace_name="a", name="b")
+
+
+def test_the_workspace_lists_what_is_registered_as_the_samples_read_it(tmp_path) -> None:
+    from mlpipelines.azureml.core import Dataset, Environment, Experiment, Model
+
+    ws = Workspace(airflow_url="http://127.0.0.1:9", home=str(tmp_path / "home"))
+    model_file = tmp_path / "model.pkl"
+    model_file.write_bytes(b"m")
+    Model.register(ws, str(model_file), "m")
+    Model.register(ws, str(model_file), "m")
+    Environment("train-env").register(ws)
+    store = ws.get_default_datastore()
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.csv").write_text("a\n1\n")
+    store.upload(str(tmp_path / "d"), "d", show_progress=False)
+    Dataset.File.from_files((store, "d/a.csv")).register(ws, "raw")
+    assert {name: model.version for name, model in ws.models.items()} == {"m": 2}
+    assert list(ws.datasets) == ["raw"] and "train-env" in ws.environments
+    assert Experiment.list(ws) == []

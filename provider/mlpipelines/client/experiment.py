@@ -93,6 +93,12 @@ class Experiment:
         note_experiment(self.name, self.name, self.workspace)
         return PipelineRun(self, run["dag_run_id"], _api=api, _dag_id=self.name)
 
+    @staticmethod
+    def list(workspace: Any, experiment_name: str | None = None, **_: Any) -> list[Experiment]:
+        """The workspace's experiments (``ws.experiments``), or the one named."""
+        found = list(workspace.experiments.values())
+        return [e for e in found if experiment_name is None or e.name == experiment_name]
+
     def get_runs(self, **_: Any) -> Iterator[PipelineRun]:
         """The experiment's runs, newest first: its own DAG's, and runs of published
         pipelines started under its name (REST ``ExperimentName``)."""

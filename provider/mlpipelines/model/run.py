@@ -79,6 +79,7 @@ class Run:
     ) -> None:
         self.id = run_id
         self.name = name or run_id
+        self.display_name = self.name
         self.experiment = Experiment(experiment)
         self.tags: dict[str, str] = {}
         self.properties: dict[str, str] = {}
@@ -215,6 +216,43 @@ class Run:
         from mlpipelines.model.run_uploads import upload_step_file
 
         return upload_step_file(self.id, name, path_or_stream)
+
+    def upload_files(
+        self,
+        names: list[str],
+        paths: list[str],
+        return_artifacts: bool = False,
+        timeout_seconds: int | None = None,
+        datastore_name: str | None = None,
+    ) -> list[str] | None:
+        """``upload_file`` of each (name, path) pair."""
+        if len(names) != len(paths):
+            raise UserErrorException("upload_files: give as many names as paths")
+        uris = [self.upload_file(n, p) for n, p in zip(names, paths, strict=True)]
+        return uris if return_artifacts else None
+
+    def upload_folder(self, name: str, path: str, datastore_name: str | None = None) -> list[str]:
+        """Keep every file below the local folder ``path`` as the artifact ``name/<file>``."""
+        folder = Path(path)
+        if not folder.is_dir():
+            raise UserErrorException(f"upload_folder '{name}': '{path}' is not a folder")
+        files = sorted(p for p in folder.rglob("*") if p.is_file())
+        return [self.upload_file(f"{name}/{p.relative_to(folder).as_posix()}", p) for p in files]
+
+    def get_status(self) -> str:
+        """A script asking about its own run sees it running."""
+        return "Running"
+
+    def get_details(self) -> dict[str, Any]:
+        """What a script can know of its own run: its id, status and names."""
+        return {
+            "runId": self.id,
+            "status": self.get_status(),
+            "displayName": self.display_name,
+            "experiment": self.experiment.name,
+            "properties": dict(self.properties),
+            "tags": dict(self.tags),
+        }
 
     def register_model(self, model_name: str, model_path: str | None = None, **details: Any) -> Any:
         """Register the step's file or folder ``model_path`` (relative to the script's working

@@ -224,5 +224,26 @@ class Workspace(Deployment):
 
         return {name: Experiment(self, name) for name in experiment_names(self)}
 
+    @property
+    def datasets(self) -> dict[str, Any]:
+        """The latest version of every registered dataset, by name (``Dataset.get_all``)."""
+        from mlpipelines.model.dataset import Dataset
+
+        return Dataset.get_all(self)
+
+    @property
+    def models(self) -> dict[str, Any]:
+        """The latest version of every registered model, by name."""
+        from mlpipelines.model.registered_model import Model
+
+        return {m.name: m for m in Model.list(self, latest=True)}
+
+    @property
+    def environments(self) -> dict[str, Any]:
+        """The registered environments, by name (``Environment.list``)."""
+        from mlpipelines.model.environment import Environment
+
+        return Environment.list(self)
+
     def __repr__(self) -> str:
         return f"Workspace(name={self.name!r}, airflow_url={self.airflow_url!r})"

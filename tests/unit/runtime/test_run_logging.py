@@ -94,3 +94,26 @@ def test_offline_runs_take_the_same_calls(monkeypatch, capsys):
     run.log_table("t", {"a": [1]})
     assert run.get_metrics()["t"] == {"a": [1]}
     assert "curve" in capsys.readouterr().out
+
+
+def test_a_script_keeps_folders_and_files_and_reads_its_own_details(metrics_file, tmp_path):
+    run = Run.get_context()
+    (tmp_path / "report" / "plots").mkdir(parents=True)
+    (tmp_path / "report" / "summary.txt").write_text("ok")
+    (tmp_path / "report" / "plots" / "a.svg").write_text("<svg/>")
+    uris = run.upload_folder(name="report", path="report")
+    assert [u.rsplit("/train/", 1)[1] for u in uris] == ["report/plots/a.svg", "report/summary.txt"]
+    assert run.upload_files(["x.txt"], ["report/summary.txt"], return_artifacts=True)[0].endswith(
+        "train/x.txt"
+    )
+    folder = airflow_home() / ARTIFACTS / "train"
+    assert (folder / "report" / "plots" / "a.svg").read_text() == "<svg/>"
+    with pytest.raises(UserErrorException, match="give as many names as paths"):
+        run.upload_files(["a", "b"], ["report/summary.txt"])
+    run.tag("stage", "train")
+    details = run.get_details()
+    assert (details["runId"], details["status"], details["tags"]) == (
+        STEP_RUN_ID,
+        "Running",
+        {"stage": "train"},
+    )
