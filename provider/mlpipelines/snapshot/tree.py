@@ -17,6 +17,7 @@ from pathlib import Path
 from mlpipelines._collector import collection_paused
 from mlpipelines.snapshot.digest import ALGORITHM, file_digest, hash_listing, new_hash
 from mlpipelines.snapshot.stat_cache import StatCache
+from mlpipelines.snapshot.stat_column import StatColumn
 from mlpipelines.snapshot.walk import Listing, snapshot_stats
 
 _TREE_HEADER = b"mlpipelines-tree-v1\x00"
@@ -121,7 +122,7 @@ def _all_files(root: str) -> Listing:
                 elif entry.is_file():
                     files.append((prefix + entry.name, entry.stat()))
     files.sort(key=lambda item: item[0])
-    return [relpath for relpath, _ in files], [st for _, st in files]
+    return [relpath for relpath, _ in files], StatColumn.of([st for _, st in files])
 
 
 def fingerprint_path(path: Path) -> str:

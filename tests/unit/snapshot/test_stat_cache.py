@@ -14,6 +14,7 @@ import pytest
 from mlpipelines.snapshot import StatCache, files_digest, take_snapshot
 from mlpipelines.snapshot import digest as digest_module
 from mlpipelines.snapshot.stat_cache import cached_paths
+from mlpipelines.snapshot.stat_column import StatColumn
 
 OLD = time.time() - 3600
 V2 = b"mlpipelines-stat-cache\x002\x00"
@@ -60,7 +61,7 @@ def test_round_trip_keeps_every_entry_and_the_remembered_values(tmp_path: Path, 
     loaded = StatCache(tmp_path / "cache")
     assert len(loaded) == len(keys)
     assert loaded.remembered("tree") == "blake3:00"
-    assert loaded.lookup_listing(keys, stats) == [f"{i:064x}" for i in range(len(keys))]
+    assert loaded.lookup_listing(keys, StatColumn.of(stats)) == [f"{i:064x}" for i in range(len(keys))]
     assert cached_paths(tmp_path / "cache") == keys
     # Lookups by key agree with the one-compare path.
     again = StatCache(tmp_path / "cache")
@@ -199,10 +200,10 @@ def test_one_changed_stat_among_the_same_names_fails_the_two_compares(
 ) -> None:
     keys, stats = _saved_cache(tmp_path / "cache", tree)
     digests = [f"{i:064x}" for i in range(len(keys))]
-    assert StatCache(tmp_path / "cache").unchanged(keys, stats) == digests
+    assert StatCache(tmp_path / "cache").unchanged(keys, StatColumn.of(stats)) == digests
     changed = _one_more(stats[2], field)
     assert getattr(changed, field) == getattr(stats[2], field) + 1
-    one_changed = [*stats[:2], changed, *stats[3:]]
+    one_changed = StatColumn.of([*stats[:2], changed, *stats[3:]])
     again = StatCache(tmp_path / "cache")
     assert again.unchanged(keys, one_changed) is None
     assert again.lookup_listing(keys, one_changed) == [*digests[:2], None, *digests[3:]]
@@ -211,8 +212,9 @@ def test_one_changed_stat_among_the_same_names_fails_the_two_compares(
 def test_other_names_with_the_same_stats_fail_the_two_compares(tmp_path: Path, tree: Path) -> None:
     keys, stats = _saved_cache(tmp_path / "cache", tree)
     renamed = [*keys[:2], keys[2] + "x", *keys[3:]]
-    assert StatCache(tmp_path / "cache").unchanged(renamed, stats) is None
-    assert StatCache(tmp_path / "cache").unchanged(keys[:3], stats[:3]) is None
+    column = StatColumn.of(stats)
+    assert StatCache(tmp_path / "cache").unchanged(renamed, column) is None
+    assert StatCache(tmp_path / "cache").unchanged(keys[:3], column[:3]) is None
 
 
 def test_keys_an_unchanged_listing_vouched_for_are_kept_when_another_is_stored(
@@ -220,7 +222,7 @@ def test_keys_an_unchanged_listing_vouched_for_are_kept_when_another_is_stored(
 ) -> None:
     keys, stats = _saved_cache(tmp_path / "cache", tree)
     again = StatCache(tmp_path / "cache")
-    assert again.unchanged(keys, stats) is not None
+    assert again.unchanged(keys, StatColumn.of(stats)) is not None
     again.store("elsewhere.py", stats[0], "f" * 64)
     again.drop_unused()
     again.save()
