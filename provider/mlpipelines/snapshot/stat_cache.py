@@ -34,6 +34,7 @@ _HEX_DIGITS = 64
 
 _Entry = tuple[bytes, str]  # the stat fields packed as a `StatColumn` row, the digest
 
+
 class _Blobs:
     """A cache file's content: keys joined by NUL, their stat fields, their digests joined by
     NUL (split into strings only when asked: one C call)."""
