@@ -173,9 +173,11 @@ static int by_name(const void *a, const void *b) {
     return PyUnicode_Compare((*(Entry *const *)a)->name, (*(Entry *const *)b)->name);
 }
 
-static PyObject *error_for(PyObject *folder, const char *name) {
+/* OSError for errno: of the folder (named as given, as os.scandir names it) when `name` is
+ * NULL, else of its entry `name`. */
+static PyObject *error_for(PyObject *given, PyObject *folder, const char *name) {
     if (name == NULL)
-        return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, folder);
+        return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, given);
     int saved = errno;
     PyObject *path = PyBytes_FromFormat("%s/%s", PyBytes_AS_STRING(folder), name);
     if (path == NULL)
@@ -224,7 +226,7 @@ static PyObject *scan(PyObject *module, PyObject *arg) {
         if (error == ENOMEM)
             PyErr_NoMemory();
         else
-            error_for(folder, NULL);
+            error_for(arg, folder, NULL);
         goto done;
     }
 
@@ -262,7 +264,7 @@ static PyObject *scan(PyObject *module, PyObject *arg) {
     Py_END_ALLOW_THREADS
     if (status < 0) {
         errno = error;
-        error_for(folder, listing.names + order[failed]->offset);
+        error_for(arg, folder, listing.names + order[failed]->offset);
         goto close_fd;
     }
     if (_PyBytes_Resize(&packed, (Py_ssize_t)(files * sizeof(Packed))) < 0)

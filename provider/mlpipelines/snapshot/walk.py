@@ -238,9 +238,8 @@ def _walk(first: _Folder, with_stats: bool) -> tuple[list[str], list[bytes]]:
 
 
 def _walk_parallel(root: str, with_stats: bool, workers: int) -> Listing:
-    """`_walk` with each top-level subtree walked whole by one of `workers` threads. stat
-    releases the GIL, which pays when stats wait on the disk (cold caches); with the inodes
-    cached, handing the GIL over at every stat costs more than the second core gives."""
+    """`_walk` with each top-level subtree walked whole by one of `workers` threads (see
+    `snapshot_workers`)."""
     names, found, subfolders, rules = _scanner(with_stats)(root, "", [], with_stats)
     relpaths: list[str] = []
     packed: list[bytes] = []
@@ -276,6 +275,14 @@ def snapshot_files(root: str | os.PathLike[str], workers: int = 1) -> list[str]:
     Symlinks to files count as files; symlinks to folders are not followed; `.git` is skipped.
     """
     return _listing(root, False, workers)[0]
+
+
+def snapshot_workers() -> int:
+    """Threads for `snapshot_stats` of a source folder: 2 (on 2 cores or more) with the C
+    walk, which lists and stats a whole folder without the GIL, so the threads overlap their
+    waits on a cold disk and their work on a warm one; else 1: `os.stat` hands the GIL over
+    at every file, which costs more than a second core gives while the inodes are cached."""
+    return min(2, os.cpu_count() or 1) if native_walk() else 1
 
 
 def snapshot_stats(root: str | os.PathLike[str], workers: int = 1) -> Listing:

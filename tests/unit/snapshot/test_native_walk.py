@@ -106,7 +106,7 @@ def test_scan_raises_as_os_scandir_does(tmp_path: Path) -> None:
 
     with pytest.raises(FileNotFoundError) as missing:
         mlpipelines_native.scan(tmp_path / "absent")
-    assert missing.value.filename == os.fsencode(tmp_path / "absent")
+    assert missing.value.filename == tmp_path / "absent"
     (tmp_path / "file").write_text("x")
     with pytest.raises(NotADirectoryError):
         mlpipelines_native.scan(tmp_path / "file")
