@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 import time
+from bisect import bisect_left
 from collections.abc import Sequence
 
 from mlpipelines.snapshot.stat_column import PACKED, ROW, StatColumn, fields_of
@@ -199,7 +200,20 @@ class StatCache:
         digests: list[str | None] | None = self.unchanged(keys, stats)  # type: ignore[assignment]
         if digests is not None:
             return digests
-        return [self._lookup_row(key, stats.row(i)) for i, key in enumerate(keys)]
+        if self._added or self._removed:
+            return [self._lookup_row(key, stats.row(i)) for i, key in enumerate(keys)]
+        # Straight from the blobs: a few C calls a key (a ParallelRunStep's re-run after new
+        # files were added looks up all the old ones).
+        self._used.update(keys)
+        fields, hexes, packed = self._blobs.fields, self._blobs.digests, stats.packed
+        width = _HEX_DIGITS + 1
+        found: list[str | None] = []
+        for j, i in enumerate(map(self._positions().get, keys)):
+            if i is not None and fields[i * ROW : i * ROW + ROW] == packed[j * ROW : j * ROW + ROW]:
+                found.append(hexes[i * width : i * width + _HEX_DIGITS])
+            else:
+                found.append(None)
+        return found
 
     def store(self, key: str, st: os.stat_result, digest: str) -> None:
         """Remember `digest` for `key` as stat'ed *before* it was read."""
@@ -249,21 +263,41 @@ class StatCache:
             self._removed |= unused
             self._changed = True
 
-    def _merged(self) -> tuple[list[str], bytes, str]:
-        """The blobs with the pending stores and removals merged in, in key order."""
+    def _merged(self) -> tuple[str, bytes, str]:
+        """The blobs with the pending stores and removals merged in, in key order: runs of
+        the blobs copied whole, so a few new entries cost no work per old one."""
         blobs = self._blobs
         if not self._added and not self._removed:
-            return blobs.keys(), blobs.fields, blobs.digests
+            return blobs.names, blobs.fields, blobs.digests
         index = self._positions()
-        kept = [key for key in index if key not in self._removed and key not in self._added]
-        keys = sorted([*kept, *self._added])
-        rows: list[bytes] = []
+        old = blobs.keys()
+        # (position in the blobs, 0: an entry goes in before it / 1: it is dropped, key)
+        events = [(index[key], 1, "") for key in self._removed]
+        for key in self._added:
+            at = index.get(key)
+            events.append((bisect_left(old, key), 0, key) if at is None else (at, 1, key))
+        events.sort()
+        width = _HEX_DIGITS + 1
+        keys: list[str] = []
+        fields: list[bytes] = []
         digests: list[str] = []
-        for key in keys:
-            row, digest = self._row(key)  # type: ignore[misc]
-            rows.append(row)
-            digests.append(digest)
-        return keys, b"".join(rows), "\0".join(digests)
+        start = 0
+        for at, dropped, key in events:
+            if at > start:  # the run of old entries before this event, copied whole
+                keys += old[start:at]
+                fields.append(blobs.fields[start * ROW : at * ROW])
+                digests.append(blobs.digests[start * width : at * width - 1])
+            start = at + dropped
+            if key:
+                row, digest = self._added[key]
+                keys.append(key)
+                fields.append(row)
+                digests.append(digest)
+        if start < blobs.count:
+            keys += old[start:]
+            fields.append(blobs.fields[start * ROW :])
+            digests.append(blobs.digests[start * width :])
+        return "\0".join(keys), b"".join(fields), "\0".join(digests)
 
     def save(self) -> None:
         """Write the cache (atomically); a folder that cannot be written only costs a warning."""
@@ -271,9 +305,9 @@ class StatCache:
             return
         if not self._changed:
             return
-        keys, fields, digests = self._merged()
+        names, fields, digests = self._merged()
         payload = marshal.dumps(
-            (self.algorithm, sys.byteorder, "\0".join(keys), fields, digests, self._derived)
+            (self.algorithm, sys.byteorder, names, fields, digests, self._derived)
         )
         folder = os.path.dirname(self.path) or "."
         try:
