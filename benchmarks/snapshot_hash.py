@@ -7,7 +7,9 @@
     read), then cold (page cache dropped before each run, where the machine allows it).
 (b) 50,000 small files under a .gitignore, committed to a throwaway git repository in the same
     folder: `take_snapshot` of the unchanged tree with the stat cache it saved, against
-    `git status` of the same files; warm, then cold (dentries and inodes dropped too).
+    `git status` of the same files; warm, then cold (dentries and inodes dropped too). The
+    walk with the C accelerator (`mlpipelines_native`, when installed) and without it
+    (`MLPIPELINES_NATIVE=0`) are both timed.
 
 Every figure is the median of --runs runs (default 5), the candidates interleaved run by run.
 """
@@ -33,7 +35,7 @@ import blake3
 from mlpipelines._collector import collection_paused
 from mlpipelines.snapshot import ALGORITHM, StatCache, take_snapshot
 from mlpipelines.snapshot.digest import hashing_plan
-from mlpipelines.snapshot.walk import snapshot_files, snapshot_stats
+from mlpipelines.snapshot.walk import native_walk, snapshot_files, snapshot_stats
 
 MIXED = ((2, 200_000_000), (40, 10_000_000), (2_000, 100_000), (10_000, 4_000))
 SMALL_FILES = 50_000
@@ -188,6 +190,39 @@ def part_a(work: Path, runs: int, cold: bool) -> None:
     shutil.rmtree(root)
 
 
+def python_walk(action: Callable[[], object]) -> Callable[[], object]:
+    """`action` with the pure-Python walk (the fallback where the C module is missing)."""
+
+    def run() -> None:
+        os.environ["MLPIPELINES_NATIVE"] = "0"
+        try:
+            action()
+        finally:
+            del os.environ["MLPIPELINES_NATIVE"]
+
+    return run
+
+
+def paused(action: Callable[[], object]) -> Callable[[], object]:
+    """As take_snapshot runs its walk: without cyclic collections over the stats."""
+
+    def run() -> None:
+        with collection_paused():
+            action()
+
+    return run
+
+
+def report_recheck(medians: dict[str, float]) -> None:
+    for name, seconds in medians.items():
+        print(f"      {name:<30} {seconds:.3f} s")
+    ratio = medians["take_snapshot"] / medians["git status"]
+    print(f"      take_snapshot / git status: {ratio:.2f}  (target <= 2.0)")
+    if "take_snapshot, Python walk" in medians:
+        ratio = medians["take_snapshot, Python walk"] / medians["git status"]
+        print(f"      take_snapshot, Python walk / git status: {ratio:.2f}")
+
+
 def part_b(work: Path, runs: int, cold: bool) -> None:
     root = work / "small"
     started = time.perf_counter()
@@ -207,18 +242,13 @@ def part_b(work: Path, runs: int, cold: bool) -> None:
     def git_status() -> None:
         subprocess.run([*git, "status", "--porcelain"], check=True, stdout=subprocess.DEVNULL)
 
+    os.environ.pop("MLPIPELINES_NATIVE", None)
+    native = native_walk()
     first = timed(ours)
     git_status()
     cases = {"take_snapshot": ours, "git status": git_status}
-
-    def paused(action: Callable[[], object]) -> Callable[[], object]:
-        """As take_snapshot runs its walk: without cyclic collections over the stats."""
-
-        def run() -> None:
-            with collection_paused():
-                action()
-
-        return run
+    if native:
+        cases["take_snapshot, Python walk"] = python_walk(ours)
 
     parts = {
         "  cache load": lambda: StatCache.for_root(root, cache_dir=cache_dir),
@@ -226,16 +256,17 @@ def part_b(work: Path, runs: int, cold: bool) -> None:
         "  walk + ignore + stat": paused(lambda: snapshot_stats(root)),
         "  walk + stat, 2 threads": paused(lambda: snapshot_stats(root, workers=2)),
     }
+    if native:
+        parts["  walk + ignore + stat, Python"] = python_walk(paused(lambda: snapshot_stats(root)))
+    walk = "C accelerator (mlpipelines_native)" if native else "Python (mlpipelines_native missing)"
+    print(f"    walk: {walk}")
     print(f"    first snapshot (empty cache): {first:.3f} s")
     for label, before in (("warm", None), ("cold", drop_caches if cold else None)):
         if label == "cold" and not cold:
             break
         medians = interleaved({**cases, **parts}, runs, before=before)
         print(f"    unchanged tree, {label} (page, dentry and inode caches), median of {runs}:")
-        for name, seconds in medians.items():
-            print(f"      {name:<24} {seconds:.3f} s")
-        ratio = medians["take_snapshot"] / medians["git status"]
-        print(f"      take_snapshot / git status: {ratio:.2f}  (target <= 2.0)")
+        report_recheck(medians)
     shutil.rmtree(root, ignore_errors=True)
 
 

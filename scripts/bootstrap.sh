@@ -53,3 +53,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "$want" > "$stamp"
     echo "Installed in ${SECONDS}s."
 fi
+
+# The walk's C accelerator (native/): built and installed into .venv after the provider, again
+# whenever its sources change. Optional: without a compiler the provider walks in Python.
+native_stamp=.venv/.mlpipelines-native-installed
+native_want=$(cat native/pyproject.toml native/setup.py native/*.c | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$native_stamp" 2>/dev/null)" != "$native_want" ]; then
+    if .venv/bin/python -m pip install -q --progress-bar off ./native >.venv/native-install.log 2>&1; then
+        echo "$native_want" > "$native_stamp"
+    else
+        echo "WARNING: the C accelerator mlpipelines-native did not build (see" \
+            ".venv/native-install.log); mlpipelines works without it, walking in Python." >&2
+    fi
+fi

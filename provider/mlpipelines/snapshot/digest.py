@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -24,6 +25,7 @@ from mlpipelines.snapshot.hash_probe import (
     save_plan,
 )
 from mlpipelines.snapshot.stat_cache import StatCache
+from mlpipelines.snapshot.stat_column import StatColumn
 
 try:
     import blake3 as _blake3
@@ -196,26 +198,27 @@ def hash_files(
 def hash_listing(
     root: str,
     relpaths: list[str],
-    stats: list[os.stat_result],
+    stats: StatColumn | Sequence[os.stat_result],
     cache: StatCache | None,
     workers: int | None = None,
     key_base: str | None = None,
 ) -> list[str]:
-    """The digests of files already stat'ed (`relpaths` below `root`, each with its stat), with
-    cache keys `key_base + relpath` (absolute keys, so one cache can serve many folders; or
-    root "" and absolute paths as relpaths). Listed in sorted key order, an unchanged tree is
-    checked in two compares."""
+    """The digests of files already stat'ed (`relpaths` below `root`, each with its stat, as a
+    `StatColumn` or `os.stat` results), with cache keys `key_base + relpath` (absolute keys,
+    so one cache can serve many folders; or root "" and absolute paths as relpaths). Listed
+    in sorted key order, an unchanged tree is checked in two compares."""
+    column = StatColumn.of(stats)
     keys = relpaths if key_base is None else list(map(key_base.__add__, relpaths))
     digests: list[str | None] = (
-        cache.lookup_listing(keys, stats) if cache is not None else [None] * len(keys)
+        cache.lookup_listing(keys, column) if cache is not None else [None] * len(keys)
     )
     missed = [i for i, digest in enumerate(digests) if digest is None]
     if missed:
         prefix = os.path.join(root, "")
         paths = [prefix + relpaths[i] for i in missed]
-        found = digest_paths(paths, [stats[i].st_size for i in missed], workers)
+        found = digest_paths(paths, [column.size(i) for i in missed], workers)
         for i, digest in zip(missed, found, strict=True):
             digests[i] = digest
             if cache is not None:
-                cache.store(keys[i], stats[i], digest)
+                cache.store_row(keys[i], column.row(i), digest)
     return digests  # type: ignore[return-value]

@@ -17,7 +17,8 @@ from pathlib import Path
 from mlpipelines._collector import collection_paused
 from mlpipelines.snapshot.digest import ALGORITHM, file_digest, hash_listing, new_hash
 from mlpipelines.snapshot.stat_cache import StatCache
-from mlpipelines.snapshot.walk import Listing, snapshot_stats
+from mlpipelines.snapshot.stat_column import StatColumn
+from mlpipelines.snapshot.walk import Listing, snapshot_stats, snapshot_workers
 
 _TREE_HEADER = b"mlpipelines-tree-v1\x00"
 """Starts every tree digest, so no folder digests like a file (an empty folder != an empty file)."""
@@ -67,7 +68,7 @@ def take_snapshot(root: str | os.PathLike[str], cache: StatCache | None = None) 
 def _hashed(folder: str, cache: StatCache) -> tuple[dict[str, str], str]:
     """The files of `folder` with their digests, and the tree digest. The stats die here, while
     the collector is paused: a collection as it resumes would traverse each of them."""
-    relpaths, stats = snapshot_stats(folder)
+    relpaths, stats = snapshot_stats(folder, snapshot_workers())
     digests = hash_listing(folder, relpaths, stats, cache)
     return dict(zip(relpaths, digests, strict=True)), _remembered_files_digest(
         relpaths, digests, cache
@@ -121,7 +122,7 @@ def _all_files(root: str) -> Listing:
                 elif entry.is_file():
                     files.append((prefix + entry.name, entry.stat()))
     files.sort(key=lambda item: item[0])
-    return [relpath for relpath, _ in files], [st for _, st in files]
+    return [relpath for relpath, _ in files], StatColumn.of([st for _, st in files])
 
 
 def fingerprint_path(path: Path) -> str:

@@ -5,6 +5,11 @@ sort of the whole list: each folder's names are sorted, and its files are interl
 subfolders' subtrees at the place a path "sub/..." sorts. Per folder, every step runs over all
 names at once (`map`, `compress`, `filter`): the Python work per file is a few C calls beside
 the one `stat` a file needs (a content change touches no folder's mtime).
+
+Where the C accelerator `mlpipelines_native` is installed, it lists and stats each folder
+(no `os.stat_result` per file: the stats arrive packed as the stat cache compares them);
+`MLPIPELINES_NATIVE=0` in the environment keeps the pure-Python walk, which gives the same
+listing.
 """
 
 from __future__ import annotations
@@ -19,9 +24,15 @@ from operator import attrgetter, methodcaller
 from stat import S_IFREG, S_ISDIR, S_ISLNK, S_ISREG
 
 from mlpipelines.snapshot.ignore import Rules, kept_names, read_rules
+from mlpipelines.snapshot.stat_column import ROW, StatColumn, pack_stats
 
-Listing = tuple[list[str], list[os.stat_result]]
-"""Posix paths relative to the root, sorted, and each file's stat (through symlinks)."""
+try:
+    from mlpipelines_native import scan as _native_scan
+except ImportError:  # not built here (no compiler): the Python walk does the same
+    _native_scan = None
+
+Listing = tuple[list[str], StatColumn]
+"""Posix paths relative to the root, sorted, and each file's stat fields (through symlinks)."""
 
 _STAT_BY_FD = os.stat in os.supports_dir_fd and os.sep == "/"
 _BY_FD = _STAT_BY_FD and os.scandir in os.supports_fd
@@ -36,6 +47,18 @@ _AFTER_REGULAR = S_IFREG + 0o10000
 [S_IFREG, _AFTER_REGULAR) and no other mode does."""
 
 
+_IS_FILE = bytes.maketrans(b"fdlog", b"\1\0\0\0\0")
+_IS_FOLDER = bytes.maketrans(b"fdlog", b"\0\1\0\0\0")
+"""`mlpipelines_native.scan`'s kinds (file, folder, symlink to a folder, other, gone) as masks."""
+_Scan = tuple[list[str], bytes, list[str], list[Rules]]
+
+
+def native_walk() -> bool:
+    """Whether the walk lists and stats folders in C: installed, and not turned off by
+    `MLPIPELINES_NATIVE=0` (read at each walk)."""
+    return _native_scan is not None and os.environ.get("MLPIPELINES_NATIVE") != "0"
+
+
 def _as_folder(name: str) -> str:
     return name + "/"
 
@@ -43,18 +66,52 @@ def _as_folder(name: str) -> str:
 class _Files:
     """Files of a folder waiting on the stack for the subtrees that sort before them."""
 
-    __slots__ = ("relpaths", "stats")
+    __slots__ = ("packed", "relpaths")
 
-    def __init__(self, relpaths: list[str], stats: list[os.stat_result]) -> None:
+    def __init__(self, relpaths: list[str], packed: bytes) -> None:
         self.relpaths = relpaths
-        self.stats = stats
+        self.packed = packed
 
 
-def _scan(
+def _scan_native(folder: str, prefix: str, inherited: list[Rules], with_stats: bool) -> _Scan:
+    """`_scan` by `mlpipelines_native.scan`: names, kinds and packed stats in one C call."""
+    assert _native_scan is not None
+    names, kinds, packed = _native_scan(folder)
+    rules = _rules_below(folder, names, prefix, inherited)
+    if kinds.count(b"f") == len(kinds):
+        files, folders = names, []
+    else:
+        files = list(compress(names, kinds.translate(_IS_FILE)))
+        folders = sorted(compress(names, kinds.translate(_IS_FOLDER)), key=_as_folder)
+        folders = kept_names(folders, prefix, rules, folders=True)
+    kept = kept_names(files, prefix, rules, folders=False)
+    if kept is not files:
+        packed = _rows_of(kept, files, packed)
+    return kept, packed, folders, rules
+
+
+def _rows_of(kept: list[str], files: list[str], packed: bytes) -> bytes:
+    """The rows of `packed` (one per name of `files`) of the names `kept` (a subsequence)."""
+    rows: list[bytes] = []
+    j = 0
+    for i, name in enumerate(files):
+        if j < len(kept) and kept[j] == name:
+            rows.append(packed[i * ROW : (i + 1) * ROW])
+            j += 1
+    return b"".join(rows)
+
+
+def _scan(folder: str, prefix: str, inherited: list[Rules], with_stats: bool) -> _Scan:
+    """One folder's kept files (sorted names, their packed stats when `with_stats`), its kept
+    subfolders (sorted as "name/": "a.b/x" comes before "a/x"), and the rules in force below."""
+    names, stats, folders, rules = _scan_python(folder, prefix, inherited, with_stats)
+    return names, pack_stats(stats), folders, rules
+
+
+def _scan_python(
     folder: str, prefix: str, inherited: list[Rules], with_stats: bool
 ) -> tuple[list[str], list[os.stat_result], list[str], list[Rules]]:
-    """One folder's kept files (sorted names, their stats when `with_stats`), its kept
-    subfolders (sorted as "name/": "a.b/x" comes before "a/x"), and the rules in force below."""
+    """`_scan` with `os.listdir` and `os.stat` (or `os.scandir`), the stats as objects."""
     # Read and stat through the folder's descriptor: the kernel resolves one name per file
     # instead of the whole path (a fifth less time for a deep tree).
     fd = os.open(folder, _DIRECTORY_FLAGS) if _BY_FD else None
@@ -140,23 +197,29 @@ def _rules_below(folder: str, names: list[str], prefix: str, inherited: list[Rul
     return inherited if own is None else [*inherited, own]
 
 
-def _walk(first: _Folder, with_stats: bool) -> Listing:
-    """The files below `first` in path order: depth first, subtrees in their sorted places."""
+def _scanner(with_stats: bool) -> Callable[[str, str, list[Rules], bool], _Scan]:
+    return _scan_native if with_stats and native_walk() else _scan
+
+
+def _walk(first: _Folder, with_stats: bool) -> tuple[list[str], list[bytes]]:
+    """The files below `first` in path order: depth first, subtrees in their sorted places;
+    their stats as pieces of packed rows, in the same order."""
+    scan = _scanner(with_stats)
     relpaths: list[str] = []
-    stats: list[os.stat_result] = []
+    packed: list[bytes] = []
     stack: list[_Folder | _Files] = [first]
     while stack:
         item = stack.pop()
         if isinstance(item, _Files):
             relpaths += item.relpaths
-            stats += item.stats
+            packed.append(item.packed)
             continue
         folder, prefix, inherited = item
-        names, found, subfolders, rules = _scan(folder, prefix, inherited, with_stats)
+        names, found, subfolders, rules = scan(folder, prefix, inherited, with_stats)
         paths = list(map(prefix.__add__, names)) if prefix else names
         if not subfolders:  # everything before this folder is listed already
             relpaths += paths
-            stats += found
+            packed.append(found)
             continue
         later: list[_Folder | _Files] = []
         start = 0
@@ -164,23 +227,22 @@ def _walk(first: _Folder, with_stats: bool) -> Listing:
             # A file sorts before the subtree "name/..." exactly when its name is below "name/".
             end = bisect_left(names, name + "/", start)
             if end > start:
-                later.append(_Files(paths[start:end], found[start:end]))
+                later.append(_Files(paths[start:end], found[start * ROW : end * ROW]))
             later.append((os.path.join(folder, name), f"{prefix}{name}/", rules))
             start = end
         if start < len(names):
-            later.append(_Files(paths[start:], found[start:]))
+            later.append(_Files(paths[start:], found[start * ROW :]))
         later.reverse()
         stack += later
-    return relpaths, stats
+    return relpaths, packed
 
 
 def _walk_parallel(root: str, with_stats: bool, workers: int) -> Listing:
-    """`_walk` with each top-level subtree walked whole by one of `workers` threads. stat
-    releases the GIL, which pays when stats wait on the disk (cold caches); with the inodes
-    cached, handing the GIL over at every stat costs more than the second core gives."""
-    names, found, subfolders, rules = _scan(root, "", [], with_stats)
+    """`_walk` with each top-level subtree walked whole by one of `workers` threads (see
+    `snapshot_workers`)."""
+    names, found, subfolders, rules = _scanner(with_stats)(root, "", [], with_stats)
     relpaths: list[str] = []
-    stats: list[os.stat_result] = []
+    packed: list[bytes] = []
     with ThreadPoolExecutor(workers, thread_name_prefix="snapshot-walk") as pool:
         subtrees = [
             pool.submit(_walk, (os.path.join(root, name), f"{name}/", rules), with_stats)
@@ -190,20 +252,21 @@ def _walk_parallel(root: str, with_stats: bool, workers: int) -> Listing:
         for name, subtree in zip(subfolders, subtrees, strict=True):
             end = bisect_left(names, name + "/", start)
             relpaths += names[start:end]
-            stats += found[start:end]
-            below, below_stats = subtree.result()
+            packed.append(found[start * ROW : end * ROW])
+            below, below_packed = subtree.result()
             relpaths += below
-            stats += below_stats
+            packed += below_packed
             start = end
     relpaths += names[start:]
-    stats += found[start:]
-    return relpaths, stats
+    packed.append(found[start * ROW :])
+    return relpaths, StatColumn(b"".join(packed))
 
 
 def _listing(root: str | os.PathLike[str], with_stats: bool, workers: int) -> Listing:
     if workers > 1:
         return _walk_parallel(os.fspath(root), with_stats, workers)
-    return _walk((os.fspath(root), "", []), with_stats)
+    relpaths, packed = _walk((os.fspath(root), "", []), with_stats)
+    return relpaths, StatColumn(b"".join(packed))
 
 
 def snapshot_files(root: str | os.PathLike[str], workers: int = 1) -> list[str]:
@@ -214,9 +277,17 @@ def snapshot_files(root: str | os.PathLike[str], workers: int = 1) -> list[str]:
     return _listing(root, False, workers)[0]
 
 
+def snapshot_workers() -> int:
+    """Threads for `snapshot_stats` of a source folder: 2 (on 2 cores or more) with the C
+    walk, which lists and stats a whole folder without the GIL, so the threads overlap their
+    waits on a cold disk and their work on a warm one; else 1: `os.stat` hands the GIL over
+    at every file, which costs more than a second core gives while the inodes are cached."""
+    return min(2, os.cpu_count() or 1) if native_walk() else 1
+
+
 def snapshot_stats(root: str | os.PathLike[str], workers: int = 1) -> Listing:
-    """`snapshot_files` with each file's stat (through symlinks), as two columns; top-level
-    subtrees are walked by `workers` threads."""
+    """`snapshot_files` with each file's stat fields (through symlinks), as two columns;
+    top-level subtrees are walked by `workers` threads."""
     return _listing(root, True, workers)
 
 

@@ -14,6 +14,9 @@ import pytest
 from mlpipelines.snapshot import StatCache, files_digest, take_snapshot
 from mlpipelines.snapshot import digest as digest_module
 from mlpipelines.snapshot.stat_cache import cached_paths
+from mlpipelines.snapshot.stat_column import StatColumn
+
+pytestmark = pytest.mark.usefixtures("walk_mode")
 
 OLD = time.time() - 3600
 V2 = b"mlpipelines-stat-cache\x002\x00"
@@ -60,7 +63,8 @@ def test_round_trip_keeps_every_entry_and_the_remembered_values(tmp_path: Path, 
     loaded = StatCache(tmp_path / "cache")
     assert len(loaded) == len(keys)
     assert loaded.remembered("tree") == "blake3:00"
-    assert loaded.lookup_listing(keys, stats) == [f"{i:064x}" for i in range(len(keys))]
+    digests = [f"{i:064x}" for i in range(len(keys))]
+    assert loaded.lookup_listing(keys, StatColumn.of(stats)) == digests
     assert cached_paths(tmp_path / "cache") == keys
     # Lookups by key agree with the one-compare path.
     again = StatCache(tmp_path / "cache")
@@ -199,10 +203,10 @@ def test_one_changed_stat_among_the_same_names_fails_the_two_compares(
 ) -> None:
     keys, stats = _saved_cache(tmp_path / "cache", tree)
     digests = [f"{i:064x}" for i in range(len(keys))]
-    assert StatCache(tmp_path / "cache").unchanged(keys, stats) == digests
+    assert StatCache(tmp_path / "cache").unchanged(keys, StatColumn.of(stats)) == digests
     changed = _one_more(stats[2], field)
     assert getattr(changed, field) == getattr(stats[2], field) + 1
-    one_changed = [*stats[:2], changed, *stats[3:]]
+    one_changed = StatColumn.of([*stats[:2], changed, *stats[3:]])
     again = StatCache(tmp_path / "cache")
     assert again.unchanged(keys, one_changed) is None
     assert again.lookup_listing(keys, one_changed) == [*digests[:2], None, *digests[3:]]
@@ -211,8 +215,9 @@ def test_one_changed_stat_among_the_same_names_fails_the_two_compares(
 def test_other_names_with_the_same_stats_fail_the_two_compares(tmp_path: Path, tree: Path) -> None:
     keys, stats = _saved_cache(tmp_path / "cache", tree)
     renamed = [*keys[:2], keys[2] + "x", *keys[3:]]
-    assert StatCache(tmp_path / "cache").unchanged(renamed, stats) is None
-    assert StatCache(tmp_path / "cache").unchanged(keys[:3], stats[:3]) is None
+    column = StatColumn.of(stats)
+    assert StatCache(tmp_path / "cache").unchanged(renamed, column) is None
+    assert StatCache(tmp_path / "cache").unchanged(keys[:3], column[:3]) is None
 
 
 def test_keys_an_unchanged_listing_vouched_for_are_kept_when_another_is_stored(
@@ -220,7 +225,7 @@ def test_keys_an_unchanged_listing_vouched_for_are_kept_when_another_is_stored(
 ) -> None:
     keys, stats = _saved_cache(tmp_path / "cache", tree)
     again = StatCache(tmp_path / "cache")
-    assert again.unchanged(keys, stats) is not None
+    assert again.unchanged(keys, StatColumn.of(stats)) is not None
     again.store("elsewhere.py", stats[0], "f" * 64)
     again.drop_unused()
     again.save()
@@ -284,3 +289,65 @@ def test_a_tree_of_only_racy_files_writes_no_cache(tmp_path: Path) -> None:
     (root / "new.py").write_text("just written")
     take_snapshot(root, cache=StatCache(tmp_path / "cache"))
     assert not (tmp_path / "cache").exists()
+
+
+def _fake_stat(i: int, mtime: int = int(OLD) * 10**9) -> os.stat_result:
+    """A stat with fields unique to `i`, of an old file (outside the racy window) unless
+    `mtime` says otherwise."""
+    mtime += i
+    return os.stat_result((0o100644, 10_000 + i, 1, 1, 0, 0, i, 0, 0, 0), {
+        "st_atime_ns": mtime, "st_mtime_ns": mtime, "st_ctime_ns": mtime + 1,
+    })  # fmt: skip
+
+
+def test_stores_on_a_loaded_cache_are_merged_at_save_as_a_fresh_cache_writes_them(
+    tmp_path: Path,
+) -> None:
+    """New keys before, between and after the old ones, a changed one, a racy one and unused
+    ones, stored into a cache loaded as blobs: the file saved is byte for byte the one a cache
+    filled from scratch with the same entries writes."""
+    old = {f"k{i:03d}": (_fake_stat(i), f"{i:064x}") for i in range(0, 200, 2)}
+    first = StatCache(tmp_path / "cache")
+    for key, (st, digest) in old.items():
+        first.store(key, st, digest)
+    first.save()
+    loaded = StatCache(tmp_path / "cache")
+    want = dict(old)
+    for i in (-1, 1, 3, 99, 151, 199, 250):  # -1 sorts first ("k-01"), 250 last
+        want[f"k{i:03d}"] = (_fake_stat(1000 + i), f"{1000 + i:064x}")
+        loaded.store(f"k{i:03d}", *want[f"k{i:03d}"])
+    want["k010"] = (_fake_stat(5000), "e" * 64)
+    loaded.store("k010", *want["k010"])
+    loaded.store("k020", _fake_stat(20, time.time_ns()), "f" * 64)  # modified just now: forgotten
+    del want["k020"]
+    for key in sorted(old)[-10:]:
+        del want[key]  # never looked up: dropped as gone
+    assert [loaded.lookup(k, st) for k, (st, _) in sorted(want.items())[:40]] == [
+        digest for _, (_, digest) in sorted(want.items())[:40]
+    ]
+    for key in want.keys() & old.keys():
+        loaded.lookup(key, old[key][0])
+    loaded.drop_unused()
+    loaded.save()
+    scratch = StatCache(tmp_path / "scratch")
+    for key, (st, digest) in want.items():
+        scratch.store(key, st, digest)
+    scratch.save()
+    assert _stored(tmp_path / "cache")[:5] == _stored(tmp_path / "scratch")[:5]
+    assert cached_paths(tmp_path / "cache") == sorted(want)
+    again = StatCache(tmp_path / "cache")
+    assert again.lookup_listing(
+        sorted(want), StatColumn.of([want[k][0] for k in sorted(want)])
+    ) == [want[k][1] for k in sorted(want)]
+
+
+def test_a_listing_with_new_files_finds_the_old_ones_in_the_blobs(tmp_path: Path) -> None:
+    old = {f"k{i:03d}": (_fake_stat(i), f"{i:064x}") for i in range(0, 100, 2)}
+    first = StatCache(tmp_path / "cache")
+    for key, (st, digest) in old.items():
+        first.store(key, st, digest)
+    first.save()
+    keys = [f"k{i:03d}" for i in range(100)]
+    stats = StatColumn.of([_fake_stat(i if i != 50 else 7) for i in range(100)])
+    found = StatCache(tmp_path / "cache").lookup_listing(keys, stats)
+    assert found == [f"{i:064x}" if i % 2 == 0 and i != 50 else None for i in range(100)]
