@@ -14,7 +14,13 @@ from mlpipelines.records import DatasetInput, StepDefinition
 from mlpipelines.records.parallel_run import ParallelRunSettings
 from mlpipelines.records.tokens import PLACEHOLDER_INPUTS, PLACEHOLDER_OUTPUTS, ParameterValues
 from mlpipelines.reuse.decision import reuse_disabled_reason
-from mlpipelines.reuse.mini_batches import MiniBatchStore, code_key, layout_key, mini_batch_key
+from mlpipelines.reuse.mini_batches import (
+    EarlierBatch,
+    MiniBatchStore,
+    code_key,
+    layout_key,
+    mini_batch_key,
+)
 from mlpipelines.runtime.parallel_run_split import (
     FileItem,
     assign_groups,
@@ -174,7 +180,7 @@ def _file_batches(
     spec: DatasetInput,
     settings: ParallelRunSettings,
     code: str,
-    earlier: list[list[tuple[str, str]]],
+    earlier: list[EarlierBatch],
     workspace: Any,
 ) -> tuple[list[MiniBatch], dict[str, str], str]:
     """The file mini-batches, each file's local path when all are local, and the input's
@@ -192,9 +198,11 @@ def _file_batches(
     kept = kept_positions(spec.dataset, every)
     items = [FileItem(every[i].name, fingerprints[i], sizes[i]) for i in kept]
     batches = []
-    for index, group in enumerate(split_keeping(items, settings.size, earlier)):
+    for index, (group, key) in enumerate(split_keeping(items, settings.size, earlier)):
         pairs = [(item.name, item.fingerprint) for item in group]
-        batches.append(MiniBatch(index, mini_batch_key(code, pairs), pairs))
+        # A kept mini-batch's key was made from these same names and fingerprints under the
+        # same code (the layout's key includes it): not made again.
+        batches.append(MiniBatch(index, key or mini_batch_key(code, pairs), pairs))
     files = [every[i] for i in kept]
     local = {f.name: f.path for f in files} if all(f.local for f in files) else {}
     return batches, local, fingerprint
