@@ -8,6 +8,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlpipelines._collector import collection_paused
 from mlpipelines.datasets.dataset_parameters import resolve_dataset_input
 from mlpipelines.errors import StepRunError, UserErrorException
 from mlpipelines.records import DatasetInput, StepDefinition
@@ -134,6 +135,13 @@ def step_code_key(
 def plan_mini_batches(definition: StepDefinition, ctx: StepContext) -> MiniBatchPlan:
     """Split the input, key each mini-batch, and deal those without a cached result to at
     most ``node_count`` groups."""
+    # A few objects a file (listing, stats, fingerprints, items), none cyclic: each full
+    # collection they would trigger re-traverses the task's whole heap.
+    with collection_paused():
+        return _plan(definition, ctx)
+
+
+def _plan(definition: StepDefinition, ctx: StepContext) -> MiniBatchPlan:
     settings = settings_of(definition)
     spec = mini_batch_input(definition, ctx.params)
     source = source_of(definition)
