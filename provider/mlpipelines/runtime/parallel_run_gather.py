@@ -139,5 +139,6 @@ def _write_rows(path: Path, results: list[dict[str, Any]]) -> None:
     private until it is published, so no reader sees it half-written)."""
     with open(path, "w", encoding="utf-8") as sink:
         for result in sorted(results, key=lambda r: int(r["index"])):
-            for row in result.get("rows", []):
-                sink.write(f"{row}\n")
+            rows = result.get("rows")
+            if rows:
+                sink.write("\n".join(map(str, rows)) + "\n")
