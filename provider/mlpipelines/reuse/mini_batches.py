@@ -130,20 +130,18 @@ class MiniBatchStore:
         return found
 
     def layout(self, layout: str) -> list[EarlierBatch]:
-        """The mini-batches the last run under ``layout`` finished."""
+        """The mini-batches the last run under ``layout`` finished (none from a damaged
+        layout: every file then forms new mini-batches)."""
         try:
             found = self.docs.read(f"layouts/{layout}.json")
-        except (OSError, ValueError):
-            return []
-        if found.get("schema") == LAYOUT_SCHEMA:
+            if found.get("schema") == LAYOUT_SCHEMA:
+                return [_earlier(b) for b in found["batches"]]
             return [
-                EarlierBatch(str(b["key"]), b["names"], b["fingerprints"])
-                for b in found.get("batches", [])
+                EarlierBatch(None, [str(n) for n, _ in batch], [str(f) for _, f in batch])
+                for batch in found.get("batches", [])
             ]
-        return [
-            EarlierBatch(None, [str(n) for n, _ in batch], [str(f) for _, f in batch])
-            for batch in found.get("batches", [])
-        ]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return []
 
     def save_layout(self, layout: str, batches: Sequence[EarlierBatch]) -> None:
         """Keep how this run grouped its files: each finished mini-batch with its key."""
@@ -158,3 +156,10 @@ class MiniBatchStore:
             },
             compact=True,
         )
+
+
+def _earlier(batch: dict[str, Any]) -> EarlierBatch:
+    key, names, fingerprints = batch["key"], batch["names"], batch["fingerprints"]
+    if not (isinstance(key, str) and isinstance(names, list) and isinstance(fingerprints, list)):
+        raise TypeError("not a version 2 layout's mini-batch")
+    return EarlierBatch(key, names, fingerprints)

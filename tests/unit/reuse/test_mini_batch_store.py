@@ -51,5 +51,11 @@ def test_layouts_keep_each_mini_batch_with_its_key_and_version_1_still_reads(tmp
     version_1 = {"batches": [[["a.csv", "blake3:1"], ["b.csv", "blake3:2"]]]}
     (layouts / "old.json").write_text(json.dumps(version_1), encoding="utf-8")
     assert store.layout("old") == [EarlierBatch(None, ["a.csv", "b.csv"], ["blake3:1", "blake3:2"])]
-    (layouts / "bad.json").write_text("{", encoding="utf-8")
-    assert store.layout("bad") == [] and store.layout("missing") == []
+    for damaged in (
+        "{",
+        "[]",
+        '{"schema": 2, "batches": [{"key": null, "names": [], "fingerprints": []}]}',
+    ):
+        (layouts / "bad.json").write_text(damaged, encoding="utf-8")
+        assert store.layout("bad") == []
+    assert store.layout("missing") == []
