@@ -36,6 +36,8 @@ def _load(entry_script: str) -> Any:
     module.__spec__ = spec
     module.__loader__ = loader
     module.__file__ = path
+    module.__cached__ = spec.cached  # type: ignore[attr-defined]
+    module.__package__ = ""
     sys.modules["entry_script"] = module
     loader.exec_module(module)
     if not callable(getattr(module, "run", None)):

@@ -85,7 +85,9 @@ def run(items):
     if items == ["raise"]:
         raise ValueError("bad item")
     module = sys.modules["entry_script"]
-    return [f"{module.__name__} {__file__ == os.path.abspath('entry.py')} {module.__spec__.origin}"]
+    attributes = __file__ == os.path.abspath("entry.py") and __package__ == ""
+    cached = __cached__.endswith(".pyc")
+    return [f"{module.__name__} {attributes} {cached} {module.__spec__.origin}"]
 """
 
 
@@ -95,7 +97,7 @@ def test_the_entry_script_loads_as_a_module_named_entry_script_with_its_file(tmp
     replies: list[dict[str, Any]] = []
     pool.run(_jobs(["a", "raise"]), replies.append)
     replies.sort(key=lambda r: r["index"])
-    assert replies[0]["rows"] == [f"entry_script True {tmp_path / 'entry.py'}"]
+    assert replies[0]["rows"] == [f"entry_script True True {tmp_path / 'entry.py'}"]
     assert not replies[1]["ok"] and "ValueError: bad item" in replies[1]["error"]
     assert "Traceback" in replies[1]["error"]
 
