@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 from collections.abc import Sequence
+from itertools import islice
 from typing import Any
 
 from mlpipelines.errors import StepRunError, UserErrorException
@@ -61,16 +63,25 @@ def file_fingerprints(files: Sequence[Any], sizes: list[int] | None = None) -> l
         # (and a no-op on an absolute path not starting with "/", as on Windows).
         paths = [p if p[:1] == "/" else os.path.abspath(p) for p in (files[i].path for i in where)]
         # Sorted keys let the cache check an unchanged dataset in two compares; a dataset's
-        # files come sorted already, which the sort only confirms.
-        order = sorted(range(len(paths)), key=paths.__getitem__)
-        ordered = [paths[k] for k in order]
+        # files come sorted already, which one pass confirms (no sort, no reordering).
+        if all(map(operator.le, paths, islice(paths, 1, None))):
+            order: Sequence[int] = range(len(paths))
+            ordered = paths
+        else:
+            order = sorted(range(len(paths)), key=paths.__getitem__)
+            ordered = [paths[k] for k in order]
         stats = stat_paths(ordered)
         cache = StatCache.for_root(os.path.dirname(paths[0]))
         digests = hash_listing("", ordered, stats, cache)
         cache.save()
-        for k, digest, st in zip(order, digests, stats, strict=True):
-            found[where[k]] = f"{ALGORITHM}:{digest}"
-            sized[where[k]] = st.st_size
+        if len(where) == len(files) and isinstance(order, range):  # all local, in order
+            prefix = f"{ALGORITHM}:"
+            found = [prefix + digest for digest in digests]
+            sized = [st.st_size for st in stats]
+        else:
+            for k, digest, st in zip(order, digests, stats, strict=True):
+                found[where[k]] = f"{ALGORITHM}:{digest}"
+                sized[where[k]] = st.st_size
     if sizes is not None:
         sizes.extend(sized)
     return found

@@ -149,8 +149,9 @@ def _open(source: dict[str, Any], workspace: Any, stores: dict[str, StoreLocatio
 
 def _datastore_files(
     source: dict[str, Any], workspace: Any, stores: dict[str, StoreLocation]
-) -> tuple[list[tuple[str, str]], str, StoreLocation]:
-    """(fsspec path, datastore-relative path) of each file, and the source's base folder."""
+) -> tuple[list[tuple[str, str, str]], str, StoreLocation]:
+    """(fsspec path, datastore-relative path, path below the base folder) of each file, and
+    the source's base folder."""
     store = _open(source, workspace, stores)
     fs = store.fs
     root = fs._strip_protocol(store.path(""))
@@ -158,7 +159,7 @@ def _datastore_files(
     rels = _relative_all(paths, root)
     base = _base_of(source["path"], is_file)
     names = _relative_all(rels, base)
-    visible = [(p, rel) for p, rel, name in zip(paths, rels, names, strict=True) if _visible(name)]
+    visible = [(p, r, n) for p, r, n in zip(paths, rels, names, strict=True) if _visible(n)]
     return visible, base, store
 
 
@@ -188,7 +189,7 @@ def resolve_files(definition: dict[str, Any], workspace: Any = None) -> list[Res
     folder when all sources are on one datastore, else to each source's own base.
     """
     stores: dict[str, StoreLocation] = {}
-    on_stores: list[tuple[dict[str, Any], list[tuple[str, str]], str, StoreLocation]] = []
+    on_stores: list[tuple[dict[str, Any], list[tuple[str, str, str]], str, StoreLocation]] = []
     by_source: list[list[ResolvedFile] | int] = []
     for source in definition["sources"]:
         if "datastore" in source:
@@ -212,10 +213,15 @@ def resolve_files(definition: dict[str, Any], workspace: Any = None) -> list[Res
         prefix = base if common is None else common
         group = f"datastore:{source['datastore']}"
         fs, local = store.fs, store.is_local
-        names = _relative_all([rel for _, rel in pairs], prefix)
+        if prefix == base:  # one source, or all with one base: the names are cut already
+            files.extend(
+                ResolvedFile(fs, path, name, rel, group, local) for path, rel, name in pairs
+            )
+            continue
+        names = _relative_all([rel for _, rel, _ in pairs], prefix)
         files.extend(
             ResolvedFile(fs, path, name, rel, group, local)
-            for (path, rel), name in zip(pairs, names, strict=True)
+            for (path, rel, _), name in zip(pairs, names, strict=True)
         )
     return files
 

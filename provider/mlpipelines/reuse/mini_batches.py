@@ -3,7 +3,8 @@ ran it and the fingerprints of its items, kept on the default datastore.
 
 Layout under ``<datastore>/.mlpipelines/parallel_run/``: ``batches/<key>.json`` (a finished
 mini-batch's result), ``layouts/<layout key>.json`` (how the last run under that code grouped
-its files, so a re-run keeps unchanged groups), and ``runs/<run folder>/<task>/<key>.json``
+its files, with each group's key, so a re-run keeps unchanged groups without keying them
+again), and ``runs/<run folder>/<task>/<key>.json``
 (a result of one run that is not for reuse: a failure, or any result of a step that may not
 be reused; read by that run's gathering task) beside ``runs/.../files.json`` (where the
 run's local input files are, for its mapped tasks).
@@ -14,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from mlpipelines._naming import path_safe
 from mlpipelines.records import DatastoreSpec
@@ -23,6 +24,18 @@ from mlpipelines.storage.datastores import location_of
 from mlpipelines.storage.json_documents import JsonDocuments
 
 SCHEMA_VERSION = 1
+LAYOUT_SCHEMA = 2
+"""Version 2 layouts keep each mini-batch as columns (names, fingerprints) with its key;
+version 1 (no ``schema``: a list of (name, fingerprint) pairs a mini-batch) is still read."""
+
+
+class EarlierBatch(NamedTuple):
+    """A mini-batch an earlier run finished: its key (None from a version 1 layout) and its
+    items' names and fingerprints, as columns."""
+
+    key: str | None
+    names: list[str]
+    fingerprints: list[str]
 
 
 def _digest(value: Any) -> str:
@@ -116,15 +129,37 @@ class MiniBatchStore:
             return {}
         return found
 
-    def layout(self, layout: str) -> list[list[tuple[str, str]]]:
-        """The mini-batches (item name, fingerprint) the last run under ``layout`` finished."""
+    def layout(self, layout: str) -> list[EarlierBatch]:
+        """The mini-batches the last run under ``layout`` finished (none from a damaged
+        layout: every file then forms new mini-batches)."""
         try:
             found = self.docs.read(f"layouts/{layout}.json")
-        except (OSError, ValueError):
+            if found.get("schema") == LAYOUT_SCHEMA:
+                return [_earlier(b) for b in found["batches"]]
+            return [
+                EarlierBatch(None, [str(n) for n, _ in batch], [str(f) for _, f in batch])
+                for batch in found.get("batches", [])
+            ]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return []
-        return [[(str(n), str(f)) for n, f in batch] for batch in found.get("batches", [])]
 
-    def save_layout(self, layout: str, batches: Sequence[Sequence[tuple[str, str]]]) -> None:
+    def save_layout(self, layout: str, batches: Sequence[EarlierBatch]) -> None:
+        """Keep how this run grouped its files: each finished mini-batch with its key."""
         self.docs.write(
-            f"layouts/{layout}.json", {"batches": [list(b) for b in batches]}, compact=True
+            f"layouts/{layout}.json",
+            {
+                "schema": LAYOUT_SCHEMA,
+                "batches": [
+                    {"key": b.key, "names": b.names, "fingerprints": b.fingerprints}
+                    for b in batches
+                ],
+            },
+            compact=True,
         )
+
+
+def _earlier(batch: dict[str, Any]) -> EarlierBatch:
+    key, names, fingerprints = batch["key"], batch["names"], batch["fingerprints"]
+    if not (isinstance(key, str) and isinstance(names, list) and isinstance(fingerprints, list)):
+        raise TypeError("not a version 2 layout's mini-batch")
+    return EarlierBatch(key, names, fingerprints)

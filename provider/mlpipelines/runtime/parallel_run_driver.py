@@ -10,24 +10,36 @@ go to the task log and never into the protocol.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import sys
-import traceback
-from typing import Any
+from importlib.machinery import ModuleSpec, SourceFileLoader
+from types import ModuleType
+
+# Not typing at run time (nor importlib.util, nor traceback until something fails): a worker
+# starts in ~25 ms less, before the entry script imports what it needs.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 TRACEBACK_LINES = 12
 
 
 def _load(entry_script: str) -> Any:
     sys.path.insert(0, os.getcwd())
-    spec = importlib.util.spec_from_file_location("entry_script", entry_script)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load entry script {entry_script}")
-    module = importlib.util.module_from_spec(spec)
+    # What importlib.util.spec_from_file_location and module_from_spec do for a .py file.
+    path = os.path.abspath(entry_script)
+    loader = SourceFileLoader("entry_script", path)
+    spec = ModuleSpec("entry_script", loader, origin=path)
+    spec.has_location = True
+    module = ModuleType("entry_script")
+    module.__spec__ = spec
+    module.__loader__ = loader
+    module.__file__ = path
+    module.__cached__ = spec.cached  # type: ignore[attr-defined]
+    module.__package__ = ""
     sys.modules["entry_script"] = module
-    spec.loader.exec_module(module)
+    loader.exec_module(module)
     if not callable(getattr(module, "run", None)):
         raise AttributeError(f"entry script {entry_script} defines no run(mini_batch) function")
     return module
@@ -61,6 +73,8 @@ def run_job(module: Any, job: dict[str, Any]) -> dict[str, Any]:
     try:
         result = module.run(_mini_batch(job))
     except Exception:
+        import traceback
+
         lines = traceback.format_exc().strip().splitlines()
         return {
             **reply,
@@ -110,6 +124,8 @@ def main(argv: list[str]) -> int:
         if callable(getattr(module, "init", None)):
             module.init()
     except BaseException:
+        import traceback
+
         protocol.write(json.dumps({"init_error": traceback.format_exc()[-4000:]}) + "\n")
         return 1
     protocol.write(json.dumps({"ready": True}) + "\n")

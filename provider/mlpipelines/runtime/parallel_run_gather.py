@@ -11,7 +11,7 @@ from typing import Any
 from mlpipelines.errors import StepRunError
 from mlpipelines.records import StepDefinition
 from mlpipelines.reuse.decision import ReuseCheck, reuse_disabled_reason
-from mlpipelines.reuse.mini_batches import MiniBatchStore, layout_key
+from mlpipelines.reuse.mini_batches import EarlierBatch, MiniBatchStore, layout_key
 from mlpipelines.runtime.outputs import discard_outputs
 from mlpipelines.runtime.parallel_run_batches import failed_message
 from mlpipelines.runtime.parallel_run_plan import (
@@ -121,7 +121,11 @@ def _gather(
         pending = []
     finally:
         discard_outputs(pending)
-    done = [b.items for b, r in zip(batches, results, strict=True) if r.get("ok") and b.items]
+    done = [
+        EarlierBatch(b.key, [n for n, _ in b.items], [f for _, f in b.items])
+        for b, r in zip(batches, results, strict=True)
+        if r.get("ok") and b.items
+    ]
     if reuse_disabled_reason(definition, ctx.params) is None and done:
         code = step_code_key(definition, ctx.params, check.snapshot)
         spec = mini_batch_input(definition, ctx.params)
@@ -135,5 +139,6 @@ def _write_rows(path: Path, results: list[dict[str, Any]]) -> None:
     private until it is published, so no reader sees it half-written)."""
     with open(path, "w", encoding="utf-8") as sink:
         for result in sorted(results, key=lambda r: int(r["index"])):
-            for row in result.get("rows", []):
-                sink.write(f"{row}\n")
+            rows = result.get("rows")
+            if rows:
+                sink.write("\n".join(map(str, rows)) + "\n")

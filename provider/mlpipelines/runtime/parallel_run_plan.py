@@ -8,13 +8,20 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlpipelines._collector import collection_paused
 from mlpipelines.datasets.dataset_parameters import resolve_dataset_input
 from mlpipelines.errors import StepRunError, UserErrorException
 from mlpipelines.records import DatasetInput, StepDefinition
 from mlpipelines.records.parallel_run import ParallelRunSettings
 from mlpipelines.records.tokens import PLACEHOLDER_INPUTS, PLACEHOLDER_OUTPUTS, ParameterValues
 from mlpipelines.reuse.decision import reuse_disabled_reason
-from mlpipelines.reuse.mini_batches import MiniBatchStore, code_key, layout_key, mini_batch_key
+from mlpipelines.reuse.mini_batches import (
+    EarlierBatch,
+    MiniBatchStore,
+    code_key,
+    layout_key,
+    mini_batch_key,
+)
 from mlpipelines.runtime.parallel_run_split import (
     FileItem,
     assign_groups,
@@ -128,6 +135,13 @@ def step_code_key(
 def plan_mini_batches(definition: StepDefinition, ctx: StepContext) -> MiniBatchPlan:
     """Split the input, key each mini-batch, and deal those without a cached result to at
     most ``node_count`` groups."""
+    # A few objects a file (listing, stats, fingerprints, items), none cyclic: each full
+    # collection they would trigger re-traverses the task's whole heap.
+    with collection_paused():
+        return _plan(definition, ctx)
+
+
+def _plan(definition: StepDefinition, ctx: StepContext) -> MiniBatchPlan:
     settings = settings_of(definition)
     spec = mini_batch_input(definition, ctx.params)
     source = source_of(definition)
@@ -174,7 +188,7 @@ def _file_batches(
     spec: DatasetInput,
     settings: ParallelRunSettings,
     code: str,
-    earlier: list[list[tuple[str, str]]],
+    earlier: list[EarlierBatch],
     workspace: Any,
 ) -> tuple[list[MiniBatch], dict[str, str], str]:
     """The file mini-batches, each file's local path when all are local, and the input's
@@ -192,9 +206,11 @@ def _file_batches(
     kept = kept_positions(spec.dataset, every)
     items = [FileItem(every[i].name, fingerprints[i], sizes[i]) for i in kept]
     batches = []
-    for index, group in enumerate(split_keeping(items, settings.size, earlier)):
+    for index, (group, key) in enumerate(split_keeping(items, settings.size, earlier)):
         pairs = [(item.name, item.fingerprint) for item in group]
-        batches.append(MiniBatch(index, mini_batch_key(code, pairs), pairs))
+        # A kept mini-batch's key was made from these same names and fingerprints under the
+        # same code (the layout's key includes it): not made again.
+        batches.append(MiniBatch(index, key or mini_batch_key(code, pairs), pairs))
     files = [every[i] for i in kept]
     local = {f.name: f.path for f in files} if all(f.local for f in files) else {}
     return batches, local, fingerprint

@@ -95,10 +95,26 @@ class _Worker:
         if self.process.stdin is not None and not self.process.stdin.closed:
             try:
                 self.process.stdin.close()
-                self.process.wait(timeout=10)
+                _wait_exit(self.process, 10)
             except (OSError, subprocess.TimeoutExpired):
                 pass
         kill_process_group(self.process)  # type: ignore[arg-type]
+
+
+def _wait_exit(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Wait until ``process`` exits, woken by the exit itself (a pidfd where there is one):
+    ``Popen.wait(timeout)`` polls with doubling sleeps, and took ~7 ms to see a worker's
+    ~4 ms exit, at the end of every mapped task."""
+    try:
+        handle = os.pidfd_open(process.pid)
+    except (AttributeError, OSError):  # not Linux 5.3+, or reaped already
+        process.wait(timeout=timeout)
+        return
+    try:
+        select.select([handle], [], [], timeout)
+    finally:
+        os.close(handle)
+    process.wait(timeout=0)  # reaps it; TimeoutExpired if it is still running
 
 
 class WorkerPool:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from mlpipelines.records.parallel_run import MiniBatchSize
+from mlpipelines.reuse.mini_batches import EarlierBatch
 
 
 class FileItem(NamedTuple):
@@ -48,25 +49,27 @@ def split_files(items: Sequence[FileItem], size: MiniBatchSize) -> list[list[Fil
 def split_keeping(
     items: Sequence[FileItem],
     size: MiniBatchSize,
-    earlier: Sequence[Sequence[tuple[str, str]]],
-) -> list[list[FileItem]]:
-    """Mini-batches of ``items``: each of the ``earlier`` mini-batches (name, fingerprint
-    pairs) whose files are all still there unchanged, then the other files split as
-    ``split_files`` does, in dataset order."""
+    earlier: Sequence[EarlierBatch],
+) -> list[tuple[list[FileItem], str | None]]:
+    """Mini-batches of ``items``, each with the key it had if it is an ``earlier`` one: each
+    of those whose files are all still there unchanged, then the other files split as
+    ``split_files`` does (key None), in dataset order."""
     by_name = {item.name: item for item in items}
     taken: set[str] = set()
-    kept: list[list[FileItem]] = []
+    kept: list[tuple[list[FileItem], str | None]] = []
     for batch in earlier:
-        names = [name for name, _ in batch]
-        if not batch or any(
-            name in taken or name not in by_name or by_name[name].fingerprint != fingerprint
-            for name, fingerprint in batch
+        found = [by_name[name] for name in batch.names if name in by_name]
+        if (
+            not found
+            or len(found) != len(batch.names)
+            or [item.fingerprint for item in found] != batch.fingerprints
+            or not taken.isdisjoint(batch.names)
         ):
             continue
-        kept.append([by_name[name] for name in names])
-        taken.update(names)
-    rest = [item for item in items if item.name not in taken]
-    return kept + split_files(rest, size)
+        kept.append((found, batch.key))
+        taken.update(batch.names)
+    rest = [item for item in items if item.name not in taken] if taken else items
+    return kept + [(group, None) for group in split_files(rest, size)]
 
 
 def split_rows(row_count: int, total_bytes: int, size: MiniBatchSize) -> list[tuple[int, int]]:

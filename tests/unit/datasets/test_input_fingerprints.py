@@ -35,6 +35,8 @@ def test_fingerprints_follow_the_files_order_and_contents_through_the_cache(tmp_
     assert cache.lookup(files[1].path, os.stat(files[1].path)) == first[1].partition(":")[2]
 
     assert file_fingerprints(files) == first  # unchanged: from the cache
+    in_order: list[int] = []  # sorted already, as a dataset's files come: no reordering
+    assert file_fingerprints(files[::-1], in_order) == first[::-1] and in_order == [4, 3]
     _file(tmp_path / "a" / "1.txt", "ONE!")  # same size and mtime, new ctime: hashed again
     again = file_fingerprints(files)
     assert again[0] == first[0] and again[1] != first[1]

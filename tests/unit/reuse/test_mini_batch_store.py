@@ -1,12 +1,12 @@
 """The mini-batch cache read in one pass: a damaged, foreign or missing result is no result,
-and a plan's mini-batches read back in either JSON form."""
+a plan's mini-batches read back in either JSON form, and a layout in either version."""
 
 from __future__ import annotations
 
 import json
 
 from mlpipelines.records import DatastoreSpec
-from mlpipelines.reuse.mini_batches import MiniBatchStore
+from mlpipelines.reuse.mini_batches import EarlierBatch, MiniBatchStore
 from mlpipelines.runtime.parallel_run_plan import MiniBatch
 
 
@@ -40,3 +40,22 @@ def test_mini_batches_read_back_in_columns_or_as_earlier_plans_pushed_them():
     assert MiniBatch.from_json(earlier) == batch
     rows = MiniBatch(0, "r", [], (10, 20))
     assert MiniBatch.from_json(rows.to_json()) == rows
+
+
+def test_layouts_keep_each_mini_batch_with_its_key_and_version_1_still_reads(tmp_path):
+    store = MiniBatchStore(DatastoreSpec("cache", "local", str(tmp_path)))
+    kept = [EarlierBatch("k" * 64, ["a.csv", "b.csv"], ["blake3:1", "blake3:2"])]
+    store.save_layout("new", kept)
+    assert store.layout("new") == kept
+    layouts = tmp_path / ".mlpipelines" / "parallel_run" / "layouts"
+    version_1 = {"batches": [[["a.csv", "blake3:1"], ["b.csv", "blake3:2"]]]}
+    (layouts / "old.json").write_text(json.dumps(version_1), encoding="utf-8")
+    assert store.layout("old") == [EarlierBatch(None, ["a.csv", "b.csv"], ["blake3:1", "blake3:2"])]
+    for damaged in (
+        "{",
+        "[]",
+        '{"schema": 2, "batches": [{"key": null, "names": [], "fingerprints": []}]}',
+    ):
+        (layouts / "bad.json").write_text(damaged, encoding="utf-8")
+        assert store.layout("bad") == []
+    assert store.layout("missing") == []

@@ -9,6 +9,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from mlpipelines.errors import StepRunError
 from mlpipelines.runtime.parallel_run_pool import WorkerPool
 
 ENTRY = """import os, time
@@ -74,3 +77,33 @@ def test_the_last_jobs_spread_over_the_workers(tmp_path: Path) -> None:
     assert len({r["rows"][0].split()[1] for r in replies}) == 2
     many = _run(tmp_path, ["x"] * 20 + ["slow"] * 2, workers=2)
     assert all(r["ok"] for r in many)
+
+
+MODULE_ENTRY = """import os, sys
+
+def run(items):
+    if items == ["raise"]:
+        raise ValueError("bad item")
+    module = sys.modules["entry_script"]
+    attributes = __file__ == os.path.abspath("entry.py") and __package__ == ""
+    cached = __cached__.endswith(".pyc")
+    return [f"{module.__name__} {attributes} {cached} {module.__spec__.origin}"]
+"""
+
+
+def test_the_entry_script_loads_as_a_module_named_entry_script_with_its_file(tmp_path: Path):
+    (tmp_path / "entry.py").write_text(MODULE_ENTRY)
+    pool = WorkerPool(1, "entry.py", [], tmp_path, dict(os.environ), logging.getLogger("t"), 30)
+    replies: list[dict[str, Any]] = []
+    pool.run(_jobs(["a", "raise"]), replies.append)
+    replies.sort(key=lambda r: r["index"])
+    assert replies[0]["rows"] == [f"entry_script True True {tmp_path / 'entry.py'}"]
+    assert not replies[1]["ok"] and "ValueError: bad item" in replies[1]["error"]
+    assert "Traceback" in replies[1]["error"]
+
+
+def test_an_init_that_raises_fails_the_pool_with_its_traceback(tmp_path: Path) -> None:
+    (tmp_path / "entry.py").write_text("def init():\n    raise KeyError('no model')\n\n" + ENTRY)
+    pool = WorkerPool(1, "entry.py", [], tmp_path, dict(os.environ), logging.getLogger("t"), 30)
+    with pytest.raises(StepRunError, match=r"(?s)failed to start.*Traceback.*KeyError: 'no model'"):
+        pool.run(_jobs(["a"]), lambda reply: None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mlpipelines.records.parallel_run import MiniBatchSize, parse_mini_batch_size
+from mlpipelines.reuse.mini_batches import EarlierBatch
 from mlpipelines.runtime.parallel_run_split import (
     FileItem,
     assign_groups,
@@ -44,22 +45,42 @@ def test_files_by_bytes_a_big_file_alone():
     assert [[i.name for i in b] for b in batches] == [["a", "b"], ["big"], ["c"]]
 
 
-def test_earlier_groups_kept_unless_a_file_changed_or_went():
+def _earlier(key: str | None, pairs: list[tuple[str, str]]) -> EarlierBatch:
+    return EarlierBatch(key, [n for n, _ in pairs], [f for _, f in pairs])
+
+
+def test_earlier_groups_kept_with_their_keys_unless_a_file_changed_or_went():
     items = _items(6)
-    earlier = [[("f00", "fp0"), ("f01", "fp1")], [("f02", "old"), ("f03", "fp3")]]
-    earlier.append([("f04", "fp4"), ("gone", "x")])
+    earlier = [
+        _earlier("k0", [("f00", "fp0"), ("f01", "fp1")]),
+        _earlier("k1", [("f02", "old"), ("f03", "fp3")]),
+        _earlier("k2", [("f04", "fp4"), ("gone", "x")]),
+        _earlier("k3", [("f01", "fp1"), ("f05", "fp5")]),  # f01 is kept in k0 already
+        _earlier(None, [("f05", "fp5")]),  # from a version 1 layout
+    ]
     batches = split_keeping(items, MiniBatchSize(count=2), earlier)
-    assert [[i.name for i in b] for b in batches] == [
-        ["f00", "f01"],
-        ["f02", "f03"],
-        ["f04", "f05"],
+    assert [([i.name for i in b], key) for b, key in batches] == [
+        (["f00", "f01"], "k0"),
+        (["f05"], None),
+        (["f02", "f03"], None),
+        (["f04"], None),
     ]
     added = [*items, FileItem("f00a", "new", 1)]
     again = split_keeping(
-        added, MiniBatchSize(count=2), [[(i.name, i.fingerprint) for i in b] for b in batches]
+        added,
+        MiniBatchSize(count=2),
+        [
+            _earlier(f"k{n}", [(i.name, i.fingerprint) for i in b])
+            for n, (b, _) in enumerate(batches)
+        ],
     )
-    assert [[i.name for i in b] for b in again][-1] == ["f00a"]
-    assert len(again) == 4
+    assert [([i.name for i in b], key) for b, key in again] == [
+        (["f00", "f01"], "k0"),
+        (["f05"], "k1"),
+        (["f02", "f03"], "k2"),
+        (["f04"], "k3"),
+        (["f00a"], None),
+    ]
 
 
 def test_rows_by_count_and_by_bytes():
