@@ -58,21 +58,9 @@ def register_step_model(
 ) -> Any:
     """Register the step's local file or folder ``model_path`` (relative to the script's
     working folder) as the next version of ``model_name``, recording the step run."""
-    from mlpipelines.model.registered_model import Model, model_store
     from mlpipelines.model.workspace import Workspace
-    from mlpipelines.storage.registered_models import register_model
 
-    ws = Workspace.current()
-    record = register_model(
-        model_store(ws),
-        model_name,
-        model_path,
-        details.get("description"),
-        details.get("tags"),
-        details.get("properties"),
-        run_id=step_run_id,
-    )
-    return Model._of(ws, record)
+    return Workspace.current()._register_model_files(model_path, model_name, step_run_id, **details)
 
 
 def _local_file(source: Any, tmp: Path, name: str) -> Path:
