@@ -14,7 +14,7 @@ from typing import Any
 from mlpipelines.errors import StepRunError, UserErrorException
 from mlpipelines.records import DatasetInput
 from mlpipelines.snapshot import ALGORITHM, StatCache, hash_listing
-from mlpipelines.snapshot.walk import stat_paths
+from mlpipelines.snapshot.walk import stat_column_of
 from mlpipelines.storage.deployment import Deployment
 
 
@@ -70,18 +70,19 @@ def file_fingerprints(files: Sequence[Any], sizes: list[int] | None = None) -> l
         else:
             order = sorted(range(len(paths)), key=paths.__getitem__)
             ordered = [paths[k] for k in order]
-        stats = stat_paths(ordered)
+        stats = stat_column_of(ordered)
         cache = StatCache.for_root(os.path.dirname(paths[0]))
         digests = hash_listing("", ordered, stats, cache)
         cache.save()
+        file_sizes = [fields[0] for fields in stats]
         if len(where) == len(files) and isinstance(order, range):  # all local, in order
             prefix = f"{ALGORITHM}:"
             found = [prefix + digest for digest in digests]
-            sized = [st.st_size for st in stats]
+            sized = file_sizes
         else:
-            for k, digest, st in zip(order, digests, stats, strict=True):
+            for k, digest, size in zip(order, digests, file_sizes, strict=True):
                 found[where[k]] = f"{ALGORITHM}:{digest}"
-                sized[where[k]] = st.st_size
+                sized[where[k]] = size
     if sizes is not None:
         sizes.extend(sized)
     return found

@@ -315,3 +315,52 @@ def stat_paths(paths: list[str]) -> list[os.stat_result]:
             os.close(fd)
         start = end
     return stats
+
+
+_SCAN_AT_LEAST = 256
+"""Runs of this many paths in one folder are stat'ed by listing the folder in C (one call)
+instead of one `os.stat` each; a short run of a big folder is stat'ed path by path."""
+
+
+def stat_column_of(paths: list[str]) -> StatColumn:
+    """`stat_paths` as a column: each long run of paths in one folder through one C `scan` of
+    the folder (no stat_result per file), anything else (a short run, a path that is no
+    regular file there) through `os.stat`; a missing path raises as `os.stat` does."""
+    if not native_walk() or not _STAT_BY_FD:
+        return StatColumn(pack_stats(stat_paths(paths)))
+    assert _native_scan is not None
+    pieces: list[bytes] = []
+    start = 0
+    while start < len(paths):
+        folder = paths[start].rpartition("/")[0]
+        head = folder + "/"
+        end = start
+        while (
+            end < len(paths) and paths[end].startswith(head) and "/" not in paths[end][len(head) :]
+        ):
+            end += 1
+        if end - start < _SCAN_AT_LEAST:
+            pieces.append(pack_stats(stat_paths(paths[start:end])))
+            start = end
+            continue
+        wanted = [p[len(head) :] for p in paths[start:end]]
+        names, kinds, packed = _native_scan(folder or "/")
+        files = (
+            names
+            if kinds.count(b"f") == len(kinds)
+            else list(compress(names, kinds.translate(_IS_FILE)))
+        )
+        if files == wanted:
+            pieces.append(packed)
+        else:
+            index = {name: i for i, name in enumerate(files)}
+            rows = []
+            for name in wanted:
+                i = index.get(name)
+                if i is None:  # not a regular file there (or gone): as os.stat says
+                    rows.append(pack_stats([os.stat(head + name)]))
+                else:
+                    rows.append(packed[i * ROW : (i + 1) * ROW])
+            pieces.append(b"".join(rows))
+        start = end
+    return StatColumn(b"".join(pieces))

@@ -150,3 +150,33 @@ def test_an_unchanged_tree_is_one_compare_and_a_changed_file_is_seen(
     assert {p: d for p, d in second.files.items() if p != "src/deep/er/f.py"} == {
         p: d for p, d in first.files.items() if p != "src/deep/er/f.py"
     }
+
+
+def test_a_datasets_paths_stat_the_same_through_scan_as_through_os_stat(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`stat_column_of` lists a long run of one folder's paths with one C scan; a short run,
+    a link to a file, a folder among the paths, an unselected file and a missing path all
+    come out as `stat_paths` gives them (a missing path raises the same error)."""
+    big = tmp_path / "big"
+    big.mkdir()
+    for i in range(300):
+        (big / f"f{i:04d}.txt").write_text("x" * i)
+    (big / "sub").mkdir()
+    os.symlink(big / "f0001.txt", big / "link.txt")
+    small = tmp_path / "small"
+    small.mkdir()
+    (small / "a.csv").write_text("a")
+    selected = sorted(
+        [str(p) for p in big.iterdir() if p.name != "f0007.txt"] + [str(small / "a.csv")]
+    )
+    expected = StatColumn.of(walk.stat_paths(selected))
+    assert walk.stat_column_of(selected) == expected
+    monkeypatch.setenv("MLPIPELINES_NATIVE", "0")
+    assert walk.stat_column_of(selected) == expected
+    monkeypatch.delenv("MLPIPELINES_NATIVE")
+    missing = sorted([*selected, str(big / "gone.txt")])
+    with pytest.raises(FileNotFoundError):
+        walk.stat_paths(missing)
+    with pytest.raises(FileNotFoundError):
+        walk.stat_column_of(missing)
