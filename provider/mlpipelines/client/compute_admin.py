@@ -4,12 +4,15 @@ cluster (its slots are the cluster's ``max_nodes``), a connection per Databricks
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 from urllib.parse import quote
 
 from mlpipelines.client.airflow_api import AirflowApi, AirflowApiError
 from mlpipelines.client.connections import store_connection
 from mlpipelines.errors import ComputeTargetException
+
+_POOL_ATTEMPTS = 3
 
 
 def create_airflow_objects(
@@ -29,7 +32,13 @@ def create_airflow_objects(
                 "description": json.dumps({"mlpipelines_compute": record["type"]}),
                 "include_deferred": False,
             }
-            response = api.request("POST", "/api/v2/pools", json=body)
+            # A busy API server database (SQLite locked) answers 500 "Database error" with the
+            # insert rolled back: asking again is safe, as a pool is created or replaced.
+            for attempt in range(1, _POOL_ATTEMPTS + 1):
+                response = api.request("POST", "/api/v2/pools", json=body)
+                if response.status_code != 500 or attempt == _POOL_ATTEMPTS:
+                    break
+                time.sleep(0.5 * attempt)
             if response.status_code == 409:
                 api.call("PATCH", f"/api/v2/pools/{quote(record['pool'], safe='')}", json=body)
             elif response.status_code >= 400:
