@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from itertools import compress
@@ -299,22 +299,28 @@ def stat_paths(paths: list[str]) -> list[os.stat_result]:
     if not _STAT_BY_FD:
         return list(map(os.stat, paths))
     stats: list[os.stat_result] = []
+    for head, start, end in _folder_runs(paths):
+        fd = os.open(head[:-1] or "/", _DIRECTORY_FLAGS)
+        try:
+            stats += [os.stat(p[len(head) :], dir_fd=fd) for p in paths[start:end]]
+        finally:
+            os.close(fd)
+    return stats
+
+
+def _folder_runs(paths: list[str]) -> Iterator[tuple[str, int, int]]:
+    """Each run of sorted absolute `paths` directly in one folder: (the folder with a trailing
+    "/", the run's start, its end)."""
     start = 0
     while start < len(paths):
-        folder = paths[start].rpartition("/")[0]
-        head = folder + "/"
+        head = paths[start].rpartition("/")[0] + "/"
         end = start
         while (
             end < len(paths) and paths[end].startswith(head) and "/" not in paths[end][len(head) :]
         ):
             end += 1
-        fd = os.open(folder or "/", _DIRECTORY_FLAGS)
-        try:
-            stats += [os.stat(p[len(head) :], dir_fd=fd) for p in paths[start:end]]
-        finally:
-            os.close(fd)
+        yield head, start, end
         start = end
-    return stats
 
 
 _SCAN_AT_LEAST = 256
@@ -330,21 +336,12 @@ def stat_column_of(paths: list[str]) -> StatColumn:
         return StatColumn(pack_stats(stat_paths(paths)))
     assert _native_scan is not None
     pieces: list[bytes] = []
-    start = 0
-    while start < len(paths):
-        folder = paths[start].rpartition("/")[0]
-        head = folder + "/"
-        end = start
-        while (
-            end < len(paths) and paths[end].startswith(head) and "/" not in paths[end][len(head) :]
-        ):
-            end += 1
+    for head, start, end in _folder_runs(paths):
         if end - start < _SCAN_AT_LEAST:
             pieces.append(pack_stats(stat_paths(paths[start:end])))
-            start = end
             continue
         wanted = [p[len(head) :] for p in paths[start:end]]
-        names, kinds, packed = _native_scan(folder or "/")
+        names, kinds, packed = _native_scan(head[:-1] or "/")
         files = (
             names
             if kinds.count(b"f") == len(kinds)
@@ -362,5 +359,4 @@ def stat_column_of(paths: list[str]) -> StatColumn:
                 else:
                     rows.append(packed[i * ROW : (i + 1) * ROW])
             pieces.append(b"".join(rows))
-        start = end
     return StatColumn(b"".join(pieces))
